@@ -1,0 +1,36 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+DB ?= archive.db
+
+.PHONY: venv test lint format demo bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)  ## create .venv and install the project with its dev tools
+
+test: $(STAMP)  ## run the whole test suite
+	$(PY) -m pytest -q
+
+lint: $(STAMP)  ## ruff check + ruff format --check
+	$(VENV)/bin/ruff check lpscrape tests benchmarks
+	$(VENV)/bin/ruff format --check lpscrape tests benchmarks
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix lpscrape tests benchmarks
+	$(VENV)/bin/ruff format lpscrape tests benchmarks
+
+demo: $(STAMP)  ## serve the bundled sample site on 127.0.0.1 and crawl it into $(DB)
+	$(VENV)/bin/lpscrape demo --db $(DB)
+
+bench: $(STAMP)  ## the benchmarks: ratios against the field's tools in the same run
+	$(PY) benchmarks/extract_speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

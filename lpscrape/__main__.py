@@ -1,0 +1,5 @@
+"""`python -m lpscrape` runs the CLI."""
+
+from lpscrape.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,95 @@
+"""The article body: the post's own blocks in order, boilerplate removed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import trafilatura
+from lxml.html import HtmlElement
+
+from .html import classes, clean
+
+# The theme's content container, most specific first (news-magazine, classic/block, generic).
+CONTAINER_XPATHS = (
+    "//article[contains(@class, 'single')][contains(@class, 'small')]",
+    "//*[contains(concat(' ', @class, ' '), ' entry-content ')]",
+    "//*[contains(@class, 'wp-block-post-content')]",
+    "//*[@itemprop='articleBody']",
+    "//*[contains(concat(' ', @class, ' '), ' post-content ')]",
+    "//*[contains(concat(' ', @class, ' '), ' article-content ')]",
+)
+DROP_TAGS = {
+    "script", "style", "noscript", "template", "form", "iframe", "nav", "aside", "footer",
+    "button", "svg", "ins", "select", "input", "textarea", "label", "header",
+}  # fmt: skip
+# Class tokens that mark plugin and theme furniture inside the content container.
+_BOILERPLATE = re.compile(
+    r"(?:^|[-_])(?:share|sharing|sharedaddy|social|related|relatedposts|newsletter|subscribe|"
+    r"tnp|author|bio|navigation|tags|tag-links|cat-links|ad|ads|advert|advertisement|sponsor|"
+    r"sponsored|cookie|cky|comments?|addtoany|meta|breadcrumbs?|widget|likes?|sd-like)(?:[-_]|$)"
+)
+LEAF_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "pre", "dt", "dd"}
+CONTAINERS = {
+    "div", "section", "article", "main", "blockquote", "figure", "ul", "ol", "dl", "table",
+    "thead", "tbody", "tfoot", "tr", "td", "th", "center", "details", "body",
+}  # fmt: skip
+
+
+def find_container(tree: HtmlElement) -> HtmlElement | None:
+    """The theme's element that holds the post's content, if the page has one."""
+    for xpath in CONTAINER_XPATHS:
+        if found := tree.xpath(xpath):
+            return found[0]
+    return None
+
+
+def _is_boilerplate(el: HtmlElement) -> bool:
+    return el.tag in DROP_TAGS or any(_BOILERPLATE.search(c) for c in classes(el))
+
+
+def _has_blocks(el: HtmlElement) -> bool:
+    return any(
+        child.tag in LEAF_BLOCKS or child.tag in CONTAINERS for child in el.iterdescendants()
+    )
+
+
+def _blocks(el: HtmlElement) -> Iterator[str]:
+    """Each paragraph-like block's text, in document order; loose inline text as its own."""
+    inline: list[str] = [el.text or ""]
+    for child in el:
+        if not isinstance(child.tag, str) or _is_boilerplate(child):
+            inline.append(child.tail or "")
+            continue
+        if child.tag in LEAF_BLOCKS and not (child.tag == "li" and _has_blocks(child)):
+            yield clean("".join(inline))
+            inline = []
+            yield clean(child.text_content())
+        elif child.tag in CONTAINERS or child.tag == "li":
+            yield clean("".join(inline))
+            inline = []
+            yield from _blocks(child)
+        else:
+            inline.append(child.text_content())
+        inline.append(child.tail or "")
+    yield clean("".join(inline))
+
+
+def body_paragraphs(container: HtmlElement) -> list[str]:
+    """The container's paragraphs with boilerplate elements skipped."""
+    return [p for p in _blocks(container) if p]
+
+
+def fallback_paragraphs(html: str, url: str) -> list[str]:
+    """Paragraphs from trafilatura's generic main-content extraction."""
+    text = trafilatura.extract(
+        html,
+        url=url,
+        output_format="txt",
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        favor_precision=True,
+        deduplicate=False,
+    )
+    return [clean(line) for line in (text or "").splitlines() if clean(line)]

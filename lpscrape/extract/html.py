@@ -1,0 +1,56 @@
+"""Decoding and parsing pages, and the text helpers every layer shares."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml.html import HtmlElement
+from w3lib.encoding import html_to_unicode
+
+_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+_SPACE = re.compile(r"\s+")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def decode(html: str | bytes, content_type: str | None = None) -> str:
+    """Page bytes as text, by HTTP header, BOM or `<meta charset>`, else UTF-8 or cp1252."""
+    if isinstance(html, str):
+        return html
+    _, text = html_to_unicode(content_type, html)
+    return text
+
+
+def parse(html: str | bytes, content_type: str | None = None) -> HtmlElement:
+    """The page's element tree (comments dropped)."""
+    text = _XML_DECL.sub("", decode(html, content_type), count=1)
+    if not text.strip():
+        text = "<html></html>"
+    return lxml.html.document_fromstring(text, parser=_PARSER)
+
+
+def clean(text: str | None) -> str:
+    """Whitespace (including no-break spaces and newlines) collapsed and stripped."""
+    return _SPACE.sub(" ", text or "").strip()
+
+
+def text_of(el: HtmlElement) -> str:
+    """An element's visible text, whitespace collapsed."""
+    return clean(el.text_content())
+
+
+def classes(el: HtmlElement) -> list[str]:
+    """An element's class tokens."""
+    return (el.get("class") or "").split()
+
+
+def unique(items: list[str]) -> list[str]:
+    """Non-empty items, first occurrence kept, order preserved."""
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = item.casefold()
+        if item and key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out

@@ -1,0 +1,106 @@
+"""JSON-LD (schema.org, as Yoast and others print it): the article node and its authors."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from .html import clean
+
+ARTICLE_TYPES = {
+    "Article",
+    "NewsArticle",
+    "BlogPosting",
+    "ReportageNewsArticle",
+    "AnalysisNewsArticle",
+    "OpinionNewsArticle",
+    "BackgroundNewsArticle",
+    "Report",
+}
+
+
+@dataclass
+class JsonLd:
+    """What the page's JSON-LD says about the article, if anything."""
+
+    types: set[str] = field(default_factory=set)
+    headline: str | None = None
+    date_published: str | None = None
+    date_modified: str | None = None
+    authors: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    site_name: str | None = None
+
+    @property
+    def is_article(self) -> bool:
+        """True when the page declares an Article-like node."""
+        return bool(self.types & ARTICLE_TYPES)
+
+
+def _nodes(data: Any) -> list[dict[str, Any]]:
+    """Every node of a JSON-LD document, `@graph` flattened."""
+    if isinstance(data, list):
+        return [n for item in data for n in _nodes(item)]
+    if not isinstance(data, dict):
+        return []
+    nodes = [data]
+    if "@graph" in data:
+        nodes.extend(_nodes(data["@graph"]))
+    return nodes
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    t = node.get("@type", [])
+    return {t} if isinstance(t, str) else {x for x in t if isinstance(x, str)}
+
+
+def _strings(value: Any) -> list[str]:
+    """A string, list of strings or comma-separated string as a clean list."""
+    if isinstance(value, str):
+        return [clean(v) for v in value.split(",") if clean(v)]
+    if isinstance(value, list):
+        return [clean(v) for v in value if isinstance(v, str) and clean(v)]
+    return []
+
+
+def _author_names(value: Any, by_id: dict[str, dict[str, Any]]) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for item in items:
+        if isinstance(item, str):
+            names.append(clean(item))
+        elif isinstance(item, dict):
+            node = item if item.get("name") else by_id.get(item.get("@id", ""), {})
+            if isinstance(node.get("name"), str):
+                names.append(clean(node["name"]))
+    return [n for n in names if n]
+
+
+def read_jsonld(tree: HtmlElement) -> JsonLd:
+    """The article facts from every `application/ld+json` script of the page."""
+    nodes: list[dict[str, Any]] = []
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            nodes.extend(_nodes(json.loads(script.text or "")))
+        except ValueError:
+            continue
+    out = JsonLd()
+    by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
+    for node in nodes:
+        types = _types(node)
+        out.types |= types
+        if types & {"WebSite", "Organization", "NewsMediaOrganization"} and not out.site_name:
+            out.site_name = clean(node.get("name")) or None
+        if not types & ARTICLE_TYPES or out.headline is not None:
+            continue
+        out.headline = clean(node.get("headline") or node.get("name")) or None
+        out.date_published = node.get("datePublished") or None
+        out.date_modified = node.get("dateModified") or None
+        out.authors = _author_names(node.get("author"), by_id)
+        out.sections = _strings(node.get("articleSection"))
+        out.keywords = _strings(node.get("keywords"))
+    return out
