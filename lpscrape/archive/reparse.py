@@ -1,0 +1,24 @@
+"""Offline re-extraction: rebuild articles and versions from the stored captures alone."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from lpscrape.extract import extract_article
+
+from .store import Archive
+
+
+def reparse(archive: Archive) -> Counter[str]:
+    """Re-extract every stored capture in fetch order, in one transaction; returns outcomes."""
+    outcomes: Counter[str] = Counter()
+    archive.clear_articles()
+    for capture_id, capture in archive.captures():
+        if capture.kind == "article" and capture.status == 200:
+            capture.record = extract_article(
+                capture.body, capture.url, content_type=capture.header("Content-Type")
+            )
+            archive.set_capture_extraction(capture_id, capture)
+        outcomes[archive.apply(capture, capture_id, None)] += 1
+    archive.commit()
+    return outcomes

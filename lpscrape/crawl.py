@@ -1,0 +1,90 @@
+"""Running one crawl in this process and reading back what it did."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from lpscrape.archive.store import ArchiveError, open_database
+from lpscrape.spiders.lordspress import LordsPressSpider
+
+
+def crawl_settings(db_path: str | Path, **overrides: Any) -> Settings:
+    """The project's settings with the archive path and any overrides."""
+    settings = Settings()
+    settings.setmodule("lpscrape.settings", priority="project")
+    settings.set("ARCHIVE_DB", str(db_path), priority="cmdline")
+    for key, value in overrides.items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def check_start_url(url: str, user_agent: str, timeout: float = 15.0) -> None:
+    """Fail early, in one line, when the start URL is malformed or the site cannot be reached."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ArchiveError(f"start URL must be an http(s) URL, got {url!r}")
+    probe = urllib.request.Request(urljoin(url, "/robots.txt"), headers={"User-Agent": user_agent})
+    try:
+        with urllib.request.urlopen(probe, timeout=timeout):
+            pass
+    except urllib.error.HTTPError:
+        pass  # the site answered: a missing robots.txt is fine
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ArchiveError(f"cannot reach {url}: {reason}") from exc
+
+
+def run_crawl(start_url: str, db_path: str | Path, full: bool = False, **overrides: Any) -> int:
+    """Crawl the site into the archive in this process; returns the run id (0 if none)."""
+    settings = crawl_settings(db_path, **overrides)
+    check_start_url(start_url, settings.get("USER_AGENT"))
+    open_database(db_path).conn.close()  # refuse a bad archive before any request goes out
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(LordsPressSpider)
+    process.crawl(crawler, start_url=start_url, full=full)
+    process.start()
+    error = crawler.stats.get_value("lpscrape/archive_error")
+    if error:
+        raise ArchiveError(error)
+    return int(crawler.stats.get_value("lpscrape/run_id", 0))
+
+
+def run_summary(db_path: str | Path, run_id: int) -> dict[str, Any]:
+    """The `crawl_runs` row of one run, with warnings and alerts decoded."""
+    conn = sqlite3.connect(str(db_path))
+    conn.row_factory = sqlite3.Row
+    try:
+        row = conn.execute("SELECT * FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
+    finally:
+        conn.close()
+    if row is None:
+        return {}
+    summary = dict(row)
+    for key in ("warnings", "alerts"):
+        summary[key] = json.loads(summary[key] or ("{}" if key == "warnings" else "[]"))
+    return summary
+
+
+def format_summary(s: dict[str, Any]) -> str:
+    """A run's summary in a few readable lines."""
+    top = ", ".join(f"{w} ×{n}" for w, n in list(s["warnings"].items())[:3]) or "none"
+    lines = [
+        f"run {s['id']} {s['outcome']} ({s['mode']}) {s['started_at']} → {s['finished_at']}",
+        f"  requests {s['requests']}, fetched {s['fetched']}, "
+        f"{(s['bytes_downloaded'] or 0) / 1024:.0f} KiB downloaded",
+        f"  articles: new {s['new']}, changed {s['changed']}, unchanged {s['unchanged']}, "
+        f"not modified {s['not_modified']}, skipped {s['skipped']}, gone {s['gone']}; "
+        f"failed {s['failed']}",
+        f"  extraction warnings {s['warning_count'] or 0} (top: {top})",
+    ]
+    lines += [f"  ALERT: {a}" for a in s["alerts"]]
+    return "\n".join(lines)

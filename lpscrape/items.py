@@ -1,0 +1,28 @@
+"""What flows from the spider through the pipelines: one fetched response."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lpscrape.extract import Article
+
+
+@dataclass
+class Capture:
+    """One response exactly as served, with what extraction made of it."""
+
+    url: str
+    status: int
+    body: bytes
+    headers: dict[str, list[str]] = field(default_factory=dict)
+    fetched_at: str = ""
+    kind: str = "article"  # article | listing | sitemap | feed | api | robots
+    sitemap_lastmod: str | None = None
+    record: Article | None = None
+
+    def header(self, name: str) -> str | None:
+        """The first value of a response header, case-insensitively."""
+        for key, values in self.headers.items():
+            if key.lower() == name.lower() and values:
+                return values[0]
+        return None

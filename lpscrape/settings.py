@@ -1,0 +1,59 @@
+"""Scrapy settings for lpscrape, grouped: identity, politeness, robustness, storage, output."""
+
+from lpscrape import __version__
+
+BOT_NAME = "lpscrape"
+SPIDER_MODULES = ["lpscrape.spiders"]
+NEWSPIDER_MODULE = "lpscrape.spiders"
+
+# --- Identity: who we are and how to reach us ----------------------------------------
+LPSCRAPE_DEFAULT_START_URL = "https://lordspress.com/"
+LPSCRAPE_CONTACT_URL = "https://github.com/lpscrape/lpscrape"
+USER_AGENT = f"lpscrape/{__version__} (archive of record for Lord's Press; +{LPSCRAPE_CONTACT_URL})"
+
+# --- Politeness: never hammer the site ------------------------------------------------
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0  # seconds between requests to the site; AutoThrottle never goes below
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+COOKIES_ENABLED = False
+
+# --- Robustness: retries with backoff, Retry-After, limits ----------------------------
+RETRY_ENABLED = True
+RETRY_TIMES = 4
+RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+RETRY_BACKOFF_BASE = 2.0  # seconds; doubled on each retry of the same request
+RETRY_BACKOFF_MAX = 120.0  # the longest wait, Retry-After included
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "lpscrape.middlewares.BackoffRetryMiddleware": 550,
+}
+# Each item's pipeline work is mostly SQLite: parallel items only add scheduling cost.
+CONCURRENT_ITEMS = 1
+
+# --- Storage: the archive file --------------------------------------------------------
+ARCHIVE_DB = "archive.db"
+ARCHIVE_BATCH_SIZE = 200  # rows per transaction
+ARCHIVE_BATCH_SECONDS = 2.0  # and at least this often
+ITEM_PIPELINES = {
+    "lpscrape.pipelines.ExtractPipeline": 100,
+    "lpscrape.pipelines.ArchivePipeline": 300,
+}
+# An alert when this share of a run's articles lost a key field or fell back to the
+# generic extractor: the sign that the site's theme changed.
+LPSCRAPE_ALERT_SHARE = 0.2
+
+# --- Output: a progress line every few seconds; quiet logs otherwise -------------------
+EXTENSIONS = {"lpscrape.progress.Progress": 500}
+LPSCRAPE_PROGRESS_INTERVAL = 2.0
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

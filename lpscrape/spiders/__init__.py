@@ -1,0 +1,1 @@
+"""Discovery: where the publication's articles are, and which to fetch again."""
