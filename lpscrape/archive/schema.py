@@ -68,6 +68,8 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
             "size": int,
             "body_gzip": bytes,
             "article_url": str,
+            "etag": str,
+            "last_modified": str,
             "sitemap_lastmod": str,
             **WEATHER_COLUMNS,
         },

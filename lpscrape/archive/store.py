@@ -129,6 +129,14 @@ class Archive:
         ).fetchall()
         return {r[0]: {"etag": r[1], "last_modified": r[2], "sitemap_lastmod": r[3]} for r in rows}
 
+    def known_pages(self) -> dict[str, dict[str, str | None]]:
+        """Per URL: validators of its latest complete capture (feeds, sitemaps, API pages)."""
+        rows = self.db.execute(
+            "SELECT url, etag, last_modified FROM captures WHERE id IN "
+            "(SELECT max(id) FROM captures WHERE status = 200 AND kind != 'article' GROUP BY url)"
+        ).fetchall()
+        return {r[0]: {"etag": r[1], "last_modified": r[2]} for r in rows}
+
     # -- captures -----------------------------------------------------------------------
 
     def add(self, capture: Capture, run_id: int | None) -> str:
@@ -151,6 +159,8 @@ class Archive:
             "size": len(capture.body),
             "body_gzip": gzip.compress(capture.body, compresslevel=6),
             "article_url": self._article_key(capture),
+            "etag": capture.header("ETag"),
+            "last_modified": capture.header("Last-Modified"),
             "sitemap_lastmod": capture.sitemap_lastmod,
             **_weather_columns(capture.record),
         }

@@ -19,6 +19,8 @@ from lpscrape.extract.dates import utc_iso
 from lpscrape.items import Capture
 from lpscrape.urls import clean_url, same_host
 
+API_FIELDS = "id,link,date_gmt,modified_gmt,categories,tags"
+API_POSTS = "wp-json/wp/v2/posts?per_page=100&page={page}&_fields=" + API_FIELDS
 PERMALINK = re.compile(r"/\d{4}/\d{2}/\d{2}/[^/]+/?$")
 LISTING_LINKS = (
     "article .entry-title a::attr(href), article h2 a::attr(href), "
@@ -45,8 +47,12 @@ class LordsPressSpider(scrapy.Spider):
         self._start_url = start_url
         self.full = _truthy(full)
         self.known: dict[str, dict[str, str | None]] = {}
-        self.sitemaps_pending = 0
-        self.sitemap_urls_seen = 0
+        self.validators: dict[str, dict[str, str | None]] = {}
+        self.sitemaps_pending = 1  # robots.txt itself, until its Sitemap lines are read
+        self.sitemap_found = False  # a urlset parsed, or answered 304 (unchanged)
+        self.in_sitemap: set[str] = set()
+        self.sitemap_unchanged = False
+        self.deferred: list[str] = []  # feed/API/listing links, held until sitemaps are read
         self.listing_started = False
 
     @classmethod
@@ -65,32 +71,44 @@ class LordsPressSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         """robots.txt (for its Sitemap lines), the REST API and the feed."""
-        self.known = self._load_known()
-        yield self._request("robots.txt", self.parse_robots, "robots", priority=100)
-        yield self._request(
-            "wp-json/wp/v2/posts?per_page=100&page=1", self.parse_api, "api", priority=90
-        )
+        self._load_known()
+        robots = self._request("robots.txt", self.parse_robots, "robots", priority=100)
+        yield robots.replace(errback=self.on_sitemap_error)
+        yield self._request(API_POSTS.format(page=1), self.parse_api, "api", priority=90)
         yield self._request("feed/", self.parse_feed, "feed", priority=80)
 
-    def _load_known(self) -> dict[str, dict[str, str | None]]:
-        path = self.settings.get("ARCHIVE_DB")
+    def _load_known(self) -> None:
         try:
-            archive = Archive.open(path)
+            archive = Archive.open(self.settings.get("ARCHIVE_DB"))
         except ArchiveError:
-            return {}  # the pipeline reports an unusable archive and stops the crawl
+            return  # the pipeline reports an unusable archive and stops the crawl
         try:
-            return archive.known_articles()
+            if not self.full:
+                self.known = archive.known_articles()
+                self.validators = archive.known_pages()
         finally:
             archive.close()
+
+    def _conditional(self, url: str, known: dict[str, str | None] | None) -> dict[str, str]:
+        """`If-None-Match` / `If-Modified-Since` from what the archive stored for `url`."""
+        headers = {}
+        if known and known.get("etag"):
+            headers["If-None-Match"] = known["etag"]
+        if known and known.get("last_modified"):
+            headers["If-Modified-Since"] = known["last_modified"]
+        return headers
 
     def _request(
         self, path: str, callback: Any, kind: str, priority: int = 0, **meta: Any
     ) -> scrapy.Request:
+        url = urljoin(self.base, path)
+        conditional = kind in ("feed", "api", "sitemap")
         return scrapy.Request(
-            urljoin(self.base, path),
+            url,
             callback=callback,
             priority=priority,
-            meta={"kind": kind, "handle_httpstatus_list": [404, 403, 410], **meta},
+            headers=self._conditional(url, self.validators.get(url)) if conditional else {},
+            meta={"kind": kind, "handle_httpstatus_list": [304, 404, 403, 410], **meta},
             errback=self.on_error,
         )
 
@@ -130,6 +148,8 @@ class LordsPressSpider(scrapy.Spider):
         urls = urls or [urljoin(self.base, p) for p in ("sitemap_index.xml", "wp-sitemap.xml")]
         for url in urls:
             yield from self._sitemap_request(url)
+        self.sitemaps_pending -= 1
+        yield from self._sitemaps_settled()
 
     def _sitemap_request(self, url: str) -> Iterator[scrapy.Request]:
         self.sitemaps_pending += 1
@@ -137,9 +157,36 @@ class LordsPressSpider(scrapy.Spider):
             url,
             callback=self.parse_sitemap,
             priority=70,
-            meta={"kind": "sitemap", "handle_httpstatus_list": [404, 403, 410]},
+            headers=self._conditional(url, self.validators.get(url)),
+            meta={"kind": "sitemap", "handle_httpstatus_list": [304, 404, 403, 410]},
             errback=self.on_sitemap_error,
         )
+
+    def _sitemaps_settled(self) -> Iterator[scrapy.Request]:
+        """Once every sitemap is read: the held links, or listings when there is no sitemap."""
+        if self.sitemaps_pending > 0:
+            return
+        if not self.sitemap_found:
+            yield from self.start_listings()
+        elif not self.sitemap_unchanged:
+            # Live in the archive but gone from the sitemap: ask once, a 404 marks it gone.
+            for url in sorted(set(self.known) - self.in_sitemap):
+                if request := self.article_request(url):
+                    yield request
+        held, self.deferred = self.deferred, []
+        for url in held:
+            if request := self.discovered(url):
+                yield request
+
+    def discovered(self, url: str) -> scrapy.Request | None:
+        """A link from the feed, the API or a listing: the sitemap's decision comes first."""
+        url = clean_url(url)
+        if self.sitemaps_pending > 0:
+            self.deferred.append(url)
+            return None
+        if url in self.in_sitemap:
+            return None
+        return self.article_request(url)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         """A sitemap index (follow post sitemaps) or a urlset (request changed articles)."""
@@ -149,6 +196,9 @@ class LordsPressSpider(scrapy.Spider):
         if body[:2] == b"\x1f\x8b":
             body = gunzip(body)
         sitemap = None
+        if response.status == 304:
+            self.sitemap_found = True  # unchanged since the last crawl: nothing new listed
+            self.sitemap_unchanged = True
         if response.status == 200:
             try:
                 sitemap = Sitemap(body)
@@ -160,19 +210,19 @@ class LordsPressSpider(scrapy.Spider):
             for url in posts:
                 yield from self._sitemap_request(url)
         elif sitemap is not None and sitemap.type == "urlset":
+            self.sitemap_found = True
             for entry in sitemap:
-                self.sitemap_urls_seen += 1
-                if request := self.article_request(entry.get("loc", ""), entry.get("lastmod")):
+                url = clean_url(entry.get("loc", ""))
+                self.in_sitemap.add(url)
+                if request := self.article_request(url, entry.get("lastmod")):
                     yield request
-        if self.sitemaps_pending == 0 and self.sitemap_urls_seen == 0:
-            yield from self.start_listings()
+        yield from self._sitemaps_settled()
 
     def on_sitemap_error(self, failure: Any) -> Iterator[Any]:
-        """A sitemap that could not be fetched; listings take over when none could."""
+        """robots.txt or a sitemap could not be fetched; listings take over when none could."""
         self.sitemaps_pending -= 1
         yield from self.on_error(failure)
-        if self.sitemaps_pending == 0 and self.sitemap_urls_seen == 0:
-            yield from self.start_listings()
+        yield from self._sitemaps_settled()
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         """The RSS feed: what is new."""
@@ -180,7 +230,7 @@ class LordsPressSpider(scrapy.Spider):
         if response.status != 200:
             return
         for link in scrapy.Selector(response, type="xml").xpath("//item/link/text()").getall():
-            if request := self.article_request(link):
+            if request := self.discovered(link):
                 yield request
 
     def parse_api(self, response: Response) -> Iterator[Any]:
@@ -194,17 +244,13 @@ class LordsPressSpider(scrapy.Spider):
             return
         for post in posts if isinstance(posts, list) else []:
             link = post.get("link") if isinstance(post, dict) else None
-            if isinstance(link, str) and (request := self.article_request(link)):
+            if isinstance(link, str) and (request := self.discovered(link)):
                 yield request
         page = int(response.meta.get("page", 1))
         total = int(response.headers.get(b"X-WP-TotalPages", b"1") or 1)
         if page < total:
             yield self._request(
-                f"wp-json/wp/v2/posts?per_page=100&page={page + 1}",
-                self.parse_api,
-                "api",
-                priority=90,
-                page=page + 1,
+                API_POSTS.format(page=page + 1), self.parse_api, "api", priority=90, page=page + 1
             )
 
     def start_listings(self) -> Iterator[scrapy.Request]:
@@ -221,7 +267,7 @@ class LordsPressSpider(scrapy.Spider):
         if response.status != 200 or not isinstance(response, TextResponse):
             return
         for href in response.css(LISTING_LINKS).getall():
-            if request := self.article_request(response.urljoin(href)):
+            if request := self.discovered(response.urljoin(href)):
                 yield request
         pages = response.css(NEXT_PAGE).getall()
         pages += response.css("a[href*='/category/']::attr(href)").getall()
@@ -244,21 +290,15 @@ class LordsPressSpider(scrapy.Spider):
         if not same_host(url, self.hosts):
             self.crawler.stats.inc_value("lpscrape/offsite_ignored")
             return None
-        known = None if self.full else self.known.get(url)
-        headers = {}
-        if known:
-            stored = utc_iso(known.get("sitemap_lastmod"))
-            if lastmod and stored and (utc_iso(lastmod) or "") <= stored:
-                self.crawler.stats.inc_value("lpscrape/skipped")
-                return None
-            if known.get("etag"):
-                headers["If-None-Match"] = known["etag"]
-            if known.get("last_modified"):
-                headers["If-Modified-Since"] = known["last_modified"]
+        known = self.known.get(url)
+        stored = utc_iso(known.get("sitemap_lastmod")) if known else None
+        if lastmod and stored and (utc_iso(lastmod) or "") <= stored:
+            self.crawler.stats.inc_value("lpscrape/skipped")
+            return None
         return scrapy.Request(
             url,
             callback=self.parse_article,
-            headers=headers,
+            headers=self._conditional(url, known),
             priority=10,
             meta={
                 "kind": "article",

@@ -1,0 +1,57 @@
+"""Shared fixtures: the sample site on 127.0.0.1 and archives built by real crawls of it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lpscrape.demo import DemoServer, DemoSite, serve
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess:
+    """`python -m lpscrape ARGS` in a fresh process (a real crawl needs its own reactor)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "lpscrape", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env=env,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"lpscrape {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result
+
+
+def crawl(server: DemoServer, db: Path, *extra: str, check: bool = True):
+    """A real crawl of the sample site into `db` (no politeness delay on loopback)."""
+    return run_cli(
+        "crawl", "--start-url", server.base_url + "/", "--db", str(db), "--delay", "0", *extra,
+        check=check,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def demo_server() -> Iterator[DemoServer]:
+    """A fresh sample site (edition 1) on a free loopback port."""
+    with serve(DemoSite()) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive made by crawling edition 1, then edition 2, of the sample site."""
+    db = tmp_path_factory.mktemp("archive") / "archive.db"
+    with serve(DemoSite()) as server:
+        crawl(server, db)
+        server.site.edition = 2
+        crawl(server, db)
+    return db

@@ -1,0 +1,32 @@
+"""Dates: UTC instants with offsets; local strings are Europe/London, BST or GMT by date."""
+
+from datetime import UTC
+
+import pytest
+
+from lpscrape.extract.dates import utc_iso
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2025-09-10T14:02:11+01:00", "2025-09-10T13:02:11+00:00"),
+        ("2025-09-10T14:02:11", "2025-09-10T13:02:11+00:00"),  # BST
+        ("2025-01-10T14:02:11", "2025-01-10T14:02:11+00:00"),  # GMT
+        ("Friday, September 12, 2025 6:54 AM", "2025-09-12T05:54:00+00:00"),
+        ("Sep 10, 2025", "2025-09-09T23:00:00+00:00"),
+        ("Wed, 10 Sep 2025 13:02:11 GMT", "2025-09-10T13:02:11+00:00"),
+        ("2025-03-30T01:30:00", "2025-03-30T01:30:00+00:00"),  # the hour that BST skips
+    ],
+)
+def test_utc_iso(raw: str, expected: str) -> None:
+    assert utc_iso(raw) == expected
+
+
+def test_rest_api_gmt_dates_have_no_offset() -> None:
+    assert utc_iso("2025-09-10T13:02:11", UTC) == "2025-09-10T13:02:11+00:00"
+
+
+@pytest.mark.parametrize("raw", ["Sep 10", "yesterday", "", None, "2 hours ago"])
+def test_no_guessing(raw: str | None) -> None:
+    assert utc_iso(raw) is None
