@@ -143,6 +143,7 @@ class Article:
             "categories": self.category_names,
             "tags": self.tag_names,
             "body_text": self.body_text,
+            "word_count": self.word_count,
         }
 
 

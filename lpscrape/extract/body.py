@@ -45,6 +45,8 @@ def find_container(tree: HtmlElement) -> HtmlElement | None:
 
 
 def _is_boilerplate(el: HtmlElement) -> bool:
+    if el.tag == "cite" and el.getparent() is not None and el.getparent().tag == "blockquote":
+        return True  # the quote's attribution, not the article's text
     return el.tag in DROP_TAGS or any(_BOILERPLATE.search(c) for c in classes(el))
 
 

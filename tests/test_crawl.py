@@ -1,0 +1,241 @@
+"""Real crawls of the sample site on 127.0.0.1 into a real SQLite file, checked by querying it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from conftest import crawl
+
+from lpscrape.demo import DemoServer
+from lpscrape.demo.content import ADDED_IN_2, EDITED_IN_2, REMOVED_IN_2, articles
+
+FIELDS = ("title", "byline", "dateline", "published_at", "modified_at", "body_text", "word_count")
+LIST_FIELDS = ("authors", "categories", "tags")
+
+
+def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of one query against the archive file."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def one(db: Path, sql: str, params: tuple = ()) -> object:
+    """The single value of a query."""
+    return query(db, sql, params)[0][0]
+
+
+def by_id(edition: int) -> dict[int, object]:
+    """The sample site's articles of an edition, by post id."""
+    return {a.id: a for a in articles(edition)}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A path for a fresh archive."""
+    return tmp_path / "archive.db"
+
+
+def test_full_crawl_stores_every_article_with_every_field_right(
+    demo_server: DemoServer, db: Path
+) -> None:
+    crawl(demo_server, db)
+    base = demo_server.base_url
+    expected = {base + a.path: a.expected_record(base) for a in articles(1)}
+    cols = ", ".join(("url", *FIELDS, *LIST_FIELDS))
+    rows = {r[0]: r for r in query(db, f"SELECT {cols} FROM articles")}
+    assert set(rows) == set(expected)
+    wrong = []
+    for url, row in rows.items():
+        stored = dict(zip(("url", *FIELDS, *LIST_FIELDS), row, strict=True))
+        for field in LIST_FIELDS:
+            stored[field] = json.loads(stored[field])
+        wrong += [(url, f) for f in (*FIELDS, *LIST_FIELDS) if stored[f] != expected[url][f]]
+    assert wrong == []
+
+
+def test_crawl_run_row_counts_the_run(demo_server: DemoServer, db: Path) -> None:
+    crawl(demo_server, db)
+    run = query(db, "SELECT outcome, new, changed, failed, mode FROM crawl_runs")
+    assert run == [("completed", 48, 0, 0, "incremental")]
+
+
+def test_post_ids_come_from_the_rest_api(demo_server: DemoServer, db: Path) -> None:
+    crawl(demo_server, db)
+    base = demo_server.base_url
+    stored = dict(query(db, "SELECT url, post_id FROM articles"))
+    assert stored == {base + a.path: a.id for a in articles(1)}
+
+
+def test_weather_of_first_capture_is_kept(demo_server: DemoServer, db: Path) -> None:
+    crawl(demo_server, db)
+    rows = query(
+        db,
+        "SELECT a.weather_condition, c.weather_condition, a.weather_observed_at "
+        "FROM articles a JOIN captures c ON c.id = a.first_capture_id",
+    )
+    assert len(rows) == 48
+    assert all(r[0] and r[0] == r[1] and r[2] for r in rows)
+
+
+def test_captures_keep_the_bytes_as_served(demo_server: DemoServer, db: Path) -> None:
+    import gzip
+    import hashlib
+
+    crawl(demo_server, db)
+    rows = query(db, "SELECT sha256, size, body_gzip FROM captures WHERE kind = 'article'")
+    assert len(rows) == 48
+    for sha, size, blob in rows:
+        body = gzip.decompress(blob)
+        assert (hashlib.sha256(body).hexdigest(), len(body)) == (sha, size)
+
+
+def test_nothing_off_host_or_disallowed_is_fetched(demo_server: DemoServer, db: Path) -> None:
+    crawl(demo_server, db)
+    base = demo_server.base_url
+    urls = [r[0] for r in query(db, "SELECT url FROM captures")]
+    assert urls and all(u.startswith(base + "/") for u in urls)
+    assert all("utm_" not in u for u in urls)
+    paths = [r.path for r in demo_server.site.requests]
+    assert not [p for p in paths if p.startswith("/private/")]
+    assert "/robots.txt" in paths
+
+
+def test_recrawl_with_nothing_changed_is_cheap_and_changes_nothing(
+    demo_server: DemoServer, db: Path
+) -> None:
+    crawl(demo_server, db)
+    before = query(db, "SELECT url, version, content_hash, last_seen_at FROM articles")
+    first = len(demo_server.site.requests)
+    crawl(demo_server, db)
+    assert query(db, "SELECT url, version, content_hash, last_seen_at FROM articles") == before
+    assert one(db, "SELECT count(*) FROM article_versions") == 48
+    second = demo_server.site.requests[first:]
+    assert not [r for r in second if r.path.count("/") == 5 and r.path.startswith("/20")]
+    runs = query(db, "SELECT skipped, new, changed, bytes_downloaded FROM crawl_runs ORDER BY id")
+    assert runs[1][:3] == (48, 0, 0)
+    assert runs[1][3] < 0.05 * runs[0][3]
+
+
+def test_full_recrawl_touches_only_last_seen(demo_server: DemoServer, db: Path) -> None:
+    crawl(demo_server, db)
+    before = dict(query(db, "SELECT url, first_seen_at || version || content_hash FROM articles"))
+    time.sleep(1.1)  # fetch times have one-second resolution
+    crawl(demo_server, db, "--full")
+    after = dict(query(db, "SELECT url, first_seen_at || version || content_hash FROM articles"))
+    assert after == before
+    assert one(db, "SELECT count(*) FROM articles WHERE last_seen_at > first_seen_at") == 48
+    assert query(db, "SELECT unchanged, mode FROM crawl_runs WHERE id = 2") == [(48, "full")]
+    assert one(db, "SELECT count(*) FROM article_versions") == 48
+
+
+def test_conditional_requests_get_304_and_store_nothing_new(
+    demo_server: DemoServer, db: Path
+) -> None:
+    crawl(demo_server, db)
+    # As if the sitemap gave no lastmod (WordPress core sitemaps do not): only ETags remain.
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE articles SET sitemap_lastmod = NULL")
+    conn.commit()
+    conn.close()
+    first = len(demo_server.site.requests)
+    crawl(demo_server, db)
+    article_requests = [r for r in demo_server.site.requests[first:] if r.path.startswith("/20")]
+    assert len(article_requests) == 48
+    assert all(r.status == 304 and r.bytes_sent == 0 for r in article_requests)
+    assert all("If-None-Match" in r.headers for r in article_requests)
+    assert one(db, "SELECT not_modified FROM crawl_runs WHERE id = 2") == 48
+    assert one(db, "SELECT count(*) FROM article_versions") == 48
+
+
+def test_second_edition_makes_versions_and_marks_the_removed_article(
+    demo_server: DemoServer, db: Path
+) -> None:
+    crawl(demo_server, db)
+    demo_server.site.edition = 2
+    crawl(demo_server, db)
+    base = demo_server.base_url
+    old, new = by_id(1), by_id(2)
+    for post_id in EDITED_IN_2:
+        url = base + old[post_id].path
+        assert one(db, "SELECT version FROM articles WHERE url = ?", (url,)) == 2
+        versions = query(
+            db, "SELECT version, body_text FROM article_versions WHERE url = ? ORDER BY 1", (url,)
+        )
+        assert versions == [(1, old[post_id].body_text), (2, new[post_id].body_text)]
+    for post_id in REMOVED_IN_2:
+        url = base + old[post_id].path
+        assert one(db, "SELECT status FROM articles WHERE url = ?", (url,)) == "gone"
+        assert one(db, "SELECT body_text FROM articles WHERE url = ?", (url,)) is not None
+    for post_id in ADDED_IN_2:
+        url = base + new[post_id].path
+        assert one(db, "SELECT version FROM articles WHERE url = ?", (url,)) == 1
+    assert query(db, "SELECT new, changed, gone FROM crawl_runs WHERE id = 2") == [(3, 3, 1)]
+
+
+def test_full_text_index_follows_edits(demo_server: DemoServer, db: Path) -> None:
+    crawl(demo_server, db)
+    demo_server.site.edition = 2
+    crawl(demo_server, db)
+    edited = by_id(2)[EDITED_IN_2[-1]]
+    hits = query(
+        db,
+        "SELECT a.title FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+        "WHERE articles_fts MATCH ?",
+        (f'"{edited.title}"',),
+    )
+    assert hits == [(edited.title,)]
+    assert one(db, "SELECT count(*) FROM articles_fts") == one(db, "SELECT count(*) FROM articles")
+
+
+def test_retry_after_is_honoured_then_the_page_is_kept(demo_server: DemoServer, db: Path) -> None:
+    path = articles(1)[5].path
+    demo_server.site.faults[path] = [503, 429]
+    crawl(demo_server, db)
+    hits = [r for r in demo_server.site.requests if r.path == path]
+    assert [r.status for r in hits] == [503, 429, 200]
+    url = demo_server.base_url + path
+    assert one(db, "SELECT count(*) FROM articles WHERE url = ?", (url,)) == 1
+
+
+def test_without_sitemap_or_api_listings_find_every_article(db: Path) -> None:
+    from lpscrape.demo import DemoSite, serve
+
+    with serve(DemoSite(rest_api=False)) as server:
+        server.site.faults["/sitemap_index.xml"] = [404]
+        crawl(server, db)
+        paths = {r.path for r in server.site.requests}
+    assert "/page/2/" in paths
+    assert one(db, "SELECT count(*) FROM articles") == 48
+
+
+def test_killed_crawl_resumes_to_a_complete_archive(demo_server: DemoServer, db: Path) -> None:
+    import subprocess
+    import sys
+
+    for a in articles(1):
+        demo_server.site.delays[a.path] = 0.15
+    args = ["crawl", "--start-url", demo_server.base_url + "/", "--db", str(db), "--delay", "0"]
+    proc = subprocess.Popen([sys.executable, "-m", "lpscrape", *args], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        ready = db.exists() and query(db, "SELECT 1 FROM sqlite_master WHERE name = 'articles'")
+        if ready and one(db, "SELECT count(*) FROM articles") >= 5:
+            break
+    proc.kill()  # SIGKILL: no clean shutdown, nothing flushed
+    proc.wait()
+    stored = one(db, "SELECT count(*) FROM articles")
+    assert 0 < stored < 48
+    demo_server.site.delays.clear()
+    crawl(demo_server, db)
+    assert one(db, "SELECT count(*) FROM articles") == 48
+    assert one(db, "SELECT count(*) FROM article_versions") == 48
+    assert one(db, "SELECT count(DISTINCT url) FROM article_versions") == 48
+    assert query(db, "SELECT outcome FROM crawl_runs ORDER BY id") == [("aborted",), ("completed",)]
