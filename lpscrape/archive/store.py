@@ -74,6 +74,11 @@ class Archive:
 
     # -- transactions -------------------------------------------------------------------
 
+    def begin(self) -> None:
+        """Open the batch's transaction (sqlite-utils would otherwise commit every write)."""
+        if not self.db.conn.in_transaction:
+            self.db.execute("BEGIN")
+
     def _wrote(self) -> None:
         self._pending += 1
         due = time.monotonic() - self._last_commit >= self.batch_seconds
@@ -82,7 +87,8 @@ class Archive:
 
     def commit(self) -> None:
         """Make everything written so far durable."""
-        self.db.conn.commit()
+        if self.db.conn.in_transaction:
+            self.db.execute("COMMIT")
         self._pending = 0
         self._last_commit = time.monotonic()
 
@@ -141,6 +147,7 @@ class Archive:
 
     def add(self, capture: Capture, run_id: int | None) -> str:
         """Keep one response and apply it to the articles; returns what it meant."""
+        self.begin()
         capture_id = self._insert_capture(capture, run_id)
         outcome = self.apply(capture, capture_id, run_id)
         self._wrote()
@@ -360,6 +367,7 @@ class Archive:
 
     def clear_articles(self) -> None:
         """Drop every derived row (articles, versions, terms) before a rebuild from captures."""
+        self.begin()
         for _, (link, _key) in TERMS.items():
             self.db.execute(f"DELETE FROM {link}")
         for table in ("article_versions", "articles", *TERMS):

@@ -1,0 +1,92 @@
+"""The archive store on an in-memory database: upserts, versions, and a quiet FTS index."""
+
+from __future__ import annotations
+
+import pytest
+from sqlite_utils import Database
+
+from lpscrape.archive.schema import ensure_schema
+from lpscrape.archive.store import Archive
+from lpscrape.extract import extract_article
+from lpscrape.items import Capture
+
+PAGE = """<html><head><title>{title} – Lord's Press</title>
+<link rel="canonical" href="https://lordspress.example/2025/09/10/envoys/">
+<meta property="article:published_time" content="2025-09-10T13:02:11+00:00"></head>
+<body class="single single-post"><article class="post type-post category-protocol">
+<h1 class="entry-title">{title}</h1><span class="byline">By Ada Pell</span>
+<div class="entry-content"><p>VIENNA — {text}</p></div></article></body></html>"""
+
+
+def capture(title: str, text: str, fetched_at: str) -> Capture:
+    """A capture of the test page as the pipeline would hand it over."""
+    body = PAGE.format(title=title, text=text).encode()
+    url = "https://lordspress.example/2025/09/10/envoys/?utm_source=rss"
+    c = Capture(url=url, status=200, body=body, fetched_at=fetched_at)
+    c.record = extract_article(body, url)
+    return c
+
+
+@pytest.fixture
+def archive() -> Archive:
+    db = Database(memory=True)
+    ensure_schema(db)
+    archive = Archive(db)
+    archive.start_run("https://lordspress.example/", "incremental")
+    archive.start_run("https://lordspress.example/", "incremental")
+    return archive
+
+
+def fts_bytes(archive: Archive) -> int:
+    """Size of the full-text index's stored segments."""
+    return archive.db.execute("SELECT sum(length(block)) FROM articles_fts_data").fetchone()[0]
+
+
+def test_first_capture_is_new_and_keyed_by_canonical_url(archive: Archive) -> None:
+    assert (
+        archive.add(capture("Envoys meet", "Talks began.", "2025-09-10T14:00:00+00:00"), 1) == "new"
+    )
+    assert [r["url"] for r in archive.db["articles"].rows] == [
+        "https://lordspress.example/2025/09/10/envoys/"
+    ]
+
+
+def test_same_content_again_is_unchanged_and_only_touches_last_seen(archive: Archive) -> None:
+    archive.add(capture("Envoys meet", "Talks began.", "2025-09-10T14:00:00+00:00"), 1)
+    size = fts_bytes(archive)
+    again = capture("Envoys meet", "Talks began.", "2025-09-11T14:00:00+00:00")
+    assert archive.add(again, 2) == "unchanged"
+    row = next(archive.db["articles"].rows)
+    assert (row["version"], row["first_seen_at"], row["last_seen_at"]) == (
+        1,
+        "2025-09-10T14:00:00+00:00",
+        "2025-09-11T14:00:00+00:00",
+    )
+    assert archive.db["article_versions"].count == 1
+    assert fts_bytes(archive) == size  # touching last_seen_at never re-indexes the body
+
+
+def test_changed_content_is_a_new_version_and_keeps_the_old(archive: Archive) -> None:
+    archive.add(capture("Envoys meet", "Talks began.", "2025-09-10T14:00:00+00:00"), 1)
+    outcome = archive.add(capture("Envoys meet", "Talks ended.", "2025-09-12T09:00:00+00:00"), 2)
+    assert outcome == "changed"
+    versions = archive.db.execute(
+        "SELECT version, body_text FROM article_versions ORDER BY version"
+    ).fetchall()
+    assert versions == [(1, "VIENNA — Talks began."), (2, "VIENNA — Talks ended.")]
+    hits = archive.db.execute(
+        "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'ended'"
+    ).fetchone()
+    assert hits == (1,)
+    assert archive.db.execute(
+        "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'began'"
+    ).fetchone() == (0,)
+
+
+def test_terms_are_linked(archive: Archive) -> None:
+    archive.add(capture("Envoys meet", "Talks began.", "2025-09-10T14:00:00+00:00"), 1)
+    names = archive.db.execute(
+        "SELECT a.name, c.name FROM article_authors aa JOIN authors a ON a.id = aa.author_id, "
+        "article_categories ac JOIN categories c ON c.id = ac.category_id"
+    ).fetchall()
+    assert names == [("Ada Pell", "Protocol")]
