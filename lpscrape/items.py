@@ -13,12 +13,12 @@ class Capture:
 
     url: str
     status: int
-    body: bytes
-    headers: dict[str, list[str]] = field(default_factory=dict)
+    body: bytes = field(repr=False)
+    headers: dict[str, list[str]] = field(default_factory=dict, repr=False)
     fetched_at: str = ""
     kind: str = "article"  # article | listing | sitemap | feed | api | robots
     sitemap_lastmod: str | None = None
-    record: Article | None = None
+    record: Article | None = field(default=None, repr=False)
 
     def header(self, name: str) -> str | None:
         """The first value of a response header, case-insensitively."""

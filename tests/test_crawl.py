@@ -220,7 +220,7 @@ def test_killed_crawl_resumes_to_a_complete_archive(demo_server: DemoServer, db:
     import sys
 
     for a in articles(1):
-        demo_server.site.delays[a.path] = 0.15
+        demo_server.site.delays[a.path] = 0.4
     args = ["crawl", "--start-url", demo_server.base_url + "/", "--db", str(db), "--delay", "0"]
     proc = subprocess.Popen([sys.executable, "-m", "lpscrape", *args], stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60

@@ -39,16 +39,25 @@ def open_database(path: str | Path) -> Database:
     path = Path(path)
     if not path.parent.exists():
         raise ArchiveError(f"cannot create archive {path}: folder {path.parent} does not exist")
-    if path.exists():
-        with path.open("rb") as fh:
-            head = fh.read(16)
-        if head and head != b"SQLite format 3\x00":
-            raise ArchiveError(f"{path} is not an SQLite database; refusing to touch it")
+    # Never open the file outside SQLite: closing any other descriptor of it would drop this
+    # process's POSIX locks, and a reader could then checkpoint away a live WAL.
     try:
-        db = Database(sqlite3.connect(str(path), timeout=30))
+        conn = sqlite3.connect(str(path), timeout=30)
+    except sqlite3.Error as exc:
+        raise ArchiveError(f"cannot open archive {path}: {exc}") from exc
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()  # reads the header, writes nothing
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise ArchiveError(
+            f"{path} is not an SQLite archive ({exc}); refusing to touch it"
+        ) from exc
+    try:
+        db = Database(conn)
         ensure_schema(db)
     except sqlite3.DatabaseError as exc:
-        raise ArchiveError(f"cannot open archive {path}: {exc}") from exc
+        conn.close()
+        raise ArchiveError(f"cannot write archive {path}: {exc}") from exc
     return db
 
 
