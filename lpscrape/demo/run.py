@@ -1,0 +1,98 @@
+"""`lpscrape demo`: serve the sample site, crawl both editions into an archive, summarise."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from lpscrape.archive.store import ArchiveError
+
+from .content import ADDED_IN_2, EDITED_IN_2, REMOVED_IN_2
+from .server import serve
+from .site import DemoSite
+
+
+def _is_demo_archive(db: Path) -> bool:
+    """True when every crawl recorded in `db` was of a loopback site (a previous demo)."""
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            urls = [r[0] or "" for r in conn.execute("SELECT start_url FROM crawl_runs")]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return all(u.startswith(("http://127.", "http://localhost")) for u in urls)
+
+
+def prepare(db: Path) -> None:
+    """Start from an empty archive, replacing only a previous demo's."""
+    if not db.exists():
+        return
+    if not _is_demo_archive(db):
+        raise ArchiveError(
+            f"{db} holds crawls of a real site; the demo will not overwrite it (use --db)"
+        )
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
+
+
+def _crawl(base_url: str, db: Path) -> None:
+    """A real crawl, in its own process, as `lpscrape crawl` runs it."""
+    args = ["crawl", "--start-url", base_url + "/", "--db", str(db), "--delay", "0"]
+    result = subprocess.run([sys.executable, "-m", "lpscrape", *args], check=False)
+    if result.returncode not in (0, 3):
+        raise ArchiveError(f"the demo crawl failed (exit status {result.returncode})")
+
+
+def summary(db: Path) -> dict[str, Any]:
+    """What the archive holds after the demo."""
+    conn = sqlite3.connect(db)
+    try:
+        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "articles": one("SELECT count(*) FROM articles"),
+            "live": one("SELECT count(*) FROM articles WHERE status = 'live'"),
+            "gone": one("SELECT count(*) FROM articles WHERE status = 'gone'"),
+            "versions": one("SELECT count(*) FROM article_versions"),
+            "edited": one("SELECT count(*) FROM articles WHERE version > 1"),
+            "captures": one("SELECT count(*) FROM captures"),
+            "runs": one("SELECT count(*) FROM crawl_runs"),
+            "warnings": one("SELECT coalesce(sum(warning_count), 0) FROM crawl_runs"),
+        }
+    finally:
+        conn.close()
+
+
+def run_demo(db: Path) -> dict[str, Any]:
+    """Serve the sample site on 127.0.0.1, crawl edition 1, then edition 2; return the summary."""
+    prepare(db)
+    started = time.monotonic()
+    with serve(DemoSite()) as server:
+        print(f"Serving the Lord's Press sample site at {server.base_url}/ (edition 1)", flush=True)
+        _crawl(server.base_url, db)
+        server.site.edition = 2
+        print(
+            f"\nThe site publishes its second edition: {len(EDITED_IN_2)} articles edited, "
+            f"{len(REMOVED_IN_2)} removed, {len(ADDED_IN_2)} new. Crawling again (incremental)…",
+            flush=True,
+        )
+        _crawl(server.base_url, db)
+    result = summary(db)
+    result["seconds"] = round(time.monotonic() - started, 1)
+    return result
+
+
+def format_summary(db: Path, s: dict[str, Any]) -> str:
+    """The demo's closing lines."""
+    return (
+        f"\nDemo archive {db}: {s['articles']} articles ({s['live']} live, {s['gone']} gone), "
+        f"{s['versions']} versions ({s['edited']} articles edited after publication), "
+        f"{s['captures']} captures over {s['runs']} crawls, {s['warnings']} extraction warnings; "
+        f"{s['seconds']} s in all.\n"
+        f"Explore it: lpscrape serve --db {db}"
+    )

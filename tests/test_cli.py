@@ -1,0 +1,131 @@
+"""The command line: clear one-line errors, the demo, offline re-extraction."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import crawl, run_cli
+
+from lpscrape.demo import DemoServer
+
+
+def assert_one_line_error(result) -> None:
+    """Exit status 2, one `lpscrape:` line on stderr, no traceback."""
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lpscrape: ")
+    assert "Traceback" not in result.stderr
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_start_url_leaves_the_archive_untouched(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    crawl(demo_server, db)
+    before = db.read_bytes()
+    url = f"http://127.0.0.1:{closed_port()}/"
+    result = run_cli("crawl", "--start-url", url, "--db", str(db))
+    assert_one_line_error(result)
+    assert "cannot reach" in result.stderr
+    assert db.read_bytes() == before
+
+
+def test_database_in_a_missing_folder(demo_server: DemoServer, tmp_path: Path) -> None:
+    db = tmp_path / "no" / "such" / "archive.db"
+    result = run_cli("crawl", "--start-url", demo_server.base_url + "/", "--db", str(db))
+    assert_one_line_error(result)
+    assert not db.parent.exists()
+    # Only the reachability probe went out; no crawl started.
+    assert {r.path for r in demo_server.site.requests} <= {"/robots.txt"}
+
+
+def test_database_in_a_read_only_folder(demo_server: DemoServer) -> None:
+    # /proc refuses new files even to root, unlike a chmod-ed temp folder.
+    result = run_cli("crawl", "--start-url", demo_server.base_url + "/", "--db", "/proc/lp.db")
+    assert_one_line_error(result)
+
+
+def test_a_file_that_is_not_sqlite_is_refused_and_kept(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "notes.db"
+    db.write_text("my research notes, not a database\n" * 50)
+    before = db.read_bytes()
+    result = run_cli("crawl", "--start-url", demo_server.base_url + "/", "--db", str(db))
+    assert_one_line_error(result)
+    assert "not an SQLite archive" in result.stderr
+    assert db.read_bytes() == before
+
+
+def test_malformed_start_url() -> None:
+    assert_one_line_error(run_cli("crawl", "--start-url", "lordspress", "--db", "x.db"))
+
+
+def test_extract_missing_file() -> None:
+    assert_one_line_error(run_cli("extract", "/no/such/page.html"))
+
+
+def test_extract_prints_the_record_as_utf8_json() -> None:
+    page = Path(__file__).parent / "pages" / "lp_munchen_winter.html"
+    result = run_cli("extract", str(page), "--url", "https://lordspress.example/x/", check=True)
+    record = json.loads(result.stdout)
+    assert record["dateline"] == "MÜNCHEN"
+    assert "MÜNCHEN" in result.stdout  # not \\u escaped
+    assert record["url"] == "https://lordspress.example/x/"
+
+
+def test_demo_crawls_both_editions(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    result = run_cli("demo", "--db", str(db), check=True)
+    assert "51 articles (50 live, 1 gone), 54 versions" in result.stdout
+    again = run_cli("demo", "--db", str(db), check=True)  # a previous demo is replaced
+    assert "51 articles (50 live, 1 gone), 54 versions" in again.stdout
+
+
+def test_demo_never_overwrites_a_real_archive(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE crawl_runs (start_url TEXT)")
+    conn.execute("INSERT INTO crawl_runs VALUES ('https://lordspress.com/')")
+    conn.commit()
+    conn.close()
+    assert_one_line_error(run_cli("demo", "--db", str(db)))
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM crawl_runs").fetchone() == (1,)
+
+
+def test_reparse_rebuilds_the_same_archive_offline(demo_archive: Path, tmp_path: Path) -> None:
+    db = tmp_path / "copy.db"
+    shutil.copy(demo_archive, db)
+    cols = "url, version, content_hash, title, body_text, published_at, status, first_seen_at"
+    query = f"SELECT {cols} FROM articles ORDER BY url"
+    before = sqlite3.connect(db).execute(query).fetchall()
+    versions = sqlite3.connect(db).execute("SELECT count(*) FROM article_versions").fetchone()
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE articles SET title = 'damaged'")  # what a bad extractor might leave
+    conn.commit()
+    conn.close()
+    run_cli("reparse", "--db", str(db), check=True)
+    conn = sqlite3.connect(db)
+    assert conn.execute(query).fetchall() == before
+    assert conn.execute("SELECT count(*) FROM article_versions").fetchone() == versions
+    assert conn.execute(
+        "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'damaged'"
+    ).fetchone() == (0,)
+
+
+@pytest.mark.parametrize("command", ["crawl", "demo", "serve", "extract", "export", "reparse"])
+def test_every_command_explains_itself(command: str) -> None:
+    result = run_cli(command, "--help", check=True)
+    assert result.stdout.startswith("usage: lpscrape " + command)
