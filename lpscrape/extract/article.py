@@ -117,6 +117,8 @@ def extract_article(html: str | bytes, url: str, content_type: str | None = None
         found["body_text"] = "fallback"
         record.extraction.method = "fallback"
         record.extraction.warnings.append("body_text: theme container not found, used fallback")
+    if paragraphs and record.title and paragraphs[0] == record.title:
+        paragraphs = paragraphs[1:]  # generic extractors keep the headline; it is `title`
     if paragraphs:
         record.body_text = "\n\n".join(paragraphs)
         record.word_count = len(record.body_text.split())
