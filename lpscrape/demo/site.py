@@ -150,6 +150,7 @@ class DemoSite:
         self.base_url = base_url
         self.clock = clock or (lambda: datetime.now(LONDON))
         self.rest_api = rest_api
+        self.redesigned = False  # True: the theme's content container is renamed
         self.faults: dict[str, list[int]] = {}
         self.delays: dict[str, float] = {}
         self.requests: list[RequestRecord] = []
@@ -282,6 +283,9 @@ class DemoSite:
         if _not_modified(headers, etag, article.modified):
             return Response(304, validators | {"Cache-Control": out["Cache-Control"]}, b"")
         page = theme.article_page(article, self.articles, self.base, now, self.rest_api)
+        if self.redesigned:  # the day the site changes its theme
+            page = page.replace('<article class="small single">', '<section class="lp-story">')
+            page = page.replace("</article>", "</section>")
         return Response(200, out, page.encode())
 
     def _page_response(self, page: Page, now: datetime, path: str | None = None) -> Response:
