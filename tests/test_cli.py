@@ -129,3 +129,26 @@ def test_reparse_rebuilds_the_same_archive_offline(demo_archive: Path, tmp_path:
 def test_every_command_explains_itself(command: str) -> None:
     result = run_cli(command, "--help", check=True)
     assert result.stdout.startswith("usage: lpscrape " + command)
+
+
+def test_scrapy_crawl_lordspress_does_what_lpscrape_crawl_does(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "archive.db"
+    args = ["-a", f"start_url={demo_server.base_url}/", "-s", f"ARCHIVE_DB={db}"]
+    args += [
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "AUTOTHROTTLE_START_DELAY=0",
+        "-s",
+        "LOG_LEVEL=WARNING",
+    ]
+    scrapy = [sys.executable, "-m", "scrapy", "crawl", "lordspress", *args]
+    subprocess.run(scrapy, cwd=Path(__file__).parent.parent, check=True, capture_output=True)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*), count(DISTINCT url) FROM articles").fetchone() == (48, 48)
+    assert conn.execute("SELECT outcome FROM crawl_runs").fetchall() == [("completed",)]
