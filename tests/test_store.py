@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlite_utils import Database
 
@@ -90,3 +92,35 @@ def test_terms_are_linked(archive: Archive) -> None:
         "article_categories ac JOIN categories c ON c.id = ac.category_id"
     ).fetchall()
     assert names == [("Ada Pell", "Protocol")]
+
+
+def api_capture(path: str, payload: list[dict]) -> Capture:
+    """A REST API response as the spider keeps it."""
+    body = json.dumps(payload).encode()
+    url = "https://lordspress.example" + path
+    return Capture(
+        url=url, status=200, body=body, kind="api", fetched_at="2025-09-10T14:00:00+00:00"
+    )
+
+
+def test_rest_api_fills_what_the_page_lacks_and_flags_conflicts(archive: Archive) -> None:
+    archive.add(api_capture("/wp-json/wp/v2/categories", [{"id": 7, "name": "Heraldry"}]), 1)
+    post = {
+        "id": 4242,
+        "link": "https://lordspress.example/2025/09/10/envoys/",
+        "date_gmt": "2025-09-10T12:00:00",  # the page says 13:02:11 UTC
+        "modified_gmt": "2025-09-10T12:00:00",
+        "categories": [7],
+        "tags": [],
+    }
+    archive.add(api_capture("/wp-json/wp/v2/posts", [post]), 1)
+    page = capture("Envoys meet", "Talks began.", "2025-09-10T14:00:00+00:00")
+    page.body = page.body.replace(b"category-protocol", b"")
+    page.record = extract_article(page.body, page.url)
+    assert page.record.categories == []
+    archive.add(page, 1)
+    row = next(archive.db["articles"].rows)
+    assert (row["post_id"], json.loads(row["categories"])) == (4242, ["Heraldry"])
+    assert row["published_at"] == "2025-09-10T13:02:11+00:00"  # the page's value is kept
+    warnings = json.loads(row["extraction_warnings"])
+    assert "published_at: page says 2025-09-10T13:02:11+00:00, REST API says " in warnings[-1]

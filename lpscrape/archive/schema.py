@@ -118,6 +118,11 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
         "id",
         [("url", "articles", "url"), ("capture_id", "captures", "id")],
     ),
+    "wp_terms": (
+        {"taxonomy": str, "id": int, "name": str, "fetched_at": str},
+        ("taxonomy", "id"),
+        [],
+    ),
     "wp_posts": (
         {
             "id": int,

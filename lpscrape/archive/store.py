@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
 from lpscrape.extract import Article
-from lpscrape.extract.wpapi import posts_from_api
+from lpscrape.extract.wpapi import posts_from_api, terms_from_api
 from lpscrape.items import Capture
 from lpscrape.urls import clean_url
 
@@ -200,7 +201,7 @@ class Archive:
     def apply(self, capture: Capture, capture_id: int, run_id: int | None) -> str:
         """Bring the articles up to date with one capture (no commit)."""
         if capture.kind == "api" and capture.status == 200:
-            self._store_wp_posts(capture)
+            self._store_api(capture)
             return "captured"
         if capture.kind != "article":
             return "captured"
@@ -214,7 +215,17 @@ class Archive:
             return "not_article"
         return self._upsert(capture, capture.record, capture_id, run_id)
 
-    def _store_wp_posts(self, capture: Capture) -> None:
+    def _store_api(self, capture: Capture) -> None:
+        path = urlsplit(capture.url).path.rstrip("/")
+        taxonomy = {"/categories": "categories", "/tags": "tags"}.get(path[path.rfind("/") :])
+        if taxonomy:
+            for row in terms_from_api(capture.body):
+                self.db.execute(
+                    "INSERT OR REPLACE INTO wp_terms (taxonomy, id, name, fetched_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    [taxonomy, row["id"], row["name"], capture.fetched_at],
+                )
+            return
         for row in posts_from_api(capture.body):
             row["link"] = clean_url(row["link"])
             row["fetched_at"] = capture.fetched_at
@@ -254,6 +265,7 @@ class Archive:
         self, capture: Capture, record: Article, capture_id: int, run_id: int | None
     ) -> str:
         url = clean_url(record.canonical_url or capture.url)
+        post_id = self._reconcile(url, record)
         content = content_row(record)
         digest = content_hash(content)
         seen = {
@@ -283,7 +295,7 @@ class Archive:
             **content,
             "content_hash": digest,
             "version": version,
-            "post_id": self._post_id(url),
+            "post_id": post_id,
             "published_at_raw": record.extraction.raw.get("published_at"),
             "modified_at_raw": record.extraction.raw.get("modified_at"),
             "extraction_method": record.extraction.method,
@@ -328,9 +340,41 @@ class Archive:
         assignments = ", ".join(f"[{k}] = ?" for k in values)
         self.db.execute(f"UPDATE {table} SET {assignments} WHERE {pk} = ?", [*values.values(), key])
 
-    def _post_id(self, url: str) -> int | None:
-        row = self.db.execute("SELECT id FROM wp_posts WHERE link = ?", [url]).fetchone()
-        return row[0] if row else None
+    def _reconcile(self, url: str, record: Article) -> int | None:
+        """Check the page against the REST API: fill what the page lacks, warn on conflicts."""
+        row = self.db.execute(
+            "SELECT id, published_at, modified_at, categories, tags FROM wp_posts WHERE link = ?",
+            [url],
+        ).fetchone()
+        if row is None:
+            return None
+        post_id, published, modified, category_ids, tag_ids = row
+        for field, api_value in (("published_at", published), ("modified_at", modified)):
+            page_value = getattr(record, field)
+            if field == "modified_at" and api_value == published:
+                continue  # never edited: the record says null
+            if page_value is None and api_value:
+                setattr(record, field, api_value)
+                record.extraction.sources[field] = "rest-api"
+                record.extraction.warnings.append(f"{field}: from the REST API, not the page")
+            elif page_value and api_value and page_value != api_value:
+                record.extraction.warnings.append(
+                    f"{field}: page says {page_value}, REST API says {api_value}"
+                )
+        for taxonomy, ids in (("categories", category_ids), ("tags", tag_ids)):
+            if getattr(record, taxonomy) or not ids or ids == "[]":
+                continue
+            names = [
+                name
+                for term_id in json.loads(ids)
+                for (name,) in self.db.execute(
+                    "SELECT name FROM wp_terms WHERE taxonomy = ? AND id = ?", [taxonomy, term_id]
+                )
+            ]
+            if names:
+                setattr(record, taxonomy, names)
+                record.extraction.sources[taxonomy] = "rest-api"
+        return int(post_id)
 
     def _link_terms(self, url: str, record: Article) -> None:
         for table, (link, key) in TERMS.items():

@@ -30,3 +30,16 @@ def posts_from_api(body: bytes | str) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def terms_from_api(body: bytes | str) -> list[dict[str, Any]]:
+    """`/wp-json/wp/v2/categories` or `/tags` as rows of id and display name."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return []
+    return [
+        {"id": int(t["id"]), "name": t["name"]}
+        for t in (data if isinstance(data, list) else [])
+        if isinstance(t, dict) and "id" in t and isinstance(t.get("name"), str)
+    ]

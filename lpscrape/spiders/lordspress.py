@@ -20,6 +20,7 @@ from lpscrape.items import Capture
 from lpscrape.urls import clean_url, same_host
 
 API_FIELDS = "id,link,date_gmt,modified_gmt,categories,tags"
+API_TERMS = "wp-json/wp/v2/{taxonomy}?per_page=100&page={page}&_fields=id,name"
 API_POSTS = "wp-json/wp/v2/posts?per_page=100&page={page}&_fields=" + API_FIELDS
 PERMALINK = re.compile(r"/\d{4}/\d{2}/\d{2}/[^/]+/?$")
 LISTING_LINKS = (
@@ -75,6 +76,9 @@ class LordsPressSpider(scrapy.Spider):
         robots = self._request("robots.txt", self.parse_robots, "robots", priority=100)
         yield robots.replace(errback=self.on_sitemap_error)
         yield self._request(API_POSTS.format(page=1), self.parse_api, "api", priority=90)
+        for taxonomy in ("categories", "tags"):
+            path = API_TERMS.format(taxonomy=taxonomy, page=1)
+            yield self._request(path, self.parse_terms, "api", priority=95, taxonomy=taxonomy)
         yield self._request("feed/", self.parse_feed, "feed", priority=80)
 
     def _load_known(self) -> None:
@@ -251,6 +255,18 @@ class LordsPressSpider(scrapy.Spider):
         if page < total:
             yield self._request(
                 API_POSTS.format(page=page + 1), self.parse_api, "api", priority=90, page=page + 1
+            )
+
+    def parse_terms(self, response: Response) -> Iterator[Any]:
+        """The REST API's categories or tags (names for the posts' term ids)."""
+        yield self.capture(response)
+        page = int(response.meta.get("page", 1))
+        total = int(response.headers.get(b"X-WP-TotalPages", b"1") or 1)
+        if response.status == 200 and page < total:
+            taxonomy = response.meta["taxonomy"]
+            path = API_TERMS.format(taxonomy=taxonomy, page=page + 1)
+            yield self._request(
+                path, self.parse_terms, "api", priority=95, taxonomy=taxonomy, page=page + 1
             )
 
     def start_listings(self) -> Iterator[scrapy.Request]:
