@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
+from scrapy.settings import BaseSettings
 from scrapy.utils.response import response_status_message
 
 
@@ -28,7 +29,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retry, waiting `Retry-After` (or base × 2ⁿ) before the retry goes out."""
 
-    def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
         self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 120.0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -14,7 +13,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
-from lpscrape.archive.store import Archive, ArchiveError
+from lpscrape.archive.store import Archive, ArchiveError, utc_now
 from lpscrape.extract.dates import utc_iso
 from lpscrape.items import Capture
 from lpscrape.urls import clean_url, same_host
@@ -28,10 +27,6 @@ LISTING_LINKS = (
     "article h3 a::attr(href), article h4 a::attr(href)"
 )
 NEXT_PAGE = "a.next::attr(href), a[rel=next]::attr(href), .nav-links a.page-numbers::attr(href)"
-
-
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _truthy(value: Any) -> bool:
@@ -129,7 +124,7 @@ class LordsPressSpider(scrapy.Spider):
             status=response.status,
             body=response.body,
             headers=headers,
-            fetched_at=_utc_now(),
+            fetched_at=utc_now(),
             kind=response.meta.get("kind", "article"),
             sitemap_lastmod=response.meta.get("lastmod"),
             **extra,
