@@ -82,8 +82,8 @@ class LordsPressSpider(scrapy.Spider):
         except ArchiveError:
             return  # the pipeline reports an unusable archive and stops the crawl
         try:
+            self.known = archive.known_articles()  # also finds articles gone from the sitemap
             if not self.full:
-                self.known = archive.known_articles()
                 self.validators = archive.known_pages()
         finally:
             archive.close()
@@ -301,7 +301,7 @@ class LordsPressSpider(scrapy.Spider):
         if not same_host(url, self.hosts):
             self.crawler.stats.inc_value("lpscrape/offsite_ignored")
             return None
-        known = self.known.get(url)
+        known = None if self.full else self.known.get(url)
         stored = utc_iso(known.get("sitemap_lastmod")) if known else None
         if lastmod and stored and (utc_iso(lastmod) or "") <= stored:
             self.crawler.stats.inc_value("lpscrape/skipped")
