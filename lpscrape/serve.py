@@ -1,0 +1,223 @@
+"""Datasette over the archive, read-only, with the project's metadata, configuration and plugin.
+
+`lpscrape/datasette/` keeps two files apart, as Datasette 1.0 does:
+
+- `metadata.json`: what things *are* (title, description, source, licence, every table's and
+  column's description);
+- `datasette.json`: how they are *served* (settings, facets, sort orders, full-text search,
+  canned queries), laid out like 1.0's `datasette.yaml`.
+
+The database key `"*"` in both stands for the archive, whatever its file is called. Datasette
+0.65 reads table options and canned queries from its metadata, so `datasette_metadata()` merges
+the two for the database actually served; on 1.0 the files map one-to-one onto
+`--metadata` / `--config`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import shutil
+import socket
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+from datasette.app import Datasette
+from datasette.inspect import inspect_hash
+
+from lpscrape.archive.store import ArchiveError
+
+DATASETTE_DIR = Path(__file__).resolve().parent / "datasette"
+METADATA_FILE = DATASETTE_DIR / "metadata.json"
+CONFIG_FILE = DATASETTE_DIR / "datasette.json"
+TEMPLATES_DIR = DATASETTE_DIR / "templates"
+PLUGINS_DIR = DATASETTE_DIR / "plugins"
+ANY_DATABASE = "*"
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8001
+
+
+class ServeError(ArchiveError):
+    """The archive cannot be served as asked: one line a person can act on."""
+
+
+def database_name(db_path: str | Path) -> str:
+    """The name Datasette gives the archive: its file name without the extension."""
+    return Path(db_path).stem
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """`base` updated with `extra`, nested dictionaries merged rather than replaced."""
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def settings(**overrides: Any) -> dict[str, Any]:
+    """Datasette settings from `datasette.json`, with `overrides` on top."""
+    return {**_load_json(CONFIG_FILE).get("settings", {}), **overrides}
+
+
+def datasette_metadata(name: str, base_url: str = "/") -> dict[str, Any]:
+    """Datasette 0.65 metadata for the archive served as `name`: descriptions + configuration."""
+    metadata = _load_json(METADATA_FILE)
+    config = _load_json(CONFIG_FILE)
+    databases = _deep_merge(metadata.get("databases", {}), config.get("databases", {}))
+    if ANY_DATABASE in databases:
+        databases[name] = _deep_merge(databases.pop(ANY_DATABASE), databases.get(name, {}))
+    metadata["databases"] = databases
+    for key in ("about_url", "license_url"):
+        if isinstance(metadata.get(key), str) and metadata[key].startswith("/"):
+            metadata[key] = base_url.rstrip("/") + metadata[key]
+    return metadata
+
+
+def check_archive(db_path: str | Path) -> Path:
+    """The archive file, checked: it exists, is SQLite and has the archive's tables."""
+    path = Path(db_path)
+    if not path.exists():
+        raise ServeError(
+            f"no archive at {path}: create it with `lpscrape crawl --db {path}` "
+            f"(or `lpscrape demo --db {path}`), or pass --db"
+        )
+    if not path.is_file():
+        raise ServeError(f"{path} is not a file")
+    if any(c in str(path) for c in "?#%"):
+        raise ServeError(f"Datasette cannot open {path}: rename it without ?, # or %")
+    # Read through SQLite only: a plain open() and close() of the file would drop this
+    # process's POSIX locks on it (see lpscrape.archive.store.open_database).
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise ServeError(f"{path} is not an SQLite archive ({exc})") from exc
+    if "articles" not in tables:
+        raise ServeError(f"{path} is not an lpscrape archive (it has no articles table)")
+    return path
+
+
+def make_datasette(
+    db_path: str | Path,
+    *,
+    immutable: bool = False,
+    settings_overrides: dict[str, Any] | None = None,
+) -> Datasette:
+    """A Datasette serving the archive read-only with the project's metadata and templates.
+
+    Mutable (the default) reads through `mode=ro` connections and sees a crawl's commits as
+    they land (WAL); `immutable=True` is for a snapshot nothing writes to any more.
+    """
+    path = check_archive(db_path)
+    chosen = settings(**(settings_overrides or {}))
+    metadata = datasette_metadata(database_name(path), chosen.get("base_url", "/"))
+    files = [str(path)]
+    return Datasette(
+        files=[] if immutable else files,
+        immutables=files if immutable else [],
+        metadata=metadata,
+        settings=chosen,
+        template_dir=str(TEMPLATES_DIR),
+        plugins_dir=str(PLUGINS_DIR),
+        version_note="lpscrape",
+    )
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail early, in one line, when the address is taken."""
+    try:
+        with socket.create_server((host, port), reuse_port=False):
+            pass
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def serve(
+    db_path: str | Path,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    immutable: bool = False,
+) -> None:
+    """Run Datasette over the archive until interrupted (works while a crawl writes)."""
+    import uvicorn
+
+    ds = make_datasette(db_path, immutable=immutable)
+    _check_port(host, port)
+    asyncio.run(ds.invoke_startup())
+    print(
+        f"lpscrape: serving {db_path} read-only at http://{host}:{port}/ (Ctrl+C to stop)",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
+
+
+def _table_counts(path: Path) -> dict[str, int]:
+    """Rows per table, as `datasette inspect` records them."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {n: conn.execute(f"SELECT count(*) FROM [{n}]").fetchone()[0] for n in names}
+    finally:
+        conn.close()
+
+
+def write_datasette_dir(db_path: str | Path, out_dir: str | Path) -> Path:
+    """A self-contained, read-only copy for the public: a Datasette configuration directory.
+
+    `out_dir` receives a consistent snapshot of the archive (taken with `VACUUM INTO`, safe
+    while a crawl writes), `metadata.json` (descriptions and configuration merged for 0.65),
+    `settings.json`, `templates/`, `plugins/` and `inspect-data.json`. `datasette OUT_DIR`
+    then serves it immutable, with row counts precomputed; see the README for
+    `datasette publish`.
+    """
+    source = check_archive(db_path)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"{database_name(source)}.db"
+    if target.exists():
+        raise ServeError(f"{target} already exists: remove it or choose another folder")
+    conn = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute("VACUUM INTO ?", [str(target)])
+    except sqlite3.DatabaseError as exc:
+        raise ServeError(f"cannot copy {source} to {target}: {exc}") from exc
+    finally:
+        conn.close()
+    snapshot = sqlite3.connect(target)
+    snapshot.execute("PRAGMA journal_mode = DELETE")  # a read-only copy needs no -wal/-shm
+    snapshot.close()
+    metadata = datasette_metadata(database_name(target))
+    (out / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
+    (out / "settings.json").write_text(json.dumps(settings(), indent=2) + "\n")
+    for folder in (TEMPLATES_DIR, PLUGINS_DIR):
+        shutil.copytree(
+            folder,
+            out / folder.name,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+    name = database_name(target)
+    inspect = {
+        name: {
+            "hash": inspect_hash(target),
+            "size": target.stat().st_size,
+            "file": target.name,
+            "tables": {table: {"count": count} for table, count in _table_counts(target).items()},
+        }
+    }
+    (out / "inspect-data.json").write_text(json.dumps(inspect, indent=2) + "\n")
+    return target
