@@ -1,0 +1,188 @@
+"""`lpscrape export`: streamed CSV and JSON Lines that round-trip the archive, every column."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import gzip
+import hashlib
+import io
+import json
+import sqlite3
+import tracemalloc
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+from sqlite_utils import Database
+
+from lpscrape.archive.schema import ensure_schema
+from lpscrape.demo.content import articles
+from lpscrape.export import ExportError, export
+
+SEPT = datetime(2025, 9, 1, tzinfo=UTC)
+
+
+def table_rows(db: Path, sql: str, params: tuple = ()) -> tuple[list[str], list[tuple]]:
+    """Column names and rows of a query run straight against the file."""
+    conn = sqlite3.connect(db)
+    try:
+        cursor = conn.execute(sql, params)
+        return [d[0] for d in cursor.description], cursor.fetchall()
+    finally:
+        conn.close()
+
+
+def as_csv_text(value: object) -> str:
+    """How a stored value reads back from CSV."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return str(value)
+
+
+def archived_truth() -> list:
+    """The sample site's articles the demo archive holds (edition 2 plus the withdrawn one)."""
+    second = {a.id for a in articles(2)}
+    return [*articles(2), *(a for a in articles(1) if a.id not in second)]
+
+
+@pytest.mark.parametrize("table", ["articles", "article_versions", "crawl_runs", "captures"])
+def test_csv_round_trips_every_row_and_column(demo_archive: Path, tmp_path: Path, table: str):
+    out = tmp_path / f"{table}.csv"
+    written = export(demo_archive, "csv", out, table=table, notes=io.StringIO())
+    columns, rows = table_rows(demo_archive, f"SELECT * FROM [{table}] ORDER BY rowid")
+    with out.open(encoding="utf-8", newline="") as fh:
+        got = list(csv.reader(fh))
+    assert got[0] == columns  # a header of every column, in order
+    assert written == len(rows) == len(got) - 1 > 0
+    assert got[1:] == [[as_csv_text(v) for v in row] for row in rows]
+
+
+def test_csv_keeps_unicode_newlines_and_quotes(demo_archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "a.csv"
+    export(demo_archive, "csv", out)
+    text = out.read_text(encoding="utf-8")
+    assert "MÜNCHEN" in text and "São Paulo" in text  # UTF-8, no BOM, nothing transliterated
+    assert not text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    munich = next(r for r in rows if r["dateline"] == "MÜNCHEN")
+    truth = next(a for a in archived_truth() if a.dateline == "MÜNCHEN")
+    assert munich["body_text"] == truth.body_text  # blank lines between paragraphs survive
+    assert json.loads(munich["categories"]) == truth.category_names
+
+
+def test_jsonl_round_trips_with_nulls_and_types(demo_archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "articles.jsonl"
+    export(demo_archive, "jsonl", out)
+    columns, rows = table_rows(demo_archive, "SELECT * FROM articles ORDER BY rowid")
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == [
+        dict(zip(columns, r, strict=True)) for r in rows
+    ]
+    assert "MÜNCHEN" in out.read_text(encoding="utf-8")  # ensure_ascii off
+
+
+def test_blob_columns_are_base64_with_a_note(demo_archive: Path, tmp_path: Path) -> None:
+    notes = io.StringIO()
+    out = tmp_path / "captures.jsonl"
+    export(demo_archive, "jsonl", out, table="captures", notes=notes)
+    assert "captures.body_gzip" in notes.getvalue() and "base64" in notes.getvalue()
+    first = json.loads(out.read_text().splitlines()[0])
+    body = gzip.decompress(base64.b64decode(first["body_gzip"]))
+    assert hashlib.sha256(body).hexdigest() == first["sha256"]  # the capture, byte for byte
+
+
+def test_since_and_category_filter_articles(demo_archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.csv"
+    export(demo_archive, "csv", out, since="2025-09-01", category="world affairs")
+    got = {r["title"] for r in csv.DictReader(out.open(encoding="utf-8", newline=""))}
+    expected = {
+        a.title
+        for a in archived_truth()
+        if "World Affairs" in a.category_names and a.published.astimezone(UTC) >= SEPT
+    }
+    assert got == expected and 0 < len(got) < 10
+
+    export(demo_archive, "csv", out, since="2025-09-01T12:00:00+02:00")
+    got = [r["published_at"] for r in csv.DictReader(out.open(encoding="utf-8", newline=""))]
+    assert got and min(got) >= "2025-09-01T10:00:00+00:00"
+
+
+def test_sql_export(demo_archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "q.jsonl"
+    n = export(
+        demo_archive,
+        "jsonl",
+        out,
+        sql="SELECT a.url, v.url, v.version FROM articles a JOIN article_versions v USING (url) "
+        "WHERE a.version > 1 ORDER BY v.url, v.version",
+    )
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert n == 6 and [r["version"] for r in rows] == [1, 2] * 3
+    assert all(r["url"] == r["url_2"] for r in rows)  # a repeated name is kept, not dropped
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"table": "nope"}, "no table 'nope' in the archive; tables: article_authors"),
+        ({"table": "articles_fts"}, "no table 'articles_fts'"),
+        ({"table": "captures", "since": "2025-01-01"}, "articles table only"),
+        ({"sql": "SELECT 1", "category": "Heraldry"}, "not with --sql"),
+        ({"since": "last week"}, "is not a date"),
+        ({"sql": "DELETE FROM articles"}, "readonly"),
+        ({"sql": "SELECT nope FROM articles"}, "no such column"),
+    ],
+)
+def test_bad_requests_are_one_clear_error(
+    demo_archive: Path, tmp_path: Path, kwargs: dict, message: str
+) -> None:
+    out = tmp_path / "never.csv"
+    with pytest.raises(ExportError, match=message):
+        export(demo_archive, "csv", out, **kwargs)
+    assert not out.exists() and list(tmp_path.iterdir()) == []  # no partial file
+    assert table_rows(demo_archive, "SELECT count(*) FROM articles")[1] == [(51,)]
+
+
+def test_cli_writes_stdout_and_files_and_reports_errors(demo_archive: Path, tmp_path: Path):
+    result = run_cli("export", "csv", "--db", str(demo_archive), "-o", "-", "--table", "tags")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
+    assert rows[0] == ["id", "name"] and len(rows) == 17
+
+    out = tmp_path / "articles.jsonl"
+    result = run_cli("export", "jsonl", "--db", str(demo_archive), "-o", str(out))
+    assert result.returncode == 0 and "51 rows written" in result.stderr
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 51
+
+    result = run_cli("export", "csv", "--db", str(demo_archive), "--table", "nope")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "tables: article_authors" in result.stderr
+    result = run_cli("export", "csv", "--db", str(tmp_path / "missing.db"))
+    assert result.returncode == 2 and "no archive at" in result.stderr
+
+
+def test_export_streams_in_constant_memory(tmp_path: Path) -> None:
+    db_path = tmp_path / "big.db"
+    db = Database(db_path)
+    ensure_schema(db)
+    body = "Lorem ipsum dolor sit amet. " * 40  # ~1 KiB per article
+    db.conn.executemany(
+        "INSERT INTO articles (url, title, body_text, categories) VALUES (?, ?, ?, '[]')",
+        ((f"https://example.org/{i}/", f"Article {i}", body) for i in range(20_000)),
+    )
+    db.conn.commit()
+    db.conn.close()
+
+    for fmt in ("csv", "jsonl"):
+        out = tmp_path / f"big.{fmt}"
+        tracemalloc.start()
+        written = export(db_path, fmt, out)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        size = out.stat().st_size
+        assert written == 20_000 and size > 20_000_000
+        assert peak < 5_000_000, f"{fmt}: peak {peak:,} bytes for {size:,} written"
