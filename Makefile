@@ -32,6 +32,7 @@ demo: $(STAMP)  ## serve the bundled sample site on 127.0.0.1 and crawl it into 
 bench: $(STAMP)  ## the benchmarks: ratios against the field's tools in the same run
 	$(PY) benchmarks/extract_speed.py
 	$(PY) benchmarks/crawl_speed.py
+	$(PY) benchmarks/archive_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -151,6 +151,7 @@ INDEXES = [
     ("articles", ["published_at"]),
     ("articles", ["fetch_url"]),
     ("articles", ["dateline"]),
+    ("articles", ["byline"]),
     ("wp_posts", ["link"]),
 ]
 
