@@ -51,6 +51,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     overrides: dict[str, object] = {"LOG_LEVEL": "INFO" if args.verbose else "WARNING"}
     if args.delay is not None:
         overrides.update(DOWNLOAD_DELAY=args.delay, AUTOTHROTTLE_START_DELAY=args.delay)
+    for assignment in args.set:
+        name, sep, value = assignment.partition("=")
+        if not sep or not name.isupper():
+            raise UserError(
+                f"--set takes NAME=VALUE with an upper-case setting name: {assignment!r}"
+            )
+        overrides[name] = value
     start_url = args.start_url or crawl_default_start_url()
     run_id = run_crawl(start_url, args.db, full=args.full, **overrides)
     summary = run_summary(args.db, run_id)
@@ -70,6 +77,68 @@ def crawl_default_start_url() -> str:
     from lpscrape import settings
 
     return settings.LPSCRAPE_DEFAULT_START_URL
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run Datasette over the archive, read-only, until interrupted."""
+    from lpscrape.serve import serve
+
+    serve(args.db, args.host, args.port)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Stream a table or query as CSV / JSON Lines, or write a public Datasette copy."""
+    if args.format == "datasette":
+        from lpscrape.serve import write_datasette_dir
+
+        if args.output == "-" or args.table or args.sql or args.since or args.category:
+            raise UserError("export datasette takes only --db and -o DIR")
+        target = write_datasette_dir(args.db, args.output)
+        print(f"lpscrape: wrote {target} with its Datasette configuration: datasette {args.output}")
+        return EXIT_OK
+    from lpscrape.export import export
+
+    rows = export(
+        args.db,
+        args.format,
+        args.output,
+        table=args.table,
+        sql=args.sql,
+        since=args.since,
+        category=args.category,
+    )
+    if args.output != "-":
+        print(f"lpscrape: {rows} rows written to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Serve the sample site, crawl both editions into the archive, print a summary."""
+    from lpscrape.demo.run import format_summary, run_demo
+
+    db = Path(args.db)
+    print(format_summary(db, run_demo(db)))
+    if args.serve:
+        return cmd_serve(argparse.Namespace(db=str(db), host="127.0.0.1", port=args.port))
+    return EXIT_OK
+
+
+def cmd_reparse(args: argparse.Namespace) -> int:
+    """Re-extract every article from the stored captures, offline."""
+    from lpscrape.archive.reparse import reparse
+    from lpscrape.archive.store import Archive
+
+    if not Path(args.db).exists():
+        raise UserError(f"no archive at {args.db}: run `lpscrape crawl` first")
+    archive = Archive.open(args.db)
+    try:
+        outcomes = reparse(archive)
+    finally:
+        archive.close()
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+    print(f"lpscrape: re-extracted the archive from its captures: {counts}")
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,8 +175,77 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--delay", type=float, help="seconds between requests (default 1.0; AutoThrottle on top)"
     )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a setting (see the README), e.g. --set DOWNLOAD_TIMEOUT=60; repeatable",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's log")
     p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser(
+        "serve",
+        help="Datasette over the archive, read-only, with the project's metadata",
+        description=(
+            "Serve the archive with Datasette: search, facets, canned queries, article pages, "
+            "CSV and JSON. Read-only (a crawl may write at the same time); SQL is time-limited."
+        ),
+    )
+    p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8001, help="port to listen on (default: 8001)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "export",
+        help="stream a table or query as CSV or JSON Lines (every column, UTF-8)",
+        description=(
+            "Stream a table (default: articles) or a query, every column, UTF-8, in constant "
+            "memory. csv: a header row then one line per row (NULL is an empty field); jsonl: one "
+            "JSON object per line. BLOB columns (captures.body_gzip) are written as base64. "
+            "`export datasette -o DIR` writes a read-only copy for the public instead: a "
+            "snapshot of the archive with its Datasette configuration (see the README)."
+        ),
+    )
+    p.add_argument("format", choices=("csv", "jsonl", "datasette"), help="what to write")
+    p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--table", help="the table to export (default: articles)")
+    source.add_argument("--sql", metavar="QUERY", help="a read-only SELECT to export instead")
+    p.add_argument("--since", metavar="DATE", help="articles published on or after DATE (UTC)")
+    p.add_argument("--category", help="articles filed under this category (any case)")
+    p.add_argument(
+        "-o", "--output", default="-", metavar="FILE", help="output file, - for stdout (default)"
+    )
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "demo",
+        help="serve the bundled sample site on 127.0.0.1, crawl it, print a summary",
+        description=(
+            "Serve the bundled Lord's Press sample site on a free 127.0.0.1 port, crawl it into "
+            "the archive, publish its second edition (edits, a removal, new articles) and crawl "
+            "again, then print a summary. A previous demo archive at --db is replaced; an "
+            "archive of a real site never is."
+        ),
+    )
+    p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
+    p.add_argument("--serve", action="store_true", help="then open Datasette over the archive")
+    p.add_argument("--port", type=int, default=8001, help="Datasette port with --serve")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "reparse",
+        help="re-extract every article from the stored captures, offline",
+        description=(
+            "Rebuild articles, versions and terms from the raw captures kept in the archive, "
+            "with the current extractor; no network. Runs in one transaction."
+        ),
+    )
+    p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
+    p.set_defaults(func=cmd_reparse)
     return parser
 
 
