@@ -88,7 +88,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Stream a table or query as CSV / JSON Lines, or write a public Datasette copy."""
+    """Stream a table or query as CSV / JSON Lines, or write a public Datasette copy or WARC."""
+    if args.format == "warc":
+        from lpscrape.archive.warc import export_warc
+
+        if args.output == "-" or args.table or args.sql or args.since or args.category:
+            raise UserError("export warc takes only --db and -o FILE.warc.gz")
+        if not Path(args.db).exists():
+            raise UserError(f"no archive at {args.db}: run `lpscrape crawl` first")
+        count = export_warc(args.db, args.output)
+        print(f"lpscrape: {count} captures written to {args.output}", file=sys.stderr)
+        return EXIT_OK
     if args.format == "datasette":
         from lpscrape.serve import write_datasette_dir
 
@@ -205,11 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
             "Stream a table (default: articles) or a query, every column, UTF-8, in constant "
             "memory. csv: a header row then one line per row (NULL is an empty field); jsonl: one "
             "JSON object per line. BLOB columns (captures.body_gzip) are written as base64. "
+            "`export warc -o FILE.warc.gz` writes every capture as WARC (ISO 28500). "
             "`export datasette -o DIR` writes a read-only copy for the public instead: a "
             "snapshot of the archive with its Datasette configuration (see the README)."
         ),
     )
-    p.add_argument("format", choices=("csv", "jsonl", "datasette"), help="what to write")
+    p.add_argument("format", choices=("csv", "jsonl", "datasette", "warc"), help="what to write")
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--table", help="the table to export (default: articles)")

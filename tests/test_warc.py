@@ -33,3 +33,14 @@ def test_every_capture_round_trips_through_warc(demo_archive: Path, tmp_path: Pa
                     )
                 )
     assert read == stored
+
+
+def test_export_warc_command(demo_archive: Path, tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    out = tmp_path / "all.warc.gz"
+    result = run_cli("export", "warc", "--db", str(demo_archive), "-o", str(out), check=True)
+    count = sqlite3.connect(demo_archive).execute("SELECT count(*) FROM captures").fetchone()[0]
+    assert f"{count} captures written" in result.stderr
+    with out.open("rb") as fh:
+        assert sum(r.rec_type == "response" for r in ArchiveIterator(fh)) == count
