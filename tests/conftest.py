@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,3 +58,37 @@ def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
         server.site.edition = 2
         crawl(server, db)
     return db
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (nothing listens on it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def served(demo_archive: Path) -> Iterator[str]:
+    """`python -m lpscrape serve` over the demo archive on a free port, answering; its URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lpscrape", "serve", "--db", str(demo_archive), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/", timeout=5).close()
+                break
+            except OSError:
+                assert proc.poll() is None, "lpscrape serve exited"
+                assert time.monotonic() < deadline, "lpscrape serve did not answer in 30 s"
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -5,17 +5,12 @@ from __future__ import annotations
 import html
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from lpscrape.demo.content import EDITED_IN_2, articles
 
@@ -24,40 +19,6 @@ pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
     reason="chromium not installed: `apt-get install chromium` (Debian) to run the browser check",
 )
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def site(demo_archive: Path) -> Iterator[str]:
-    """`python -m lpscrape serve` on a free loopback port, answering; yields its base URL."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lpscrape", "serve", "--db", str(demo_archive), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/", timeout=5).close()
-                break
-            except OSError:
-                assert proc.poll() is None, "lpscrape serve exited"
-                assert time.monotonic() < deadline, "lpscrape serve did not answer in 30 s"
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 class Browser:
@@ -102,17 +63,17 @@ def text(fragment: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
-def test_a_reader_searches_and_reads_an_article(site: str, tmp_path: Path) -> None:
+def test_a_reader_searches_and_reads_an_article(served: str, tmp_path: Path) -> None:
     browser = Browser(tmp_path / "profile")
     article = next(a for a in articles(2) if a.id == EDITED_IN_2[2])
 
-    home = browser.dom(site + "/")
-    browser.screenshot(site + "/", tmp_path / "home.png")
+    home = browser.dom(served + "/")
+    browser.screenshot(served + "/", tmp_path / "home.png")
     assert "Lord's Press: the archive" in text(home)
     form = re.search(r'<form class="lp-search" action="([^"]+)"[^>]*>(.*?)</form>', home, re.S)
     assert form, "the home page offers a search box"
     field = re.search(r'<input[^>]*type="search"[^>]*name="([^"]+)"', form[2])[1]
-    search_url = f"{site}{form[1]}?{urllib.parse.urlencode({field: 'horse-drawn carriage'})}"
+    search_url = f"{served}{form[1]}?{urllib.parse.urlencode({field: 'horse-drawn carriage'})}"
 
     results = browser.dom(search_url)
     browser.screenshot(search_url, tmp_path / "search.png")
@@ -122,7 +83,7 @@ def test_a_reader_searches_and_reads_an_article(site: str, tmp_path: Path) -> No
     link = re.search(r'<td class="col-url type-pk"><a href="([^"]+)"', rows[0])  # the row page
     assert link, rows[0][:500]
 
-    page_url = site + html.unescape(link[1])
+    page_url = served + html.unescape(link[1])
     page = browser.dom(page_url)
     shot = browser.screenshot(page_url, tmp_path / "article.png")
     assert shot.stat().st_size > 10_000

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import crawl, run_cli
+from conftest import crawl, free_port, run_cli
 
 from lpscrape.demo import DemoServer
 
@@ -22,20 +21,13 @@ def assert_one_line_error(result) -> None:
     assert "Traceback" not in result.stderr
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_unreachable_start_url_leaves_the_archive_untouched(
     demo_server: DemoServer, tmp_path: Path
 ) -> None:
     db = tmp_path / "archive.db"
     crawl(demo_server, db)
     before = db.read_bytes()
-    url = f"http://127.0.0.1:{closed_port()}/"
+    url = f"http://127.0.0.1:{free_port()}/"
     result = run_cli("crawl", "--start-url", url, "--db", str(db))
     assert_one_line_error(result)
     assert "cannot reach" in result.stderr

@@ -7,10 +7,7 @@ import csv
 import io
 import json
 import re
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -22,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import run_cli
 from datasette.app import Datasette
 from datasette.utils import tilde_encode
 from markupsafe import escape
@@ -581,13 +578,6 @@ def test_missing_or_foreign_database_is_one_clear_line(tmp_path: Path) -> None:
     assert result.returncode == 2 and "not an lpscrape archive" in result.stderr
 
 
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for(url: str, timeout: float = 30) -> bytes:
     """The body of `url` once it answers 200."""
     deadline = time.monotonic() + timeout
@@ -599,23 +589,6 @@ def wait_for(url: str, timeout: float = 30) -> bytes:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
-
-
-@pytest.fixture
-def served(demo_archive: Path) -> Iterator[str]:
-    """`python -m lpscrape serve` on a free loopback port; yields its base URL."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lpscrape", "serve", "--db", str(demo_archive), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_serve_command_serves_the_archive(served: str) -> None:
