@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 import urllib.request
 from pathlib import Path
@@ -268,9 +269,16 @@ def main(argv: list[str] | None = None) -> int:
     except (UserError, ArchiveError) as exc:
         print(f"lpscrape: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("lpscrape: interrupted", file=sys.stderr)
-        return 130
+    except sqlite3.DatabaseError as exc:
+        print(f"lpscrape: {getattr(args, 'db', 'the database')}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:  # `lpscrape extract page.html | head`
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:  # an unwritable output, a vanished file
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"lpscrape: cannot write or read{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("lpscrape: interrupted", file=sys.stderr)
+        return 130

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from typing import Any
 
@@ -14,15 +15,28 @@ from lpscrape.extract import extract_article
 from lpscrape.items import Capture
 
 KEY_FIELDS = ("title", "published_at", "body_text", "authors")
+logger = logging.getLogger(__name__)
 
 
 class ExtractPipeline:
-    """Runs the pure extractor over HTML captures."""
+    """Runs the pure extractor over HTML captures; a crash there never costs the capture."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        """Keep the crawler for its stats."""
+        return cls(crawler)
 
     def process_item(self, item: Capture) -> Capture:
         """Attach the extracted record to an article or listing page."""
         if item.kind in ("article", "listing") and item.status == 200 and item.body:
-            item.record = extract_article(item.body, item.url, item.header("Content-Type"))
+            try:
+                item.record = extract_article(item.body, item.url, item.header("Content-Type"))
+            except Exception:  # kept for `lpscrape reparse` once the extractor is fixed
+                logger.exception("extraction failed on %s; the capture is kept", item.url)
+                self.crawler.stats.inc_value("lpscrape/extract_errors")
         return item
 
 
@@ -87,6 +101,9 @@ class ArchivePipeline:
         failed = self.crawler.stats.get_value("lpscrape/failed", 0)
         if failed:
             out.append(f"{failed} requests failed after retries")
+        crashed = self.crawler.stats.get_value("lpscrape/extract_errors", 0)
+        if crashed:
+            out.append(f"extraction crashed on {crashed} pages (captures kept; see the log)")
         return out
 
     def spider_closed(self, spider: Any, reason: str) -> None:

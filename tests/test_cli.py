@@ -103,7 +103,8 @@ def test_reparse_rebuilds_the_same_archive_offline(demo_archive: Path, tmp_path:
     cols = "url, version, content_hash, title, body_text, published_at, status, first_seen_at"
     query = f"SELECT {cols} FROM articles ORDER BY url"
     before = sqlite3.connect(db).execute(query).fetchall()
-    versions = sqlite3.connect(db).execute("SELECT count(*) FROM article_versions").fetchone()
+    versions_sql = "SELECT url, version, run_id, capture_id, content_hash FROM article_versions"
+    versions = sqlite3.connect(db).execute(versions_sql + " ORDER BY id").fetchall()
     conn = sqlite3.connect(db)
     conn.execute("UPDATE articles SET title = 'damaged'")  # what a bad extractor might leave
     conn.commit()
@@ -111,7 +112,7 @@ def test_reparse_rebuilds_the_same_archive_offline(demo_archive: Path, tmp_path:
     run_cli("reparse", "--db", str(db), check=True)
     conn = sqlite3.connect(db)
     assert conn.execute(query).fetchall() == before
-    assert conn.execute("SELECT count(*) FROM article_versions").fetchone() == versions
+    assert conn.execute(versions_sql + " ORDER BY id").fetchall() == versions
     assert conn.execute(
         "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'damaged'"
     ).fetchone() == (0,)

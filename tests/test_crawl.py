@@ -191,7 +191,9 @@ def test_full_text_index_follows_edits(demo_server: DemoServer, db: Path) -> Non
         (f'"{edited.title}"',),
     )
     assert hits == [(edited.title,)]
-    assert one(db, "SELECT count(*) FROM articles_fts") == one(db, "SELECT count(*) FROM articles")
+    conn = sqlite3.connect(db)  # raises if the index and the articles disagree
+    conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+    conn.close()
 
 
 def test_retry_after_is_honoured_then_the_page_is_kept(demo_server: DemoServer, db: Path) -> None:
@@ -270,3 +272,20 @@ def test_a_theme_change_falls_back_and_raises_an_alert(demo_server: DemoServer, 
     expected = {demo_server.base_url + a.path: without_caption(a) for a in articles(1)}
     stored = dict(query(db, "SELECT url, body_text FROM articles"))
     assert stored == expected  # the generic extractor still finds every paragraph
+
+
+def test_a_page_failing_after_retries_is_counted_then_fetched_next_run(
+    demo_server: DemoServer, db: Path
+) -> None:
+    broken = articles(1)[7]
+    demo_server.site.faults[broken.path] = [500] * 5  # the first try and all four retries
+    first = crawl(
+        demo_server, db, "--set", "RETRY_BACKOFF_BASE=0.05", check=False
+    )  # fmt: skip
+    assert first.returncode == 3 and "ALERT: 1 requests failed" in first.stderr
+    assert one(db, "SELECT failed FROM crawl_runs WHERE id = 1") == 1
+    assert one(db, "SELECT count(*) FROM articles") == 47
+    crawl(demo_server, db)  # the sitemap still lists it: the next run fetches it
+    url = demo_server.base_url + broken.path
+    assert one(db, "SELECT count(*) FROM articles WHERE url = ?", (url,)) == 1
+    assert one(db, "SELECT new FROM crawl_runs WHERE id = 2") == 1

@@ -12,13 +12,17 @@ from .store import Archive
 def reparse(archive: Archive) -> Counter[str]:
     """Re-extract every stored capture in fetch order, in one transaction; returns outcomes."""
     outcomes: Counter[str] = Counter()
-    archive.clear_articles()
-    for capture_id, capture in archive.captures():
-        if capture.kind == "article" and capture.status == 200:
-            capture.record = extract_article(
-                capture.body, capture.url, content_type=capture.header("Content-Type")
-            )
-            archive.set_capture_extraction(capture_id, capture)
-        outcomes[archive.apply(capture, capture_id, None)] += 1
+    try:
+        archive.clear_articles()
+        for capture_id, run_id, capture in archive.captures():
+            if capture.kind == "article" and capture.status == 200:
+                capture.record = extract_article(
+                    capture.body, capture.url, content_type=capture.header("Content-Type")
+                )
+                archive.set_capture_extraction(capture_id, capture)
+            outcomes[archive.apply(capture, capture_id, run_id)] += 1
+    except BaseException:
+        archive.rollback()  # all or nothing: a half-rebuilt archive is worse than the old one
+        raise
     archive.commit()
     return outcomes

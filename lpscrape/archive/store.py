@@ -95,6 +95,11 @@ class Archive:
         if self._pending >= self.batch_size or due:
             self.commit()
 
+    def rollback(self) -> None:
+        """Undo everything written since the last commit."""
+        if self.db.conn.in_transaction:
+            self.db.execute("ROLLBACK")
+
     def commit(self) -> None:
         """Make everything written so far durable."""
         if self.db.conn.in_transaction:
@@ -391,17 +396,19 @@ class Archive:
 
     def captures(
         self, kinds: tuple[str, ...] = ("article", "api")
-    ) -> Iterator[tuple[int, Capture]]:
-        """Stored captures with their ids, in fetch order, bodies decompressed."""
+    ) -> Iterator[tuple[int, int | None, Capture]]:
+        """Stored captures with their ids and run ids, in fetch order, bodies decompressed."""
         marks = ", ".join("?" * len(kinds))
         cursor = self.db.conn.execute(
-            "SELECT id, url, status, body_gzip, headers, fetched_at, kind, sitemap_lastmod "
+            "SELECT id, run_id, url, status, body_gzip, headers, fetched_at, kind, sitemap_lastmod "
             f"FROM captures WHERE kind IN ({marks}) ORDER BY id",
             kinds,
         )
-        for capture_id, url, status, body, headers, fetched_at, kind, lastmod in cursor.fetchall():
+        rows = cursor.fetchall()
+        for capture_id, run_id, url, status, body, headers, fetched_at, kind, lastmod in rows:
             yield (
                 capture_id,
+                run_id,
                 Capture(
                     url=url,
                     status=status,

@@ -73,6 +73,7 @@ def export_warc(db_path: str | Path, output: str | Path, run_id: int | None = No
     """Write the archive's captures to a `.warc.gz` file."""
     db = Database(str(db_path))
     try:
+        db.execute("SELECT count(*) FROM captures")  # a foreign file fails before any output
         with open(output, "wb") as out:
             return write_warc(db, out, run_id)
     finally:

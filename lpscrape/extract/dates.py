@@ -15,7 +15,7 @@ _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 
 def parse_instant(raw: str | None, default_tz: tzinfo = LONDON) -> datetime | None:
     """An aware datetime from an ISO or human date string; strings without an offset are local."""
-    if not raw or not _YEAR.search(raw):
+    if not isinstance(raw, str) or not _YEAR.search(raw):
         return None  # dateutil would fill a missing year from today's date: never guess
     try:
         dt = datetime.fromisoformat(raw.strip())  # the common case, and 20x cheaper

@@ -29,9 +29,10 @@ def parse(html: str | bytes, content_type: str | None = None) -> HtmlElement:
     return lxml.html.document_fromstring(text, parser=_PARSER)
 
 
-def clean(text: str | None) -> str:
-    """Whitespace (including no-break spaces and newlines) collapsed and stripped."""
-    return _SPACE.sub(" ", text or "").strip()
+def clean(text: object) -> str:
+    """Whitespace (including no-break spaces and newlines) collapsed and stripped; "" for
+    anything that is not a string (JSON-LD puts lists and objects where text is expected)."""
+    return _SPACE.sub(" ", text).strip() if isinstance(text, str) else ""
 
 
 def text_of(el: HtmlElement) -> str:

@@ -74,9 +74,9 @@ def _author_names(value: Any, by_id: dict[str, dict[str, Any]]) -> list[str]:
         if isinstance(item, str):
             names.append(clean(item))
         elif isinstance(item, dict):
-            node = item if item.get("name") else by_id.get(item.get("@id", ""), {})
-            if isinstance(node.get("name"), str):
-                names.append(clean(node["name"]))
+            ref = item.get("@id")
+            node = item if item.get("name") else by_id.get(ref if isinstance(ref, str) else "", {})
+            names.append(clean(node.get("name")))
     return [n for n in names if n]
 
 
@@ -98,8 +98,8 @@ def read_jsonld(tree: HtmlElement) -> JsonLd:
         if not types & ARTICLE_TYPES or out.headline is not None:
             continue
         out.headline = clean(node.get("headline") or node.get("name")) or None
-        out.date_published = node.get("datePublished") or None
-        out.date_modified = node.get("dateModified") or None
+        out.date_published = clean(node.get("datePublished")) or None
+        out.date_modified = clean(node.get("dateModified")) or None
         out.authors = _author_names(node.get("author"), by_id)
         out.sections = _strings(node.get("articleSection"))
         out.keywords = _strings(node.get("keywords"))

@@ -10,6 +10,7 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
@@ -47,7 +48,6 @@ class LordsPressSpider(scrapy.Spider):
         self.sitemaps_pending = 1  # robots.txt itself, until its Sitemap lines are read
         self.sitemap_found = False  # a urlset parsed, or answered 304 (unchanged)
         self.in_sitemap: set[str] = set()
-        self.sitemap_unchanged = False
         self.deferred: list[str] = []  # feed/API/listing links, held until sitemaps are read
         self.listing_started = False
 
@@ -101,7 +101,7 @@ class LordsPressSpider(scrapy.Spider):
         self, path: str, callback: Any, kind: str, priority: int = 0, **meta: Any
     ) -> scrapy.Request:
         url = urljoin(self.base, path)
-        conditional = kind in ("feed", "api", "sitemap")
+        conditional = kind in ("feed", "api")
         return scrapy.Request(
             url,
             callback=callback,
@@ -156,8 +156,9 @@ class LordsPressSpider(scrapy.Spider):
             url,
             callback=self.parse_sitemap,
             priority=70,
-            headers=self._conditional(url, self.validators.get(url)),
-            meta={"kind": "sitemap", "handle_httpstatus_list": [304, 404, 403, 410]},
+            # Never conditional: a sitemap is what lets a resumed or failed run find what it
+            # missed, and `lastmod` already spares every unchanged article.
+            meta={"kind": "sitemap", "handle_httpstatus_list": [404, 403, 410]},
             errback=self.on_sitemap_error,
         )
 
@@ -167,7 +168,7 @@ class LordsPressSpider(scrapy.Spider):
             return
         if not self.sitemap_found:
             yield from self.start_listings()
-        elif not self.sitemap_unchanged:
+        else:
             # Live in the archive but gone from the sitemap: ask once, a 404 marks it gone.
             for url in sorted(set(self.known) - self.in_sitemap):
                 if request := self.article_request(url):
@@ -195,9 +196,6 @@ class LordsPressSpider(scrapy.Spider):
         if body[:2] == b"\x1f\x8b":
             body = gunzip(body)
         sitemap = None
-        if response.status == 304:
-            self.sitemap_found = True  # unchanged since the last crawl: nothing new listed
-            self.sitemap_unchanged = True
         if response.status == 200:
             try:
                 sitemap = Sitemap(body)
@@ -325,7 +323,7 @@ class LordsPressSpider(scrapy.Spider):
 
     def on_error(self, failure: Any) -> Iterator[Any]:
         """A request that failed after its retries: counted, never silent."""
-        if failure.check(IgnoreRequest):  # robots.txt Disallow, offsite, too large
+        if not failure.check(HttpError) and failure.check(IgnoreRequest):  # robots, offsite
             self.crawler.stats.inc_value("lpscrape/ignored")
             return iter(())
         self.crawler.stats.inc_value("lpscrape/failed")

@@ -1,0 +1,62 @@
+"""The pipelines' glue: an extractor crash costs the record, never the capture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+from lpscrape import pipelines
+from lpscrape.archive.reparse import reparse
+from lpscrape.archive.store import Archive
+from lpscrape.items import Capture
+from lpscrape.spiders.lordspress import LordsPressSpider
+
+
+def test_extractor_crash_keeps_the_capture(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("a page the extractor chokes on")
+
+    monkeypatch.setattr(pipelines, "extract_article", broken)
+    crawler = get_crawler(LordsPressSpider)
+    item = Capture(url="https://lordspress.example/a/", status=200, body=b"<html>", kind="article")
+    item.fetched_at = "2025-09-10T14:00:00+00:00"
+    out = pipelines.ExtractPipeline.from_crawler(crawler).process_item(item)
+    assert out is item and out.record is None
+    assert crawler.stats.get_value("lpscrape/extract_errors") == 1
+    archive = Archive.open(tmp_path / "archive.db")
+    run = archive.start_run("https://lordspress.example/", "incremental")
+    assert archive.add(out, run) == "not_article"
+    archive.commit()
+    assert archive.db["captures"].count == 1
+
+
+def test_a_crashing_reparse_leaves_the_archive_as_it_was(
+    monkeypatch: pytest.MonkeyPatch, demo_archive: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from lpscrape.archive import reparse as reparse_module
+
+    db = tmp_path / "copy.db"
+    shutil.copy(demo_archive, db)
+    archive = Archive.open(db)
+    before = archive.db.execute("SELECT url, version, content_hash FROM articles").fetchall()
+    real = reparse_module.extract_article
+    calls = 0
+
+    def flaky(*args: object, **kwargs: object):
+        nonlocal calls
+        calls += 1
+        if calls == 10:
+            raise RuntimeError("the extractor broke half way")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reparse_module, "extract_article", flaky)
+    with pytest.raises(RuntimeError):
+        reparse(archive)
+    archive.close()
+    after = Archive.open(db)
+    assert after.db.execute("SELECT url, version, content_hash FROM articles").fetchall() == before
+    assert after.db["article_versions"].count == 54
