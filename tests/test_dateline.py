@@ -34,3 +34,19 @@ def test_datelines(text: str, place: str) -> None:
 )
 def test_no_dateline(text: str | None) -> None:
     assert parse_dateline(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "UN — Member states agreed",
+        "BREAKING — The palace said",
+        "COVID-19 — Rules eased",
+        "I — Me",
+        "A - B testing is common",
+        "EU - UK talks resumed",
+        "LONDON, Sept 3 (Reuters) — Talks",  # a date in the region: null rather than wrong
+    ],
+)
+def test_kickers_acronyms_and_dates_are_not_places(text: str) -> None:
+    assert parse_dateline(text) is None

@@ -124,3 +124,32 @@ def test_rest_api_fills_what_the_page_lacks_and_flags_conflicts(archive: Archive
     assert row["published_at"] == "2025-09-10T13:02:11+00:00"  # the page's value is kept
     warnings = json.loads(row["extraction_warnings"])
     assert "published_at: page says 2025-09-10T13:02:11+00:00, REST API says " in warnings[-1]
+
+
+def test_a_canonical_url_off_host_or_to_the_home_page_is_not_the_key(archive: Archive) -> None:
+    for canonical in ("https://elsewhere.example/story/", "https://lordspress.example/"):
+        page = capture("Envoys meet", "Talks began.", "2025-09-10T14:00:00+00:00")
+        page.body = page.body.replace(
+            b"https://lordspress.example/2025/09/10/envoys/", canonical.encode()
+        )
+        page.record = extract_article(page.body, page.url)
+        archive.add(page, 1)
+    rows = archive.db.execute("SELECT url, version FROM articles").fetchall()
+    assert rows == [("https://lordspress.example/2025/09/10/envoys/", 1)]
+    warnings = json.loads(next(archive.db["articles"].rows)["extraction_warnings"])
+    assert any(w.startswith("canonical_url: https://elsewhere.example/story/") for w in warnings)
+
+
+def test_rest_api_answers_arriving_later_make_no_new_version(archive: Archive) -> None:
+    page = capture("Envoys meet", "Talks began.", "2025-09-10T14:00:00+00:00")
+    page.body = page.body.replace(b"category-protocol", b"")
+    page.record = extract_article(page.body, page.url)
+    assert archive.add(page, 1) == "new"
+    archive.add(api_capture("/wp-json/wp/v2/categories", [{"id": 7, "name": "Heraldry"}]), 2)
+    post = {"id": 9, "link": "https://lordspress.example/2025/09/10/envoys/", "categories": [7]}
+    archive.add(api_capture("/wp-json/wp/v2/posts", [post]), 2)
+    again = capture("Envoys meet", "Talks began.", "2025-09-11T14:00:00+00:00")
+    again.body = page.body
+    again.record = extract_article(again.body, again.url)
+    assert archive.add(again, 2) == "unchanged"
+    assert archive.db["article_versions"].count == 1

@@ -62,6 +62,18 @@ def open_database(path: str | Path) -> Database:
     return db
 
 
+def article_key(record: Article, fetch_url: str) -> str:
+    """The canonical URL, when it names this page on the same host; else the fetched URL."""
+    canonical, fetched = clean_url(record.canonical_url or fetch_url), clean_url(fetch_url)
+    parts = urlsplit(canonical)
+    if parts.netloc == urlsplit(fetched).netloc and parts.path not in ("", "/"):
+        return canonical
+    warning = f"canonical_url: {canonical} is not this page's; keyed by the fetched URL"
+    if warning not in record.extraction.warnings:
+        record.extraction.warnings.append(warning)
+    return fetched
+
+
 def _weather_columns(record: Article | None) -> dict[str, Any]:
     weather = record.weather if record else None
     return {col: getattr(weather, col.removeprefix("weather_"), None) for col in WEATHER_COLUMNS}
@@ -195,7 +207,7 @@ class Archive:
     def _article_key(self, capture: Capture) -> str | None:
         record = capture.record
         if record is not None and record.is_article:
-            return clean_url(record.canonical_url or capture.url)
+            return article_key(record, capture.url)
         if capture.kind == "article":
             row = self.db.execute(
                 "SELECT url FROM articles WHERE fetch_url = ?", [capture.url]
@@ -269,10 +281,12 @@ class Archive:
     def _upsert(
         self, capture: Capture, record: Article, capture_id: int, run_id: int | None
     ) -> str:
-        url = clean_url(record.canonical_url or capture.url)
+        url = article_key(record, capture.url)
+        # The hash is of what the page says: REST API answers arriving later (or not at all)
+        # must not make a new version of an unchanged page.
+        digest = content_hash(content_row(record))
         post_id = self._reconcile(url, record)
         content = content_row(record)
-        digest = content_hash(content)
         seen = {
             "last_seen_at": capture.fetched_at,
             "latest_capture_id": capture_id,

@@ -15,18 +15,21 @@ from .content import ADDED_IN_2, EDITED_IN_2, REMOVED_IN_2
 from .server import serve
 from .site import DemoSite
 
+# Written into the SQLite header of a demo archive (`PRAGMA application_id`, "LPDE"): the
+# demo replaces only an archive that carries it, never one of a real site or a mirror.
+DEMO_APPLICATION_ID = 0x4C504445
+
 
 def _is_demo_archive(db: Path) -> bool:
-    """True when every crawl recorded in `db` was of a loopback site (a previous demo)."""
+    """True when `db` was made by `lpscrape demo`."""
     try:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         try:
-            urls = [r[0] or "" for r in conn.execute("SELECT start_url FROM crawl_runs")]
+            return conn.execute("PRAGMA application_id").fetchone()[0] == DEMO_APPLICATION_ID
         finally:
             conn.close()
     except sqlite3.Error:
         return False
-    return all(u.startswith(("http://127.", "http://localhost")) for u in urls)
 
 
 def prepare(db: Path) -> None:
@@ -35,7 +38,7 @@ def prepare(db: Path) -> None:
         return
     if not _is_demo_archive(db):
         raise ArchiveError(
-            f"{db} holds crawls of a real site; the demo will not overwrite it (use --db)"
+            f"{db} is not a demo archive; the demo will not overwrite it (use another --db)"
         )
     for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         path.unlink(missing_ok=True)
@@ -75,6 +78,9 @@ def run_demo(db: Path) -> dict[str, Any]:
     with serve(DemoSite()) as server:
         print(f"Serving the Lord's Press sample site at {server.base_url}/ (edition 1)", flush=True)
         _crawl(server.base_url, db)
+        conn = sqlite3.connect(db)
+        conn.execute(f"PRAGMA application_id = {DEMO_APPLICATION_ID}")
+        conn.close()
         server.site.edition = 2
         print(
             f"\nThe site publishes its second edition: {len(EDITED_IN_2)} articles edited, "

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urljoin
+
 from lxml.html import HtmlElement
 
-from .body import body_paragraphs, fallback_paragraphs, find_container
+from .body import body_paragraphs, caption_texts, fallback_paragraphs, find_container
 from .byline import find_authors
 from .dateline import parse_dateline
 from .dates import utc_iso
@@ -36,12 +39,9 @@ _VISIBLE_DATE_XPATHS = (
     ".//*[contains(@class, 'posted-on')]",
 )
 # The element that holds one post with its header and meta (WordPress `post_class()`).
-_POST_XPATHS = (
-    "//*[contains(concat(' ', @class, ' '), ' type-post ')]",
-    "//article",
-    "//main",
-    "//body",
-)
+_POST_ID = re.compile(r"\bpostid-(\d+)\b")
+_ONLY_ONE_XPATHS = ("//*[contains(concat(' ', @class, ' '), ' type-post ')]", "//article")
+_POST_XPATHS = ("//main", "//body")
 
 
 def _first(scope: HtmlElement, xpaths: tuple[str, ...]) -> str | None:
@@ -54,6 +54,15 @@ def _first(scope: HtmlElement, xpaths: tuple[str, ...]) -> str | None:
 
 
 def _find_post(tree: HtmlElement) -> HtmlElement:
+    """The element of *this* post (`post-N` for the body's `postid-N`), never a related one."""
+    body = tree.find("body")
+    m = _POST_ID.search(body.get("class") or "") if body is not None else None
+    own = f"//*[contains(concat(' ', @class, ' '), ' post-{m[1]} ')]" if m else None
+    if own and (found := tree.xpath(own)):
+        return found[0]
+    for xpath in _ONLY_ONE_XPATHS:  # one post on the page: it is this one
+        if len(found := tree.xpath(xpath)) == 1:
+            return found[0]
     for xpath in _POST_XPATHS:
         if found := tree.xpath(xpath):
             return found[0]
@@ -81,6 +90,10 @@ def _dates(post: HtmlElement, ld: JsonLd, meta: Meta, record: Article) -> None:
                 setattr(record, name, value)
                 record.extraction.sources[name] = layer
                 record.extraction.raw[name] = raw
+                if layer == "visible-text" and ":" not in raw:
+                    record.extraction.warnings.append(
+                        f"{name}: the page gives the day only; stored as 00:00 Europe/London"
+                    )
                 break
     if record.modified_at and record.modified_at == record.published_at:
         record.modified_at = None  # Yoast prints dateModified even for never-edited posts
@@ -90,8 +103,9 @@ def extract_article(html: str | bytes, url: str, content_type: str | None = None
     """One page's record; `is_article` is false for listings, home, author and error pages."""
     text = decode(html, content_type)
     tree = parse(text)
-    ld, meta = read_jsonld(tree), read_meta(tree)
-    canonical = meta.canonical or meta.first("og:url") or url
+    meta = read_meta(tree)
+    canonical = urljoin(url, meta.canonical or meta.first("og:url") or url)
+    ld = read_jsonld(tree, canonical)
     record = Article(url=url, canonical_url=canonical)
     record.weather, raw_time = weather_from_header(tree)
     if raw_time:
@@ -122,7 +136,8 @@ def extract_article(html: str | bytes, url: str, content_type: str | None = None
     if paragraphs:
         record.body_text = "\n\n".join(paragraphs)
         record.word_count = len(record.body_text.split())
-        record.dateline = parse_dateline(paragraphs[0])
+        captions = caption_texts(container)
+        record.dateline = parse_dateline(next((p for p in paragraphs if p not in captions), None))
         found["dateline"] = "text-pattern"
     if record.weather:
         found["weather"] = "header-widget"

@@ -27,8 +27,14 @@ DROP_TAGS = {
 _BOILERPLATE = re.compile(
     r"(?:^|[-_])(?:share|sharing|sharedaddy|social|related|relatedposts|newsletter|subscribe|"
     r"tnp|author|bio|navigation|tags|tag-links|cat-links|ad|ads|advert|advertisement|sponsor|"
-    r"sponsored|cookie|cky|comments?|addtoany|meta|breadcrumbs?|widget|likes?|sd-like)(?:[-_]|$)"
+    r"sponsored|cookie|cky|comments?|addtoany|meta|breadcrumbs?|widget|likes?|sd-like|"
+    r"saboxplugin|sabox|mailpoet|optin|signup|views?|post-views|jp-relatedposts)(?:[-_]|$)"
 )
+# Plugin lines that arrive as bare paragraphs, with no class to tell them by.
+BOILERPLATE_LINES = {
+    "share this:", "share:", "like this:", "like loading...", "loading...", "related",
+    "related posts", "you may also like", "sign up for our newsletter", "subscribe now!",
+}  # fmt: skip
 LEAF_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "pre", "dt", "dd"}
 CONTAINERS = {
     "div", "section", "article", "main", "blockquote", "figure", "ul", "ol", "dl", "table",
@@ -47,7 +53,8 @@ def find_container(tree: HtmlElement) -> HtmlElement | None:
 def _is_boilerplate(el: HtmlElement) -> bool:
     if el.tag == "cite" and el.getparent() is not None and el.getparent().tag == "blockquote":
         return True  # the quote's attribution, not the article's text
-    return el.tag in DROP_TAGS or any(_BOILERPLATE.search(c) for c in classes(el))
+    names = [*classes(el), *(el.get("id") or "").split()]
+    return el.tag in DROP_TAGS or any(_BOILERPLATE.search(n.lower()) for n in names)
 
 
 def _has_blocks(el: HtmlElement) -> bool:
@@ -79,7 +86,16 @@ def _blocks(el: HtmlElement) -> Iterator[str]:
 
 def body_paragraphs(container: HtmlElement) -> list[str]:
     """The container's paragraphs with boilerplate elements skipped."""
-    return [p for p in _blocks(container) if p]
+    for br in container.iter("br"):  # a line break separates words
+        br.tail = "\n" + (br.tail or "")
+    return [p for p in _blocks(container) if p and p.casefold() not in BOILERPLATE_LINES]
+
+
+def caption_texts(container: HtmlElement | None) -> set[str]:
+    """The image captions in the container (a figure may come before the lead paragraph)."""
+    if container is None:
+        return set()
+    return {clean(c.text_content()) for c in container.iter("figcaption")}
 
 
 def fallback_paragraphs(html: str, url: str) -> list[str]:

@@ -13,7 +13,14 @@ _DATELINE = re.compile(
     \s*(?:—|–|--|\s-\s)""",
     re.VERBOSE,
 )
-_PLACE_WORD = re.compile(r"^[^\W\d_][\w.'’-]*$")
+_PLACE_WORD = re.compile(r"^[^\W\d_][^\W\d_.'’-]*(?:[.'’-][^\W\d_]*)*$")
+# Upper-case words that open a body but name no place: kickers, agencies, organisations.
+NOT_PLACES = {
+    "BREAKING", "EXCLUSIVE", "OPINION", "ANALYSIS", "UPDATE", "UPDATED", "WATCH", "LIVE",
+    "EDITORIAL", "COMMENT", "REVIEW", "INTERVIEW", "CORRECTION", "NOTE", "EDITOR'S NOTE",
+    "UN", "EU", "NATO", "OSCE", "OPEC", "IMF", "WHO", "WTO", "BBC", "CNN", "AP", "AFP",
+    "US", "UK", "USA", "G7", "G20", "ASEAN", "OECD",
+}  # fmt: skip
 
 
 def _is_place(place: str) -> bool:
@@ -21,7 +28,8 @@ def _is_place(place: str) -> bool:
     return (
         0 < len(words) <= 4
         and place == place.upper()
-        and any(c.isalpha() for c in place)
+        and sum(c.isalpha() for c in place) >= 3
+        and place not in NOT_PLACES
         and all(_PLACE_WORD.match(w) for w in words)
     )
 
@@ -34,6 +42,6 @@ def parse_dateline(first_paragraph: str | None) -> str | None:
     if not m or not _is_place(m["place"].strip()):
         return None
     region = m["region"]
-    if region and not region[0].isupper():
+    if region and (not region[0].isupper() or any(c.isdigit() for c in region)):
         return None
     return m["place"].strip() + (f", {region.strip()}" if region else "")

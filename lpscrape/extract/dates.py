@@ -11,6 +11,10 @@ from dateutil import parser as dateparser
 LONDON = ZoneInfo("Europe/London")
 TZINFOS = {"GMT": UTC, "UTC": UTC, "Z": UTC, "BST": ZoneInfo("Europe/London")}
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_YEAR_FIRST = re.compile(r"\s*\d{4}[-/.]")
+_GMT_OFFSET = re.compile(r"\s*\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\b")
+_DEFAULT_A = datetime(2000, 1, 1)
+_DEFAULT_B = datetime(2001, 2, 2)
 
 
 def parse_instant(raw: str | None, default_tz: tzinfo = LONDON) -> datetime | None:
@@ -20,13 +24,30 @@ def parse_instant(raw: str | None, default_tz: tzinfo = LONDON) -> datetime | No
     try:
         dt = datetime.fromisoformat(raw.strip())  # the common case, and 20x cheaper
     except ValueError:
-        try:
-            dt = dateparser.parse(raw, tzinfos=TZINFOS, fuzzy=True)
-        except (ValueError, OverflowError):
+        dt = _parse_human(raw)
+        if dt is None:
             return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=default_tz)
     return dt
+
+
+def _parse_human(raw: str) -> datetime | None:
+    """A written date; British day-first order; None when the day itself is missing."""
+    # "GMT+1" means UTC+1 to a reader; dateutil follows POSIX and would invert the sign.
+    raw = _GMT_OFFSET.sub(lambda m: f" {m[1]}{int(m[2]):02d}:{m[3] or '00'}", raw)
+    dayfirst = not _YEAR_FIRST.match(raw)  # 2025-09-03 stays year-month-day
+    try:
+        # Parsed against two different defaults: a field dateutil had to fill in differs.
+        a = dateparser.parse(
+            raw, tzinfos=TZINFOS, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_A
+        )
+        b = dateparser.parse(
+            raw, tzinfos=TZINFOS, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_B
+        )
+    except (ValueError, OverflowError):
+        return None
+    return a if (a.year, a.month, a.day) == (b.year, b.month, b.day) else None
 
 
 def to_utc_iso(dt: datetime | None) -> str | None:

@@ -80,8 +80,19 @@ def _author_names(value: Any, by_id: dict[str, dict[str, Any]]) -> list[str]:
     return [n for n in names if n]
 
 
-def read_jsonld(tree: HtmlElement) -> JsonLd:
-    """The article facts from every `application/ld+json` script of the page."""
+def _about(node: dict[str, Any]) -> set[str]:
+    """The page URLs a node says it describes (`url`, `@id`, `mainEntityOfPage`)."""
+    main = node.get("mainEntityOfPage")
+    refs = [node.get("url"), node.get("@id"), main.get("@id") if isinstance(main, dict) else main]
+    return {r.split("#")[0].rstrip("/") for r in refs if isinstance(r, str)}
+
+
+def read_jsonld(tree: HtmlElement, page_url: str = "") -> JsonLd:
+    """The article facts from the page's `application/ld+json` scripts.
+
+    With several Article nodes (a related-posts block may print its own), the one that
+    describes `page_url` wins; otherwise the first.
+    """
     nodes: list[dict[str, Any]] = []
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
@@ -90,17 +101,22 @@ def read_jsonld(tree: HtmlElement) -> JsonLd:
             continue
     out = JsonLd()
     by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
+    articles = []
     for node in nodes:
         types = _types(node)
         out.types |= types
         if types & {"WebSite", "Organization", "NewsMediaOrganization"} and not out.site_name:
             out.site_name = clean(node.get("name")) or None
-        if not types & ARTICLE_TYPES or out.headline is not None:
-            continue
-        out.headline = clean(node.get("headline") or node.get("name")) or None
-        out.date_published = clean(node.get("datePublished")) or None
-        out.date_modified = clean(node.get("dateModified")) or None
-        out.authors = _author_names(node.get("author"), by_id)
-        out.sections = _strings(node.get("articleSection"))
-        out.keywords = _strings(node.get("keywords"))
+        if types & ARTICLE_TYPES:
+            articles.append(node)
+    if not articles:
+        return out
+    page = page_url.split("#")[0].rstrip("/")
+    node = next((n for n in articles if page and page in _about(n)), articles[0])
+    out.headline = clean(node.get("headline") or node.get("name")) or None
+    out.date_published = clean(node.get("datePublished")) or None
+    out.date_modified = clean(node.get("dateModified")) or None
+    out.authors = _author_names(node.get("author"), by_id)
+    out.sections = _strings(node.get("articleSection"))
+    out.keywords = _strings(node.get("keywords"))
     return out

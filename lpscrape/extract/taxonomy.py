@@ -12,14 +12,18 @@ from .meta import Meta
 
 Found = tuple[list[str], str | None]
 
+# Links inside related-post blocks belong to other posts.
+_OWN = "[not(ancestor::*[contains(@class, 'related')])]"
 _CATEGORY_LINKS = (
-    ".//a[contains(concat(' ', @rel, ' '), ' category ')]"
-    " | .//*[contains(@class, 'taxonomy-category')]//a"
+    f".//a[contains(concat(' ', @rel, ' '), ' category ')]{_OWN}"
+    f" | .//*[contains(@class, 'taxonomy-category')]//a{_OWN}"
 )
+# Block themes print category links with rel="tag" too: those are not tags.
 _TAG_LINKS = (
     ".//a[contains(concat(' ', @rel, ' '), ' tag ')"
-    " and not(contains(concat(' ', @rel, ' '), ' category '))]"
-    " | .//*[contains(@class, 'taxonomy-post_tag')]//a"
+    " and not(contains(concat(' ', @rel, ' '), ' category '))"
+    f" and not(ancestor::*[contains(@class, 'taxonomy-category')])]{_OWN}"
+    f" | .//*[contains(@class, 'taxonomy-post_tag')]//a{_OWN}"
 )
 
 

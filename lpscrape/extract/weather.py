@@ -13,18 +13,34 @@ from .record import Weather
 _NUM = r"([-−–]?\d+(?:[.,]\d+)?)"
 _TEMP = re.compile(_NUM + r"\s*°\s*([CF])")
 _HUMIDITY = re.compile(r"Humidity\s*:?\s*(\d+(?:\.\d+)?)\s*%", re.I)
-_WIND = re.compile(r"Wind(?:\s*Speed)?\s*:?\s*" + _NUM + r"\s*(km/h|kmh|kph|mph|m/s)", re.I)
+_WIND = re.compile(
+    r"Wind(?:\s*Speed)?\s*:?\s*" + _NUM + r"\s*(km/h|kmh|kph|mph|m/s|knots|kn|kt)\b", re.I
+)
 _CONDITION = re.compile(r"Condition\s*:?\s*([A-Za-z][A-Za-z ,'-]*?)\s*(?=Humidity|Wind|$)", re.I)
 _LOCAL_TIME = re.compile(
     r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)[a-z]*,?\s+"
     r"[A-Z][a-z]+\.?\s+\d{1,2},?\s+\d{4},?\s+\d{1,2}:\d{2}(?:\s*[AaPp]\.?[Mm]\.?)?"
 )
-_WIND_TO_KMH = {"km/h": 1.0, "kmh": 1.0, "kph": 1.0, "mph": 1.609344, "m/s": 3.6}
+_WIND_TO_KMH = {
+    "km/h": 1.0, "kmh": 1.0, "kph": 1.0, "mph": 1.609344, "m/s": 3.6,
+    "knots": 1.852, "kn": 1.852, "kt": 1.852,
+}  # fmt: skip
 
 _WIDGET_XPATH = (
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' splw-main-wrapper ')"
-    " or contains(@class, 'weather') or contains(@id, 'weather')]"
+    "//*[contains(@class, 'weather') or contains(@id, 'weather') or contains(@class, 'splw')]"
 )
+_NOT_WIDGETS = {"html", "body", "main", "article", "section"}
+
+
+def _is_widget(el: HtmlElement) -> bool:
+    """A weather plugin's own element, not a page or post that merely files under `weather`."""
+    if el.tag in _NOT_WIDGETS:
+        return False
+    names = (el.get("class") or "").split() + (el.get("id") or "").split()
+    return any(
+        n == "splw-main-wrapper" or ("weather" in n and not n.startswith(("category-", "tag-")))
+        for n in names
+    )
 
 
 def _number(raw: str) -> float:
@@ -34,8 +50,21 @@ def _number(raw: str) -> float:
 def find_widget(tree: HtmlElement) -> HtmlElement | None:
     """The outermost element that looks like a weather widget and shows a temperature."""
     for el in tree.xpath(_WIDGET_XPATH):
-        if _TEMP.search(el.text_content()):
+        if _is_widget(el) and _TEMP.search(el.text_content()):
             return el
+    return None
+
+
+_CURRENT = ".//*[contains(@class, 'cur-temp') or contains(@class, 'current-temp')]"
+
+
+def _current_temperature_text(widget: HtmlElement) -> str | None:
+    """The current reading's value and scale: "Feels like" or a forecast may come first."""
+    for el in widget.xpath(_CURRENT):
+        for scope in (el, el.getparent()):  # the scale may sit in a sibling element
+            reading = clean(" ".join(scope.itertext())) if scope is not None else ""
+            if _TEMP.search(reading):
+                return reading
     return None
 
 
@@ -51,7 +80,7 @@ def weather_from_header(tree: HtmlElement) -> tuple[Weather | None, str | None]:
         return None, None
     text = clean(" ".join(widget.itertext()))
     w = Weather()
-    if m := _TEMP.search(text):
+    if m := _TEMP.search(_current_temperature_text(widget) or text):
         value = _number(m[1])
         w.temperature_c = round((value - 32) * 5 / 9 if m[2] == "F" else value, 1)
     if m := _HUMIDITY.search(text):
