@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +17,15 @@ import pytest
 from lpscrape.demo import DemoServer, DemoSite, serve
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of one query run straight against an archive file."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
 
 
 def run_cli(*args: str, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess:

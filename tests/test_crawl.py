@@ -8,22 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import crawl
+from conftest import crawl, query
 
 from lpscrape.demo import DemoServer
 from lpscrape.demo.content import ADDED_IN_2, EDITED_IN_2, REMOVED_IN_2, articles
 
 FIELDS = ("title", "byline", "dateline", "published_at", "modified_at", "body_text", "word_count")
 LIST_FIELDS = ("authors", "categories", "tags")
-
-
-def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    """Rows of one query against the archive file."""
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def one(db: Path, sql: str, params: tuple = ()) -> object:

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import run_cli
+from conftest import query, run_cli
 from datasette.app import Datasette
 from datasette.utils import tilde_encode
 from markupsafe import escape
@@ -49,15 +49,6 @@ DB = "archive"  # Datasette names the database after the file: archive.db
 def archived_truth() -> list[Article]:
     """What the demo archive holds: edition 2's articles plus the one edition 2 withdrew."""
     return [*articles(2), *(a for a in articles(1) if a.id in REMOVED_IN_2)]
-
-
-def sql_rows(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    """Rows of a query run straight against the archive file."""
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 async def started(db: Path, **settings: object) -> Datasette:
@@ -123,7 +114,7 @@ async def test_metadata_describes_the_archive_every_table_and_every_column(
         meta = ds.table_metadata(DB, table["name"])
         if not meta.get("description"):
             missing.append(table["name"])
-        columns = [r[1] for r in sql_rows(demo_archive, f"PRAGMA table_info([{table['name']}])")]
+        columns = [r[1] for r in query(demo_archive, f"PRAGMA table_info([{table['name']}])")]
         missing += [f"{table['name']}.{c}" for c in columns if not meta.get("columns", {}).get(c)]
     assert missing == []
     described = ds.table_metadata(DB, "articles")["columns"]
@@ -175,10 +166,10 @@ async def test_search_finds_the_right_article_and_not_others(ds: Datasette) -> N
     data = await get_json(ds, f"/{DB}/articles.json?_search=horse-drawn+carriage&_shape=objects")
     assert [r["title"] for r in data["rows"]] == [edited.title]
 
-    for query in ("consular access", "Geneva", "archive copies", "coat arms"):
-        data = await get_json(ds, f"/{DB}/articles.json?_search={query}&_shape=objects&_size=max")
+    for words in ("consular access", "Geneva", "archive copies", "coat arms"):
+        data = await get_json(ds, f"/{DB}/articles.json?_search={words}&_shape=objects&_size=max")
         found = {r["title"] for r in data["rows"]}
-        assert found == truth_search(query), query
+        assert found == truth_search(words), words
         assert found and len(found) < 51
 
 
@@ -226,7 +217,7 @@ async def test_facet_counts_match_the_data(ds: Datasette, demo_archive: Path) ->
     assert got["tags"] == _top(Counter(t for a in truth for t in a.tag_names), 100)
     assert got["byline"] == _top(Counter(a.byline for a in truth), 100)
     assert got["dateline"] == _top(Counter(a.dateline for a in truth if a.dateline), 100)
-    by_sql = sql_rows(
+    by_sql = query(
         demo_archive,
         "SELECT substr(published_at, 1, 7) m, count(*) FROM articles GROUP BY m ORDER BY m DESC",
     )
@@ -239,9 +230,9 @@ async def test_facet_selection_filters(ds: Datasette, demo_archive: Path) -> Non
     assert data["filtered_table_rows_count"] == sum(
         "Heraldry" in a.category_names for a in archived_truth()
     )
-    month = sql_rows(demo_archive, "SELECT substr(published_at, 1, 7) FROM articles LIMIT 1")[0][0]
+    month = query(demo_archive, "SELECT substr(published_at, 1, 7) FROM articles LIMIT 1")[0][0]
     data = await get_json(ds, f"/{DB}/articles.json?published_at__startswith={month}")
-    expected = sql_rows(
+    expected = query(
         demo_archive, "SELECT count(*) FROM articles WHERE published_at LIKE ?", (month + "%",)
     )[0][0]
     assert data["filtered_table_rows_count"] == expected
@@ -319,7 +310,7 @@ async def test_canned_queries_answer_from_the_data(ds: Datasette, demo_archive: 
     }
 
     weather = await get_json(ds, f"{q}/weather_series.json?_shape=array&_size=max")
-    with_weather = sql_rows(
+    with_weather = query(
         demo_archive, "SELECT count(*) FROM captures WHERE weather_observed_at IS NOT NULL"
     )[0][0]
     assert weather and sum(r["captures"] for r in weather) == with_weather
@@ -358,14 +349,14 @@ async def test_every_canned_query_page_renders(ds: Datasette) -> None:
     ],
 )
 async def test_nothing_served_can_write(ds: Datasette, demo_archive: Path, sql: str) -> None:
-    before = sql_rows(demo_archive, "SELECT count(*), max(title) FROM articles")
-    runs = sql_rows(demo_archive, "SELECT count(*) FROM crawl_runs")
+    before = query(demo_archive, "SELECT count(*), max(title) FROM articles")
+    runs = query(demo_archive, "SELECT count(*) FROM crawl_runs")
     response = await ds.client.get(f"/{DB}.json", params={"sql": sql})
     assert response.status_code >= 400 or not response.json().get("ok", True)
     response = await ds.client.post(f"/{DB}/search", data={"q": "x"})
     assert response.status_code >= 400
-    assert sql_rows(demo_archive, "SELECT count(*), max(title) FROM articles") == before
-    assert sql_rows(demo_archive, "SELECT count(*) FROM crawl_runs") == runs
+    assert query(demo_archive, "SELECT count(*), max(title) FROM articles") == before
+    assert query(demo_archive, "SELECT count(*) FROM crawl_runs") == runs
 
 
 async def test_no_write_path_is_configured(ds: Datasette) -> None:
@@ -419,7 +410,7 @@ async def test_works_while_a_crawl_is_writing(demo_archive: Path, tmp_path: Path
 async def test_every_table_exports_as_csv_and_json(ds: Datasette, demo_archive: Path) -> None:
     tables = [t["name"] for t in (await get_json(ds, f"/{DB}.json"))["tables"] if not t["hidden"]]
     for table in tables:
-        count = sql_rows(demo_archive, f"SELECT count(*) FROM [{table}]")[0][0]
+        count = query(demo_archive, f"SELECT count(*) FROM [{table}]")[0][0]
         response = await ds.client.get(f"/{DB}/{table}.csv?_stream=on")
         assert response.status_code == 200, table
         assert len(list(csv.reader(io.StringIO(response.text)))) - 1 == count, table
@@ -515,14 +506,14 @@ def hostile_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     finally:
         server.shutdown()
         server.server_close()
-    titles = sql_rows(db, "SELECT title FROM articles")
+    titles = query(db, "SELECT title FROM articles")
     assert titles == [(HOSTILE_TITLE,)], titles  # stored as text, exactly as published
     yield db
 
 
 async def test_scraped_markup_is_escaped_on_every_page(hostile_archive: Path) -> None:
     ds = await started(hostile_archive)
-    url = sql_rows(hostile_archive, "SELECT url FROM articles")[0][0]
+    url = query(hostile_archive, "SELECT url FROM articles")[0][0]
     row = f"/{DB}/articles/{tilde_encode(url)}"
     pages = [
         "/",

@@ -37,6 +37,20 @@ def safe_escape_fts(query: str | None) -> str:
     return escaped or '""'
 
 
+async def facet_rows(facet: Facet, sql: str) -> Any:
+    """A facet's counting query under the facet time limit; None when it ran out of time."""
+    try:
+        return await facet.ds.execute(
+            facet.database,
+            sql,
+            facet.params,
+            truncate=False,
+            custom_time_limit=facet.ds.setting("facet_time_limit_ms"),
+        )
+    except QueryInterrupted:
+        return None
+
+
 def toggle_values(
     facet: Facet, rows: list[Any], key: str, chosen: set[str | None]
 ) -> list[dict[str, Any]]:
@@ -82,15 +96,8 @@ class FastArrayFacet(ArrayFacet):
                 "where k.value = j.value) "
                 f"group by j.value order by count desc, value limit {size + 1}"
             )
-            try:
-                rows = await self.ds.execute(
-                    self.database,
-                    sql,
-                    self.params,
-                    truncate=False,
-                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-                )
-            except QueryInterrupted:
+            rows = await facet_rows(self, sql)
+            if rows is None:
                 timed_out.append(column)
                 continue
             key = f"{column}__arraycontains"
@@ -135,15 +142,8 @@ class MonthFacet(Facet):
                 f"where {col} glob '{MONTH_GLOB}' group by value order by value desc "
                 f"limit {size + 1}"
             )
-            try:
-                rows = await self.ds.execute(
-                    self.database,
-                    sql,
-                    self.params,
-                    truncate=False,
-                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-                )
-            except QueryInterrupted:
+            rows = await facet_rows(self, sql)
+            if rows is None:
                 timed_out.append(column)
                 continue
             key = f"{column}__startswith"
