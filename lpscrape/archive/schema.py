@@ -1,10 +1,21 @@
-"""The archive's tables (the contract names of ARCHITECTURE.md) and their indexes."""
+"""The archive's tables (the contract names of ARCHITECTURE.md), their indexes and versions."""
 
 from __future__ import annotations
 
+import sqlite3
+from typing import NamedTuple
+
 from sqlite_utils import Database
 
-SCHEMA_VERSION = 1
+# Version 1: the first archives. Version 2: failures by reason and held versions in
+# `crawl_runs`; failure, discovery, payload revisits and review flags in `captures`.
+SCHEMA_VERSION = 2
+# `PRAGMA application_id` in the SQLite header: "LPSC" for an archive, "LPDE" for a demo's.
+APPLICATION_ID = 0x4C505343
+DEMO_APPLICATION_ID = 0x4C504445
+OUR_APPLICATION_IDS = {APPLICATION_ID, DEMO_APPLICATION_ID}
+# Version 1 archives carried no application id; these tables tell them apart.
+CORE_TABLES = {"articles", "article_versions", "captures", "crawl_runs"}
 WEATHER_COLUMNS = {
     "weather_location": str,
     "weather_condition": str,
@@ -50,6 +61,11 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
             "warning_count": int,
             "warnings": str,  # JSON object: warning -> count
             "alerts": str,  # JSON array: what the archivist must look at
+            "failures": str,  # JSON object: reason -> count (see lpscrape.failures.REASONS)
+            "failure_examples": str,  # JSON object: reason -> up to 5 URLs
+            "held": int,  # new versions held for review (collapsed bodies), not promoted
+            "sitemap_deferred": int,  # sitemap URLs left for a later run by the per-run cap
+            "error": str,  # why a failed run failed (a storage error…)
         },
         "id",
         [],
@@ -72,9 +88,13 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
             "last_modified": str,
             "sitemap_lastmod": str,
             **WEATHER_COLUMNS,
+            "failure": str,  # why this fetch failed (error_page, http_503…); NULL when usable
+            "discovered_via": str,  # robots | sitemap | feed | api | listing | archive
+            "revisit_of": int,  # same bytes as this earlier capture: body_gzip is NULL here
+            "review": str,  # why this capture's new version was held for review, not promoted
         },
         "id",
-        [("run_id", "crawl_runs", "id")],
+        [("run_id", "crawl_runs", "id"), ("revisit_of", "captures", "id")],
     ),
     "articles": (
         {
@@ -148,6 +168,7 @@ INDEXES = [
     ("captures", ["url"]),
     ("captures", ["article_url"]),
     ("captures", ["run_id"]),
+    ("captures", ["sha256"]),
     ("articles", ["published_at"]),
     ("articles", ["fetch_url"]),
     ("articles", ["dateline"]),
@@ -172,11 +193,53 @@ END;
 """
 
 
-def ensure_schema(db: Database) -> None:
-    """Create whatever tables, indexes, full-text index and triggers are missing."""
+class Identity(NamedTuple):
+    """What an SQLite file says about itself, read without writing anything."""
+
+    application_id: int
+    version: int
+    tables: frozenset[str]
+
+    @property
+    def empty(self) -> bool:
+        """A new or empty file: no tables, no id."""
+        return not self.tables and not self.application_id
+
+    @property
+    def ours(self) -> bool:
+        """An lpscrape archive (a version 1 archive by its tables, later ones by their id)."""
+        if self.application_id in OUR_APPLICATION_IDS:
+            return True
+        return not self.application_id and self.version == 1 and self.tables >= CORE_TABLES
+
+
+def identify(conn: sqlite3.Connection) -> Identity:
+    """Read the file's application id, schema version and tables (raises on a non-SQLite file)."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = frozenset(
+        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    )
+    return Identity(app_id, version, tables)
+
+
+def ensure_schema(db: Database) -> int:
+    """Create a new archive, or migrate an older one to SCHEMA_VERSION; returns the version
+    the file had (0 for a new one). The caller has checked the file is ours (`identify`)."""
+    found = identify(db.conn)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
+    if found.version == SCHEMA_VERSION and found.tables >= CORE_TABLES:
+        return found.version
+    if found.tables:
+        _migrate(db)
+    else:
+        _create(db)
+    return found.version
+
+
+def _create(db: Database) -> None:
     for name, (columns, pk, fks) in TABLES.items():
         db[name].create(columns, pk=pk, foreign_keys=fks, if_not_exists=True)
     for table, (link, key) in TERMS.items():
@@ -195,4 +258,32 @@ def ensure_schema(db: Database) -> None:
         db["articles"].enable_fts(list(FTS_COLUMNS), fts_version="FTS5", create_triggers=False)
     db.executescript(_FTS_TRIGGERS)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     db.conn.commit()
+
+
+_SQL_TYPES = {int: "INTEGER", str: "TEXT", float: "FLOAT", bytes: "BLOB"}
+
+
+def _migrate(db: Database) -> None:
+    """Bring an older archive forward in one transaction: new columns, indexes, version."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for name, (columns, _pk, _fks) in TABLES.items():
+            have = {r[1] for r in conn.execute(f"PRAGMA table_info([{name}])")}
+            for column, kind in columns.items():
+                if column not in have:
+                    conn.execute(f"ALTER TABLE [{name}] ADD COLUMN [{column}] {_SQL_TYPES[kind]}")
+        for table, cols in INDEXES:
+            index = f"idx_{table}_{'_'.join(cols)}"
+            listed = ", ".join(f"[{c}]" for c in cols)
+            conn.execute(f"CREATE INDEX IF NOT EXISTS [{index}] ON [{table}] ({listed})")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        if app_id not in OUR_APPLICATION_IDS:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
