@@ -202,10 +202,12 @@ def test_without_sitemap_or_api_listings_find_every_article(db: Path) -> None:
 
     with serve(DemoSite(rest_api=False)) as server:
         server.site.faults["/sitemap_index.xml"] = [404]
-        crawl(server, db)
+        result = crawl(server, db, check=False)
         paths = {r.path for r in server.site.requests}
     assert "/page/2/" in paths
     assert one(db, "SELECT count(*) FROM articles") == 48
+    # robots.txt names that sitemap: its absence is a failure the archivist hears of
+    assert result.returncode == 3 and "(http_404 ×1), e.g. http" in result.stderr
 
 
 def test_killed_crawl_resumes_to_a_complete_archive(demo_server: DemoServer, db: Path) -> None:
@@ -244,8 +246,10 @@ def test_a_page_that_keeps_timing_out_is_counted_and_raised(
         check=False,
     )  # fmt: skip
     assert result.returncode == 3  # completed, with an alert for cron to mail
-    assert "ALERT: 1 requests failed" in result.stderr
-    assert query(db, "SELECT outcome, failed FROM crawl_runs") == [("completed", 1)]
+    assert "ALERT: 1 requests failed (timeout ×1)" in result.stderr
+    assert query(db, "SELECT outcome, failed, failures FROM crawl_runs") == [
+        ("completed", 1, '{"timeout": 1}')
+    ]
     assert one(db, "SELECT count(*) FROM articles") == 47
 
 
@@ -273,7 +277,7 @@ def test_a_page_failing_after_retries_is_counted_then_fetched_next_run(
     first = crawl(
         demo_server, db, "--set", "RETRY_BACKOFF_BASE=0.05", check=False
     )  # fmt: skip
-    assert first.returncode == 3 and "ALERT: 1 requests failed" in first.stderr
+    assert first.returncode == 3 and "ALERT: 1 requests failed (http_500 ×1)" in first.stderr
     assert one(db, "SELECT failed FROM crawl_runs WHERE id = 1") == 1
     assert one(db, "SELECT count(*) FROM articles") == 47
     crawl(demo_server, db)  # the sitemap still lists it: the next run fetches it
