@@ -104,10 +104,15 @@ def looks_like_html(body: bytes, content_type: str | None) -> bool:
 
 
 def response_failure(
-    kind: str, status: int, body: bytes, content_type: str | None = None
+    kind: str,
+    status: int,
+    body: bytes,
+    content_type: str | None = None,
+    expected: tuple[int, ...] | list[int] = (),
 ) -> str | None:
-    """Why a response of this kind is a failure, or None when it is a usable answer."""
-    if status in NORMAL_STATUSES.get(kind, set()):
+    """Why a response of this kind is a failure, or None when it is a usable answer
+    (`expected`: statuses this request was ready for, such as a guessed sitemap's 404)."""
+    if status in NORMAL_STATUSES.get(kind, set()) or status in expected:
         return None
     if not 200 <= status < 300:
         return f"http_{status}"

@@ -22,6 +22,8 @@ class Capture:
     failure: str | None = None
     # How the URL was found: robots | sitemap | feed | api | listing | archive (known URL).
     discovered_via: str | None = None
+    # The URL the spider asked for, when redirects ended elsewhere; None otherwise.
+    requested_url: str | None = None
     record: Article | None = field(default=None, repr=False)
 
     def header(self, name: str) -> str | None:
@@ -36,7 +38,7 @@ class Capture:
 class FetchFailure:
     """A request that ended without a response to keep (timeout, refused, too large…)."""
 
-    url: str
+    url: str  # as the spider asked for it
     kind: str
     reason: str
     detail: str = ""

@@ -111,9 +111,8 @@ class ArchivePipeline:
         """Keep the capture, and count what it meant; a failed fetch is counted by reason."""
         if self.archive is None or self.storage_error:
             return item
-        if item.kind == "article":
-            self.article_attempts += 1
         if isinstance(item, FetchFailure):
+            self.article_attempts += item.kind == "article"
             self.count_failure(item.reason, item.url)
             return item
         try:
@@ -121,8 +120,9 @@ class ArchivePipeline:
         except sqlite3.Error as exc:
             self.stop_on_storage_error(exc)
             return item
+        self.article_attempts += item.kind == "article" and outcome.kind != "not_article"
         if item.failure:
-            self.count_failure(item.failure, item.url)
+            self.count_failure(item.failure, item.requested_url or item.url)
             return item
         self.crawler.stats.inc_value(f"lpscrape/{outcome.kind}")
         if outcome.kind == "held":
@@ -168,9 +168,12 @@ class ArchivePipeline:
             reasons = ", ".join(f"{r} ×{n}" for r, n in self.failures.most_common())
             first = next(iter(self.examples[self.failures.most_common(1)[0][0]]))
             out.append(f"{failed} requests failed ({reasons}), e.g. {first}")
-        if self.article_attempts and not self.refreshed:
+        forbidden = self.crawler.stats.get_value("lpscrape/forbidden_articles", 0)
+        expected = self.article_attempts + forbidden
+        if expected and not self.refreshed:
+            why = f", {forbidden} forbidden by robots.txt" if forbidden else ""
             out.append(
-                f"{self.article_attempts} articles were expected and none was stored: "
+                f"{expected} articles were expected and none was stored{why}: "
                 "the site may be down or serving errors"
             )
         for url, note in self.held[:EXAMPLES_PER_REASON]:

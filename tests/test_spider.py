@@ -66,11 +66,34 @@ def test_robots_without_sitemap_lines_guesses_wordpress_paths(spider: LordsPress
     assert urls == [f"{BASE}/sitemap_index.xml", f"{BASE}/wp-sitemap.xml"]
 
 
+def test_a_guessed_sitemap_may_be_missing_a_named_one_may_not(spider: LordsPressSpider) -> None:
+    guessed = next(spider.sitemap_request(f"{BASE}/wp-sitemap.xml", guessed=True))
+    named = next(spider.sitemap_request(f"{BASE}/news-sitemap.xml"))
+    failures = [
+        captures_of(list(spider.parse_sitemap(TextResponse(r.url, status=404, request=r))))
+        for r in (guessed, named)
+    ]
+    assert [[c.failure for c in f] for f in failures] == [[None], ["http_404"]]
+
+
 def test_sitemap_index_follows_post_sitemaps_only(spider: LordsPressSpider) -> None:
     url = f"{BASE}/sitemap_index.xml"
     out = list(spider.parse_sitemap(saved("sitemap_index.xml", url, "sitemap", sitemap=url)))
     assert [c.failure for c in captures_of(out)] == [None]
     assert [r.url for r in requests_of(out)] == [f"{BASE}/post-sitemap.xml"]
+
+
+def test_core_sitemap_index_follows_posts_not_pages_terms_or_users(
+    spider: LordsPressSpider,
+) -> None:
+    names = ("posts-post-1", "posts-page-1", "taxonomies-post_tag-1", "users-1", "posts-post-2")
+    entries = "".join(f"<sitemap><loc>{BASE}/wp-sitemap-{n}.xml</loc></sitemap>" for n in names)
+    body = f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}'
+    url = f"{BASE}/wp-sitemap.xml"
+    request = Request(url, meta={"kind": "sitemap", "sitemap": url})
+    response = XmlResponse(url, body=(body + "</sitemapindex>").encode(), request=request)
+    urls = [r.url for r in requests_of(list(spider.parse_sitemap(response)))]
+    assert urls == [f"{BASE}/wp-sitemap-posts-post-1.xml", f"{BASE}/wp-sitemap-posts-post-2.xml"]
 
 
 def post_sitemap(spider: LordsPressSpider, gzipped: bool = False) -> list:

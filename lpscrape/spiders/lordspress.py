@@ -28,6 +28,9 @@ API_TERMS = "wp-json/wp/v2/{taxonomy}?per_page=100&page={page}&_fields=id,name"
 API_POSTS = "wp-json/wp/v2/posts?per_page=100&page={page}&_fields=" + API_FIELDS
 GUESSED_SITEMAPS = ("sitemap_index.xml", "wp-sitemap.xml")
 PERMALINK = re.compile(r"/\d{4}/\d{2}/\d{2}/[^/]+/?$")
+# Posts' sitemaps in an index: Yoast's post-sitemap.xml, post-sitemap2.xml…; core's
+# wp-sitemap-posts-post-1.xml (not its pages, terms or users).
+POST_SITEMAP = re.compile(r"(?:^|/)(?:post-sitemap\d*|wp-sitemap-posts-post-\d+)\.xml(?:\.gz)?$")
 LISTING_LINKS = (
     "article .entry-title a::attr(href), article h2 a::attr(href), "
     "article h3 a::attr(href), article h4 a::attr(href)"
@@ -37,6 +40,14 @@ NEXT_PAGE = "a.next::attr(href), a[rel=next]::attr(href), .nav-links a.page-numb
 # sitemap never starves them), then sitemap entries, newest first.
 PRIORITY = {"robots": 100, "terms": 95, "api": 90, "feed": 80, "sitemap": 70, "listing": 60}
 PRIORITY_NAMED_POST = 20
+# Scrapy's exception class names (as its robots.txt stats give them) to failure reasons.
+ROBOTS_ERRORS = (
+    ("Timeout", "timeout"),
+    ("CannotResolveHost", "dns"),
+    ("Connection", "connection"),
+    ("DownloadFailed", "connection"),
+    ("DownloadCancelled", "too_large"),
+)
 PRIORITY_SITEMAP_POST = 10
 
 
@@ -116,6 +127,7 @@ class LordsPressSpider(scrapy.Spider):
         self._robots = asyncio.get_running_loop().create_future()
         response = await self._robots
         if response is None:  # robots.txt could not be fetched: WordPress's usual paths
+            yield self.robots_failure()
             for path in GUESSED_SITEMAPS:
                 for request in self.sitemap_request(urljoin(self.base, path), guessed=True):
                     yield request
@@ -141,9 +153,22 @@ class LordsPressSpider(scrapy.Spider):
         elif self.on_site(response.url):
             self._robots_settled(None)
 
+    def robots_failure(self) -> FetchFailure:
+        """robots.txt that Scrapy could not fetch, with the reason its stats give."""
+        prefix = "robotstxt/exception_count/"
+        errors = [k for k in self.crawler.stats.get_stats() if k.startswith(prefix)]
+        names = " ".join(errors)
+        reason = next((r for hint, r in ROBOTS_ERRORS if hint in names), "error")
+        return FetchFailure(
+            url=urljoin(self.base, "robots.txt"),
+            kind="robots",
+            reason=reason,
+            detail=names.replace(prefix, "")[:300],
+            discovered_via="robots",
+        )
+
     def on_dropped(self, request: Request, spider: Any = None) -> None:
-        """A dropped request waits for nothing: not robots.txt, not a sitemap's answer."""
-        self._robots_settled(None)
+        """A sitemap request dropped (as a duplicate) will never be answered: stop waiting."""
         if request.meta.get("sitemap"):
             for released in self.sitemap_answered(request.meta["sitemap"]):
                 self.crawler.engine.crawl(released)
@@ -201,8 +226,9 @@ class LordsPressSpider(scrapy.Spider):
         kind = response.meta.get("kind", "article")
         content_type = headers.get("Content-Type", [None])[0]
         if failure is None:
+            expected = response.meta.get("handle_httpstatus_list", ())
             failure = response.meta.get("lpscrape_failure") or response_failure(
-                kind, response.status, response.body, content_type
+                kind, response.status, response.body, content_type, expected
             )
         never_archived = clean_url(response.url) not in self.known
         if failure is None and kind == "article" and response.status in (404, 410):
@@ -217,6 +243,7 @@ class LordsPressSpider(scrapy.Spider):
             sitemap_lastmod=response.meta.get("lastmod"),
             failure=failure,
             discovered_via=response.meta.get("via"),
+            requested_url=(response.meta.get("redirect_urls") or [None])[0],
         )
 
     # -- discovery: robots.txt and sitemaps (Scrapy's own parsing) ------------------------
@@ -319,8 +346,8 @@ class LordsPressSpider(scrapy.Spider):
         yield capture
         if sitemap is not None and sitemap.type == "sitemapindex":
             children = _newest_first(e for e in sitemap if self.on_site(e.get("loc", "")))
-            posts = [e for e in children if "post" in urlsplit(e["loc"]).path] or children
-            for entry in posts:
+            posts = [e for e in children if POST_SITEMAP.search(urlsplit(e["loc"]).path)]
+            for entry in posts or children:
                 yield from self.sitemap_request(entry["loc"])
         elif sitemap is not None:
             self.sitemap_found = True
@@ -508,12 +535,14 @@ class LordsPressSpider(scrapy.Spider):
                 reason = "offsite_redirect"  # Scrapy's offsite check, should one slip past ours
             else:
                 self.crawler.stats.inc_value("lpscrape/ignored")  # robots.txt said no
+                if request.meta.get("kind") == "article":
+                    self.crawler.stats.inc_value("lpscrape/forbidden_articles")
                 return
         else:
             reason = exception_failure(exc)
         self.logger.info("failed: %s (%s: %s)", request.url, reason, failure.getErrorMessage())
         yield FetchFailure(
-            url=request.url,
+            url=(request.meta.get("redirect_urls") or [request.url])[0],
             kind=request.meta.get("kind", "article"),
             reason=reason,
             detail=failure.getErrorMessage()[:300],
