@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.http import Request, Response
@@ -19,6 +21,7 @@ from w3lib.url import safe_url_string
 from lpscrape.urls import clean_url, explicit_port, same_host
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+GATE = "lpscrape_gate"  # request meta: the slot whose place the request holds
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -35,16 +38,53 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+class HostGate:
+    """At most `limit` requests of one host between this middleware and the site: the rest
+    wait here, where a pause can hold them (past it they would sit in Scrapy's slot queue)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.inside = 0
+        self.waiters: deque[asyncio.Future[None]] = deque()
+
+    async def enter(self) -> None:
+        """Wait for a place."""
+        while self.inside >= self.limit:
+            waiter = asyncio.get_running_loop().create_future()
+            self.waiters.append(waiter)
+            await waiter
+        self.inside += 1
+
+    def leave(self) -> None:
+        """Give a place back and wake the next waiter."""
+        self.inside -= 1
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                break
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retry, where a wait (`Retry-After`, or base × 2ⁿ) pauses the request's whole
     download slot (its host), not just the retried request; timeouts and lost connections
-    back off too."""
+    back off too. Public Scrapy API only: `get_retry_request`, `get_slot_key` and the
+    downloader's `request_left_downloader` signal."""
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
         self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 120.0)
+        self.per_host = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2)
         self.paused_until: dict[str, float] = {}  # slot key -> time.monotonic() deadline
+        self.gates: dict[str, HostGate] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
+        """Give each request's place back when it leaves the downloader."""
+        middleware = super().from_crawler(crawler)
+        crawler.signals.connect(middleware.release, signal=signals.request_left_downloader)
+        return middleware
 
     def slot_key(self, request: Request) -> str:
         """The download slot a request goes through (by default its host)."""
@@ -62,10 +102,19 @@ class BackoffRetryMiddleware(RetryMiddleware):
             self.crawler.stats.inc_value("lpscrape/backoff_seconds", seconds)
 
     async def process_request(self, request: Request) -> None:
-        """Wait while the request's host is paused."""
+        """Wait for the host's turn, then while the host is paused."""
         key = self.slot_key(request)
+        gate = self.gates.setdefault(key, HostGate(self.per_host))
+        await gate.enter()
+        request.meta[GATE] = key
         while (wait := self.paused_until.get(key, 0.0) - time.monotonic()) > 0:
             await asyncio.sleep(wait)
+
+    def release(self, request: Request, spider: object = None) -> None:
+        """The request is done with the site (answered, failed, or never sent)."""
+        key = request.meta.pop(GATE, None)
+        if key is not None:
+            self.gates[key].leave()
 
     def backoff(self, request: Request) -> float:
         """base × 2ⁿ for the n-th retry of this request, at most the cap."""
@@ -84,6 +133,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         """A retryable status pauses the host for `Retry-After` or the backoff, then retries."""
+        self.release(request)  # a response made before the downloader (a cache) included
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
             return response
         header = response.headers.get(b"Retry-After")
@@ -93,6 +143,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def process_exception(self, request: Request, exception: Exception) -> Request | None:
         """A timeout or a lost connection pauses the host for the backoff, then retries."""
+        self.release(request)  # an error before the downloader included
         if request.meta.get("dont_retry") or not isinstance(exception, self.exceptions_to_retry):
             return None
         self.pause(request, self.backoff(request))
