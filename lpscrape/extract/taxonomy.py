@@ -1,4 +1,4 @@
-"""Categories and tags, by display name."""
+"""Categories and tags, by display name: the post's visible lists first."""
 
 from __future__ import annotations
 
@@ -9,26 +9,38 @@ from lxml.html import HtmlElement
 from .html import text_of, unique
 from .jsonld import JsonLd
 from .meta import Meta
+from .scope import near_headline
 
 Found = tuple[list[str], str | None]
 
-# Links inside related-post blocks belong to other posts.
-_OWN = "[not(ancestor::*[contains(@class, 'related')])]"
 _CATEGORY_LINKS = (
-    f".//a[contains(concat(' ', @rel, ' '), ' category ')]{_OWN}"
-    f" | .//*[contains(@class, 'taxonomy-category')]//a{_OWN}"
+    ".//a[contains(concat(' ', @rel, ' '), ' category ')]"
+    " | .//*[contains(@class, 'taxonomy-category')]//a"
+    " | .//*[contains(@class, 'cat-links') or contains(@class, 'post-categories')"
+    " or contains(@class, 'entry-categories') or contains(@class, 'meta-category')]//a"
 )
 # Block themes print category links with rel="tag" too: those are not tags.
 _TAG_LINKS = (
     ".//a[contains(concat(' ', @rel, ' '), ' tag ')"
     " and not(contains(concat(' ', @rel, ' '), ' category '))"
-    f" and not(ancestor::*[contains(@class, 'taxonomy-category')])]{_OWN}"
-    f" | .//*[contains(@class, 'taxonomy-post_tag')]//a{_OWN}"
+    " and not(ancestor::*[contains(@class, 'taxonomy-category') or contains(@class, 'cat-links')])]"
+    " | .//*[contains(@class, 'taxonomy-post_tag') or contains(@class, 'tags-links')"
+    " or contains(@class, 'post-tags') or contains(@class, 'entry-tags')]//a"
 )
+# Sections that themes and SEO plugins print in `articleSection` to place a post on the
+# home page: not categories a reader sees.
+THEME_SECTIONS = {
+    "slider", "featured", "feature", "featured posts", "top", "top stories", "trending",
+    "homepage", "home", "hero", "carousel", "editors pick", "editor's pick", "main",
+    "headline", "headlines", "spotlight", "sticky", "highlight", "highlights",
+}  # fmt: skip
 
 
-def _link_names(scope: HtmlElement, xpath: str) -> list[str]:
-    return unique([text_of(a).lstrip("#").strip() for a in scope.xpath(xpath)])
+def _link_names(
+    scope: HtmlElement, xpath: str, headline: HtmlElement | None, own_post: str | None
+) -> list[str]:
+    links = near_headline(scope, headline, xpath, own_post, by_distance=False)
+    return unique([text_of(a).lstrip("#").strip() for a in links])
 
 
 def _post_class_names(scope: HtmlElement, prefix: str) -> list[str]:
@@ -40,27 +52,43 @@ def _post_class_names(scope: HtmlElement, prefix: str) -> list[str]:
     return unique(names)
 
 
-def find_categories(scope: HtmlElement, ld: JsonLd, meta: Meta) -> Found:
+def _not_theme(names: list[str]) -> list[str]:
+    return [n for n in names if n.casefold() not in THEME_SECTIONS]
+
+
+def find_categories(
+    scope: HtmlElement,
+    ld: JsonLd,
+    meta: Meta,
+    headline: HtmlElement | None = None,
+    own_post: str | None = None,
+) -> Found:
     """The post's categories and the layer they came from."""
-    if ld.sections:
-        return unique(ld.sections), "jsonld"
-    if sections := meta.all("article:section"):
-        return unique(sections), "meta"
-    if names := _link_names(scope, _CATEGORY_LINKS):
+    if names := _link_names(scope, _CATEGORY_LINKS, headline, own_post):
         return names, "theme"
+    if sections := _not_theme(ld.sections):
+        return unique(sections), "jsonld"
+    if sections := _not_theme(meta.all("article:section")):
+        return unique(sections), "meta"
     if names := _post_class_names(scope, "category"):
         return names, "post-class"
     return [], None
 
 
-def find_tags(scope: HtmlElement, ld: JsonLd, meta: Meta) -> Found:
+def find_tags(
+    scope: HtmlElement,
+    ld: JsonLd,
+    meta: Meta,
+    headline: HtmlElement | None = None,
+    own_post: str | None = None,
+) -> Found:
     """The post's tags and the layer they came from."""
+    if names := _link_names(scope, _TAG_LINKS, headline, own_post):
+        return names, "theme"
     if ld.keywords:
         return unique(ld.keywords), "jsonld"
     if tags := meta.all("article:tag"):
         return unique(tags), "meta"
-    if names := _link_names(scope, _TAG_LINKS):
-        return names, "theme"
     if names := _post_class_names(scope, "tag"):
         return names, "post-class"
     return [], None

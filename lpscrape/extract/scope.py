@@ -1,0 +1,120 @@
+"""The post's own scope: where its header and meta sit, and what belongs to other posts."""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from .html import classes
+
+_POST_ID = re.compile(r"\bpostid-(\d+)\b")
+_POST_CLASS = re.compile(r"^post-(\d+)$")
+# Blocks that hold other posts, other people or the site's furniture.
+_FOREIGN = re.compile(
+    r"related|you-?missed|widget|sidebar|comment|respond|recent|popular|trending|"
+    r"more-(?:posts|stories|articles)|read-?more|also-?like|next-post|prev-post|post-navigation|"
+    r"nav-links|author-?box|about-?author|author-bio|saboxplugin|newsletter|share|social|"
+    r"site-footer|colophon|breadcrumb|menu|carousel|slider|ticker|teaser|promo|masthead|"
+    r"site-header|top-?bar|header-top|weather",
+    re.I,
+)
+_FOREIGN_TAGS = {"aside", "nav", "form"}
+
+
+def _lca(a: HtmlElement, b: HtmlElement) -> HtmlElement:
+    ancestors = {id(a): a, **{id(x): x for x in a.iterancestors()}}
+    for el in (b, *b.iterancestors()):
+        if id(el) in ancestors:
+            return el
+    return b.getroottree().getroot()
+
+
+def _contains(outer: HtmlElement, inner: HtmlElement) -> bool:
+    return any(el is outer for el in (inner, *inner.iterancestors()))
+
+
+def find_post(
+    tree: HtmlElement, headline: HtmlElement | None, container: HtmlElement | None
+) -> HtmlElement:
+    """The smallest element that holds this post's headline, header, meta and content."""
+    body = tree.find("body")
+    m = _POST_ID.search(body.get("class") or "") if body is not None else None
+    own = None
+    if m:
+        found = tree.xpath(f"//*[contains(concat(' ', @class, ' '), ' post-{m[1]} ')]")
+    else:
+        found = tree.xpath("//article") if headline is None else []
+        found = found if len(found) == 1 else []
+    own = found[0] if found else None
+    parts = [p for p in (own, headline, container) if p is not None]
+    if not parts:
+        for xpath in ("//main", "//body"):
+            if found := tree.xpath(xpath):
+                return found[0]
+        return tree
+    scope = parts[0]
+    for part in parts[1:]:
+        if not _contains(scope, part):
+            scope = _lca(scope, part)
+    if scope is headline or scope.tag in ("h1", "h2"):
+        scope = headline.getparent() if headline is not None else scope
+    if scope is not None and headline is not None and len(scope.text_content()) < 200:
+        for parent in scope.iterancestors():  # a header block alone: widen to its post
+            scope = parent
+            if parent.tag in ("article", "main", "body") or len(parent.text_content()) > 600:
+                break
+    return scope if scope is not None else tree
+
+
+def is_foreign(el: HtmlElement, scope: HtmlElement, own_post: str | None = None) -> bool:
+    """True when `el` sits in another post, a widget, comments, an author box or furniture."""
+    for node in (el, *el.iterancestors()):
+        if node is scope or node.tag in ("body", "html"):
+            return False
+        if node.tag in _FOREIGN_TAGS:
+            return True
+        if node.tag == "footer" and not node.xpath("ancestor::article"):
+            return True  # the site's footer; an article's own footer holds its terms
+        names = " ".join([*classes(node), node.get("id") or ""])
+        if _FOREIGN.search(names):
+            return True
+        ids = [m[1] for c in classes(node) if (m := _POST_CLASS.match(c))] if own_post else []
+        if ids and own_post not in ids:
+            return True
+    return False
+
+
+def own_post_id(tree: HtmlElement) -> str | None:
+    """The post id the body declares (`postid-N`), if any."""
+    body = tree.find("body")
+    m = _POST_ID.search(body.get("class") or "") if body is not None else None
+    return m[1] if m else None
+
+
+def _distance(el: HtmlElement, anchors: dict[int, int]) -> int:
+    for steps, node in enumerate((el, *el.iterancestors())):
+        if id(node) in anchors:
+            return steps + anchors[id(node)]
+    return 10_000
+
+
+def near_headline(
+    scope: HtmlElement,
+    headline: HtmlElement | None,
+    xpath: str,
+    own_post: str | None = None,
+    by_distance: bool = True,
+) -> list[HtmlElement]:
+    """Elements of this post matching `xpath`, closest to the headline first (or in page
+    order)."""
+    found = [
+        el
+        for el in scope.xpath(xpath)
+        if isinstance(el, HtmlElement) and not is_foreign(el, scope, own_post)
+    ]
+    if headline is None or len(found) < 2 or not by_distance:
+        return found
+    anchors = {id(headline): 0, **{id(a): i + 1 for i, a in enumerate(headline.iterancestors())}}
+    order = {id(el): i for i, el in enumerate(found)}
+    return sorted(found, key=lambda el: (_distance(el, anchors), order[id(el)]))
