@@ -20,7 +20,9 @@ import warnings
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import htmldate
 import trafilatura
@@ -33,6 +35,7 @@ FIELDS = ("date", "authors", "title", "categories", "tags")
 _SPLIT = re.compile(r"\s*(?:;|,|&|\band\b|\bund\b|\bet\b|\bi\b|\by\b|\be\b|\bsowie\b)\s*", re.I)
 _LEAD = re.compile(r"^(?:by|von|par|door|di|de|por)\s+", re.I)
 _SPACE = re.compile(r"\s+")
+LONDON = ZoneInfo("Europe/London")
 
 
 def names(values: list[str] | None) -> frozenset[str]:
@@ -72,9 +75,13 @@ def gold(page: dict[str, Any]) -> dict[str, Any]:
 def ours(html: str, url: str) -> dict[str, Any]:
     """lpscrape's record, reduced to the scored fields."""
     r = extract_article(html, url).to_dict()
-    local = r.get("published_at_local") or r.get("published_at")
+    day = None
+    if r.get("published_at_local"):
+        day = r["published_at_local"][:10]
+    elif r.get("published_at"):  # no zone on the page: the record reads it as London time
+        day = datetime.fromisoformat(r["published_at"]).astimezone(LONDON).date().isoformat()
     return {
-        "date": local[:10] if local else None,
+        "date": day,
         "authors": names(r["authors"]) or None,
         "title": title(r["title"]),
         "categories": terms(r["categories"]) or None,

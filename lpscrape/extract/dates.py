@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -85,13 +86,15 @@ def _parse_human(raw: str) -> datetime | None:
     raw = _GMT_OFFSET.sub(lambda m: f" {m[1]}{int(m[2]):02d}:{m[3] or '00'}", raw)
     dayfirst = not _YEAR_FIRST.match(raw)  # 2025-09-03 stays year-month-day
     try:
-        # Parsed against two different defaults: a field dateutil had to fill in differs.
-        a = dateparser.parse(
-            raw, tzinfos=TZINFOS, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_A
-        )
-        b = dateparser.parse(
-            raw, tzinfos=TZINFOS, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_B
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unknown zone names: the datetime stays naive
+            # Parsed against two different defaults: a field dateutil had to fill in differs.
+            a = dateparser.parse(
+                raw, tzinfos=TZINFOS, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_A
+            )
+            b = dateparser.parse(
+                raw, tzinfos=TZINFOS, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_B
+            )
     except (ValueError, OverflowError):
         return None
     return a if (a.year, a.month, a.day) == (b.year, b.month, b.day) else None

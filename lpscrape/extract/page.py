@@ -50,14 +50,22 @@ def _body_classes(tree: HtmlElement) -> set[str]:
 
 def _listing_url(url: str) -> bool:
     parts = urlsplit(url)
-    if "s" in parse_qs(parts.query) or "paged" in parse_qs(parts.query):
+    query = parse_qs(parts.query)
+    if "p" in query or "page_id" in query:  # WordPress's plain permalinks: one post
+        return False
+    if "s" in query or "paged" in query:
         return True
     return bool(_LISTING_PATHS.match(parts.path or "/"))
 
 
-def _paragraph_words(tree: HtmlElement) -> int:
-    """Words of running text in paragraphs (teasers are short; articles have a body)."""
-    return sum(len((p.text_content() or "").split()) for p in tree.iter("p"))
+def _text_words(tree: HtmlElement) -> int:
+    """Words of running text: paragraphs, and text written straight into `<div>`s with
+    `<br>`s (teasers are short; articles have a body)."""
+    words = sum(len((p.text_content() or "").split()) for p in tree.iter("p"))
+    for div in tree.iter("div"):
+        words += len((div.text or "").split())
+        words += sum(len((child.tail or "").split()) for child in div if child.tag == "br")
+    return words
 
 
 def classify_page(
@@ -84,7 +92,7 @@ def classify_page(
         return True, "JSON-LD article"
     if (meta.first("og:type") or "").lower() == "article":
         return True, "og:type article"
-    words = _paragraph_words(tree)
+    words = _text_words(tree)
     if words >= MIN_BODY_WORDS and (tree.find(".//h1") is not None or title is not None):
         return True, f"a headline and {words} words of text"
     return False, f"no article evidence ({words} words of text)"

@@ -133,10 +133,25 @@ def find_dates(
         published = _day(m[1], m[2], m[3], m[0], "permalink")
     if published is None:
         published = _htmldate(html, url)
+    if published and published.local and published.local.endswith("+00:00"):
+        published = _with_publisher_offset(published, tree)
     modified = _first(modified_layers)
     if modified and published and modified.utc <= published.utc:
         modified = None  # Yoast prints dateModified even for never-edited posts
     return published, modified
+
+
+def _with_publisher_offset(found: Found, tree: HtmlElement) -> Found:
+    """A UTC instant (WordPress prints GMT in its metadata) with the offset the page shows
+    for the same instant elsewhere (`<time datetime="…-08:00">`), if it shows one."""
+    for raw in tree.xpath("//time/@datetime | //meta/@content"):
+        if "+00:00" in raw or not raw[:4].isdigit() or len(raw) < 20:
+            continue
+        dt = parse_instant(raw, None)
+        if dt is not None and dt.tzinfo is not None and to_utc_iso(dt) == found.utc:
+            found.local = dt.isoformat(timespec="seconds")
+            break
+    return found
 
 
 def _first(layers: tuple) -> Found | None:
