@@ -22,6 +22,7 @@ from .weather import weather_from_header
 
 # Below this share of the page's paragraph text, a body is suspiciously short.
 SHORT_BODY_SHARE = 0.25
+SHORT_BODY_CHECK = 400  # words: a longer body is never called short
 
 
 def _set_date(record: Article, name: str, found: Found | None) -> None:
@@ -62,7 +63,7 @@ def extract_article(
     canonical = urljoin(url, meta.canonical or meta.first("og:url") or url)
     ld = read_jsonld(tree, canonical)
     record = Article(url=url, canonical_url=canonical)
-    record.weather, raw_time = weather_from_header(tree)
+    record.weather, raw_time = weather_from_header(tree, text)
     if raw_time:
         record.extraction.raw["weather_observed_at"] = raw_time
     is_article, why = classify_page(tree, ld, meta, url, discovered)
@@ -102,7 +103,7 @@ def extract_article(
         captions = caption_texts(container)
         record.dateline = parse_dateline(next((p for p in paragraphs if p not in captions), None))
         found["dateline"] = "text-pattern"
-        page_words = _page_words(tree)
+        page_words = _page_words(tree) if record.word_count < SHORT_BODY_CHECK else 0
         if page_words >= 200 and record.word_count < SHORT_BODY_SHARE * page_words:
             record.extraction.warnings.append(
                 f"body_text: {record.word_count} words of the page's {page_words}; "

@@ -10,15 +10,32 @@ from .html import classes
 
 _POST_ID = re.compile(r"\bpostid-(\d+)\b")
 _POST_CLASS = re.compile(r"^post-(\d+)$")
-# Blocks that hold other posts, other people or the site's furniture.
-_FOREIGN = re.compile(
-    r"related|you-?missed|widget|sidebar|comment|respond|recent|popular|trending|"
-    r"more-(?:posts|stories|articles)|read-?more|also-?like|next-post|prev-post|post-navigation|"
-    r"nav-links|author-?box|about-?author|author-bio|saboxplugin|newsletter|share|social|"
-    r"site-footer|colophon|breadcrumb|menu|carousel|slider|ticker|teaser|promo|masthead|"
-    r"site-header|top-?bar|header-top|weather",
-    re.I,
+# Blocks that hold other posts, other people or the site's furniture, by the words of their
+# class and id (`jp-relatedposts`, `widget_recent_entries`, `site-footer`).
+_FOREIGN_WORDS = frozenset(
+    "related relatedposts widget sidebar comment comments respond recent popular trending "
+    "youmissed readmore alsolike authorbox aboutauthor saboxplugin sabox newsletter share "
+    "sharing sharedaddy social colophon breadcrumb breadcrumbs menu carousel slider ticker "
+    "teaser promo masthead topbar weather navigation".split()
 )
+_FOREIGN_PAIRS = frozenset(
+    [("you", "missed"), ("read", "more"), ("also", "like"), ("author", "box"),
+     ("about", "author"), ("author", "bio"), ("more", "posts"), ("more", "stories"),
+     ("more", "articles"), ("next", "post"), ("prev", "post"), ("post", "navigation"),
+     ("nav", "links"), ("site", "footer"), ("site", "header"), ("top", "bar"),
+     ("header", "top"), ("page", "footer")]
+)  # fmt: skip
+_SEPARATORS = str.maketrans("-_", "  ")
+
+
+def foreign_names(names: str) -> bool:
+    """True when class or id words name a block that holds other posts or furniture."""
+    words = names.lower().translate(_SEPARATORS).split()
+    if _FOREIGN_WORDS.intersection(words):
+        return True
+    return any(pair in _FOREIGN_PAIRS for pair in zip(words, words[1:], strict=False))
+
+
 _FOREIGN_TAGS = {"aside", "nav", "form"}
 
 
@@ -76,8 +93,7 @@ def is_foreign(el: HtmlElement, scope: HtmlElement, own_post: str | None = None)
             return True
         if node.tag == "footer" and not node.xpath("ancestor::article"):
             return True  # the site's footer; an article's own footer holds its terms
-        names = " ".join([*classes(node), node.get("id") or ""])
-        if _FOREIGN.search(names):
+        if foreign_names(f"{node.get('class') or ''} {node.get('id') or ''}"):
             return True
         ids = [m[1] for c in classes(node) if (m := _POST_CLASS.match(c))] if own_post else []
         if ids and own_post not in ids:
@@ -99,6 +115,35 @@ def _distance(el: HtmlElement, anchors: dict[int, int]) -> int:
     return 10_000
 
 
+_last: list = [None, None, set(), []]  # scope, own post, foreign ids, their elements
+_BLOCK_TAGS = {"div", "section", "ul", "ol", "header", "footer", "article", "aside", "nav",
+               "form", "p", "span", "figure", "table", "li", "dl"}  # fmt: skip
+
+
+def foreign_ids(scope: HtmlElement, own_post: str | None) -> set[int]:
+    """Ids of every element under `scope` that sits in a foreign block (one pass per page)."""
+    if _last[0] is scope and _last[1] == own_post:
+        return _last[2]
+    keep: list[HtmlElement] = []
+    it = scope.iterdescendants()
+    for el in it:
+        tag = el.tag
+        if tag not in _BLOCK_TAGS:
+            continue
+        names = f"{el.get('class') or ''} {el.get('id') or ''}"
+        foreign = tag in _FOREIGN_TAGS or (tag == "footer" and not el.xpath("ancestor::article"))
+        foreign = foreign or (len(names) > 1 and foreign_names(names))
+        if not foreign and own_post and "post-" in names:
+            ids = [m[1] for c in names.split() if (m := _POST_CLASS.match(c))]
+            foreign = bool(ids) and own_post not in ids
+        if foreign:
+            keep.extend(el.iter())
+            for _ in range(sum(1 for _ in el.iterdescendants())):
+                next(it, None)  # its subtree is already foreign
+    _last[:] = [scope, own_post, {id(el) for el in keep}, keep]
+    return _last[2]
+
+
 def near_headline(
     scope: HtmlElement,
     headline: HtmlElement | None,
@@ -108,10 +153,9 @@ def near_headline(
 ) -> list[HtmlElement]:
     """Elements of this post matching `xpath`, closest to the headline first (or in page
     order)."""
+    foreign = foreign_ids(scope, own_post)
     found = [
-        el
-        for el in scope.xpath(xpath)
-        if isinstance(el, HtmlElement) and not is_foreign(el, scope, own_post)
+        el for el in scope.xpath(xpath) if isinstance(el, HtmlElement) and id(el) not in foreign
     ]
     if headline is None or len(found) < 2 or not by_distance:
         return found

@@ -9,24 +9,52 @@ from lxml.html import HtmlElement
 from .html import text_of, unique
 from .jsonld import JsonLd
 from .meta import Meta
-from .scope import near_headline
+from .scope import foreign_ids
 
 Found = tuple[list[str], str | None]
 
-_CATEGORY_LINKS = (
-    ".//a[contains(concat(' ', @rel, ' '), ' category ')]"
-    " | .//*[contains(@class, 'taxonomy-category')]//a"
-    " | .//*[contains(@class, 'cat-links') or contains(@class, 'post-categories')"
-    " or contains(@class, 'entry-categories') or contains(@class, 'meta-category')]//a"
-)
-# Block themes print category links with rel="tag" too: those are not tags.
-_TAG_LINKS = (
-    ".//a[contains(concat(' ', @rel, ' '), ' tag ')"
-    " and not(contains(concat(' ', @rel, ' '), ' category '))"
-    " and not(ancestor::*[contains(@class, 'taxonomy-category') or contains(@class, 'cat-links')])]"
-    " | .//*[contains(@class, 'taxonomy-post_tag') or contains(@class, 'tags-links')"
-    " or contains(@class, 'post-tags') or contains(@class, 'entry-tags')]//a"
-)
+# Lists of the post's terms by their class; links with rel="category tag" are categories
+# (block themes print category links with rel="tag" too).
+_CATEGORY_LISTS = ("taxonomy-category", "cat-links", "post-categories", "entry-categories",
+                   "meta-category")  # fmt: skip
+_TAG_LISTS = ("taxonomy-post_tag", "tags-links", "post-tags", "entry-tags")
+
+
+def _list_kind(link: HtmlElement, scope: HtmlElement) -> str | None:
+    for node in link.iterancestors():
+        names = node.get("class") or ""
+        if any(c in names for c in _CATEGORY_LISTS):
+            return "category"
+        if any(c in names for c in _TAG_LISTS):
+            return "tag"
+        if node is scope:
+            break
+    return None
+
+
+def term_links(
+    scope: HtmlElement, headline: HtmlElement | None, own_post: str | None
+) -> tuple[list[str], list[str]]:
+    """The post's category and tag link names, in page order, in one pass over its links."""
+    if _last[0] is scope and _last[1] == own_post:
+        return _last[2]
+    foreign = foreign_ids(scope, own_post)
+    categories, tags = [], []
+    for a in scope.iter("a"):
+        if id(a) in foreign:
+            continue
+        rel = (a.get("rel") or "").split()
+        kind = "category" if "category" in rel else None
+        kind = kind or _list_kind(a, scope) or ("tag" if "tag" in rel else None)
+        if kind:
+            (categories if kind == "category" else tags).append(text_of(a).lstrip("#").strip())
+    _last[:] = [scope, own_post, (unique(categories), unique(tags))]
+    return _last[2]
+
+
+_last: list = [None, None, ([], [])]  # the last scope's terms: categories and tags share it
+
+
 # Sections that themes and SEO plugins print in `articleSection` to place a post on the
 # home page: not categories a reader sees.
 THEME_SECTIONS = {
@@ -34,13 +62,6 @@ THEME_SECTIONS = {
     "homepage", "home", "hero", "carousel", "editors pick", "editor's pick", "main",
     "headline", "headlines", "spotlight", "sticky", "highlight", "highlights",
 }  # fmt: skip
-
-
-def _link_names(
-    scope: HtmlElement, xpath: str, headline: HtmlElement | None, own_post: str | None
-) -> list[str]:
-    links = near_headline(scope, headline, xpath, own_post, by_distance=False)
-    return unique([text_of(a).lstrip("#").strip() for a in links])
 
 
 def _post_class_names(scope: HtmlElement, prefix: str) -> list[str]:
@@ -64,7 +85,7 @@ def find_categories(
     own_post: str | None = None,
 ) -> Found:
     """The post's categories and the layer they came from."""
-    if names := _link_names(scope, _CATEGORY_LINKS, headline, own_post):
+    if names := term_links(scope, headline, own_post)[0]:
         return names, "theme"
     if sections := _not_theme(ld.sections):
         return unique(sections), "jsonld"
@@ -83,7 +104,7 @@ def find_tags(
     own_post: str | None = None,
 ) -> Found:
     """The post's tags and the layer they came from."""
-    if names := _link_names(scope, _TAG_LINKS, headline, own_post):
+    if names := term_links(scope, headline, own_post)[1]:
         return names, "theme"
     if ld.keywords:
         return unique(ld.keywords), "jsonld"
