@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from lxml.html import HtmlElement
@@ -13,10 +14,43 @@ _POST_CLASS = re.compile(r"^post-(\d+)$")
 # Blocks that hold other posts, other people or the site's furniture, by the words of their
 # class and id (`jp-relatedposts`, `widget_recent_entries`, `site-footer`).
 _FOREIGN_WORDS = frozenset(
-    "related relatedposts widget sidebar comment comments respond recent popular trending "
-    "youmissed readmore alsolike authorbox aboutauthor saboxplugin sabox newsletter share "
-    "sharing sharedaddy social colophon breadcrumb breadcrumbs menu carousel slider ticker "
-    "teaser promo masthead topbar weather navigation".split()
+    [
+        "related",
+        "relatedposts",
+        "widget",
+        "sidebar",
+        "comment",
+        "comments",
+        "respond",
+        "recent",
+        "popular",
+        "trending",
+        "youmissed",
+        "readmore",
+        "alsolike",
+        "authorbox",
+        "aboutauthor",
+        "saboxplugin",
+        "sabox",
+        "newsletter",
+        "share",
+        "sharing",
+        "sharedaddy",
+        "social",
+        "colophon",
+        "breadcrumb",
+        "breadcrumbs",
+        "menu",
+        "carousel",
+        "slider",
+        "ticker",
+        "teaser",
+        "promo",
+        "masthead",
+        "topbar",
+        "weather",
+        "navigation",
+    ]
 )
 _FOREIGN_PAIRS = frozenset(
     [("you", "missed"), ("read", "more"), ("also", "like"), ("author", "box"),
@@ -33,7 +67,7 @@ def foreign_names(names: str) -> bool:
     words = names.lower().translate(_SEPARATORS).split()
     if _FOREIGN_WORDS.intersection(words):
         return True
-    return any(pair in _FOREIGN_PAIRS for pair in zip(words, words[1:], strict=False))
+    return any(pair in _FOREIGN_PAIRS for pair in itertools.pairwise(words))
 
 
 _FOREIGN_TAGS = {"aside", "nav", "form"}

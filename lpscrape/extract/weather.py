@@ -110,9 +110,10 @@ _FAST_TIME = re.compile(
     r"(?P<month>[A-Z][a-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4}),?\s+"
     r"(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*(?:(?P<ampm>[AaPp])\.?[Mm]\.?)?\s*$"
 )
-_MONTHS = {m: i for i, m in enumerate(
+_MONTH_NAMES = (
     "January February March April May June July August September October November December"
-    .split(), 1)}  # fmt: skip
+)
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES.split(), 1)}  # noqa: SIM905
 
 
 def _local_time(raw: str | None) -> datetime | None:
