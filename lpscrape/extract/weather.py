@@ -113,7 +113,7 @@ _FAST_TIME = re.compile(
 _MONTH_NAMES = (
     "January February March April May June July August September October November December"
 )
-_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES.split(), 1)}  # noqa: SIM905
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES.split(), 1)}
 
 
 def _local_time(raw: str | None) -> datetime | None:
