@@ -40,9 +40,11 @@ _DEFAULT_B = datetime(2001, 2, 2)
 def parse_instant(raw: str | None, default_tz: tzinfo | None = LONDON) -> datetime | None:
     """An aware datetime from an ISO or human date string; strings without an offset are local
     (`default_tz`; None leaves them naive, to tell whether the page gave a zone)."""
-    if not isinstance(raw, str) or not _YEAR.search(raw):
-        return None  # dateutil would fill a missing year from today's date: never guess
+    if not isinstance(raw, str):
+        return None
     raw = _COMPACT_ISO.sub(r"\1-\2-\3", raw)  # 20200316T13:00:00Z
+    if not _YEAR.search(raw):
+        return None  # dateutil would fill a missing year from today's date: never guess
     try:
         dt = datetime.fromisoformat(raw.strip())  # the common case, and 20x cheaper
     except ValueError:
