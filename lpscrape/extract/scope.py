@@ -110,7 +110,8 @@ def find_post(
             scope = _lca(scope, part)
     if scope is headline or scope.tag in ("h1", "h2"):
         scope = headline.getparent() if headline is not None else scope
-    if scope is not None and headline is not None and len(scope.text_content()) < 200:
+    short = container is None and own is None and len(scope.text_content()) < 200
+    if scope is not None and headline is not None and short:
         for parent in scope.iterancestors():  # a header block alone: widen to its post
             scope = parent
             if parent.tag in ("article", "main", "body") or len(parent.text_content()) > 600:
