@@ -31,6 +31,7 @@ demo: $(STAMP)  ## serve the bundled sample site on 127.0.0.1 and crawl it into 
 
 bench: $(STAMP)  ## the benchmarks: ratios against the field's tools in the same run
 	$(PY) benchmarks/extract_speed.py
+	-$(PY) benchmarks/realpages.py  # needs ../shared/realpages; skipped with a message without
 	$(PY) benchmarks/crawl_speed.py
 	$(PY) benchmarks/archive_latency.py
 
