@@ -293,6 +293,8 @@ def detect_drift(
     findings: list[Finding] = []
     n = health.articles
     for name, fh in health.fields.items():  # like with like: needs no baseline
+        if health.reread < rules.min_articles:
+            break
         if fh.lost >= max(rules.min_pages, rules.drop * health.reread):
             findings.append(
                 Finding(name, "lost", 1.0, 0.0, fh.lost, health.reread, fh.lost_examples)
@@ -314,8 +316,9 @@ def detect_drift(
         return _ordered(findings)
     for name, fh in health.fields.items():
         if fh.baseline is not None and _fewer(fh.filled, n, fh.baseline, rules):
+            examples = fh.lost_examples or fh.missing_examples  # those that had it, first
             findings.append(
-                Finding(name, "fill", fh.baseline, fh.filled / n, fh.filled, n, fh.missing_examples)
+                Finding(name, "fill", fh.baseline, fh.filled / n, fh.filled, n, examples)
             )
             fh.drifted = True
         base_fb = fh.baseline_fallback
