@@ -136,6 +136,8 @@ class Alert:
     @property
     def subject(self) -> str:
         """A mail subject line."""
+        if not self.run_id:
+            return f"[lpscrape] crawl {self.outcome}"
         if self.outcome != "completed":
             return f"[lpscrape] run {self.run_id} {self.outcome}"
         fields = sorted({f["field"] for f in self.findings})

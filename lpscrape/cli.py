@@ -60,7 +60,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             )
         overrides[name] = value
     start_url = args.start_url or crawl_default_start_url()
-    run_id = run_crawl(start_url, args.db, full=args.full, **overrides)
+    try:
+        run_id = run_crawl(start_url, args.db, full=args.full, **overrides)
+    except ArchiveError as exc:  # a crawl that could not start still tells someone (#9)
+        from lpscrape.monitor import alert_refused
+
+        alert_refused(args.db, start_url, str(exc), overrides)
+        raise
     summary = run_summary(args.db, run_id)
     if not summary:
         raise UserError(f"the crawl did not start a run in {args.db}")

@@ -183,3 +183,25 @@ class HealthPipeline:
                 db.conn.close()
         except (sqlite3.Error, ArchiveError) as exc:
             logger.error("alert deliveries of run %s not recorded: %s", alert.run_id, exc)
+
+
+def alert_refused(db_path: str, start_url: str, reason: str, overrides: dict[str, Any]) -> None:
+    """Send an alert for a crawl that could not start (site unreachable, archive unusable)."""
+    from lpscrape.crawl import crawl_settings
+
+    settings = crawl_settings(db_path, **overrides)
+    try:
+        config = AlertConfig.from_settings(settings.get)
+    except AlertConfigError as exc:
+        logger.error("alerts not sent: %s", exc)
+        return
+    if config.actions:
+        alert = Alert(
+            run_id=0,
+            archive=str(Path(db_path).resolve()),
+            start_url=start_url,
+            outcome="refused",
+            healthy=None,
+            alerts=[f"the crawl could not start: {reason}"],
+        )
+        deliver(alert, config)

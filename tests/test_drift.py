@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import crawl, query, run_cli
+from conftest import crawl, free_port, query, run_cli
 
 from lpscrape.demo import DemoServer, DemoSite
 from lpscrape.demo.content import ADDED_IN_2, EDITED_IN_2, articles
@@ -284,3 +284,16 @@ def test_a_demo_site_restyle_is_only_on_its_template() -> None:
     other = next(a for a in articles(1) if a.categories[0].slug != "nobility")
     assert b'rel="author"' not in site.respond("GET", nobility.path, {}).body
     assert b'rel="author"' in site.respond("GET", other.path, {}).body
+
+
+def test_a_crawl_that_cannot_start_still_alerts(tmp_path: Path) -> None:
+    command, command_calls = recorder(tmp_path, "command")
+    nobody = f"http://127.0.0.1:{free_port()}/"  # nothing listens there
+    result = run_cli(
+        "crawl", "--start-url", nobody, "--db", str(tmp_path / "archive.db"),
+        "--set", f"LPSCRAPE_ALERT_COMMAND={command}",
+    )  # fmt: skip
+    assert result.returncode == 2 and f"lpscrape: cannot reach {nobody}" in result.stderr
+    [call] = calls(command_calls)
+    assert call["stdin"].startswith("Crawl refused.")
+    assert f"the crawl could not start: cannot reach {nobody}" in call["stdin"]
