@@ -252,15 +252,16 @@ def format_status(report: dict[str, Any], now: datetime | None = None) -> str:
     )
     newest = a["newest_article"]
     if newest:
-        lines.append(
+        line = (
             f"  newest article published {newest['published_at']} "
             f"({_ago(newest['published_at'], now)}): {newest['title']}"
         )
+        lines.append(line if len(line) <= 100 else line[:99] + "…")
     runs = report["runs"]
     lines += ["", "Last runs (newest first)"]
     if runs:
         lines.append(
-            f"  {'run':>4}  {'started (UTC)':16}  {'time':>5}  {'outcome':9}  {'health':10}  "
+            f"  {'run':>4} {'started (UTC)':16} {'time':>5} {'outcome':9} {'health':10} "
             f"{'read':>4} {'new':>4} {'chg':>4} {'same':>4} {'304':>4} {'skip':>4} {'gone':>4} "
             f"{'fail':>4} {'KiB':>6}"
         )
@@ -268,8 +269,8 @@ def format_status(report: dict[str, Any], now: datetime | None = None) -> str:
         seconds = f"{r['seconds']}s" if r["seconds"] is not None else "-"
         measured = r.get("measured")
         lines.append(
-            f"  {r['id']:>4}  {(r['started_at'] or '')[:16].replace('T', ' '):16}  "
-            f"{seconds:>5}  {r['outcome']:9}  {r['health']:10}  "
+            f"  {r['id']:>4} {(r['started_at'] or '')[:16].replace('T', ' '):16} "
+            f"{seconds:>5} {r['outcome']:9} {r['health']:10} "
             f"{'-' if measured is None else measured:>4} "
             + " ".join(f"{r.get(k) or 0:>4}" for k in COUNTS)
             + f" {(r.get('bytes_downloaded') or 0) / 1024:>6.0f}"
@@ -279,12 +280,13 @@ def format_status(report: dict[str, Any], now: datetime | None = None) -> str:
     h = report["health"]
     if h["run_id"] is not None and h["fields"]:
         judged = next(r for r in runs if r["id"] == h["run_id"])
-        before = ", ".join(map(str, h.get("baseline_runs") or [])) or "none yet"
+        compared = any(f["baseline_fill_rate"] is not None for f in h["fields"])
+        runs_before = ", ".join(map(str, h.get("baseline_runs") or []))
+        before = f"median of runs {runs_before}" if compared else "no baseline yet"
         lines += [
             "",
             f"Field health of run {h['run_id']}: {judged.get('verdict')}",
-            f"  {'field':13} {'fill':>5} {'before':>6}  {'layer':9} (before: median of runs "
-            f"{before})",
+            f"  {'field':13} {'fill':>5} {'before':>6}  {'layer':9} (before: {before})",
         ]
         for f in h["fields"]:
             mark = "  DRIFT" if f["drifted"] else ""

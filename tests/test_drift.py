@@ -4,6 +4,7 @@ the drifting run is named, and the alert reaches a command, a webhook and sendma
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -147,7 +148,7 @@ def test_a_theme_change_on_some_templates_is_caught_named_and_sent(
     }
 
     status = run_cli("status", "--db", str(db), check=True).stdout
-    assert "     5  " in status and "UNHEALTHY" in status
+    assert re.search(r"^ +5 .* completed UNHEALTHY +48 ", status, re.M)
     assert "healthy against the median of runs 1, 2, 3" not in status  # run 5 is shown
     assert (
         "Field health of run 5: unhealthy: drift in authors, byline, dateline, body_text" in status
