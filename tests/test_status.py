@@ -10,6 +10,7 @@ from pathlib import Path
 
 from conftest import query, run_cli
 
+from lpscrape.serve import make_datasette
 from lpscrape.status import format_status, status_report
 
 
@@ -79,3 +80,21 @@ def test_status_of_a_missing_or_foreign_file_is_one_line(tmp_path: Path) -> None
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     accept = run_cli("status", "--db", str(tmp_path / "none.db"), "--accept", "1")
     assert accept.returncode == 2 and not (tmp_path / "none.db").exists()
+
+
+async def test_datasette_charts_health_over_runs(demo_archive: Path) -> None:
+    ds = make_datasette(demo_archive)
+    await ds.invoke_startup()
+    response = await ds.client.get("/archive/run_health.json?_shape=objects")
+    assert response.status_code == 200, response.text[:300]
+    rows = response.json()["rows"]
+    assert [r["run_id"] for r in rows] == [2, 1]
+    assert rows[1]["health"] == "healthy" and rows[1]["articles_read"] == 48
+    assert rows[1]["title"] == 1.0 and 0 < rows[1]["dateline"] < 1
+    response = await ds.client.get("/archive/field_health.json?_shape=objects&field=dateline")
+    assert response.status_code == 200, response.text[:300]
+    series = response.json()["rows"]
+    assert [(r["run_id"], r["field"], r["layer"]) for r in series] == [
+        (2, "dateline", "text"),
+        (1, "dateline", "text"),
+    ]
