@@ -53,7 +53,8 @@ class RunLog:
         if keep <= 0:
             return
         folder = log_dir(settings)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        now = datetime.now(UTC)
+        stamp = f"{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z"  # names sort by time
         path = folder / f"crawl-{stamp}-{os.getpid()}.log"
         try:
             folder.mkdir(parents=True, exist_ok=True)
