@@ -60,7 +60,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             )
         overrides[name] = value
     start_url = args.start_url or crawl_default_start_url()
-    run_id = run_crawl(start_url, args.db, full=args.full, **overrides)
+    try:
+        run_id = run_crawl(start_url, args.db, full=args.full, **overrides)
+    except ArchiveError as exc:  # a crawl that could not start still tells someone (#9)
+        from lpscrape.monitor import alert_refused
+
+        alert_refused(args.db, start_url, str(exc), overrides)
+        raise
     summary = run_summary(args.db, run_id)
     if not summary:
         raise UserError(f"the crawl did not start a run in {args.db}")
@@ -149,6 +155,23 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         archive.close()
     counts = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
     print(f"lpscrape: re-extracted the archive from its captures: {counts}")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """The last runs, their health and alerts, the archive's size; or accept a run."""
+    from lpscrape.status import accept, format_status, status_report
+
+    if args.accept is not None:
+        print(f"lpscrape: {accept(args.db, args.accept)}")
+        return EXIT_OK
+    report = status_report(args.db, runs=args.runs)
+    if args.json:
+        sys.stdout.reconfigure(encoding="utf-8")
+        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(format_status(report))
     return EXIT_OK
 
 
@@ -258,6 +281,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
     p.set_defaults(func=cmd_reparse)
+
+    p = sub.add_parser(
+        "status",
+        help="the last runs, their health and alerts, the archive's size and newest article",
+        description=(
+            "Show the last crawl runs (outcome, field health, counts, duration, bytes), the "
+            "field health of the latest judged run against its baseline, open alerts, the "
+            "archive's size and newest article, and what to do next. Read-only. --accept RUN "
+            "makes a run the new baseline of drift detection (after an intended site change)."
+        ),
+    )
+    p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
+    p.add_argument("--json", action="store_true", help="print the report as JSON, for scripts")
+    p.add_argument("--runs", type=int, default=10, help="how many runs to show (default: 10)")
+    p.add_argument(
+        "--accept", type=int, metavar="RUN", help="accept run RUN as the new drift baseline"
+    )
+    p.set_defaults(func=cmd_status)
     return parser
 
 

@@ -93,7 +93,8 @@ class ArchivePipeline:
         """What the archivist must look at: failures, and extraction that quietly degraded."""
         out = []
         share = self.degraded / self.articles if self.articles else 0.0
-        if self.articles and share >= self.settings.getfloat("LPSCRAPE_ALERT_SHARE", 0.2):
+        enough = self.articles >= self.settings.getint("LPSCRAPE_DRIFT_MIN_ARTICLES", 10)
+        if enough and share >= self.settings.getfloat("LPSCRAPE_ALERT_SHARE", 0.2):
             out.append(
                 f"extraction degraded on {self.degraded} of {self.articles} articles "
                 f"({share:.0%}): the site's theme may have changed"

@@ -14,6 +14,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
+from lpscrape.archive.runhealth import reread_sample
 from lpscrape.archive.store import Archive, ArchiveError, utc_now
 from lpscrape.extract.dates import utc_iso
 from lpscrape.items import Capture
@@ -85,6 +86,9 @@ class LordsPressSpider(scrapy.Spider):
             self.known = archive.known_articles()  # also finds articles gone from the sitemap
             if not self.full:
                 self.validators = archive.known_pages()
+                # Issue #9: a sample read in full, so every run measures the current theme.
+                sample = self.settings.getint("LPSCRAPE_HEALTH_SAMPLE", 0)
+                reread_sample(archive.db, self.known, sample)
         finally:
             archive.close()
 
