@@ -61,12 +61,15 @@ def demo_server() -> Iterator[DemoServer]:
 
 @pytest.fixture(scope="session")
 def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An archive made by crawling edition 1, then edition 2, of the sample site."""
+    """An archive made as `lpscrape demo` makes it: edition 1, edition 2 (incremental), then
+    edition 3 (`--full`) of the sample site."""
     db = tmp_path_factory.mktemp("archive") / "archive.db"
     with serve(DemoSite()) as server:
         crawl(server, db)
         server.site.edition = 2
         crawl(server, db)
+        server.site.edition = 3
+        crawl(server, db, "--full")
     return db
 
 

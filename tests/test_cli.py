@@ -78,12 +78,13 @@ def test_extract_prints_the_record_as_utf8_json() -> None:
     assert record["url"] == "https://lordspress.example/x/"
 
 
-def test_demo_crawls_both_editions(tmp_path: Path) -> None:
+def test_demo_crawls_the_three_editions(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
     result = run_cli("demo", "--db", str(db), check=True)
-    assert "51 articles (50 live, 1 gone), 54 versions" in result.stdout
+    # 48 + 3 new articles; 10 of them edited once (9 openly, 1 silently): 61 versions.
+    assert "51 articles (51 live, 0 gone), 61 versions" in result.stdout
     again = run_cli("demo", "--db", str(db), check=True)  # a previous demo is replaced
-    assert "51 articles (50 live, 1 gone), 54 versions" in again.stdout
+    assert "51 articles (51 live, 0 gone), 61 versions" in again.stdout
 
 
 def test_demo_never_overwrites_a_real_archive(demo_server: DemoServer, tmp_path: Path) -> None:

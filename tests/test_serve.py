@@ -30,7 +30,7 @@ from lpscrape.demo import theme
 from lpscrape.demo.content import (
     EDITED_IN_2,
     LONDON,
-    REMOVED_IN_2,
+    SILENTLY_EDITED_IN_2,
     Article,
     Author,
     Term,
@@ -47,8 +47,8 @@ DB = "archive"  # Datasette names the database after the file: archive.db
 
 
 def archived_truth() -> list[Article]:
-    """What the demo archive holds: edition 2's articles plus the one edition 2 withdrew."""
-    return [*articles(2), *(a for a in articles(1) if a.id in REMOVED_IN_2)]
+    """What the demo archive holds: edition 3's articles, the last crawled."""
+    return list(articles(3))
 
 
 async def started(db: Path, **settings: object) -> Datasette:
@@ -287,7 +287,7 @@ async def test_other_row_pages_keep_datasette_default(ds: Datasette) -> None:
 async def test_canned_queries_answer_from_the_data(ds: Datasette, demo_archive: Path) -> None:
     q = f"/{DB}"
     changed = await get_json(ds, f"{q}/changed_after_publication.json?_shape=array")
-    edited_paths = {a.path for a in articles(2) if a.id in EDITED_IN_2}
+    edited_paths = {a.path for a in articles(2) if a.id in EDITED_IN_2 + SILENTLY_EDITED_IN_2}
     assert sorted((urlsplit(r["url"]).path, r["version"]) for r in changed) == sorted(
         (path, version) for path in edited_paths for version in (1, 2)
     )
@@ -316,9 +316,10 @@ async def test_canned_queries_answer_from_the_data(ds: Datasette, demo_archive: 
     assert weather and sum(r["captures"] for r in weather) == with_weather
 
     health = await get_json(ds, f"{q}/crawl_health.json?_shape=array")
-    assert [r["id"] for r in health] == [2, 1]
+    assert [r["id"] for r in health] == [3, 2, 1]
     assert all(r["outcome"] == "completed" and r["failed"] == 0 for r in health)
-    assert health[0]["gone"] == 1 and health[0]["changed"] == 3 and health[0]["new"] == 3
+    assert (health[1]["gone"], health[1]["changed"], health[1]["new"]) == (1, len(EDITED_IN_2), 3)
+    assert health[0]["changed"] == len(SILENTLY_EDITED_IN_2)  # the full re-crawl finds it
 
     warnings = await get_json(ds, f"{q}/extraction_warnings.json?_shape=array")
     assert warnings == []  # the sample site extracts cleanly
@@ -397,10 +398,10 @@ async def test_works_while_a_crawl_is_writing(demo_archive: Path, tmp_path: Path
     writer.execute("BEGIN IMMEDIATE")
     writer.execute("INSERT INTO crawl_runs (started_at, outcome) VALUES ('now', 'running')")
     data = await get_json(ds, "/live/crawl_runs.json?_size=0")
-    assert data["filtered_table_rows_count"] == 2  # the open transaction is invisible...
+    assert data["filtered_table_rows_count"] == 3  # the open transaction is invisible...
     writer.commit()
     data = await get_json(ds, "/live/crawl_runs.json?_size=0")
-    assert data["filtered_table_rows_count"] == 3  # ...and its commit visible at once
+    assert data["filtered_table_rows_count"] == 4  # ...and its commit visible at once
     writer.close()
 
 

@@ -1,4 +1,4 @@
-"""`lpscrape demo`: serve the sample site, crawl both editions into an archive, summarise."""
+"""`lpscrape demo`: serve the sample site, crawl its three editions into an archive, summarise."""
 
 from __future__ import annotations
 
@@ -11,7 +11,13 @@ from typing import Any
 
 from lpscrape.archive.store import ArchiveError
 
-from .content import ADDED_IN_2, EDITED_IN_2, REMOVED_IN_2
+from .content import (
+    ADDED_IN_2,
+    EDITED_IN_2,
+    REMOVED_IN_2,
+    RETURNED_IN_3,
+    SILENTLY_EDITED_IN_2,
+)
 from .server import serve
 from .site import DemoSite
 
@@ -44,9 +50,9 @@ def prepare(db: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _crawl(base_url: str, db: Path) -> None:
+def _crawl(base_url: str, db: Path, *extra: str) -> None:
     """A real crawl, in its own process, as `lpscrape crawl` runs it."""
-    args = ["crawl", "--start-url", base_url + "/", "--db", str(db), "--delay", "0"]
+    args = ["crawl", "--start-url", base_url + "/", "--db", str(db), "--delay", "0", *extra]
     result = subprocess.run([sys.executable, "-m", "lpscrape", *args], check=False)
     if result.returncode not in (0, 3):
         raise ArchiveError(f"the demo crawl failed (exit status {result.returncode})")
@@ -72,7 +78,7 @@ def summary(db: Path) -> dict[str, Any]:
 
 
 def run_demo(db: Path) -> dict[str, Any]:
-    """Serve the sample site on 127.0.0.1, crawl edition 1, then edition 2; return the summary."""
+    """Serve the sample site on 127.0.0.1, crawl its three editions in turn; return the summary."""
     prepare(db)
     started = time.monotonic()
     with serve(DemoSite()) as server:
@@ -84,10 +90,18 @@ def run_demo(db: Path) -> dict[str, Any]:
         server.site.edition = 2
         print(
             f"\nThe site publishes its second edition: {len(EDITED_IN_2)} articles edited, "
+            f"{len(SILENTLY_EDITED_IN_2)} edited silently (its date unchanged), "
             f"{len(REMOVED_IN_2)} removed, {len(ADDED_IN_2)} new. Crawling again (incremental)…",
             flush=True,
         )
         _crawl(server.base_url, db)
+        server.site.edition = 3
+        print(
+            f"\nThe site publishes its third edition: {len(RETURNED_IN_3)} removed article "
+            "returns. Crawling everything again (--full), which also finds the silent edit…",
+            flush=True,
+        )
+        _crawl(server.base_url, db, "--full")
     result = summary(db)
     result["seconds"] = round(time.monotonic() - started, 1)
     return result
