@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from .changes import ensure_table as ensure_changes_table
+from .changes import update_changes
+
 SCHEMA_VERSION = 1
 WEATHER_COLUMNS = {
     "weather_location": str,
@@ -194,5 +197,7 @@ def ensure_schema(db: Database) -> None:
     if not db["articles_fts"].exists():
         db["articles"].enable_fts(list(FTS_COLUMNS), fts_version="FTS5", create_triggers=False)
     db.executescript(_FTS_TRIGGERS)
+    if ensure_changes_table(db):  # an archive from before the edit history: fill it in
+        update_changes(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     db.conn.commit()
