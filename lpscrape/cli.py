@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 import urllib.request
@@ -152,6 +153,30 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_cite(args: argparse.Namespace) -> int:
+    """Print a citation of an archived article."""
+    from lpscrape.cite import CiteError, citation, render
+    from lpscrape.serve import check_archive, database_name
+
+    path = check_archive(args.db)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        found = citation(
+            conn,
+            args.url,
+            database=database_name(path),
+            archive_url=args.archive_url,
+            version=args.version,
+        )
+    except CiteError as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        conn.close()
+    sys.stdout.reconfigure(encoding="utf-8")
+    print(render(found, args.format))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -258,6 +283,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
     p.set_defaults(func=cmd_reparse)
+
+    from lpscrape.cite import DEFAULT_ARCHIVE_URL, FORMATS
+
+    p = sub.add_parser(
+        "cite",
+        help="a citation of an archived article (text, BibTeX or CSL-JSON)",
+        description=(
+            "Cite an archived article: author(s), title, Lord's Press, publication date, the "
+            "original URL, when the cited version was archived and its permalink in the archive "
+            "(the address `lpscrape serve` gives it; set --archive-url, or LPSCRAPE_ARCHIVE_URL, "
+            "to the archive's public address). URL is the article's address on the site."
+        ),
+    )
+    p.add_argument("url", metavar="URL", help="the article's URL (or its path, /2025/09/10/slug/)")
+    p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
+    p.add_argument("--format", choices=FORMATS, default="text", help="default: text")
+    p.add_argument("--version", type=int, help="cite this version (default: the latest)")
+    p.add_argument(
+        "--archive-url",
+        default=os.environ.get("LPSCRAPE_ARCHIVE_URL", DEFAULT_ARCHIVE_URL),
+        help=f"where the archive is served, for the permalink (default: {DEFAULT_ARCHIVE_URL})",
+    )
+    p.set_defaults(func=cmd_cite)
     return parser
 
 

@@ -35,6 +35,7 @@ METADATA_FILE = DATASETTE_DIR / "metadata.json"
 CONFIG_FILE = DATASETTE_DIR / "datasette.json"
 TEMPLATES_DIR = DATASETTE_DIR / "templates"
 PLUGINS_DIR = DATASETTE_DIR / "plugins"
+CITE_MODULE = Path(__file__).resolve().parent / "cite.py"
 ANY_DATABASE = "*"
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8001
 
@@ -76,10 +77,24 @@ def datasette_metadata(name: str, base_url: str = "/") -> dict[str, Any]:
     if ANY_DATABASE in databases:
         databases[name] = _deep_merge(databases.pop(ANY_DATABASE), databases.get(name, {}))
     metadata["databases"] = databases
+    if config.get("plugins"):
+        metadata["plugins"] = _named_database(config["plugins"], name)
     for key in ("about_url", "license_url"):
         if isinstance(metadata.get(key), str) and metadata[key].startswith("/"):
             metadata[key] = base_url.rstrip("/") + metadata[key]
     return metadata
+
+
+def _named_database(tree: Any, name: str) -> Any:
+    """Plugin configuration with every `"db": "*"` naming the database served."""
+    if isinstance(tree, dict):
+        return {
+            k: name if k == "db" and v == ANY_DATABASE else _named_database(v, name)
+            for k, v in tree.items()
+        }
+    if isinstance(tree, list):
+        return [_named_database(v, name) for v in tree]
+    return tree
 
 
 def check_archive(db_path: str | Path) -> Path:
@@ -210,6 +225,10 @@ def write_datasette_dir(db_path: str | Path, out_dir: str | Path) -> Path:
             dirs_exist_ok=True,
             ignore=shutil.ignore_patterns("__pycache__"),
         )
+    # The citation formats, for a Datasette that serves the copy without lpscrape installed
+    # (in a subfolder: Datasette would load a plugins/*.py file as a plugin).
+    (out / PLUGINS_DIR.name / "lpscrape_lib").mkdir(exist_ok=True)
+    shutil.copyfile(CITE_MODULE, out / PLUGINS_DIR.name / "lpscrape_lib" / "cite.py")
     name = database_name(target)
     inspect = {
         name: {

@@ -8,6 +8,8 @@ import io
 import json
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -30,6 +32,7 @@ from lpscrape.demo import theme
 from lpscrape.demo.content import (
     EDITED_IN_2,
     LONDON,
+    RETURNED_IN_3,
     SILENTLY_EDITED_IN_2,
     Article,
     Author,
@@ -209,13 +212,13 @@ def _top(counter: Counter[str], size: int) -> list[tuple[str, int]]:
 async def test_facet_counts_match_the_data(ds: Datasette, demo_archive: Path) -> None:
     data = await get_json(ds, f"/{DB}/articles.json?_size=0&_facet_size=100")
     facets = {f["name"]: f for f in data["facet_results"].values()}
-    assert set(facets) == {"categories", "tags", "byline", "dateline", "published_at"}
+    assert set(facets) == {"categories", "tags", "authors", "dateline", "published_at"}
     got = {name: [(v["value"], v["count"]) for v in f["results"]] for name, f in facets.items()}
 
     truth = archived_truth()
     assert got["categories"] == _top(Counter(c for a in truth for c in a.category_names), 100)
     assert got["tags"] == _top(Counter(t for a in truth for t in a.tag_names), 100)
-    assert got["byline"] == _top(Counter(a.byline for a in truth), 100)
+    assert got["authors"] == _top(Counter(n for a in truth for n in a.author_names), 100)
     assert got["dateline"] == _top(Counter(a.dateline for a in truth if a.dateline), 100)
     by_sql = query(
         demo_archive,
@@ -256,9 +259,8 @@ async def test_facet_suggestions_are_off(ds: Datasette) -> None:
 
 async def test_article_page_shows_the_whole_body_as_paragraphs_with_links(ds: Datasette) -> None:
     edited = next(a for a in articles(2) if a.id == EDITED_IN_2[0])
-    url = (await get_json(ds, f"/{DB}/articles.json?_search=originals+travel&_shape=array"))[0][
-        "url"
-    ]
+    phrase = '"originals will remain in their present archives"'
+    url = (await get_json(ds, f"/{DB}/articles.json?_search={phrase}&_shape=array"))[0]["url"]
     assert url.endswith(edited.path)
     html = await get_html(ds, f"/{DB}/articles/{tilde_encode(url)}")
     assert f"<title>{escape(edited.title)}" in html
@@ -286,11 +288,12 @@ async def test_other_row_pages_keep_datasette_default(ds: Datasette) -> None:
 
 async def test_canned_queries_answer_from_the_data(ds: Datasette, demo_archive: Path) -> None:
     q = f"/{DB}"
-    changed = await get_json(ds, f"{q}/changed_after_publication.json?_shape=array")
+    changed = await get_json(ds, f"{q}/changed_after_publication.json?_shape=array&class=")
+    edits = [(urlsplit(r["url"]).path, r["from_version"], r["to_version"]) for r in changed]
     edited_paths = {a.path for a in articles(2) if a.id in EDITED_IN_2 + SILENTLY_EDITED_IN_2}
-    assert sorted((urlsplit(r["url"]).path, r["version"]) for r in changed) == sorted(
-        (path, version) for path in edited_paths for version in (1, 2)
-    )
+    assert sorted(e for e in edits if e[1] != e[2]) == sorted((p, 1, 2) for p in edited_paths)
+    returned = {a.path for a in articles(1) if a.id in RETURNED_IN_3}
+    assert {e[0] for e in edits if e[1] == e[2]} == returned  # withdrawn, then back
 
     between = await get_json(
         ds, f"{q}/published_between.json?first_date=2025-04-01&last_date=2025-05-31&_shape=array"
@@ -364,7 +367,15 @@ async def test_no_write_path_is_configured(ds: Datasette) -> None:
     queries = ds.metadata("queries", database=DB)
     assert not any(isinstance(q, dict) and q.get("write") for q in queries.values())
     plugins = {p["name"] for p in ds._plugins()}
-    assert plugins == {"lpscrape_archive.py"}
+    assert plugins == {
+        "lpscrape_archive.py",
+        "lpscrape_pages.py",
+        "datasette-dashboards",  # the charts, and the two plugins it needs
+        "datasette-leaflet",
+        "datasette-render-markdown",
+    }
+    for plugin in ds._plugins():
+        assert not {"register_permissions", "permission_allowed"} & set(plugin["hooks"])
 
 
 async def test_a_write_query_is_refused_at_startup(demo_archive: Path) -> None:
@@ -608,6 +619,20 @@ async def test_public_copy_is_an_immutable_datasette_directory(
     data = await get_json(ds, f"/{DB}/articles.json?_size=0")
     assert data["filtered_table_rows_count"] == 51
     assert {f["name"] for f in data["facet_results"].values()} >= {"categories", "published_at"}
+    path = articles(3)[0].path
+    cited = await ds.client.get(f"/{DB}/article{path}cite?format=bibtex")
+    assert cited.status_code == 200 and "@article{" in cited.text
+    # Served by a Datasette without lpscrape installed, the copy carries what it needs.
+    without = (
+        "import asyncio, sys; sys.modules['lpscrape'] = None\n"
+        "from pathlib import Path\nfrom datasette.app import Datasette\n"
+        f"ds = Datasette(config_dir=Path({str(out)!r}))\n"
+        "asyncio.run(ds.invoke_startup())\n"
+        f"r = asyncio.run(ds.client.get('/{DB}/article{path}cite?format=text'))\n"
+        "print(r.status_code, r.text)"
+    )
+    alone = subprocess.run([sys.executable, "-c", without], capture_output=True, text=True)
+    assert alone.stdout.startswith("200 ") and "Lord's Press" in alone.stdout, alone.stderr
     with pytest.raises(ServeError, match="already exists"):
         write_datasette_dir(demo_archive, out)
     result = run_cli("export", "datasette", "--db", str(demo_archive), timeout=60)
