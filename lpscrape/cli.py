@@ -126,7 +126,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Serve the sample site, crawl both editions into the archive, print a summary."""
+    """Serve the sample site, crawl its three editions into the archive, print a summary."""
     from lpscrape.demo.run import format_summary, run_demo
 
     db = Path(args.db)
@@ -263,9 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the bundled sample site on 127.0.0.1, crawl it, print a summary",
         description=(
             "Serve the bundled Lord's Press sample site on a free 127.0.0.1 port, crawl it into "
-            "the archive, publish its second edition (edits, a removal, new articles) and crawl "
-            "again, then print a summary. A previous demo archive at --db is replaced; an "
-            "archive of a real site never is."
+            "the archive, publish its second edition (edits of every kind, a silent edit, a "
+            "removal, new articles) and crawl again, then its third (the removed article "
+            "returns) and crawl everything (--full), then print a summary and the command that "
+            "serves it. A previous demo archive at --db is replaced in place (a Datasette "
+            "serving it sees the new one); an archive of a real site never is."
         ),
     )
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")

@@ -73,6 +73,19 @@ def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+def wait_for(url: str, timeout: float = 30) -> bytes:
+    """The body of `url` once it answers 200."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now (nothing listens on it)."""
     with socket.socket() as sock:

@@ -11,8 +11,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -21,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import query, run_cli
+from conftest import query, run_cli, wait_for
 from datasette.app import Datasette
 from datasette.utils import tilde_encode
 from markupsafe import escape
@@ -579,19 +577,6 @@ def test_missing_or_foreign_database_is_one_clear_line(tmp_path: Path) -> None:
     sqlite3.connect(empty).execute("CREATE TABLE t (x)").connection.close()
     result = run_cli("serve", "--db", str(empty), timeout=60)
     assert result.returncode == 2 and "not an lpscrape archive" in result.stderr
-
-
-def wait_for(url: str, timeout: float = 30) -> bytes:
-    """The body of `url` once it answers 200."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.read()
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def test_serve_command_serves_the_archive(served: str) -> None:
