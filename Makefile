@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DB ?= archive.db
 PORT ?= 8001
 
-.PHONY: venv test lint format demo serve bench clean
+.PHONY: venv test lint format demo serve pywb bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: $(STAMP)  ## serve the bundled sample site on 127.0.0.1 and crawl it into 
 
 serve: $(STAMP)  ## Datasette over $(DB) at http://127.0.0.1:$(PORT)/ (read-only; Ctrl+C to stop)
 	$(VENV)/bin/lpscrape serve --db $(DB) --port $(PORT)
+
+pywb:  ## pywb in its own virtualenv (.pywb), to replay `lpscrape export warc` files
+	$(PYTHON) -m venv .pywb
+	.pywb/bin/python -m pip install --quiet pywb
 
 bench: $(STAMP)  ## the benchmarks: ratios against the field's tools in the same run
 	$(PY) benchmarks/extract_speed.py

@@ -28,7 +28,8 @@ from typing import Any
 from datasette.app import Datasette
 from datasette.inspect import inspect_hash
 
-from lpscrape.archive.store import ArchiveError
+from lpscrape.archive.schema import FTS_TOKENIZE
+from lpscrape.archive.store import ArchiveError, open_database
 
 DATASETTE_DIR = Path(__file__).resolve().parent / "datasette"
 METADATA_FILE = DATASETTE_DIR / "metadata.json"
@@ -124,6 +125,30 @@ def check_archive(db_path: str | Path) -> Path:
     return path
 
 
+def _outdated(path: Path) -> bool:
+    """True when the archive predates this version's tables or search index."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        rows = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+    finally:
+        conn.close()
+    return "article_changes" not in rows or FTS_TOKENIZE not in (rows.get("articles_fts") or "")
+
+
+def bring_up_to_date(path: Path) -> None:
+    """Add what an older archive lacks (edit history, search index) before serving it: the
+    one write `serve` makes, and only to an archive that needs it."""
+    if not _outdated(path):
+        return
+    try:
+        open_database(path).conn.close()
+    except (ArchiveError, sqlite3.Error) as exc:
+        raise ServeError(
+            f"{path} was made by an older lpscrape and cannot be updated here ({exc}): "
+            f"run `lpscrape reparse --db {path}` where it can be written"
+        ) from exc
+
+
 def make_datasette(
     db_path: str | Path,
     *,
@@ -136,6 +161,8 @@ def make_datasette(
     they land (WAL); `immutable=True` is for a snapshot nothing writes to any more.
     """
     path = check_archive(db_path)
+    if not immutable:
+        bring_up_to_date(path)
     chosen = settings(**(settings_overrides or {}))
     metadata = datasette_metadata(database_name(path), chosen.get("base_url", "/"))
     files = [str(path)]
@@ -200,6 +227,7 @@ def write_datasette_dir(db_path: str | Path, out_dir: str | Path) -> Path:
     `datasette publish`.
     """
     source = check_archive(db_path)
+    bring_up_to_date(source)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{database_name(source)}.db"

@@ -10,6 +10,8 @@ import hashlib
 import html
 import json
 import re
+import shutil
+import sqlite3
 import unicodedata
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -20,7 +22,9 @@ import pytest
 from conftest import query
 from datasette.app import Datasette
 from markupsafe import escape
+from sqlite_utils import Database
 
+from lpscrape.archive.store import Archive
 from lpscrape.demo import theme
 from lpscrape.demo.content import EDITS_IN_2, articles
 from lpscrape.serve import make_datasette
@@ -435,3 +439,48 @@ def demo_url(ds: Datasette, path: str) -> str:
 async def history_of(ds: Datasette, post_id: int) -> str:
     """The history page of a sample article."""
     return await get(ds, f"/{DB}/article{FIRST[post_id].path}changes")
+
+
+def test_an_older_search_index_gets_stemming_and_accent_folding(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "old.db"
+    shutil.copy(demo_archive, db)
+    old = Database(db)
+    old["articles"].disable_fts()  # the index as archives had it: no stemming, accents kept
+    old["articles"].enable_fts(["title", "body_text"], fts_version="FTS5")
+    old.conn.commit()
+    old.conn.close()
+    match = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?"
+    before = query(db, match, ("treaties",))[0][0]
+    assert before < len(titles_with(lambda w: w & {"treaty", "treaties"}))
+    Archive.open(db).close()  # any writer opening it migrates it
+    assert (
+        "porter unicode61 remove_diacritics 2"
+        in query(db, "SELECT sql FROM sqlite_master WHERE name = 'articles_fts'")[0][0]
+    )
+    assert query(db, match, ("treaties",))[0][0] == len(
+        titles_with(lambda w: w & {"treaty", "treaties"})
+    )
+    assert query(db, match, ("zurich",))[0][0] == len(titles_with(lambda w: "zurich" in w))
+    conn = sqlite3.connect(db)  # the triggers still keep it in step
+    conn.execute("UPDATE articles SET title = 'Zanzibarite report' WHERE rowid = 1")
+    conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+    conn.commit()
+    conn.close()
+    assert query(db, match, ("zanzibarite",))[0][0] == 1
+
+
+async def test_serving_an_archive_from_before_this_version_brings_it_up_to_date(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    shutil.copy(demo_archive, db)
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE article_changes")
+    conn.commit()
+    conn.close()
+    datasette = make_datasette(db)
+    await datasette.invoke_startup()
+    changes = await rows(datasette, f"/{DB}/changed_after_publication.json?class=")
+    assert len(changes) == 12
