@@ -407,6 +407,7 @@ LIST_COLUMNS = {
     "article_changes": {"classes", "fields"},
 }
 DIFF_COLUMNS = {"title_diff", "body_diff"}
+QUERY_LIST_COLUMNS = {"authors", "categories", "tags", "classes", "fields"}  # in query results
 
 
 def _get(row: Any, name: str) -> Any:
@@ -446,6 +447,9 @@ def render_cell(
             return _links(database, raw, raw) if found.rows else None
 
         return archived_link
+    if table is None and column in QUERY_LIST_COLUMNS and isinstance(raw, str):
+        items = _json_list(raw)
+        return _listing(items) if items or raw.strip() == "[]" else None
     if table in LIST_COLUMNS and column in LIST_COLUMNS[table] and isinstance(raw, str):
         items = _json_list(raw)
         return _listing(items) if items or raw.strip() == "[]" else None
