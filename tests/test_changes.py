@@ -225,3 +225,22 @@ def test_word_diff_rebuilds_both_texts() -> None:
     assert "".join(t for op, t in diff if op != "-") == after
     assert "".join(t for op, t in diff if op != "+").split() == before.split()
     assert ["+", "\n\n"] in diff
+
+
+def test_changes_a_killed_run_left_unrecorded_are_added_by_the_next(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "killed.db"
+    shutil.copy(demo_archive, db)
+    cols = "url, change_class, capture_id, body_diff"
+    expected = query(db, f"SELECT {cols} FROM article_changes ORDER BY capture_id, change_class")
+    conn = sqlite3.connect(db)  # as if run 3 had been killed before its end
+    conn.execute("DELETE FROM article_changes WHERE run_id = 3")
+    conn.commit()
+    conn.close()
+    archive = Archive.open(db)
+    assert update_changes(archive.db) == 2  # the silent edit and the return
+    archive.close()
+    assert query(db, f"SELECT {cols} FROM article_changes ORDER BY capture_id, change_class") == (
+        expected
+    )

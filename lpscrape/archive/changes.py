@@ -440,12 +440,15 @@ def _status_events(db: Database, url: str) -> Iterator[Change]:
             live = not gone
 
 
-def _candidates(db: Database) -> list[str]:
-    """Articles that have more than one version or were ever answered 404/410."""
+def _candidates(db: Database, since: int = 0) -> list[str]:
+    """Articles that may have a change not yet recorded: a new version, or a withdrawal or
+    return, shown by a capture after `since` (the last capture the table knows of)."""
     rows = db.conn.execute(
-        "SELECT url FROM article_versions WHERE version > 1 "
-        "UNION SELECT article_url FROM captures WHERE kind = 'article' "
-        "AND status IN (404, 410) AND article_url IS NOT NULL"
+        "SELECT url FROM article_versions WHERE version > 1 AND capture_id > :since "
+        "UNION SELECT article_url FROM captures WHERE id > :since AND kind = 'article' "
+        "AND article_url IN (SELECT article_url FROM captures WHERE kind = 'article' "
+        "AND status IN (404, 410) AND article_url IS NOT NULL)",
+        {"since": since},
     )
     return sorted(r[0] for r in rows)
 
@@ -462,8 +465,10 @@ def update_changes(db: Database) -> int:
     """Add the rows `article_changes` lacks (no commit); returns how many were added."""
     ensure_table(db)
     known = {(r[0], r[1]) for r in db.conn.execute(f"SELECT capture_id, change_class FROM {TABLE}")}
+    # Changes are recorded in capture order, all at once: none can hide before the last one.
+    since = max((capture_id or 0 for capture_id, _ in known), default=0)
     added = 0
-    for url in _candidates(db):
+    for url in _candidates(db, since):
         for change in changes_for(db, url, known):
             _insert(db, change.row())
             added += 1
