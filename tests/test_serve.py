@@ -524,6 +524,7 @@ def hostile_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 async def test_scraped_markup_is_escaped_on_every_page(hostile_archive: Path) -> None:
     ds = await started(hostile_archive)
     url = query(hostile_archive, "SELECT url FROM articles")[0][0]
+    capture = query(hostile_archive, "SELECT id FROM captures WHERE article_url = ?", (url,))[0][0]
     row = f"/{DB}/articles/{tilde_encode(url)}"
     pages = [
         "/",
@@ -546,6 +547,12 @@ async def test_scraped_markup_is_escaped_on_every_page(hostile_archive: Path) ->
         f"/{DB}/article_authors",
         f"/{DB}/article_categories",
         f"/{DB}?sql=select+title,+body_text,+byline+from+articles",
+        f"/{DB}/article{hostile_article().path}changes",
+        f"/{DB}/article{hostile_article().path}version/1",
+        f"/{DB}/capture/{capture}",
+        f"/{DB}/article_changes",
+        f"/{DB}/articles?_lp_all=1",
+        f"/{DB}/article_versions?_lp_all=1",
     ]
     for page in pages:
         response = await ds.client.get(page)
@@ -557,6 +564,7 @@ async def test_scraped_markup_is_escaped_on_every_page(hostile_archive: Path) ->
     assert f'<h1 class="lp-title">{escape(HOSTILE_TITLE)}</h1>' in html
     assert f"<p>LONDON — The body carries {escape(SCRIPT)} in its first paragraph.</p>" in html
     assert f"<p>A second paragraph with {escape(IMG)} in it.</p>" in html
+    assert f"“{escape(HOSTILE_TITLE)}.”" in html  # the citation, escaped like the rest
     snippet = await get_html(ds, f"/{DB}/search?q=paragraph")
     assert "<mark>paragraph</mark>" in snippet and escape(SCRIPT) in snippet
 
