@@ -380,11 +380,6 @@ def extra_template_vars(
     return article_vars
 
 
-def article_link(database: str, url: str) -> str:
-    """The archive path of an article, for other plugins and templates."""
-    return archive_path(database, url)
-
-
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
     """`lp_archive_path` for templates: an article's permalink in this archive."""
@@ -423,12 +418,12 @@ def _listing(items: list[str]) -> Markup:
     return Markup(", ").join(Markup('<span class="lp-item">{}</span>').format(i) for i in items)
 
 
-def _links(database: str, url: str, text: str) -> Markup:
+def _links(href: str, url: str, text: str) -> Markup:
     """A link to the archived article, then a small one to the original page."""
     return Markup(
         '<a class="lp-archived" href="{}">{}</a> <a class="lp-original" href="{}" '
         'rel="noopener noreferrer" title="The original page on the site">original&nbsp;↗</a>'
-    ).format(archive_path(database, url), text, url)
+    ).format(href, text, url)
 
 
 @hookimpl
@@ -438,13 +433,14 @@ def render_cell(
     """Article URLs lead into the archive; JSON arrays read as lists; versions and changes
     named by their own headline; captures open as they were served."""
     raw = value.get("value") if isinstance(value, dict) else value
+    here = datasette.urls.path  # honours the base_url setting
     if table is None and column == "url" and isinstance(raw, str) and "://" in raw:
 
         async def archived_link() -> Markup | None:
             found = await datasette.get_database(database).execute(
                 "SELECT 1 FROM articles WHERE url = ?", [raw]
             )
-            return _links(database, raw, raw) if found.rows else None
+            return _links(here(archive_path(database, raw)), raw, raw) if found.rows else None
 
         return archived_link
     if table is None and column in QUERY_LIST_COLUMNS and isinstance(raw, str):
@@ -457,7 +453,7 @@ def render_cell(
         version = _get(row, "version")
         title = _get(row, "title") or raw
         return Markup('<a class="lp-version" href="{}">{}</a>').format(
-            archive_path(database, raw, f"version/{version}"), title
+            here(archive_path(database, raw, f"version/{version}")), title
         )
     if table == "article_versions" and column == "content_hash" and isinstance(raw, str):
         return Markup('<code title="{}">{}…</code>').format(raw, raw[:12])
@@ -465,17 +461,19 @@ def render_cell(
         title = _get(row, "title_after") or raw
         anchor = f"changes#change-{_get(row, 'id')}"
         return Markup('<a class="lp-change" href="{}">{}</a>').format(
-            archive_path(database, raw, anchor), title
+            here(archive_path(database, raw, anchor)), title
         )
     if table == "article_changes" and column in DIFF_COLUMNS:
         if not raw:
             return None
         anchor = f"changes#change-{_get(row, 'id')}"
         url = _get(row, "url")
-        return Markup('<a href="{}">read the diff</a>').format(archive_path(database, url, anchor))
+        return Markup('<a href="{}">read the diff</a>').format(
+            here(archive_path(database, url, anchor))
+        )
     if table == "captures" and column == "url" and isinstance(raw, str):
         return Markup(
-            '<a class="lp-captured" href="/{}/capture/{}">as captured</a> · '
+            '<a class="lp-captured" href="{}">as captured</a> · '
             '<a href="{}" rel="noopener noreferrer">{}</a>'
-        ).format(quote(database), _get(row, "id"), raw, raw)
+        ).format(here(f"/{quote(database)}/capture/{_get(row, 'id')}"), raw, raw)
     return None
