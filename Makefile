@@ -39,6 +39,7 @@ pywb:  ## pywb in its own virtualenv (.pywb), to replay `lpscrape export warc` f
 
 bench: $(STAMP)  ## the benchmarks: ratios against the field's tools in the same run
 	$(PY) benchmarks/extract_speed.py
+	-$(PY) benchmarks/realpages.py  # needs ../shared/realpages; skipped with a message without
 	$(PY) benchmarks/crawl_speed.py
 	$(PY) benchmarks/archive_latency.py
 

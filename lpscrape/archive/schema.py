@@ -88,6 +88,7 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
             **CONTENT_COLUMNS,
             "published_at_raw": str,
             "modified_at_raw": str,
+            "published_at_local": str,  # the same instant with the offset the page gave
             **WEATHER_COLUMNS,
             "first_seen_at": str,
             "last_seen_at": str,

@@ -319,6 +319,7 @@ class Archive:
             "post_id": post_id,
             "published_at_raw": record.extraction.raw.get("published_at"),
             "modified_at_raw": record.extraction.raw.get("modified_at"),
+            "published_at_local": record.published_at_local,
             "extraction_method": record.extraction.method,
             "extraction_warnings": json.dumps(record.extraction.warnings, ensure_ascii=False),
             "extraction_sources": json.dumps(record.extraction.sources),
