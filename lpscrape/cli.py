@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 import urllib.request
@@ -131,7 +132,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Serve the sample site, crawl both editions into the archive, print a summary."""
+    """Serve the sample site, crawl its three editions into the archive, print a summary."""
     from lpscrape.demo.run import format_summary, run_demo
 
     db = Path(args.db)
@@ -172,6 +173,30 @@ def cmd_status(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         print(format_status(report))
+    return EXIT_OK
+
+
+def cmd_cite(args: argparse.Namespace) -> int:
+    """Print a citation of an archived article."""
+    from lpscrape.cite import CiteError, citation, render
+    from lpscrape.serve import check_archive, database_name
+
+    path = check_archive(args.db)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        found = citation(
+            conn,
+            args.url,
+            database=database_name(path),
+            archive_url=args.archive_url,
+            version=args.version,
+        )
+    except CiteError as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        conn.close()
+    sys.stdout.reconfigure(encoding="utf-8")
+    print(render(found, args.format))
     return EXIT_OK
 
 
@@ -261,9 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the bundled sample site on 127.0.0.1, crawl it, print a summary",
         description=(
             "Serve the bundled Lord's Press sample site on a free 127.0.0.1 port, crawl it into "
-            "the archive, publish its second edition (edits, a removal, new articles) and crawl "
-            "again, then print a summary. A previous demo archive at --db is replaced; an "
-            "archive of a real site never is."
+            "the archive, publish its second edition (edits of every kind, a silent edit, a "
+            "removal, new articles) and crawl again, then its third (the removed article "
+            "returns) and crawl everything (--full), then print a summary and the command that "
+            "serves it. A previous demo archive at --db is replaced in place (a Datasette "
+            "serving it sees the new one); an archive of a real site never is."
         ),
     )
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
@@ -299,6 +326,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--accept", type=int, metavar="RUN", help="accept run RUN as the new drift baseline"
     )
     p.set_defaults(func=cmd_status)
+
+    from lpscrape.cite import DEFAULT_ARCHIVE_URL, FORMATS
+
+    p = sub.add_parser(
+        "cite",
+        help="a citation of an archived article (text, BibTeX or CSL-JSON)",
+        description=(
+            "Cite an archived article: author(s), title, Lord's Press, publication date, the "
+            "original URL, when the cited version was archived and its permalink in the archive "
+            "(the address `lpscrape serve` gives it; set --archive-url, or LPSCRAPE_ARCHIVE_URL, "
+            "to the archive's public address). URL is the article's address on the site."
+        ),
+    )
+    p.add_argument("url", metavar="URL", help="the article's URL (or its path, /2025/09/10/slug/)")
+    p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
+    p.add_argument("--format", choices=FORMATS, default="text", help="default: text")
+    p.add_argument("--version", type=int, help="cite this version (default: the latest)")
+    p.add_argument(
+        "--archive-url",
+        default=os.environ.get("LPSCRAPE_ARCHIVE_URL", DEFAULT_ARCHIVE_URL),
+        help=f"where the archive is served, for the permalink (default: {DEFAULT_ARCHIVE_URL})",
+    )
+    p.set_defaults(func=cmd_cite)
     return parser
 
 

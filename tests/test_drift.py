@@ -163,19 +163,21 @@ def test_a_small_run_raises_no_false_alarm(demo_server: DemoServer, tmp_path: Pa
     for _ in range(3):
         crawl(demo_server, db, "--full")
     # The next edition's new articles come with a template that prints no byline; the run
-    # reads only what changed (no health sample): 6 articles, fewer than the minimum of 10.
+    # reads only what changed (no health sample): fewer articles than the minimum (20 here).
     new = {a.id: a for a in articles(2)}
     template = new[ADDED_IN_2[0]].categories[0].slug
     demo_server.site.restyled = {template: {"byline"}}
     demo_server.site.edition = 2
     result = crawl(
-        demo_server, db, "--set", "LPSCRAPE_HEALTH_SAMPLE=0",
-        "--set", f"LPSCRAPE_ALERT_COMMAND={command}", check=False,
+        demo_server, db, "--set", "LPSCRAPE_HEALTH_SAMPLE=0", "--set",
+        "LPSCRAPE_DRIFT_MIN_ARTICLES=20", "--set", f"LPSCRAPE_ALERT_COMMAND={command}",
+        check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     read = len(ADDED_IN_2) + len(EDITED_IN_2)
+    assert read < 20
     assert query(db, "SELECT articles, healthy, verdict FROM run_health WHERE run_id = 4") == [
-        (read, None, f"not judged: {read} articles read in full, fewer than 10 "
+        (read, None, f"not judged: {read} articles read in full, fewer than 20 "
          "(LPSCRAPE_DRIFT_MIN_ARTICLES)")
     ]  # fmt: skip
     missing = query(

@@ -21,16 +21,16 @@ def newest_published(db: Path) -> datetime:
 def test_status_shows_runs_health_size_and_newest_article(demo_archive: Path) -> None:
     now = newest_published(demo_archive) + timedelta(days=2)
     report = status_report(demo_archive, now=now)
-    assert [r["id"] for r in report["runs"]] == [2, 1]
-    assert [r["health"] for r in report["runs"]] == ["healthy", "healthy"]
-    assert report["runs"][1]["new"] == 48 and report["runs"][1]["measured"] == 48
+    assert [r["id"] for r in report["runs"]] == [3, 2, 1]  # the sample site's three editions
+    assert [r["health"] for r in report["runs"]] == ["healthy", "healthy", "healthy"]
+    assert report["runs"][2]["new"] == 48 and report["runs"][2]["measured"] == 48
     assert report["archive"]["articles"] == 51 and report["archive"]["size_bytes"] > 100_000
     assert report["archive"]["newest_article_age_days"] == 2
     fields = {f["field"]: f for f in report["health"]["fields"]}
     assert set(fields) >= {"title", "authors", "byline", "dateline", "weather", "body_text"}
     assert fields["title"]["fill_rate"] == 1.0 and fields["weather"]["layer"] == "theme"
     text = format_status(report, now=now)
-    assert "51 articles (50 live, 1 gone)" in text
+    assert "51 articles (51 live, 0 gone)" in text  # edition 3 brought the removed one back
     assert "newest article published" in text and "(2 days ago)" in text
     assert "Field health of run 2" in text and "body length (words): p10" in text
     assert "Open alerts\n  none" in text
@@ -88,13 +88,14 @@ async def test_datasette_charts_health_over_runs(demo_archive: Path) -> None:
     response = await ds.client.get("/archive/run_health.json?_shape=objects")
     assert response.status_code == 200, response.text[:300]
     rows = response.json()["rows"]
-    assert [r["run_id"] for r in rows] == [2, 1]
-    assert rows[1]["health"] == "healthy" and rows[1]["articles_read"] == 48
-    assert rows[1]["title"] == 1.0 and 0 < rows[1]["dateline"] < 1
+    assert [r["run_id"] for r in rows] == [3, 2, 1]
+    assert rows[2]["health"] == "healthy" and rows[2]["articles_read"] == 48
+    assert rows[2]["title"] == 1.0 and 0 < rows[2]["dateline"] < 1
     response = await ds.client.get("/archive/field_health.json?_shape=objects&field=dateline")
     assert response.status_code == 200, response.text[:300]
     series = response.json()["rows"]
     assert [(r["run_id"], r["field"], r["layer"]) for r in series] == [
+        (3, "dateline", "text"),
         (2, "dateline", "text"),
         (1, "dateline", "text"),
     ]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from .changes import ensure_table as ensure_changes_table
+from .changes import update_changes
+
 SCHEMA_VERSION = 1
 WEATHER_COLUMNS = {
     "weather_location": str,
@@ -27,6 +30,8 @@ CONTENT_COLUMNS = {
     "tags": str,  # JSON array
 }
 FTS_COLUMNS = ("title", "body_text")
+# Stemming (treaties finds treaty) over Unicode words with accents folded (Zurich finds ZÜRICH).
+FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
     "crawl_runs": (
@@ -192,8 +197,18 @@ def ensure_schema(db: Database) -> None:
     for table, cols in INDEXES:
         db[table].create_index(cols, if_not_exists=True)
     db["article_versions"].create_index(["url", "version"], unique=True, if_not_exists=True)
-    if not db["articles_fts"].exists():
-        db["articles"].enable_fts(list(FTS_COLUMNS), fts_version="FTS5", create_triggers=False)
+    fts = db["articles_fts"]
+    if not fts.exists() or FTS_TOKENIZE not in (fts.schema or ""):
+        # New, or built before stemming and accent folding: (re)build the index.
+        db["articles"].enable_fts(
+            list(FTS_COLUMNS),
+            fts_version="FTS5",
+            create_triggers=False,
+            tokenize=FTS_TOKENIZE,
+            replace=True,
+        )
     db.executescript(_FTS_TRIGGERS)
+    if ensure_changes_table(db):  # an archive from before the edit history: fill it in
+        update_changes(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     db.conn.commit()

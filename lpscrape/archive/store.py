@@ -20,6 +20,7 @@ from lpscrape.extract.wpapi import posts_from_api, terms_from_api
 from lpscrape.items import Capture
 from lpscrape.urls import clean_url
 
+from .changes import update_changes
 from .schema import TERMS, WEATHER_COLUMNS, ensure_schema
 from .versions import content_hash, content_row
 
@@ -150,6 +151,7 @@ class Archive:
         self.db.execute(
             f"UPDATE crawl_runs SET {assignments} WHERE id = ?", [*row.values(), run_id]
         )
+        update_changes(self.db)  # the edit history of what this run (or a killed one) found
         self.commit()
 
     # -- what the next crawl needs to be conditional ------------------------------------
@@ -445,5 +447,5 @@ class Archive:
         self.begin()
         for _, (link, _key) in TERMS.items():
             self.db.execute(f"DELETE FROM {link}")
-        for table in ("article_versions", "articles", *TERMS):
+        for table in ("article_changes", "article_versions", "articles", *TERMS):
             self.db.execute(f"DELETE FROM {table}")
