@@ -32,7 +32,7 @@ def test_status_shows_runs_health_size_and_newest_article(demo_archive: Path) ->
     text = format_status(report, now=now)
     assert "51 articles (51 live, 0 gone)" in text  # edition 3 brought the removed one back
     assert "newest article published" in text and "(2 days ago)" in text
-    assert "Field health of run 2" in text and "body length (words): p10" in text
+    assert "Field health of run 3" in text and "body length (words): p10" in text
     assert "Open alerts\n  none" in text
     assert all(len(line) <= 100 for line in text.splitlines() if "http" not in line)
 
