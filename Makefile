@@ -1,11 +1,12 @@
-# The two set-up commands of the README: `make demo` and `make test`.
+# The set-up commands of the README: `make demo`, `make serve` and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DB ?= archive.db
+PORT ?= 8001
 
-.PHONY: venv test lint format demo bench clean
+.PHONY: venv test lint format demo serve pywb bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +30,16 @@ format: $(STAMP)
 demo: $(STAMP)  ## serve the bundled sample site on 127.0.0.1 and crawl it into $(DB)
 	$(VENV)/bin/lpscrape demo --db $(DB)
 
+serve: $(STAMP)  ## Datasette over $(DB) at http://127.0.0.1:$(PORT)/ (read-only; Ctrl+C to stop)
+	$(VENV)/bin/lpscrape serve --db $(DB) --port $(PORT)
+
+pywb:  ## pywb in its own virtualenv (.pywb), to replay `lpscrape export warc` files
+	$(PYTHON) -m venv .pywb
+	.pywb/bin/python -m pip install --quiet pywb
+
 bench: $(STAMP)  ## the benchmarks: ratios against the field's tools in the same run
 	$(PY) benchmarks/extract_speed.py
+	-$(PY) benchmarks/realpages.py  # needs ../shared/realpages; skipped with a message without
 	$(PY) benchmarks/crawl_speed.py
 	$(PY) benchmarks/archive_latency.py
 

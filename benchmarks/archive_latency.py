@@ -151,7 +151,8 @@ def raw_search_page_all_sql(path: Path) -> Callable[[], object]:
         "GROUP BY j.value ORDER BY c DESC LIMIT 13",
         f"SELECT j.value, count(*) c FROM ({inner}) i, json_each(i.tags) j "
         "GROUP BY j.value ORDER BY c DESC LIMIT 13",
-        f"SELECT byline, count(*) c FROM ({inner}) GROUP BY byline ORDER BY c DESC LIMIT 13",
+        f"SELECT j.value, count(*) c FROM ({inner}) i, json_each(i.authors) j "
+        "GROUP BY j.value ORDER BY c DESC LIMIT 13",
         f"SELECT dateline, count(*) c FROM ({inner}) GROUP BY dateline ORDER BY c DESC LIMIT 13",
         f"SELECT substr(published_at, 1, 7) m, count(*) FROM ({inner}) GROUP BY m "
         "ORDER BY m DESC LIMIT 13",

@@ -9,6 +9,7 @@ the figure that matters is the ratio, measured in the same process on the same i
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,11 +22,11 @@ PAGES = Path(__file__).resolve().parent.parent / "tests" / "pages"
 
 
 def article_pages() -> list[tuple[str, bytes]]:
-    """(url, html) of every saved page that is an article."""
+    """(url, html) of every saved page that is an article, at the URL it was saved from."""
     pages = []
     for path in sorted(PAGES.glob("*.html")):
         html = path.read_bytes()
-        url = f"https://lordspress.example/{path.stem}/"
+        url = json.loads(path.with_suffix(".expected.json").read_text(encoding="utf-8"))["url"]
         if extract_article(html, url).is_article:
             pages.append((url, html))
     return pages

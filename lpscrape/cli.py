@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 import urllib.request
@@ -74,6 +75,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     except StorageError as exc:
         print(f"lpscrape: crawl failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except ArchiveError as exc:  # a crawl that could not start still tells someone (#9)
+        from lpscrape.monitor import alert_refused
+
+        alert_refused(args.db, start_url, str(exc), overrides)
+        raise
     summary = run_summary(args.db, run_id)
     if not summary:
         raise UserError(f"the crawl did not start a run in {args.db}")
@@ -139,7 +145,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Serve the sample site, crawl both editions into the archive, print a summary."""
+    """Serve the sample site, crawl its three editions into the archive, print a summary."""
     from lpscrape.demo.run import format_summary, run_demo
 
     db = Path(args.db)
@@ -168,6 +174,47 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         lock.release(args.db)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
     print(f"lpscrape: re-extracted the archive from its captures: {counts}")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """The last runs, their health and alerts, the archive's size; or accept a run."""
+    from lpscrape.status import accept, format_status, status_report
+
+    if args.accept is not None:
+        print(f"lpscrape: {accept(args.db, args.accept)}")
+        return EXIT_OK
+    report = status_report(args.db, runs=args.runs)
+    if args.json:
+        sys.stdout.reconfigure(encoding="utf-8")
+        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(format_status(report))
+    return EXIT_OK
+
+
+def cmd_cite(args: argparse.Namespace) -> int:
+    """Print a citation of an archived article."""
+    from lpscrape.cite import CiteError, citation, render
+    from lpscrape.serve import check_archive, database_name
+
+    path = check_archive(args.db)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        found = citation(
+            conn,
+            args.url,
+            database=database_name(path),
+            archive_url=args.archive_url,
+            version=args.version,
+        )
+    except CiteError as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        conn.close()
+    sys.stdout.reconfigure(encoding="utf-8")
+    print(render(found, args.format))
     return EXIT_OK
 
 
@@ -257,9 +304,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the bundled sample site on 127.0.0.1, crawl it, print a summary",
         description=(
             "Serve the bundled Lord's Press sample site on a free 127.0.0.1 port, crawl it into "
-            "the archive, publish its second edition (edits, a removal, new articles) and crawl "
-            "again, then print a summary. A previous demo archive at --db is replaced; an "
-            "archive of a real site never is."
+            "the archive, publish its second edition (edits of every kind, a silent edit, a "
+            "removal, new articles) and crawl again, then its third (the removed article "
+            "returns) and crawl everything (--full), then print a summary and the command that "
+            "serves it. A previous demo archive at --db is replaced in place (a Datasette "
+            "serving it sees the new one); an archive of a real site never is."
         ),
     )
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
@@ -278,6 +327,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
     p.set_defaults(func=cmd_reparse)
+
+    p = sub.add_parser(
+        "status",
+        help="the last runs, their health and alerts, the archive's size and newest article",
+        description=(
+            "Show the last crawl runs (outcome, field health, counts, duration, bytes), the "
+            "field health of the latest judged run against its baseline, open alerts, the "
+            "archive's size and newest article, and what to do next. Read-only. --accept RUN "
+            "makes a run the new baseline of drift detection (after an intended site change)."
+        ),
+    )
+    p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
+    p.add_argument("--json", action="store_true", help="print the report as JSON, for scripts")
+    p.add_argument("--runs", type=int, default=10, help="how many runs to show (default: 10)")
+    p.add_argument(
+        "--accept", type=int, metavar="RUN", help="accept run RUN as the new drift baseline"
+    )
+    p.set_defaults(func=cmd_status)
+
+    from lpscrape.cite import DEFAULT_ARCHIVE_URL, FORMATS
+
+    p = sub.add_parser(
+        "cite",
+        help="a citation of an archived article (text, BibTeX or CSL-JSON)",
+        description=(
+            "Cite an archived article: author(s), title, Lord's Press, publication date, the "
+            "original URL, when the cited version was archived and its permalink in the archive "
+            "(the address `lpscrape serve` gives it; set --archive-url, or LPSCRAPE_ARCHIVE_URL, "
+            "to the archive's public address). URL is the article's address on the site."
+        ),
+    )
+    p.add_argument("url", metavar="URL", help="the article's URL (or its path, /2025/09/10/slug/)")
+    p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
+    p.add_argument("--format", choices=FORMATS, default="text", help="default: text")
+    p.add_argument("--version", type=int, help="cite this version (default: the latest)")
+    p.add_argument(
+        "--archive-url",
+        default=os.environ.get("LPSCRAPE_ARCHIVE_URL", DEFAULT_ARCHIVE_URL),
+        help=f"where the archive is served, for the permalink (default: {DEFAULT_ARCHIVE_URL})",
+    )
+    p.set_defaults(func=cmd_cite)
     return parser
 
 

@@ -174,6 +174,48 @@ def write_csv(out: IO[str], columns: list[str], rows: Iterator[tuple[Any, ...]])
     return count
 
 
+def _csv_field(column: str) -> str:
+    """SQL that renders one column as a CSV field exactly as `csv.writer` would."""
+    c = _quote(column)
+    needs_quotes = " OR ".join(
+        f"instr({c}, {ch}) > 0" for ch in ("','", "'\"'", "char(10)", "char(13)")
+    )
+    return (
+        f"CASE WHEN {c} IS NULL THEN ''"
+        f" WHEN typeof({c}) IN ('integer', 'real') THEN CAST({c} AS TEXT)"
+        f" WHEN {needs_quotes} THEN '\"' || replace({c}, '\"', '\"\"') || '\"' ELSE {c} END"
+    )
+
+
+def write_csv_in_sqlite(
+    conn: sqlite3.Connection, out: IO[str], query: str, params: Sequence[Any], columns: list[str]
+) -> int:
+    """The rows rendered as CSV lines by SQLite itself and streamed as UTF-8 bytes, in
+    batches (no BLOBs): Python never decodes or re-encodes the text."""
+    line = " || ',' || ".join(_csv_field(c) for c in columns)
+    aliased = ", ".join(_quote(c) for c in columns)
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    out.flush()
+    raw = out.buffer if hasattr(out, "buffer") else None
+    conn.text_factory = bytes
+    try:
+        cursor = conn.execute(f"SELECT {line} FROM (SELECT {aliased} FROM ({query}))", list(params))
+        count = 0
+        while batch := cursor.fetchmany(BATCH_ROWS // 2):
+            chunk = b"\r\n".join(row[0] for row in batch) + b"\r\n"
+            if raw is not None:
+                raw.write(chunk)
+            else:
+                out.write(chunk.decode("utf-8"))
+            count += len(batch)
+    finally:
+        conn.text_factory = str
+    if raw is not None:
+        raw.flush()
+    return count
+
+
 def unique_names(columns: list[str]) -> list[str]:
     """Column names made unique for JSON keys: a repeated `url` becomes `url_2`, `url_3`…"""
     seen: set[str] = set()
@@ -263,6 +305,8 @@ def export(
                 file=notes or sys.stderr,
             )
         with _output(output) as out:
+            if fmt == "csv" and sql is None and not blobs and len(set(columns)) == len(columns):
+                return write_csv_in_sqlite(conn, out, query, params, columns)
             return WRITERS[fmt](out, columns, rows)
     finally:
         conn.close()

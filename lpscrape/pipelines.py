@@ -181,7 +181,8 @@ class ArchivePipeline:
         if len(self.held) > EXAMPLES_PER_REASON:
             out.append(f"… and {len(self.held) - EXAMPLES_PER_REASON} more versions held")
         share = self.degraded / self.articles if self.articles else 0.0
-        if self.articles and share >= self.settings.getfloat("LPSCRAPE_ALERT_SHARE", 0.2):
+        enough = self.articles >= self.settings.getint("LPSCRAPE_DRIFT_MIN_ARTICLES", 10)
+        if enough and share >= self.settings.getfloat("LPSCRAPE_ALERT_SHARE", 0.2):
             out.append(
                 f"extraction degraded on {self.degraded} of {self.articles} articles "
                 f"({share:.0%}): the site's theme may have changed"

@@ -28,13 +28,15 @@ from typing import Any
 from datasette.app import Datasette
 from datasette.inspect import inspect_hash
 
-from lpscrape.archive.store import ArchiveError
+from lpscrape.archive.schema import FTS_TOKENIZE
+from lpscrape.archive.store import ArchiveError, open_database
 
 DATASETTE_DIR = Path(__file__).resolve().parent / "datasette"
 METADATA_FILE = DATASETTE_DIR / "metadata.json"
 CONFIG_FILE = DATASETTE_DIR / "datasette.json"
 TEMPLATES_DIR = DATASETTE_DIR / "templates"
 PLUGINS_DIR = DATASETTE_DIR / "plugins"
+CITE_MODULE = Path(__file__).resolve().parent / "cite.py"
 ANY_DATABASE = "*"
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8001
 
@@ -76,10 +78,24 @@ def datasette_metadata(name: str, base_url: str = "/") -> dict[str, Any]:
     if ANY_DATABASE in databases:
         databases[name] = _deep_merge(databases.pop(ANY_DATABASE), databases.get(name, {}))
     metadata["databases"] = databases
+    if config.get("plugins"):
+        metadata["plugins"] = _named_database(config["plugins"], name)
     for key in ("about_url", "license_url"):
         if isinstance(metadata.get(key), str) and metadata[key].startswith("/"):
             metadata[key] = base_url.rstrip("/") + metadata[key]
     return metadata
+
+
+def _named_database(tree: Any, name: str) -> Any:
+    """Plugin configuration with every `"db": "*"` naming the database served."""
+    if isinstance(tree, dict):
+        return {
+            k: name if k == "db" and v == ANY_DATABASE else _named_database(v, name)
+            for k, v in tree.items()
+        }
+    if isinstance(tree, list):
+        return [_named_database(v, name) for v in tree]
+    return tree
 
 
 def check_archive(db_path: str | Path) -> Path:
@@ -109,6 +125,30 @@ def check_archive(db_path: str | Path) -> Path:
     return path
 
 
+def _outdated(path: Path) -> bool:
+    """True when the archive predates this version's tables or search index."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        rows = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+    finally:
+        conn.close()
+    return "article_changes" not in rows or FTS_TOKENIZE not in (rows.get("articles_fts") or "")
+
+
+def bring_up_to_date(path: Path) -> None:
+    """Add what an older archive lacks (edit history, search index) before serving it: the
+    one write `serve` makes, and only to an archive that needs it."""
+    if not _outdated(path):
+        return
+    try:
+        open_database(path).conn.close()
+    except (ArchiveError, sqlite3.Error) as exc:
+        raise ServeError(
+            f"{path} was made by an older lpscrape and cannot be updated here ({exc}): "
+            f"run `lpscrape reparse --db {path}` where it can be written"
+        ) from exc
+
+
 def make_datasette(
     db_path: str | Path,
     *,
@@ -121,6 +161,8 @@ def make_datasette(
     they land (WAL); `immutable=True` is for a snapshot nothing writes to any more.
     """
     path = check_archive(db_path)
+    if not immutable:
+        bring_up_to_date(path)
     chosen = settings(**(settings_overrides or {}))
     metadata = datasette_metadata(database_name(path), chosen.get("base_url", "/"))
     files = [str(path)]
@@ -185,6 +227,7 @@ def write_datasette_dir(db_path: str | Path, out_dir: str | Path) -> Path:
     `datasette publish`.
     """
     source = check_archive(db_path)
+    bring_up_to_date(source)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{database_name(source)}.db"
@@ -210,6 +253,10 @@ def write_datasette_dir(db_path: str | Path, out_dir: str | Path) -> Path:
             dirs_exist_ok=True,
             ignore=shutil.ignore_patterns("__pycache__"),
         )
+    # The citation formats, for a Datasette that serves the copy without lpscrape installed
+    # (in a subfolder: Datasette would load a plugins/*.py file as a plugin).
+    (out / PLUGINS_DIR.name / "lpscrape_lib").mkdir(exist_ok=True)
+    shutil.copyfile(CITE_MODULE, out / PLUGINS_DIR.name / "lpscrape_lib" / "cite.py")
     name = database_name(target)
     inspect = {
         name: {

@@ -51,6 +51,7 @@ ARCHIVE_BATCH_SECONDS = 2.0  # and at least this often
 ITEM_PIPELINES = {
     "lpscrape.pipelines.ExtractPipeline": 100,
     "lpscrape.pipelines.ArchivePipeline": 300,
+    "lpscrape.monitor.HealthPipeline": 400,  # after the archive: it closes the run first
 }
 # An alert when this share of a run's articles lost a key field or fell back to the
 # generic extractor: the sign that the site's theme changed.
@@ -64,8 +65,32 @@ LPSCRAPE_COLLAPSE_RATIO = 0.5
 # the next run, and the run says so); posts named by the feed and the REST API go first.
 LPSCRAPE_SITEMAP_MAX_URLS = 10_000
 
+# --- Monitoring: each run's field health, drift from the last healthy runs, alerts ----
+# Known articles re-read in full by every incremental run (those seen longest ago), so a
+# night with nothing new still measures the site's current theme; 0 turns it off.
+LPSCRAPE_HEALTH_SAMPLE = 20
+LPSCRAPE_DRIFT_RUNS = 7  # the baseline: median of the last N healthy runs
+LPSCRAPE_DRIFT_MIN_RUNS = 3  # healthy runs needed before a baseline exists
+LPSCRAPE_DRIFT_MIN_ARTICLES = 10  # a run that read fewer articles is not judged on its fields
+LPSCRAPE_DRIFT_DROP = 0.15  # a fill rate falling (or the fallback rising) by this share...
+LPSCRAPE_DRIFT_MIN_PAGES = 3  # ...on at least this many articles, and beyond sampling luck
+LPSCRAPE_DRIFT_BODY_SHRINK = 0.5  # median body length below this share of the baseline's
+LPSCRAPE_DRIFT_FOUND_SHARE = 0.5  # articles found below this share of the baseline's
+# Alert actions, tried when a run ends with alerts or fails (or set them in a TOML file).
+LPSCRAPE_ALERTS_FILE = ""  # keys: command, webhook, mail_to, mail_from, sendmail, timeout
+LPSCRAPE_ALERT_COMMAND = ""  # run with the alert's text on stdin
+LPSCRAPE_ALERT_WEBHOOK = ""  # POSTed the alert as JSON
+LPSCRAPE_ALERT_MAIL_TO = ""  # comma-separated addresses, mailed through sendmail
+LPSCRAPE_ALERT_MAIL_FROM = ""  # default lpscrape@<this host>
+LPSCRAPE_SENDMAIL = "/usr/sbin/sendmail"  # called with -t -oi
+LPSCRAPE_ALERT_TIMEOUT = 30  # seconds each action may take
+# One log file per run (at LPSCRAPE_LOG_FILE_LEVEL), the newest LPSCRAPE_LOG_KEEP kept.
+LPSCRAPE_LOG_DIR = ""  # default: logs/ beside the archive
+LPSCRAPE_LOG_KEEP = 30  # 0: no run log files
+LPSCRAPE_LOG_FILE_LEVEL = "INFO"
+
 # --- Output: progress on a terminal, a periodic log line otherwise; quiet logs ---------
-EXTENSIONS = {"lpscrape.progress.Progress": 500}
+EXTENSIONS = {"lpscrape.progress.Progress": 500, "lpscrape.runlog.RunLog": 100}
 LPSCRAPE_PROGRESS_INTERVAL = 2.0
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import crawl, free_port, run_cli
+from conftest import ROOT, crawl, free_port, run_cli, wait_for
 
 from lpscrape.demo import DemoServer
 
@@ -78,12 +80,44 @@ def test_extract_prints_the_record_as_utf8_json() -> None:
     assert record["url"] == "https://lordspress.example/x/"
 
 
-def test_demo_crawls_both_editions(tmp_path: Path) -> None:
+def test_demo_crawls_the_three_editions(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
     result = run_cli("demo", "--db", str(db), check=True)
-    assert "51 articles (50 live, 1 gone), 54 versions" in result.stdout
+    # 48 + 3 new articles; 10 of them edited once (9 openly, 1 silently): 61 versions.
+    assert "51 articles (51 live, 0 gone), 61 versions" in result.stdout
     again = run_cli("demo", "--db", str(db), check=True)  # a previous demo is replaced
-    assert "51 articles (50 live, 1 gone), 54 versions" in again.stdout
+    assert "51 articles (51 live, 0 gone), 61 versions" in again.stdout
+
+
+def test_the_demo_closing_command_serves_and_a_rerun_keeps_the_served_file(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "demo.db"
+    result = run_cli("demo", "--db", str(db), check=True)
+    command = re.search(r"^Explore it: (.+)$", result.stdout, re.M)[1]
+    assert not command.startswith("lpscrape ")  # a fresh shell has no virtualenv on its PATH
+    port = free_port()
+    fresh = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}  # no venv, as a new terminal
+    server = subprocess.Popen(
+        ["bash", "-c", f"{command} --port {port}"],
+        cwd=ROOT, env=fresh, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/demo"
+    try:
+        runs = json.loads(wait_for(f"{base}/crawl_runs.json?_shape=array&_col=started_at"))
+        inode = db.stat().st_ino
+        again = run_cli("demo", "--db", str(db), check=True)  # while Datasette serves it
+        assert "51 articles (51 live, 0 gone), 61 versions" in again.stdout
+        assert db.stat().st_ino == inode  # the same file, never deleted under the server
+        assert not list(tmp_path.glob("demo.db.building*"))
+        rerun = json.loads(wait_for(f"{base}/crawl_runs.json?_shape=array&_col=started_at"))
+        assert len(rerun) == len(runs) == 3 and rerun != runs  # the new demo, served at once
+        count = json.loads(wait_for(f"{base}/articles.json?_size=0"))
+        assert count["filtered_table_rows_count"] == 51
+        assert server.poll() is None
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def test_demo_never_overwrites_a_real_archive(demo_server: DemoServer, tmp_path: Path) -> None:
@@ -115,7 +149,9 @@ def test_reparse_rebuilds_the_same_archive_offline(demo_archive: Path, tmp_path:
     ).fetchone() == (0,)
 
 
-@pytest.mark.parametrize("command", ["crawl", "demo", "serve", "extract", "export", "reparse"])
+@pytest.mark.parametrize(
+    "command", ["crawl", "demo", "serve", "extract", "export", "reparse", "cite"]
+)
 def test_every_command_explains_itself(command: str) -> None:
     result = run_cli(command, "--help", check=True)
     assert result.stdout.startswith("usage: lpscrape " + command)

@@ -44,9 +44,8 @@ def as_csv_text(value: object) -> str:
 
 
 def archived_truth() -> list:
-    """The sample site's articles the demo archive holds (edition 2 plus the withdrawn one)."""
-    second = {a.id for a in articles(2)}
-    return [*articles(2), *(a for a in articles(1) if a.id not in second)]
+    """The sample site's articles the demo archive holds: edition 3's, the last crawled."""
+    return list(articles(3))
 
 
 @pytest.mark.parametrize("table", ["articles", "article_versions", "crawl_runs", "captures"])
@@ -121,7 +120,7 @@ def test_sql_export(demo_archive: Path, tmp_path: Path) -> None:
         "WHERE a.version > 1 ORDER BY v.url, v.version",
     )
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert n == 6 and [r["version"] for r in rows] == [1, 2] * 3
+    assert n == 20 and [r["version"] for r in rows] == [1, 2] * 10  # 10 articles edited once
     assert all(r["url"] == r["url_2"] for r in rows)  # a repeated name is kept, not dropped
 
 
@@ -186,3 +185,29 @@ def test_export_streams_in_constant_memory(tmp_path: Path) -> None:
         size = out.stat().st_size
         assert written == 20_000 and size > 20_000_000
         assert peak < 5_000_000, f"{fmt}: peak {peak:,} bytes for {size:,} written"
+
+
+def test_csv_rendered_by_sqlite_matches_csv_writer(tmp_path: Path) -> None:
+    db_path = tmp_path / "odd.db"
+    db = Database(db_path)
+    ensure_schema(db)
+    rows = [
+        ("https://example.org/1/", 'A "quoted", title', "Line one\nline two\r\n", 420, 18.5),
+        ("https://example.org/2/", None, "", 0, -3.25),
+        ("https://example.org/3/", "Zürich — ünïcode", "plain", None, None),
+    ]
+    db.conn.executemany(
+        "INSERT INTO articles (url, title, body_text, word_count, weather_temperature_c)"
+        " VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
+    db.conn.commit()
+    expected = io.StringIO(newline="")
+    cursor = db.conn.execute("SELECT * FROM articles ORDER BY rowid")
+    writer = csv.writer(expected)
+    writer.writerow([d[0] for d in cursor.description])
+    writer.writerows(cursor)
+    db.conn.close()
+    out = tmp_path / "odd.csv"
+    assert export(db_path, "csv", out) == 3
+    assert out.read_bytes() == expected.getvalue().encode("utf-8")

@@ -22,6 +22,7 @@ FIELDS = (
     "dateline",
     "published_at",
     "modified_at",
+    "published_at_local",
     "categories",
     "tags",
     "body_text",

@@ -34,10 +34,19 @@ def test_truncated_page_keeps_what_arrived() -> None:
 
 def test_missing_fields_are_warned_not_guessed() -> None:
     html = "<html><body class='single single-post'><article><h1>Only a title</h1></article>"
-    record = extract_article(html + "<div class='entry-content'><p>One line.</p></div>", URL)
+    html += "<div class='entry-content'><p>One line.</p></div>"
+    record = extract_article(html, "https://lordspress.example/only-a-title/")
     assert record.published_at is None
     assert "published_at: not found" in record.extraction.warnings
     assert "authors: not found" in record.extraction.warnings
+
+
+def test_permalink_day_is_the_last_layer_and_says_so() -> None:
+    html = "<html><body class='single single-post'><article><h1>Only a title</h1></article>"
+    record = extract_article(html + "<div class='entry-content'><p>One line.</p></div>", URL)
+    assert record.published_at == "2025-09-02T23:00:00+00:00"  # 3 Sept, 00:00 BST
+    assert record.extraction.sources["published_at"] == "permalink"
+    assert any("day only (permalink)" in w for w in record.extraction.warnings)
 
 
 def test_header_today_is_never_the_publication_date() -> None:

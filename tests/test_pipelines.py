@@ -43,6 +43,8 @@ def test_a_crashing_reparse_leaves_the_archive_as_it_was(
     shutil.copy(demo_archive, db)
     archive = Archive.open(db)
     before = archive.db.execute("SELECT url, version, content_hash FROM articles").fetchall()
+    versions = archive.db["article_versions"].count
+    changes = archive.db.execute("SELECT * FROM article_changes ORDER BY id").fetchall()
     real = reparse_module.extract_article
     calls = 0
 
@@ -59,4 +61,5 @@ def test_a_crashing_reparse_leaves_the_archive_as_it_was(
     archive.close()
     after = Archive.open(db)
     assert after.db.execute("SELECT url, version, content_hash FROM articles").fetchall() == before
-    assert after.db["article_versions"].count == 54
+    assert after.db["article_versions"].count == versions == 61
+    assert after.db.execute("SELECT * FROM article_changes ORDER BY id").fetchall() == changes

@@ -8,9 +8,9 @@ import io
 import json
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
-import time
-import urllib.request
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import query, run_cli
+from conftest import query, run_cli, wait_for
 from datasette.app import Datasette
 from datasette.utils import tilde_encode
 from markupsafe import escape
@@ -30,7 +30,8 @@ from lpscrape.demo import theme
 from lpscrape.demo.content import (
     EDITED_IN_2,
     LONDON,
-    REMOVED_IN_2,
+    RETURNED_IN_3,
+    SILENTLY_EDITED_IN_2,
     Article,
     Author,
     Term,
@@ -47,8 +48,8 @@ DB = "archive"  # Datasette names the database after the file: archive.db
 
 
 def archived_truth() -> list[Article]:
-    """What the demo archive holds: edition 2's articles plus the one edition 2 withdrew."""
-    return [*articles(2), *(a for a in articles(1) if a.id in REMOVED_IN_2)]
+    """What the demo archive holds: edition 3's articles, the last crawled."""
+    return list(articles(3))
 
 
 async def started(db: Path, **settings: object) -> Datasette:
@@ -209,13 +210,13 @@ def _top(counter: Counter[str], size: int) -> list[tuple[str, int]]:
 async def test_facet_counts_match_the_data(ds: Datasette, demo_archive: Path) -> None:
     data = await get_json(ds, f"/{DB}/articles.json?_size=0&_facet_size=100")
     facets = {f["name"]: f for f in data["facet_results"].values()}
-    assert set(facets) == {"categories", "tags", "byline", "dateline", "published_at"}
+    assert set(facets) == {"categories", "tags", "authors", "dateline", "published_at"}
     got = {name: [(v["value"], v["count"]) for v in f["results"]] for name, f in facets.items()}
 
     truth = archived_truth()
     assert got["categories"] == _top(Counter(c for a in truth for c in a.category_names), 100)
     assert got["tags"] == _top(Counter(t for a in truth for t in a.tag_names), 100)
-    assert got["byline"] == _top(Counter(a.byline for a in truth), 100)
+    assert got["authors"] == _top(Counter(n for a in truth for n in a.author_names), 100)
     assert got["dateline"] == _top(Counter(a.dateline for a in truth if a.dateline), 100)
     by_sql = query(
         demo_archive,
@@ -256,9 +257,8 @@ async def test_facet_suggestions_are_off(ds: Datasette) -> None:
 
 async def test_article_page_shows_the_whole_body_as_paragraphs_with_links(ds: Datasette) -> None:
     edited = next(a for a in articles(2) if a.id == EDITED_IN_2[0])
-    url = (await get_json(ds, f"/{DB}/articles.json?_search=originals+travel&_shape=array"))[0][
-        "url"
-    ]
+    phrase = '"originals will remain in their present archives"'
+    url = (await get_json(ds, f"/{DB}/articles.json?_search={phrase}&_shape=array"))[0]["url"]
     assert url.endswith(edited.path)
     html = await get_html(ds, f"/{DB}/articles/{tilde_encode(url)}")
     assert f"<title>{escape(edited.title)}" in html
@@ -286,11 +286,12 @@ async def test_other_row_pages_keep_datasette_default(ds: Datasette) -> None:
 
 async def test_canned_queries_answer_from_the_data(ds: Datasette, demo_archive: Path) -> None:
     q = f"/{DB}"
-    changed = await get_json(ds, f"{q}/changed_after_publication.json?_shape=array")
-    edited_paths = {a.path for a in articles(2) if a.id in EDITED_IN_2}
-    assert sorted((urlsplit(r["url"]).path, r["version"]) for r in changed) == sorted(
-        (path, version) for path in edited_paths for version in (1, 2)
-    )
+    changed = await get_json(ds, f"{q}/changed_after_publication.json?_shape=array&class=")
+    edits = [(urlsplit(r["url"]).path, r["from_version"], r["to_version"]) for r in changed]
+    edited_paths = {a.path for a in articles(2) if a.id in EDITED_IN_2 + SILENTLY_EDITED_IN_2}
+    assert sorted(e for e in edits if e[1] != e[2]) == sorted((p, 1, 2) for p in edited_paths)
+    returned = {a.path for a in articles(1) if a.id in RETURNED_IN_3}
+    assert {e[0] for e in edits if e[1] == e[2]} == returned  # withdrawn, then back
 
     between = await get_json(
         ds, f"{q}/published_between.json?first_date=2025-04-01&last_date=2025-05-31&_shape=array"
@@ -316,9 +317,10 @@ async def test_canned_queries_answer_from_the_data(ds: Datasette, demo_archive: 
     assert weather and sum(r["captures"] for r in weather) == with_weather
 
     health = await get_json(ds, f"{q}/crawl_health.json?_shape=array")
-    assert [r["id"] for r in health] == [2, 1]
+    assert [r["id"] for r in health] == [3, 2, 1]
     assert all(r["outcome"] == "completed" and r["failed"] == 0 for r in health)
-    assert health[0]["gone"] == 1 and health[0]["changed"] == 3 and health[0]["new"] == 3
+    assert (health[1]["gone"], health[1]["changed"], health[1]["new"]) == (1, len(EDITED_IN_2), 3)
+    assert health[0]["changed"] == len(SILENTLY_EDITED_IN_2)  # the full re-crawl finds it
 
     warnings = await get_json(ds, f"{q}/extraction_warnings.json?_shape=array")
     assert warnings == []  # the sample site extracts cleanly
@@ -363,7 +365,15 @@ async def test_no_write_path_is_configured(ds: Datasette) -> None:
     queries = ds.metadata("queries", database=DB)
     assert not any(isinstance(q, dict) and q.get("write") for q in queries.values())
     plugins = {p["name"] for p in ds._plugins()}
-    assert plugins == {"lpscrape_archive.py"}
+    assert plugins == {
+        "lpscrape_archive.py",
+        "lpscrape_pages.py",
+        "datasette-dashboards",  # the charts, and the two plugins it needs
+        "datasette-leaflet",
+        "datasette-render-markdown",
+    }
+    for plugin in ds._plugins():
+        assert not {"register_permissions", "permission_allowed"} & set(plugin["hooks"])
 
 
 async def test_a_write_query_is_refused_at_startup(demo_archive: Path) -> None:
@@ -397,10 +407,10 @@ async def test_works_while_a_crawl_is_writing(demo_archive: Path, tmp_path: Path
     writer.execute("BEGIN IMMEDIATE")
     writer.execute("INSERT INTO crawl_runs (started_at, outcome) VALUES ('now', 'running')")
     data = await get_json(ds, "/live/crawl_runs.json?_size=0")
-    assert data["filtered_table_rows_count"] == 2  # the open transaction is invisible...
+    assert data["filtered_table_rows_count"] == 3  # the open transaction is invisible...
     writer.commit()
     data = await get_json(ds, "/live/crawl_runs.json?_size=0")
-    assert data["filtered_table_rows_count"] == 3  # ...and its commit visible at once
+    assert data["filtered_table_rows_count"] == 4  # ...and its commit visible at once
     writer.close()
 
 
@@ -514,6 +524,7 @@ def hostile_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 async def test_scraped_markup_is_escaped_on_every_page(hostile_archive: Path) -> None:
     ds = await started(hostile_archive)
     url = query(hostile_archive, "SELECT url FROM articles")[0][0]
+    capture = query(hostile_archive, "SELECT id FROM captures WHERE article_url = ?", (url,))[0][0]
     row = f"/{DB}/articles/{tilde_encode(url)}"
     pages = [
         "/",
@@ -536,6 +547,12 @@ async def test_scraped_markup_is_escaped_on_every_page(hostile_archive: Path) ->
         f"/{DB}/article_authors",
         f"/{DB}/article_categories",
         f"/{DB}?sql=select+title,+body_text,+byline+from+articles",
+        f"/{DB}/article{hostile_article().path}changes",
+        f"/{DB}/article{hostile_article().path}version/1",
+        f"/{DB}/capture/{capture}",
+        f"/{DB}/article_changes",
+        f"/{DB}/articles?_lp_all=1",
+        f"/{DB}/article_versions?_lp_all=1",
     ]
     for page in pages:
         response = await ds.client.get(page)
@@ -547,6 +564,7 @@ async def test_scraped_markup_is_escaped_on_every_page(hostile_archive: Path) ->
     assert f'<h1 class="lp-title">{escape(HOSTILE_TITLE)}</h1>' in html
     assert f"<p>LONDON — The body carries {escape(SCRIPT)} in its first paragraph.</p>" in html
     assert f"<p>A second paragraph with {escape(IMG)} in it.</p>" in html
+    assert f"“{escape(HOSTILE_TITLE)}.”" in html  # the citation, escaped like the rest
     snippet = await get_html(ds, f"/{DB}/search?q=paragraph")
     assert "<mark>paragraph</mark>" in snippet and escape(SCRIPT) in snippet
 
@@ -567,19 +585,6 @@ def test_missing_or_foreign_database_is_one_clear_line(tmp_path: Path) -> None:
     sqlite3.connect(empty).execute("CREATE TABLE t (x)").connection.close()
     result = run_cli("serve", "--db", str(empty), timeout=60)
     assert result.returncode == 2 and "not an lpscrape archive" in result.stderr
-
-
-def wait_for(url: str, timeout: float = 30) -> bytes:
-    """The body of `url` once it answers 200."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.read()
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def test_serve_command_serves_the_archive(served: str) -> None:
@@ -607,6 +612,20 @@ async def test_public_copy_is_an_immutable_datasette_directory(
     data = await get_json(ds, f"/{DB}/articles.json?_size=0")
     assert data["filtered_table_rows_count"] == 51
     assert {f["name"] for f in data["facet_results"].values()} >= {"categories", "published_at"}
+    path = articles(3)[0].path
+    cited = await ds.client.get(f"/{DB}/article{path}cite?format=bibtex")
+    assert cited.status_code == 200 and "@article{" in cited.text
+    # Served by a Datasette without lpscrape installed, the copy carries what it needs.
+    without = (
+        "import asyncio, sys; sys.modules['lpscrape'] = None\n"
+        "from pathlib import Path\nfrom datasette.app import Datasette\n"
+        f"ds = Datasette(config_dir=Path({str(out)!r}))\n"
+        "asyncio.run(ds.invoke_startup())\n"
+        f"r = asyncio.run(ds.client.get('/{DB}/article{path}cite?format=text'))\n"
+        "print(r.status_code, r.text)"
+    )
+    alone = subprocess.run([sys.executable, "-c", without], capture_output=True, text=True)
+    assert alone.stdout.startswith("200 ") and "Lord's Press" in alone.stdout, alone.stderr
     with pytest.raises(ServeError, match="already exists"):
         write_datasette_dir(demo_archive, out)
     result = run_cli("export", "datasette", "--db", str(demo_archive), timeout=60)

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import os
+import re
+import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
+import pytest
+from conftest import ROOT, free_port, run_cli, wait_for
 from warcio.archiveiterator import ArchiveIterator
 
 from lpscrape.archive.warc import export_warc
+from lpscrape.demo.content import EDITS_IN_2, articles
 
 
 def test_every_capture_round_trips_through_warc(demo_archive: Path, tmp_path: Path) -> None:
@@ -49,8 +57,6 @@ def test_every_capture_round_trips_through_warc(demo_archive: Path, tmp_path: Pa
 
 
 def test_export_warc_command(demo_archive: Path, tmp_path: Path) -> None:
-    from conftest import run_cli
-
     out = tmp_path / "all.warc.gz"
     result = run_cli("export", "warc", "--db", str(demo_archive), "-o", str(out), check=True)
     conn = sqlite3.connect(demo_archive)
@@ -64,3 +70,58 @@ def test_export_warc_command(demo_archive: Path, tmp_path: Path) -> None:
         count - revisits,
         revisits,
     )
+
+
+def pywb_bin() -> Path | None:
+    """The folder holding pywb's `wb-manager` and `wayback` (`make pywb`, $LPSCRAPE_PYWB_BIN
+    or the PATH), or None."""
+    candidates = [os.environ.get("LPSCRAPE_PYWB_BIN"), ROOT / ".pywb" / "bin"]
+    found = shutil.which("wb-manager")
+    candidates.append(str(Path(found).parent) if found else None)
+    for folder in filter(None, candidates):
+        if (Path(folder) / "wb-manager").exists() and (Path(folder) / "wayback").exists():
+            return Path(folder)
+    return None
+
+
+@pytest.mark.skipif(pywb_bin() is None, reason="pywb not installed: `make pywb` installs it")
+def test_the_warc_export_replays_in_pywb(demo_archive: Path, tmp_path: Path) -> None:
+    """The README's replay recipe: each capture comes back as it was served, at its time."""
+    folder = pywb_bin()
+    warc = tmp_path / "archive.warc.gz"
+    run_cli("export", "warc", "--db", str(demo_archive), "-o", str(warc), check=True)
+    for args in (["init", "lordspress"], ["add", "lordspress", str(warc)]):
+        subprocess.run(
+            [folder / "wb-manager", *args], cwd=tmp_path, check=True, capture_output=True
+        )
+    retitled = EDITS_IN_2["retitle"]
+    before = next(a for a in articles(1) if a.id == retitled)
+    after = next(a for a in articles(2) if a.id == retitled)
+    (url, first, _), (_, second, _) = (
+        sqlite3.connect(demo_archive)
+        .execute(
+            "SELECT v.url, c.fetched_at, v.version FROM article_versions v "
+            "JOIN captures c ON c.id = v.capture_id WHERE v.url LIKE ? ORDER BY v.version",
+            ("%" + before.path,),
+        )
+        .fetchall()
+    )
+    port = free_port()
+    wayback = subprocess.Popen(
+        [folder / "wayback", "-p", str(port), "-b", "127.0.0.1"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        replay = f"http://127.0.0.1:{port}/lordspress"
+        wait_for(f"{replay}/")
+
+        def title_at(fetched_at: str) -> str:
+            stamp = re.sub(r"\D", "", fetched_at)[:14]
+            page = wait_for(f"{replay}/{stamp}mp_/{url}").decode()
+            return html.unescape(re.search(r"<title>(.*?) – Lord", page)[1])
+
+        assert title_at(first) == before.title  # version 1, as captured by the first crawl
+        assert title_at(second) == after.title  # version 2, as the second crawl saw it
+    finally:
+        wayback.terminate()
+        wayback.wait(timeout=10)

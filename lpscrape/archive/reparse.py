@@ -6,6 +6,7 @@ from collections import Counter
 
 from lpscrape.extract import extract_article
 
+from .changes import rebuild_changes
 from .store import Archive
 
 
@@ -21,6 +22,7 @@ def reparse(archive: Archive) -> Counter[str]:
                 )
                 archive.set_capture_extraction(capture_id, capture)
             outcomes[archive.apply(capture, capture_id, run_id).kind] += 1
+        rebuild_changes(archive.db)
     except BaseException:
         archive.rollback()  # all or nothing: a half-rebuilt archive is worse than the old one
         raise

@@ -7,8 +7,12 @@ from typing import NamedTuple
 
 from sqlite_utils import Database
 
-# Version 1: the first archives. Version 2: failures by reason and held versions in
-# `crawl_runs`; failure, discovery, payload revisits and review flags in `captures`.
+from .changes import ensure_table as ensure_changes_table
+from .changes import update_changes
+
+# Version 1: the first archives (later ones of version 1 also grew the edit history and a
+# stemming search index). Version 2: failures by reason and held versions in `crawl_runs`;
+# failure, discovery, payload revisits and review flags in `captures`.
 SCHEMA_VERSION = 2
 # `PRAGMA application_id` in the SQLite header: "LPSC" for an archive, "LPDE" for a demo's.
 APPLICATION_ID = 0x4C505343
@@ -38,6 +42,8 @@ CONTENT_COLUMNS = {
     "tags": str,  # JSON array
 }
 FTS_COLUMNS = ("title", "body_text")
+# Stemming (treaties finds treaty) over Unicode words with accents folded (Zurich finds ZÜRICH).
+FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
     "crawl_runs": (
@@ -103,6 +109,7 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
             **CONTENT_COLUMNS,
             "published_at_raw": str,
             "modified_at_raw": str,
+            "published_at_local": str,  # the same instant with the offset the page gave
             **WEATHER_COLUMNS,
             "first_seen_at": str,
             "last_seen_at": str,
@@ -231,6 +238,7 @@ def ensure_schema(db: Database) -> int:
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
     if found.version == SCHEMA_VERSION and found.tables >= CORE_TABLES:
+        _search_and_history(db)  # cheap when current; restores either if it went missing
         return found.version
     if found.tables:
         _migrate(db)
@@ -240,6 +248,13 @@ def ensure_schema(db: Database) -> int:
 
 
 def _create(db: Database) -> None:
+    _create_tables(db)
+    _search_and_history(db)
+    _stamp(db)
+
+
+def _create_tables(db: Database) -> None:
+    """Whatever tables and indexes are missing (no commit)."""
     for name, (columns, pk, fks) in TABLES.items():
         db[name].create(columns, pk=pk, foreign_keys=fks, if_not_exists=True)
     for table, (link, key) in TERMS.items():
@@ -254,11 +269,33 @@ def _create(db: Database) -> None:
     for table, cols in INDEXES:
         db[table].create_index(cols, if_not_exists=True)
     db["article_versions"].create_index(["url", "version"], unique=True, if_not_exists=True)
-    if not db["articles_fts"].exists():
-        db["articles"].enable_fts(list(FTS_COLUMNS), fts_version="FTS5", create_triggers=False)
+
+
+def _search_and_history(db: Database) -> None:
+    """The full-text index (rebuilt if older than stemming) and the edit history (filled in
+    for an archive from before it), committed."""
+    fts = db["articles_fts"]
+    if not fts.exists() or FTS_TOKENIZE not in (fts.schema or ""):
+        # New, or built before stemming and accent folding: (re)build the index.
+        db["articles"].enable_fts(
+            list(FTS_COLUMNS),
+            fts_version="FTS5",
+            create_triggers=False,
+            tokenize=FTS_TOKENIZE,
+            replace=True,
+        )
     db.executescript(_FTS_TRIGGERS)
+    if ensure_changes_table(db):  # an archive from before the edit history: fill it in
+        update_changes(db)
+    db.conn.commit()
+
+
+def _stamp(db: Database) -> None:
+    """Write the schema version and the archive's id: the last step of a migration, so an
+    interrupted one runs again (every step before is idempotent)."""
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    if db.execute("PRAGMA application_id").fetchone()[0] not in OUR_APPLICATION_IDS:
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     db.conn.commit()
 
 
@@ -266,24 +303,20 @@ _SQL_TYPES = {int: "INTEGER", str: "TEXT", float: "FLOAT", bytes: "BLOB"}
 
 
 def _migrate(db: Database) -> None:
-    """Bring an older archive forward in one transaction: new columns, indexes, version."""
+    """Bring an older archive forward: missing tables and columns in one transaction, then
+    the search index and edit history, then the version."""
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
+        _create_tables(db)
         for name, (columns, _pk, _fks) in TABLES.items():
             have = {r[1] for r in conn.execute(f"PRAGMA table_info([{name}])")}
             for column, kind in columns.items():
                 if column not in have:
                     conn.execute(f"ALTER TABLE [{name}] ADD COLUMN [{column}] {_SQL_TYPES[kind]}")
-        for table, cols in INDEXES:
-            index = f"idx_{table}_{'_'.join(cols)}"
-            listed = ", ".join(f"[{c}]" for c in cols)
-            conn.execute(f"CREATE INDEX IF NOT EXISTS [{index}] ON [{table}] ({listed})")
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        if app_id not in OUR_APPLICATION_IDS:
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+    _search_and_history(db)
+    _stamp(db)

@@ -6,6 +6,7 @@ import contextlib
 import gzip
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from lpscrape.extract.wpapi import posts_from_api, terms_from_api
 from lpscrape.items import Capture
 from lpscrape.urls import clean_url
 
+from .changes import update_changes
 from .schema import SCHEMA_VERSION, TERMS, WEATHER_COLUMNS, ensure_schema, identify
 from .versions import content_hash, content_row
 
@@ -77,14 +79,11 @@ def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
         )
 
 
-def _check_writable(conn: sqlite3.Connection) -> None:
-    """Raise if the file cannot be written (read-only file or folder), writing nothing."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute(f"PRAGMA user_version = {int(version)}")
-    finally:
-        conn.execute("ROLLBACK")
+def _check_writable(path: Path) -> None:
+    """Refuse a file that cannot be written (a read-only or immutable file, a read-only
+    file system), without taking any lock: another connection may be writing."""
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ArchiveError(f"cannot write archive {path}: the file is read-only")
 
 
 def check_archive(path: str | Path) -> None:
@@ -109,7 +108,7 @@ def open_database(path: str | Path) -> Database:
     conn = _connect(path)
     try:
         _check_identity(conn, path)
-        _check_writable(conn)
+        _check_writable(path)
         db = Database(conn)
         ensure_schema(db)
     except ArchiveError:
@@ -273,6 +272,7 @@ class Archive:
             if isinstance(value, dict | list):
                 row[key] = json.dumps(value, ensure_ascii=False)
         self._update("crawl_runs", "id", run_id, row)
+        update_changes(self.db)  # the edit history of what this run (or a killed one) found
         self.commit()
 
     # -- what the next crawl needs to be conditional ------------------------------------
@@ -466,6 +466,7 @@ class Archive:
             "post_id": post_id,
             "published_at_raw": record.extraction.raw.get("published_at"),
             "modified_at_raw": record.extraction.raw.get("modified_at"),
+            "published_at_local": record.published_at_local,
             "extraction_method": record.extraction.method,
             "extraction_warnings": json.dumps(
                 [*record.extraction.warnings, *notes], ensure_ascii=False
@@ -597,5 +598,5 @@ class Archive:
         self.begin()
         for _, (link, _key) in TERMS.items():
             self.db.execute(f"DELETE FROM {link}")
-        for table in ("article_versions", "articles", *TERMS):
+        for table in ("article_changes", "article_versions", "articles", *TERMS):
             self.db.execute(f"DELETE FROM {table}")

@@ -6,6 +6,7 @@ import hashlib
 import random
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -765,9 +766,38 @@ _CAPTIONS = {
 }
 _UNUSUAL_PLACES = {"MÜNCHEN": "München", "KØBENHAVN": "Copenhagen", "SÃO PAULO": "São Paulo"}
 
-# Edition 2 edits these stories (index into _STORIES) and withdraws one.
-_EDITED = (6, 19, 37)
+# Edition 2 edits these stories (index into _STORIES), each in its own way, and withdraws
+# one; edition 3 brings the withdrawn story back. The kinds of edit a historian meets:
+_EDITS = {
+    "update": 6,  # a dated note appended at the foot
+    "correction": 19,  # a figure corrected, with a correction notice
+    "retitle": 37,  # a new headline and an added paragraph
+    "whitespace": 13,  # one paragraph split in two, not a word changed
+    "formatting": 11,  # a straight apostrophe made typographic
+    "minor": 15,  # one word: a decade
+    "rewrite": 22,  # the body written anew
+    "byline": 10,  # a second author credited
+    "terms": 3,  # a tag added
+}
+_SILENT = 17  # edited in edition 2 without the publisher's modified date moving
+_EDITED = tuple(_EDITS.values())
 _REMOVED = 29
+_EDIT_TIMES = {
+    name: datetime(2025, 11, 3 + i // 4, 9 + 2 * (i % 4), 14 + i, 2 + 5 * i, tzinfo=LONDON)
+    for i, name in enumerate(_EDITS)
+}
+_REWRITTEN = (
+    "Lowering a flag to half-mast is one of the few gestures of mourning that a whole country "
+    "can see at once, and it is governed by written rules more often than by custom.",
+    "In most countries the order comes from the head of government or a named ministry, and "
+    "it says which buildings are concerned, from what hour and for how many days.",
+    "The flag is first raised to the top of the mast for a moment and then lowered to the "
+    "half-way position; at sunset it is raised to the top again before it is taken down.",
+    "Where a flag cannot be lowered, as on a wall-mounted staff, a black ribbon tied to the "
+    "top of the staff is the usual substitute.",
+    "Exceptions are common: a national day may suspend the mourning for a few hours, and "
+    "flags on ships follow the rules of the sea rather than those of the land.",
+)
 
 
 def _place(dateline: str | None) -> str:
@@ -848,8 +878,8 @@ def _published_at(rng: random.Random, day: datetime, late_night: bool) -> dateti
 
 
 @cache
-def _editions() -> tuple[tuple[Article, ...], tuple[Article, ...]]:
-    """Both editions, oldest article first, built from one seeded generator."""
+def _editions() -> tuple[tuple[Article, ...], ...]:
+    """The three editions, oldest article first, built from one seeded generator."""
     rng = random.Random(SEED)
     start = datetime(2025, 3, 10, tzinfo=LONDON)
     post_id = 1180
@@ -869,7 +899,7 @@ def _editions() -> tuple[tuple[Article, ...], tuple[Article, ...]]:
             "This article was updated on 3 November 2025 to add that the originals will remain "
             "in their present archives and will not travel.",
         ),
-        modified=datetime(2025, 11, 3, 9, 14, 2, tzinfo=LONDON),
+        modified=_EDIT_TIMES["update"],
     )
     paragraphs = list(first[19].paragraphs)
     paragraphs[1] = (
@@ -879,7 +909,7 @@ def _editions() -> tuple[tuple[Article, ...], tuple[Article, ...]]:
     second[19] = replace(
         first[19],
         paragraphs=tuple(paragraphs),
-        modified=datetime(2025, 11, 4, 16, 40, 51, tzinfo=LONDON),
+        modified=_EDIT_TIMES["correction"],
     )
     paragraphs = list(first[37].paragraphs)
     paragraphs.insert(
@@ -895,7 +925,34 @@ def _editions() -> tuple[tuple[Article, ...], tuple[Article, ...]]:
         title="Japan’s new envoy to Brussels presents credentials at the royal palace",
         paragraphs=tuple(paragraphs),
         quote_index=quote_index,
-        modified=datetime(2025, 11, 5, 11, 2, 37, tzinfo=LONDON),
+        modified=_EDIT_TIMES["retitle"],
+    )
+    second[13] = _edit_paragraphs(first[13], "whitespace", _split_last_paragraph)
+    second[11] = _edit_paragraphs(
+        first[11], "formatting", lambda ps: [p.replace("committee's", "committee’s") for p in ps]
+    )
+    second[15] = _edit_paragraphs(
+        first[15], "minor", lambda ps: [ps[0].replace("the 1970s", "the 1960s"), *ps[1:]]
+    )
+    second[22] = replace(
+        first[22], paragraphs=_REWRITTEN, quote_index=None, modified=_EDIT_TIMES["rewrite"]
+    )
+    second[10] = replace(
+        first[10],
+        authors=(*first[10].authors, _author("julien-delacroix-marceau")),
+        modified=_EDIT_TIMES["byline"],
+    )
+    second[3] = replace(
+        first[3], tags=(*first[3].tags, _term(TAGS, "Ceremonies")), modified=_EDIT_TIMES["terms"]
+    )
+    # A silent edit: the text changes, the publisher's modified date (and so the sitemap's
+    # lastmod) does not; only a full re-crawl sees it.
+    second[_SILENT] = replace(
+        first[_SILENT],
+        paragraphs=(
+            first[_SILENT].paragraphs[0].replace("by distant relatives", "by two distant cousins"),
+            *first[_SILENT].paragraphs[1:],
+        ),
     )
     del second[_REMOVED]
     new_days = (
@@ -906,19 +963,46 @@ def _editions() -> tuple[tuple[Article, ...], tuple[Article, ...]]:
     for day, story in zip(new_days, _NEW_STORIES, strict=True):
         post_id += rng.randint(2, 41)
         second.append(_make_article(rng, post_id, story, _published_at(rng, day, False)))
-    return tuple(first), tuple(second)
+    third = list(second)
+    third.insert(_REMOVED, first[_REMOVED])  # the withdrawn article returns as it was
+    return tuple(first), tuple(second), tuple(third)
+
+
+def _author(slug: str) -> Author:
+    return next(a for a in AUTHORS if a.slug == slug)
+
+
+def _edit_paragraphs(
+    article: Article, name: str, edit: Callable[[list[str]], list[str]]
+) -> Article:
+    """`article` with its paragraphs edited and its modified date moved to the edit's time."""
+    return replace(
+        article, paragraphs=tuple(edit(list(article.paragraphs))), modified=_EDIT_TIMES[name]
+    )
+
+
+def _split_last_paragraph(paragraphs: list[str]) -> list[str]:
+    """The last paragraph cut in two after its first sentence: the words stay the same."""
+    first, rest = paragraphs[-1].split(". ", 1)
+    return [*paragraphs[:-1], first + ".", rest]
+
+
+EDITIONS = (1, 2, 3)
 
 
 def articles(edition: int = 1) -> tuple[Article, ...]:
-    """The published articles of an edition (1 or 2), oldest first."""
-    if edition not in (1, 2):
-        raise ValueError(f"unknown edition {edition!r}: use 1 or 2")
+    """The published articles of an edition (1, 2 or 3), oldest first."""
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}: use 1, 2 or 3")
     return _editions()[edition - 1]
 
 
-EDITED_IN_2 = tuple(articles(1)[i].id for i in _EDITED)
+EDITS_IN_2 = {name: articles(1)[i].id for name, i in _EDITS.items()}
+EDITED_IN_2 = tuple(EDITS_IN_2.values())  # the publisher's modified date moved for these
+SILENTLY_EDITED_IN_2 = (articles(1)[_SILENT].id,)
 REMOVED_IN_2 = (articles(1)[_REMOVED].id,)
 ADDED_IN_2 = tuple(a.id for a in articles(2)[-len(_NEW_STORIES) :])
+RETURNED_IN_3 = REMOVED_IN_2
 
 _SITE_SINCE = datetime(2025, 1, 14, 10, 0, tzinfo=LONDON)
 PAGES = (

@@ -1,7 +1,8 @@
-"""`lpscrape demo`: serve the sample site, crawl both editions into an archive, summarise."""
+"""`lpscrape demo`: serve the sample site, crawl its three editions into an archive, summarise."""
 
 from __future__ import annotations
 
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -12,7 +13,13 @@ from typing import Any
 from lpscrape.archive.schema import DEMO_APPLICATION_ID
 from lpscrape.archive.store import ArchiveError
 
-from .content import ADDED_IN_2, EDITED_IN_2, REMOVED_IN_2
+from .content import (
+    ADDED_IN_2,
+    EDITED_IN_2,
+    REMOVED_IN_2,
+    RETURNED_IN_3,
+    SILENTLY_EDITED_IN_2,
+)
 from .server import serve
 from .site import DemoSite
 
@@ -31,21 +38,44 @@ def _is_demo_archive(db: Path) -> bool:
         return False
 
 
-def prepare(db: Path) -> None:
-    """Start from an empty archive, replacing only a previous demo's."""
+def _files(db: Path) -> tuple[Path, Path, Path]:
+    return db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")
+
+
+def prepare(db: Path) -> Path:
+    """Where to build the new demo archive: `db` itself when it is new, else a scratch file
+    beside it (an archive at `db` is replaced only if a previous demo made it)."""
     if not db.exists():
-        return
+        return db
     if not _is_demo_archive(db):
         raise ArchiveError(
             f"{db} is not a demo archive; the demo will not overwrite it (use another --db)"
         )
-    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+    scratch = db.with_name(db.name + ".building")
+    for path in _files(scratch):
+        path.unlink(missing_ok=True)
+    return scratch
+
+
+def publish(built: Path, db: Path) -> None:
+    """Put the archive built at `built` in place at `db`, in the same file: a Datasette serving
+    `db` (read-only, WAL) sees the new archive at its next query instead of losing its file."""
+    if built == db:
+        return
+    source, target = sqlite3.connect(built), sqlite3.connect(db, timeout=30)
+    try:
+        source.backup(target)  # page by page, under SQLite's own locks
+        target.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        source.close()
+        target.close()
+    for path in _files(built):
         path.unlink(missing_ok=True)
 
 
-def _crawl(base_url: str, db: Path) -> None:
+def _crawl(base_url: str, db: Path, *extra: str) -> None:
     """A real crawl, in its own process, as `lpscrape crawl` runs it."""
-    args = ["crawl", "--start-url", base_url + "/", "--db", str(db), "--delay", "0"]
+    args = ["crawl", "--start-url", base_url + "/", "--db", str(db), "--delay", "0", *extra]
     result = subprocess.run([sys.executable, "-m", "lpscrape", *args], check=False)
     if result.returncode not in (0, 3):
         raise ArchiveError(f"the demo crawl failed (exit status {result.returncode})")
@@ -71,8 +101,8 @@ def summary(db: Path) -> dict[str, Any]:
 
 
 def run_demo(db: Path) -> dict[str, Any]:
-    """Serve the sample site on 127.0.0.1, crawl edition 1, then edition 2; return the summary."""
-    prepare(db)
+    """Serve the sample site on 127.0.0.1, crawl its three editions in turn; return the summary."""
+    final, db = db, prepare(db)
     started = time.monotonic()
     with serve(DemoSite()) as server:
         print(f"Serving the Lord's Press sample site at {server.base_url}/ (edition 1)", flush=True)
@@ -83,11 +113,20 @@ def run_demo(db: Path) -> dict[str, Any]:
         server.site.edition = 2
         print(
             f"\nThe site publishes its second edition: {len(EDITED_IN_2)} articles edited, "
+            f"{len(SILENTLY_EDITED_IN_2)} edited silently (its date unchanged), "
             f"{len(REMOVED_IN_2)} removed, {len(ADDED_IN_2)} new. Crawling again (incremental)…",
             flush=True,
         )
         _crawl(server.base_url, db)
-    result = summary(db)
+        server.site.edition = 3
+        print(
+            f"\nThe site publishes its third edition: {len(RETURNED_IN_3)} removed article "
+            "returns. Crawling everything again (--full), which also finds the silent edit…",
+            flush=True,
+        )
+        _crawl(server.base_url, db, "--full")
+    publish(db, final)
+    result = summary(final)
     result["seconds"] = round(time.monotonic() - started, 1)
     return result
 
@@ -99,5 +138,24 @@ def format_summary(db: Path, s: dict[str, Any]) -> str:
         f"{s['versions']} versions ({s['edited']} articles edited after publication), "
         f"{s['captures']} captures over {s['runs']} crawls, {s['warnings']} extraction warnings; "
         f"{s['seconds']} s in all.\n"
-        f"Explore it: lpscrape serve --db {db}"
+        f"Explore it: {serve_command(db)}"
     )
+
+
+def serve_command(db: Path) -> str:
+    """The command that serves `db`, as it runs from this folder in a fresh shell (the
+    `lpscrape` script lives in the virtualenv, which a fresh shell has not activated)."""
+    script = Path(sys.executable).with_name("lpscrape")
+    program = shlex.quote(_nearest(script)) if script.exists() else None
+    if program is None:
+        program = f"{shlex.quote(_nearest(Path(sys.executable)))} -m lpscrape"
+    return f"{program} serve --db {shlex.quote(str(db))}"
+
+
+def _nearest(path: Path) -> str:
+    """`path` relative to the current folder when it is inside it, else absolute."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)

@@ -151,6 +151,9 @@ class DemoSite:
         self.clock = clock or (lambda: datetime.now(LONDON))
         self.rest_api = rest_api
         self.redesigned = False  # True: the theme's content container is renamed
+        # A theme update on some templates (a template: the articles of one primary
+        # category): {"nobility": {"byline"}, "protocol": {"body"}}; see theme.RESTYLES.
+        self.restyled: dict[str, set[str]] = {}
         self.faults: dict[str, list[int]] = {}
         self.delays: dict[str, float] = {}
         self.requests: list[RequestRecord] = []
@@ -286,6 +289,8 @@ class DemoSite:
         if self.redesigned:  # the day the site changes its theme
             page = page.replace('<article class="small single">', '<section class="lp-story">')
             page = page.replace("</article>", "</section>")
+        for change in sorted(self.restyled.get(article.categories[0].slug, ())):
+            page = theme.restyle(page, article, change)
         return Response(200, out, page.encode())
 
     def _page_response(self, page: Page, now: datetime, path: str | None = None) -> Response:

@@ -7,6 +7,7 @@ import html
 import json
 import math
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -541,3 +542,31 @@ def not_found_page(base: str, now: datetime, path: str, rest_api: bool = True) -
         main=main,
         rest_api=rest_api,
     )
+
+
+# What a theme update can change on one template (`DemoSite.restyled`), as drift tests need.
+RESTYLES = ("byline", "dateline", "body")
+# The byline block under the headline and the author boxes: media-body, then the block.
+_AUTHOR_BLOCK = re.compile(
+    r'\s*<div class="media mg-info-author-block[^"]*">.*?</div>\s*</div>', re.S
+)
+
+
+def restyle(page: str, article: Article, change: str) -> str:
+    """`page` as a new template prints it: no author anywhere, a restyled dateline, or a
+    renamed body container."""
+    if change == "body":
+        return page.replace('<article class="small single">', '<section class="lp-story">').replace(
+            "</article>", "</section>"
+        )
+    if change == "dateline":
+        if not article.dateline:
+            return page
+        printed = f"<p>{esc(article.dateline)} — "
+        styled = f'<p class="lp-lede"><strong class="lp-place">{esc(article.dateline)}</strong> '
+        return page.replace(printed, styled, 1)
+    if change == "byline":
+        page = _AUTHOR_BLOCK.sub("", page)
+        page = re.sub(r'"author": \[[^\]]*\], ', "", page)
+        return re.sub(r'<meta name="author" content="[^"]*">\n?', "", page)
+    raise ValueError(f"unknown restyle {change!r}; one of {', '.join(RESTYLES)}")

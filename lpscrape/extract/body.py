@@ -9,6 +9,7 @@ import trafilatura
 from lxml.html import HtmlElement
 
 from .html import classes, clean
+from .scope import is_foreign, own_post_id
 
 # The theme's content container, most specific first (news-magazine, classic/block, generic).
 CONTAINER_XPATHS = (
@@ -42,11 +43,13 @@ CONTAINERS = {
 }  # fmt: skip
 
 
-def find_container(tree: HtmlElement) -> HtmlElement | None:
-    """The theme's element that holds the post's content, if the page has one."""
+def find_container(tree: HtmlElement, headline: HtmlElement | None = None) -> HtmlElement | None:
+    """The theme's element that holds the post's content, never a related post's."""
+    own = own_post_id(tree)
     for xpath in CONTAINER_XPATHS:
-        if found := tree.xpath(xpath):
-            return found[0]
+        for el in tree.xpath(xpath):
+            if not is_foreign(el, tree, own):
+                return el
     return None
 
 

@@ -9,55 +9,105 @@ from lxml.html import HtmlElement
 from .html import text_of, unique
 from .jsonld import JsonLd
 from .meta import Meta
+from .scope import near_headline
 
-# Where themes print the byline, most specific first (classic, block, news-magazine);
-# never inside comments or related posts, whose authors are not the article's.
-_OWN = "[not(ancestor::*[contains(@class, 'comment') or contains(@class, 'related')])]"
-BYLINE_XPATHS = tuple(
-    xpath + _OWN
-    for xpath in (
-        ".//*[contains(concat(' ', @class, ' '), ' byline ')]",
-        ".//*[contains(@class, 'wp-block-post-author__name')]",
-        ".//*[contains(@class, 'mg-info-author-block')]//*[contains(@class, 'media-heading')]",
-        ".//*[contains(@class, 'author') and contains(@class, 'vcard')]",
-        ".//a[@rel='author']",
-    )
+# Where themes print the byline, most specific first (classic, block, news-magazine).
+BYLINE_XPATHS = (
+    ".//*[contains(concat(' ', @class, ' '), ' byline ')]",
+    ".//*[contains(@class, 'wp-block-post-author__name')]",
+    ".//*[contains(@class, 'mg-info-author-block')]//*[contains(@class, 'media-heading')]",
+    ".//*[contains(@class, 'author') and contains(@class, 'vcard')]",
+    ".//*[@itemprop='author']",
+    ".//*[contains(concat(' ', @class, ' '), ' author ') or contains(@class, 'author-name')"
+    " or contains(@class, 'post-author') or contains(@class, 'entry-author')"
+    " or contains(@class, 'meta-author') or contains(@class, 'by-author')]",
+    ".//a[@rel='author'] | .//a[contains(@href, '/author/')]",
 )
 # Inside a byline, each author is usually a link (or an hCard name): one name each.
 _NAME_LINKS = (
     ".//a[@rel='author'] | .//*[contains(@class, 'fn')] | .//a[contains(@href, '/author/')]"
+    " | .//*[@itemprop='name']"
 )
-_PREFIX = re.compile(r"^(?:written\s+by|posted\s+by|by)\s*:?\s+", re.I)
-_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
+_PREFIX = re.compile(
+    r"^(?:(?:written|posted|published|text|words|story|reporting)\s+by|by|von|par|door|di|por|"
+    r"av|af|autor(?:in)?|author)\s*:?\s+",
+    re.I,
+)
+_SPLIT = re.compile(r"\s*,\s*(?:and\s+|und\s+|et\s+)?|\s+(?:and|und|et|y|e|en)\s+|\s*&\s*")
+# What follows a name in a byline: a date, a time, "on …", "| Updated …".
+_TAIL = re.compile(
+    r"\s*(?:[|•·–—]\s*|\s-\s|\b(?:on|am)\s+|\b(?:published|updated|posted)\b|"
+    r"\b(?:mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|fr|sa|so)[a-z]*\.?,?\s+\d|\d).*$",
+    re.I,
+)
+NOT_NAMES = {
+    "admin", "administrator", "editor", "redaktion admin", "root", "webmaster", "wpadmin",
+    "author", "guest", "user", "staff", "no author", "unknown",
+}  # fmt: skip
+
+
+def _clean_name(name: str) -> str:
+    name = _PREFIX.sub("", name.strip())
+    return _TAIL.sub("", name).strip(" ,;:|-–—")
 
 
 def split_names(byline: str) -> list[str]:
     """`"By A, B and C"` → `["A", "B", "C"]`."""
-    return unique([n.strip() for n in _SPLIT.split(_PREFIX.sub("", byline)) if n.strip()])
+    names = [_clean_name(n) for n in _SPLIT.split(_clean_name(byline))]
+    return unique([n for n in names if n])
 
 
-def find_byline(scope: HtmlElement) -> tuple[str | None, list[str]]:
+def _plausible(name: str, site: set[str]) -> bool:
+    """A person's (or desk's) name, not the site, an account, a URL or a sentence."""
+    key = name.casefold()
+    return (
+        0 < len(name) <= 60
+        and len(name.split()) <= 5
+        and key not in NOT_NAMES
+        and key not in site
+        and "@" not in name
+        and "http" not in key
+        and not any(c.isdigit() for c in name)
+    )
+
+
+def find_byline(
+    scope: HtmlElement, headline: HtmlElement | None = None, own_post: str | None = None
+) -> tuple[str | None, list[str]]:
     """The byline as the page displays it (without a leading "By"), and its linked names."""
     for xpath in BYLINE_XPATHS:
-        for el in scope.xpath(xpath):
-            text = _PREFIX.sub("", text_of(el))
-            if text and len(text) < 200:
-                linked = unique([text_of(a) for a in el.xpath(_NAME_LINKS)])
+        for el in near_headline(scope, headline, xpath, own_post):
+            text = _clean_name(text_of(el))
+            if text and len(text) < 120:
+                linked = unique([_clean_name(text_of(a)) for a in el.xpath(_NAME_LINKS)])
+                if el.tag == "a":
+                    linked = [text]
                 return text, [n for n in linked if n]
     return None, []
 
 
 def find_authors(
-    scope: HtmlElement, ld: JsonLd, meta: Meta
+    scope: HtmlElement,
+    ld: JsonLd,
+    meta: Meta,
+    headline: HtmlElement | None = None,
+    own_post: str | None = None,
+    site_names: list[str] | None = None,
 ) -> tuple[list[str], str | None, str | None]:
     """Author names, the displayed byline, and the layer the names came from."""
-    byline, linked = find_byline(scope)
-    if ld.authors:
-        return unique(ld.authors), byline or " and ".join(ld.authors), "jsonld"
-    if linked:  # "By <a>Jane Doe</a>, Diplomatic Correspondent": the link is the name
-        return linked, byline, "theme"
-    if byline:
-        return split_names(byline), byline, "theme"
-    if name := meta.first("author"):
-        return split_names(name), name, "meta"
+    site = {n.casefold() for n in site_names or []}
+
+    def keep(names: list[str]) -> list[str]:
+        return unique([n for n in names if _plausible(n, site)])
+
+    byline, linked = find_byline(scope, headline, own_post)
+    if names := keep(ld.authors):
+        return names, byline or " and ".join(names), "jsonld"
+    if names := keep(linked):  # "By <a>Jane Doe</a>, Diplomatic Correspondent"
+        return names, byline, "theme"
+    if byline and (names := keep(split_names(byline))):
+        return names, byline, "theme"
+    for name in meta.all("author") + meta.all("article:author") + meta.all("dc.creator"):
+        if names := keep(split_names(name)):
+            return names, name, "meta"
     return [], None, None

@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, tzinfo
+import warnings
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
 
 LONDON = ZoneInfo("Europe/London")
-TZINFOS = {"GMT": UTC, "UTC": UTC, "Z": UTC, "BST": ZoneInfo("Europe/London")}
+
+
+def _fixed(hours: float) -> timezone:
+    return timezone(timedelta(hours=hours))
+
+
+# Zone abbreviations pages print; each names one offset (dateutil warns and drops them).
+TZINFOS: dict[str, tzinfo] = {
+    "GMT": UTC, "UTC": UTC, "Z": UTC, "UT": UTC, "BST": _fixed(1), "IST": _fixed(1),
+    "WET": UTC, "WEST": _fixed(1), "CET": _fixed(1), "CEST": _fixed(2), "MEZ": _fixed(1),
+    "MESZ": _fixed(2), "EET": _fixed(2), "EEST": _fixed(3), "MSK": _fixed(3),
+    "EST": _fixed(-5), "EDT": _fixed(-4), "CST": _fixed(-6), "CDT": _fixed(-5),
+    "MST": _fixed(-7), "MDT": _fixed(-6), "PST": _fixed(-8), "PDT": _fixed(-7),
+    "AKST": _fixed(-9), "AKDT": _fixed(-8), "HST": _fixed(-10), "AST": _fixed(-4),
+    "ADT": _fixed(-3), "NST": _fixed(-3.5), "NDT": _fixed(-2.5), "JST": _fixed(9),
+    "KST": _fixed(9), "HKT": _fixed(8), "SGT": _fixed(8), "AWST": _fixed(8),
+    "ACST": _fixed(9.5), "ACDT": _fixed(10.5), "AEST": _fixed(10), "AEDT": _fixed(11),
+    "NZST": _fixed(12), "NZDT": _fixed(13),
+}  # fmt: skip
+_COMPACT_ISO = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?=T|\s*$)")
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _YEAR_FIRST = re.compile(r"\s*\d{4}[-/.]")
 _GMT_OFFSET = re.compile(r"\s*\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\b")
@@ -17,9 +37,13 @@ _DEFAULT_A = datetime(2000, 1, 1)
 _DEFAULT_B = datetime(2001, 2, 2)
 
 
-def parse_instant(raw: str | None, default_tz: tzinfo = LONDON) -> datetime | None:
-    """An aware datetime from an ISO or human date string; strings without an offset are local."""
-    if not isinstance(raw, str) or not _YEAR.search(raw):
+def parse_instant(raw: str | None, default_tz: tzinfo | None = LONDON) -> datetime | None:
+    """An aware datetime from an ISO or human date string; strings without an offset are local
+    (`default_tz`; None leaves them naive, to tell whether the page gave a zone)."""
+    if not isinstance(raw, str):
+        return None
+    raw = _COMPACT_ISO.sub(r"\1-\2-\3", raw)  # 20200316T13:00:00Z
+    if not _YEAR.search(raw):
         return None  # dateutil would fill a missing year from today's date: never guess
     try:
         dt = datetime.fromisoformat(raw.strip())  # the common case, and 20x cheaper
@@ -27,24 +51,52 @@ def parse_instant(raw: str | None, default_tz: tzinfo = LONDON) -> datetime | No
         dt = _parse_human(raw)
         if dt is None:
             return None
-    if dt.tzinfo is None:
+    if not 1990 <= dt.year <= 2100:
+        return None
+    if dt.tzinfo is None and default_tz is not None:
         dt = dt.replace(tzinfo=default_tz)
     return dt
 
 
+# Month names of the languages WordPress sites write in most, for dateutil (English only).
+_MONTHS = {
+    "januar": "January", "jänner": "January", "janvier": "January", "enero": "January",
+    "gennaio": "January", "januari": "January", "februar": "February", "février": "February",
+    "febrero": "February", "febbraio": "February", "februari": "February", "märz": "March",
+    "mars": "March", "marzo": "March", "maart": "March", "avril": "April", "abril": "April",
+    "aprile": "April", "mai": "May", "mayo": "May", "maggio": "May", "mei": "May",
+    "juni": "June", "juin": "June", "junio": "June", "giugno": "June", "juli": "July",
+    "juillet": "July", "julio": "July", "luglio": "July", "august": "August", "août": "August",
+    "agosto": "August", "augustus": "August", "september": "September",
+    "septembre": "September", "septiembre": "September", "settembre": "September",
+    "oktober": "October", "octobre": "October", "octubre": "October", "ottobre": "October",
+    "november": "November", "novembre": "November", "noviembre": "November",
+    "dezember": "December", "décembre": "December", "diciembre": "December",
+    "dicembre": "December",
+}  # fmt: skip
+_MONTH_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _english_months(raw: str) -> str:
+    return _MONTH_WORD.sub(lambda m: _MONTHS.get(m[0].casefold(), m[0]), raw)
+
+
 def _parse_human(raw: str) -> datetime | None:
     """A written date; British day-first order; None when the day itself is missing."""
+    raw = _english_months(raw)
     # "GMT+1" means UTC+1 to a reader; dateutil follows POSIX and would invert the sign.
     raw = _GMT_OFFSET.sub(lambda m: f" {m[1]}{int(m[2]):02d}:{m[3] or '00'}", raw)
     dayfirst = not _YEAR_FIRST.match(raw)  # 2025-09-03 stays year-month-day
     try:
-        # Parsed against two different defaults: a field dateutil had to fill in differs.
-        a = dateparser.parse(
-            raw, tzinfos=TZINFOS, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_A
-        )
-        b = dateparser.parse(
-            raw, tzinfos=TZINFOS, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_B
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unknown zone names: the datetime stays naive
+            # Parsed against two different defaults: a field dateutil had to fill in differs.
+            a = dateparser.parse(
+                raw, tzinfos=TZINFOS, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_A
+            )
+            b = dateparser.parse(
+                raw, tzinfos=TZINFOS, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_B
+            )
     except (ValueError, OverflowError):
         return None
     return a if (a.year, a.month, a.day) == (b.year, b.month, b.day) else None
@@ -53,6 +105,22 @@ def _parse_human(raw: str) -> datetime | None:
 def to_utc_iso(dt: datetime | None) -> str | None:
     """`2025-09-10T13:02:11+00:00` for an aware datetime."""
     return dt.astimezone(UTC).isoformat(timespec="seconds") if dt else None
+
+
+def local_iso(raw: str | None) -> str | None:
+    """The instant with the offset the page gave (`2025-09-10T14:02:11+01:00`); None without."""
+    dt = parse_instant(raw, None)
+    if dt is None or dt.tzinfo is None:
+        return None
+    return dt.isoformat(timespec="seconds")
+
+
+def day_start(day: str, zone: tzinfo = LONDON) -> datetime | None:
+    """`YYYY-MM-DD` as 00:00 in `zone`."""
+    try:
+        return datetime.fromisoformat(day[:10]).replace(tzinfo=zone)
+    except ValueError:
+        return None
 
 
 def utc_iso(raw: str | None, default_tz: tzinfo = LONDON) -> str | None:

@@ -8,7 +8,12 @@ import lxml.html
 from lxml.html import HtmlElement
 from w3lib.encoding import html_to_unicode
 
-_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+# huge_tree: libxml2 otherwise drops everything below 255 levels of nesting.
+_PARSER = lxml.html.HTMLParser(
+    remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True
+)
+# Control characters lxml refuses (NUL and the C0 set but tab, newline, carriage return).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 
@@ -23,7 +28,7 @@ def decode(html: str | bytes, content_type: str | None = None) -> str:
 
 def parse(html: str | bytes, content_type: str | None = None) -> HtmlElement:
     """The page's element tree (comments dropped)."""
-    text = _XML_DECL.sub("", decode(html, content_type), count=1)
+    text = _CONTROL.sub("", _XML_DECL.sub("", decode(html, content_type), count=1))
     if not text.strip():
         text = "<html></html>"
     return lxml.html.document_fromstring(text, parser=_PARSER)

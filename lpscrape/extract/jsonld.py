@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml.html import HtmlElement
 
-from .html import clean
+from .html import clean as _clean
 
+
+def clean(value: Any) -> str:
+    """Text with entities decoded (plugins print `&#8211;` inside JSON strings) and collapsed."""
+    return _clean(html.unescape(value)) if isinstance(value, str) else ""
+
+
+ORGANIZATION_TYPES = {"Organization", "NewsMediaOrganization", "WebSite", "Corporation"}
 ARTICLE_TYPES = {
     "Article",
     "NewsArticle",
@@ -76,6 +84,8 @@ def _author_names(value: Any, by_id: dict[str, dict[str, Any]]) -> list[str]:
         elif isinstance(item, dict):
             ref = item.get("@id")
             node = item if item.get("name") else by_id.get(ref if isinstance(ref, str) else "", {})
+            if _types(node) & ORGANIZATION_TYPES and not _types(node) & {"Person"}:
+                continue  # the publisher credited as author: no person's name
             names.append(clean(node.get("name")))
     return [n for n in names if n]
 
@@ -109,9 +119,18 @@ def read_jsonld(tree: HtmlElement, page_url: str = "") -> JsonLd:
             out.site_name = clean(node.get("name")) or None
         if types & ARTICLE_TYPES:
             articles.append(node)
-    if not articles:
-        return out
     page = page_url.split("#")[0].rstrip("/")
+    if not articles:
+        # No Article node: a WebPage (or any node) describing this page may still date it.
+        dated = [n for n in nodes if isinstance(n.get("datePublished"), str)]
+        node = next((n for n in dated if page and page in _about(n)), None)
+        if node is None and len({clean(n["datePublished"]) for n in dated}) == 1:
+            node = dated[0]
+        if node is not None:
+            out.date_published = clean(node.get("datePublished")) or None
+            out.date_modified = clean(node.get("dateModified")) or None
+            out.authors = _author_names(node.get("author"), by_id)
+        return out
     node = next((n for n in articles if page and page in _about(n)), articles[0])
     out.headline = clean(node.get("headline") or node.get("name")) or None
     out.date_published = clean(node.get("datePublished")) or None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
@@ -31,7 +32,7 @@ def read_meta(tree: HtmlElement) -> Meta:
     meta = Meta()
     for el in tree.iter("meta"):
         key = (el.get("property") or el.get("name") or "").strip().lower()
-        value = clean(el.get("content"))
+        value = clean(html.unescape(el.get("content") or ""))
         if key and value:
             meta.props.setdefault(key, []).append(value)
     for el in tree.iter("link"):

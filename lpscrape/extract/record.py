@@ -23,6 +23,7 @@ class Extraction:
     """How the record was produced: the layer behind each field and what was missing."""
 
     method: str = "theme"
+    page_kind: str = ""  # the evidence that decided article or not
     warnings: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict)
@@ -41,6 +42,7 @@ class Article:
     dateline: str | None = None
     published_at: str | None = None
     modified_at: str | None = None
+    published_at_local: str | None = None
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     body_text: str | None = None

@@ -1,4 +1,4 @@
-"""Categories and tags, by display name."""
+"""Categories and tags, by display name: the post's visible lists first."""
 
 from __future__ import annotations
 
@@ -9,26 +9,59 @@ from lxml.html import HtmlElement
 from .html import text_of, unique
 from .jsonld import JsonLd
 from .meta import Meta
+from .scope import foreign_ids
 
 Found = tuple[list[str], str | None]
 
-# Links inside related-post blocks belong to other posts.
-_OWN = "[not(ancestor::*[contains(@class, 'related')])]"
-_CATEGORY_LINKS = (
-    f".//a[contains(concat(' ', @rel, ' '), ' category ')]{_OWN}"
-    f" | .//*[contains(@class, 'taxonomy-category')]//a{_OWN}"
-)
-# Block themes print category links with rel="tag" too: those are not tags.
-_TAG_LINKS = (
-    ".//a[contains(concat(' ', @rel, ' '), ' tag ')"
-    " and not(contains(concat(' ', @rel, ' '), ' category '))"
-    f" and not(ancestor::*[contains(@class, 'taxonomy-category')])]{_OWN}"
-    f" | .//*[contains(@class, 'taxonomy-post_tag')]//a{_OWN}"
-)
+# Lists of the post's terms by their class; links with rel="category tag" are categories
+# (block themes print category links with rel="tag" too).
+_CATEGORY_LISTS = ("taxonomy-category", "cat-links", "post-categories", "entry-categories",
+                   "meta-category")  # fmt: skip
+_TAG_LISTS = ("taxonomy-post_tag", "tags-links", "post-tags", "entry-tags")
 
 
-def _link_names(scope: HtmlElement, xpath: str) -> list[str]:
-    return unique([text_of(a).lstrip("#").strip() for a in scope.xpath(xpath)])
+def _list_kind(link: HtmlElement, scope: HtmlElement) -> str | None:
+    for node in link.iterancestors():
+        names = node.get("class") or ""
+        if any(c in names for c in _CATEGORY_LISTS):
+            return "category"
+        if any(c in names for c in _TAG_LISTS):
+            return "tag"
+        if node is scope:
+            break
+    return None
+
+
+def term_links(
+    scope: HtmlElement, headline: HtmlElement | None, own_post: str | None
+) -> tuple[list[str], list[str]]:
+    """The post's category and tag link names, in page order, in one pass over its links."""
+    if _last[0] is scope and _last[1] == own_post:
+        return _last[2]
+    foreign = foreign_ids(scope, own_post)
+    categories, tags = [], []
+    for a in scope.iter("a"):
+        if id(a) in foreign:
+            continue
+        rel = (a.get("rel") or "").split()
+        kind = "category" if "category" in rel else None
+        kind = kind or _list_kind(a, scope) or ("tag" if "tag" in rel else None)
+        if kind:
+            (categories if kind == "category" else tags).append(text_of(a).lstrip("#").strip())
+    _last[:] = [scope, own_post, (unique(categories), unique(tags))]
+    return _last[2]
+
+
+_last: list = [None, None, ([], [])]  # the last scope's terms: categories and tags share it
+
+
+# Sections that themes and SEO plugins print in `articleSection` to place a post on the
+# home page: not categories a reader sees.
+THEME_SECTIONS = {
+    "slider", "featured", "feature", "featured posts", "top", "top stories", "trending",
+    "homepage", "home", "hero", "carousel", "editors pick", "editor's pick", "main",
+    "headline", "headlines", "spotlight", "sticky", "highlight", "highlights",
+}  # fmt: skip
 
 
 def _post_class_names(scope: HtmlElement, prefix: str) -> list[str]:
@@ -40,27 +73,43 @@ def _post_class_names(scope: HtmlElement, prefix: str) -> list[str]:
     return unique(names)
 
 
-def find_categories(scope: HtmlElement, ld: JsonLd, meta: Meta) -> Found:
+def _not_theme(names: list[str]) -> list[str]:
+    return [n for n in names if n.casefold() not in THEME_SECTIONS]
+
+
+def find_categories(
+    scope: HtmlElement,
+    ld: JsonLd,
+    meta: Meta,
+    headline: HtmlElement | None = None,
+    own_post: str | None = None,
+) -> Found:
     """The post's categories and the layer they came from."""
-    if ld.sections:
-        return unique(ld.sections), "jsonld"
-    if sections := meta.all("article:section"):
-        return unique(sections), "meta"
-    if names := _link_names(scope, _CATEGORY_LINKS):
+    if names := term_links(scope, headline, own_post)[0]:
         return names, "theme"
+    if sections := _not_theme(ld.sections):
+        return unique(sections), "jsonld"
+    if sections := _not_theme(meta.all("article:section")):
+        return unique(sections), "meta"
     if names := _post_class_names(scope, "category"):
         return names, "post-class"
     return [], None
 
 
-def find_tags(scope: HtmlElement, ld: JsonLd, meta: Meta) -> Found:
+def find_tags(
+    scope: HtmlElement,
+    ld: JsonLd,
+    meta: Meta,
+    headline: HtmlElement | None = None,
+    own_post: str | None = None,
+) -> Found:
     """The post's tags and the layer they came from."""
+    if names := term_links(scope, headline, own_post)[1]:
+        return names, "theme"
     if ld.keywords:
         return unique(ld.keywords), "jsonld"
     if tags := meta.all("article:tag"):
         return unique(tags), "meta"
-    if names := _link_names(scope, _TAG_LINKS):
-        return names, "theme"
     if names := _post_class_names(scope, "tag"):
         return names, "post-class"
     return [], None

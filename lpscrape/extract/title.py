@@ -1,8 +1,9 @@
-"""The headline, without the site name that `<title>` and `og:title` append."""
+"""The headline: the post's visible `<h1>`, else metadata without the site-name suffix."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
@@ -10,37 +11,104 @@ from .html import text_of
 from .jsonld import JsonLd
 from .meta import Meta
 
-H1_XPATH = (
-    "//h1[contains(@class, 'entry-title') or contains(@class, 'wp-block-post-title')"
-    " or contains(@class, 'single') or contains(@class, 'post-title')"
-    " or contains(@class, 'article-title')]"
+# Theme headline classes, most specific first (classic, block, news-magazine themes).
+THEME_H1 = (
+    "//h1[contains(concat(' ', @class, ' '), ' entry-title ')"
+    " or contains(@class, 'wp-block-post-title') or contains(@class, 'post-title')"
+    " or contains(@class, 'article-title') or contains(@class, 'single-title')"
+    " or contains(@class, 'td-page-title') or contains(@class, 'tdb-title-text')"
+    " or contains(@class, 'jeg_post_title') or contains(@class, 'headline')"
+    " or @itemprop='headline']"
 )
-_SEPARATORS = "–—-|·»:"
+# Where a site's logo or a widget heading sits, never the post's headline.
+_NOT_HEADLINE = re.compile(
+    r"site-title|site-name|logo|brand|branding|masthead|widget|sidebar|footer|menu|nav|modal"
+    r"|popup|cookie|newsletter|related|comment",
+    re.I,
+)
+_SEPARATORS = "–—|·»›:/-"
+_WORD = re.compile(r"\w+")
 DEFAULT_SITE_NAMES = ("Lord's Press", "Lord’s Press")
 
 
 def strip_site_name(title: str, site_names: list[str]) -> str:
-    """`"Headline – Lord's Press"` → `"Headline"`."""
+    """`"Headline – Lord's Press"` → `"Headline"` (also ` | Site`, ` › site`, a prefix)."""
     for name in site_names:
-        pattern = rf"\s*[{re.escape(_SEPARATORS)}]\s*{re.escape(name)}\s*$"
-        stripped = re.sub(pattern, "", title, flags=re.I)
-        if stripped != title and stripped:
-            return stripped
+        suffix = rf"\s+[{re.escape(_SEPARATORS)}]+\s*{re.escape(name)}\s*$"
+        prefix = rf"^\s*{re.escape(name)}\s*[{re.escape(_SEPARATORS)}]+\s+"
+        for pattern in (suffix, prefix):
+            stripped = re.sub(pattern, "", title, flags=re.I)
+            if stripped != title and stripped.strip():
+                return stripped.strip()
     return title
 
 
-def find_title(tree: HtmlElement, ld: JsonLd, meta: Meta) -> tuple[str | None, str | None]:
-    """The headline and the layer it came from."""
-    site_names = [n for n in (meta.first("og:site_name"), ld.site_name) if n]
-    site_names += DEFAULT_SITE_NAMES
+def site_names(url: str, ld: JsonLd, meta: Meta) -> list[str]:
+    """Every name the site goes by: og:site_name, JSON-LD's, its host name."""
+    names = [n for n in (meta.first("og:site_name"), ld.site_name) if n]
+    host = urlsplit(url).hostname or ""
+    host = host.removeprefix("www.")
+    names += [host, host.split(".")[0]] if host else []
+    return [*names, *DEFAULT_SITE_NAMES]
+
+
+def _words(text: str) -> set[str]:
+    return {w.casefold() for w in _WORD.findall(text)}
+
+
+def _similar(a: str, b: str) -> bool:
+    """Two titles that share most of their words (a headline and its `og:title`)."""
+    wa, wb = _words(a), _words(b)
+    return bool(wa and wb) and len(wa & wb) / min(len(wa), len(wb)) >= 0.6
+
+
+def _is_furniture(h1: HtmlElement) -> bool:
+    for el in (h1, *h1.iterancestors()):
+        if el.tag in ("body", "html"):
+            return False
+        if el.tag in ("header", "nav", "aside", "footer") and el.getparent() is not None:
+            if el.tag != "header" or _NOT_HEADLINE.search(el.get("class") or ""):
+                return True
+            if el.xpath("ancestor::article"):  # an article's own <header> holds its title
+                continue
+            if el.xpath(".//*[contains(@class, 'entry-title') or contains(@class, 'post-title')]"):
+                continue
+            if el.getparent().tag == "body" or "site" in (el.get("class") or ""):
+                return True
+        names = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if _NOT_HEADLINE.search(names):
+            return True
+    return False
+
+
+def find_headline(tree: HtmlElement, meta_titles: list[str]) -> HtmlElement | None:
+    """The post's visible headline element, if the page has one."""
+    for h1 in tree.xpath(THEME_H1):
+        if text_of(h1) and not _is_furniture(h1):
+            return h1
+    candidates = [h for h in tree.iter("h1") if text_of(h) and not _is_furniture(h)]
+    for h1 in candidates:
+        if any(_similar(text_of(h1), t) for t in meta_titles):
+            return h1
+    if len(candidates) == 1 and not meta_titles:
+        return candidates[0]
+    return None
+
+
+def find_title(
+    tree: HtmlElement, ld: JsonLd, meta: Meta, url: str = ""
+) -> tuple[str | None, str | None, HtmlElement | None]:
+    """The headline, the layer it came from, and its element when it is visible."""
+    names = site_names(url, ld, meta)
+    title_el = tree.find(".//title")
+    html_title = text_of(title_el) if title_el is not None else ""
+    meta_titles = [t for t in (ld.headline, meta.first("og:title"), html_title) if t]
+    if (h1 := find_headline(tree, meta_titles)) is not None:
+        return text_of(h1), "theme", h1
     if ld.headline:
-        return strip_site_name(ld.headline, site_names), "jsonld"
+        return strip_site_name(ld.headline, names), "jsonld", None
     if og := meta.first("og:title"):
-        return strip_site_name(og, site_names), "meta"
-    for h1 in tree.xpath(H1_XPATH) or tree.xpath("//article//h1") or tree.xpath("//h1"):
-        if text := text_of(h1):
-            return text, "theme"
-    title = tree.find(".//title")
-    if title is not None and (text := text_of(title)):
-        return strip_site_name(text, site_names), "html-title"
-    return None, None
+        return strip_site_name(og, names), "meta", None
+    if html_title:
+        return strip_site_name(html_title, names), "html-title", None
+    return None, None, None

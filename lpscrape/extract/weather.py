@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from lxml.html import HtmlElement
 
@@ -47,11 +48,40 @@ def _number(raw: str) -> float:
     return float(raw.replace("−", "-").replace("–", "-").replace(",", "."))
 
 
+_DEGREE_TEXT = "//text()[contains(., '°')][not(ancestor::script or ancestor::style)]"
+_READINGS = (_HUMIDITY, _WIND, _CONDITION)
+_CONDITION_WORDS = re.compile(
+    r"\b(?:clear|sunny|cloudy|clouds|overcast|rain|showers|drizzle|snow|sleet|fog|mist|"
+    r"thunder|storm|haze|fair|windy|breezy)\b",
+    re.I,
+)
+_IN_ARTICLE = "ancestor::p or ancestor::article or ancestor::*[contains(@class, 'entry-content')]"
+
+
+def _shows_weather(text: str) -> bool:
+    """A temperature with at least two other readings: humidity, wind or a condition."""
+    if not _TEMP.search(text) or len(text) > 600:
+        return False
+    readings = sum(bool(r.search(text)) for r in _READINGS)
+    return readings + bool(_CONDITION_WORDS.search(text)) >= 2
+
+
 def find_widget(tree: HtmlElement) -> HtmlElement | None:
-    """The outermost element that looks like a weather widget and shows a temperature."""
+    """The outermost element that looks like a weather widget and shows a temperature:
+    by the plugin's class names, else by what it shows (outside the article's text)."""
     for el in tree.xpath(_WIDGET_XPATH):
         if _is_widget(el) and _TEMP.search(el.text_content()):
             return el
+    for node in tree.xpath(_DEGREE_TEXT):
+        el = node.getparent()
+        if el is None or el.xpath(_IN_ARTICLE):
+            continue
+        for _ in range(5):  # the smallest block around the reading that shows the rest
+            if el is None or el.tag in _NOT_WIDGETS:
+                break
+            if _shows_weather(clean(" ".join(el.itertext()))):
+                return el
+            el = el.getparent()
     return None
 
 
@@ -73,8 +103,45 @@ def _first_text(widget: HtmlElement, xpath: str) -> str | None:
     return text_of(found[0]) if found else None
 
 
-def weather_from_header(tree: HtmlElement) -> tuple[Weather | None, str | None]:
+_CLOCK = re.compile(
+    r"\s*(?:[|,–—-]\s*)?(?:\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\b|\d{1,2}:\d{2}|\d).*$", re.S
+)
+_FAST_TIME = re.compile(
+    r"(?P<month>[A-Z][a-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4}),?\s+"
+    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*(?:(?P<ampm>[AaPp])\.?[Mm]\.?)?\s*$"
+)
+_MONTH_NAMES = (
+    "January February March April May June July August September October November December"
+)
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES.split(), 1)}
+
+
+def _local_time(raw: str | None) -> datetime | None:
+    """The widget's clock (`Wednesday, September 10, 2025 2:02 PM`) as London time."""
+    if raw and (m := _FAST_TIME.search(raw)) and (month := _MONTHS.get(m["month"])):
+        hour = int(m["hour"]) % 12 + (12 if (m["ampm"] or "").lower() == "p" else 0)
+        if not m["ampm"]:
+            hour = int(m["hour"])
+        try:
+            return datetime(int(m["year"]), month, int(m["day"]), hour, int(m["minute"]),
+                            tzinfo=LONDON)  # fmt: skip
+        except ValueError:
+            return None
+    return parse_instant(raw, LONDON)
+
+
+def place_name(text: str | None) -> str | None:
+    """`"London, UK 14:02"` → `"London, UK"`: the place, never the clock glued on."""
+    place = _CLOCK.sub("", text or "").strip(" ,|–—-")
+    return place or None
+
+
+def weather_from_header(
+    tree: HtmlElement, html: str | None = None
+) -> tuple[Weather | None, str | None]:
     """The widget's readings in metric units, and its local time as raw text."""
+    if html is not None and "°" not in html and "&deg;" not in html and "&#176;" not in html:
+        return None, None  # no temperature anywhere: no widget to look for
     widget = find_widget(tree)
     if widget is None:
         return None, None
@@ -92,11 +159,15 @@ def weather_from_header(tree: HtmlElement) -> tuple[Weather | None, str | None]:
     else:
         desc = _first_text(widget, ".//*[contains(@class, 'desc')]")
         w.condition = desc[:1].upper() + desc[1:] if desc else None
-    w.location = _first_text(
-        widget, ".//*[contains(@class, 'header-title') or contains(@class, 'location')]"
+    w.location = place_name(
+        _first_text(
+            widget,
+            ".//*[contains(@class, 'header-title') or contains(@class, 'location')"
+            " or contains(@class, 'city')]",
+        )
     )
     raw_time = _first_text(widget, ".//*[contains(@class, 'current-time')]")
     if not raw_time and (m := _LOCAL_TIME.search(text)):
         raw_time = m[0]
-    w.observed_at = to_utc_iso(parse_instant(raw_time, LONDON))
+    w.observed_at = to_utc_iso(_local_time(raw_time))
     return w, raw_time

@@ -17,6 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
+from lpscrape.archive.runhealth import reread_sample
 from lpscrape.archive.store import ArchiveError, open_readonly, utc_now
 from lpscrape.extract.dates import utc_iso
 from lpscrape.failures import NORMAL_STATUSES, exception_failure, response_failure
@@ -184,6 +185,9 @@ class LordsPressSpider(scrapy.Spider):
             self.known = {url: v for url, v in known if self.on_site(url)}
             if not self.full:
                 self.validators = archive.known_pages()
+                # Issue #9: a sample read in full, so every run measures the current theme.
+                sample = self.settings.getint("LPSCRAPE_HEALTH_SAMPLE", 0)
+                reread_sample(archive.db, self.known, sample)
         finally:
             archive.close()
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -20,7 +22,7 @@ from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import ArrayFacet, ColumnFacet, DateFacet, Facet
 from datasette.plugins import pm
-from datasette.utils import escape_fts, escape_sqlite, path_with_added_args, path_with_removed_args
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 from markupsafe import Markup, escape
 
 Scope = MutableMapping[str, Any]
@@ -30,11 +32,59 @@ MONTH_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]*"
 SNIPPET_COLUMN = "snippet"
 
 
+_FTS_TOKEN = re.compile(r'(-?)"([^"]*)"?(\*?)|(\S+)')
+_OPERATORS = {"OR", "AND"}
+
+
+def fts_terms(query: str | None) -> str:
+    """A search box's text as an FTS5 query that never fails: every word must appear
+    (`treaty envoy`), `"an exact phrase"`, a prefix (`treat*`), `OR` between alternatives,
+    `-word` to exclude; any other punctuation is text. "" when nothing is searchable."""
+    positives: list[str] = []
+    negatives: list[str] = []
+    pending_or = False
+    for match in _FTS_TOKEN.finditer(query or ""):
+        negate, phrase, star, bare = match.groups()
+        if bare is not None:
+            if bare in _OPERATORS:
+                pending_or = bare == "OR" and bool(positives)
+                continue
+            negate = "-" if bare.startswith("-") and len(bare) > 1 else ""
+            phrase, star = bare.lstrip("-") if negate else bare, ""
+            if phrase.endswith("*"):
+                phrase, star = phrase.rstrip("*"), "*"
+        if not re.search(r"\w", phrase):
+            continue  # nothing FTS5 would index: punctuation alone
+        term = '"' + phrase.replace('"', "") + '"' + star
+        if negate:
+            negatives.append(term)
+        else:
+            positives.append(f"OR {term}" if pending_or else term)
+        pending_or = False
+    if not positives:
+        return ""
+    return " ".join(positives) + "".join(f" NOT {t}" for t in negatives)
+
+
 def safe_escape_fts(query: str | None) -> str:
-    """Datasette's `escape_fts`, but a query with no searchable term matches nothing instead
-    of raising an FTS5 syntax error (`"`, `""`, blanks)."""
-    escaped = escape_fts(query or "")
-    return escaped or '""'
+    """`fts_terms`, but a query with no searchable term matches nothing instead of raising an
+    FTS5 syntax error (`"`, `""`, blanks)."""
+    return fts_terms(query) or '""'
+
+
+# Letters that Unicode does not decompose into a base letter and an accent.
+_FOLD = str.maketrans({"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe",
+                       "ß": "ss", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "þ": "th", "Þ": "th",
+                       "ı": "i"})  # fmt: skip
+
+
+def fold(text: str | None) -> str | None:
+    """Text for matching as people type it: accents dropped, case folded (MÜNCHEN → munchen,
+    KØBENHAVN → kobenhavn)."""
+    if text is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", str(text).translate(_FOLD))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 async def facet_rows(facet: Facet, sql: str) -> Any:
@@ -176,8 +226,85 @@ def register_facet_classes() -> list[type[Facet]]:
 
 @hookimpl(trylast=True)
 def prepare_connection(conn: sqlite3.Connection) -> None:
-    """Replace `escape_fts` (registered by Datasette before us) with the error-free one."""
+    """Replace `escape_fts` (registered by Datasette before us) with the search-box one; add
+    `lp_fold` (accent- and case-free text) for the dateline query."""
     conn.create_function("escape_fts", 1, safe_escape_fts, deterministic=True)
+    conn.create_function("lp_fold", 1, fold, deterministic=True)
+
+
+# -- dates as people write them ----------------------------------------------------------
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+         ("december", "dec")],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+_MONTH = r"(?P<month_name>[a-z]+)\.?"
+_PERIODS = [
+    (re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?:[t ][\d:.+z-]*)?"), "day"),
+    (re.compile(r"(?P<day>\d{1,2})[/.-](?P<month>\d{1,2})[/.-](?P<year>\d{4})"), "day"),
+    (re.compile(r"(?P<day>\d{1,2})(?:st|nd|rd|th)? " + _MONTH + r",? (?P<year>\d{4})"), "day"),
+    (re.compile(_MONTH + r" (?P<day>\d{1,2})(?:st|nd|rd|th)?,? (?P<year>\d{4})"), "day"),
+    (re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})"), "month"),
+    (re.compile(r"(?P<month>\d{1,2})[/.](?P<year>\d{4})"), "month"),
+    (re.compile(_MONTH + r",? (?P<year>\d{4})"), "month"),
+    (re.compile(r"(?P<year>\d{4})"), "year"),
+]
+DATE_FORMATS = (
+    "2025-09-03, 3 September 2025, 3 Sept 2025, 03/09/2025 (day first), "
+    "September 2025, Sept 2025, 2025-09 or 2025"
+)
+
+
+class DateError(sqlite3.OperationalError):
+    """A date the archive cannot read: shown on the query page instead of any row."""
+
+
+def period(text: str) -> tuple[date, date]:
+    """The first day of the period a written date names and the day after its last day."""
+    cleaned = " ".join(text.replace(",", " , ").split()).replace(" ,", ",").lower()
+    for pattern, size in _PERIODS:
+        m = pattern.fullmatch(cleaned)
+        if not m:
+            continue
+        parts = m.groupdict()
+        month = _MONTHS.get(parts["month_name"]) if parts.get("month_name") else parts.get("month")
+        if parts.get("month_name") and month is None:
+            break
+        try:
+            year, month_n = int(parts["year"]), int(month or 1)
+            first = date(year, month_n, int(parts.get("day") or 1))
+        except ValueError:
+            break
+        if size == "day":
+            return first, first + timedelta(days=1)
+        if size == "month":
+            following = date(year + (month_n == 12), month_n % 12 + 1, 1)
+            return first, following
+        return first, date(year + 1, 1, 1)
+    raise DateError(f"cannot read {text!r} as a date: write it as {DATE_FORMATS}")
+
+
+def _date_bound(index: int) -> Callable[[str, Any], str | None]:
+    def bound(key: str, request: Any) -> str | None:
+        written = (request.args.get(key) or "").strip() if request else ""
+        return period(written)[index].isoformat() if written else None
+
+    return bound
+
+
+@hookimpl
+def register_magic_parameters() -> list[tuple[str, Callable[[str, Any], str | None]]]:
+    """`:_lpfrom_X` is the first day of the date typed in parameter X (ISO, or NULL when it is
+    empty); `:_lpuntil_X` the day after its period ends. A date that cannot be read is an
+    error message on the page, never every row."""
+    return [("lpfrom", _date_bound(0)), ("lpuntil", _date_bound(1))]
 
 
 @hookimpl
@@ -192,7 +319,7 @@ def asgi_wrapper() -> Callable[[ASGIApp], ASGIApp]:
                 kept = [
                     (k, v)
                     for k, v in pairs
-                    if not (k.startswith("_search") and k != "_searchmode" and not escape_fts(v))
+                    if not (k.startswith("_search") and k != "_searchmode" and not fts_terms(v))
                 ]
                 if len(kept) != len(pairs):
                     scope = dict(scope, query_string=urlencode(kept).encode("latin-1"))

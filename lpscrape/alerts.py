@@ -1,0 +1,273 @@
+"""Alert actions that reach a person: a command, a webhook, mail through the local sendmail.
+
+Each action is tried once per alerting run; one that fails is reported in one line and
+recorded with the run, and never undoes or fails the crawl's archive work.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shlex
+import socket
+import subprocess
+import tomllib
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+from lpscrape import __version__
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SENDMAIL = "/usr/sbin/sendmail"
+# Keys of the alerts file (TOML) and the settings they stand for.
+FILE_KEYS = {
+    "command": "LPSCRAPE_ALERT_COMMAND",
+    "webhook": "LPSCRAPE_ALERT_WEBHOOK",
+    "mail_to": "LPSCRAPE_ALERT_MAIL_TO",
+    "mail_from": "LPSCRAPE_ALERT_MAIL_FROM",
+    "sendmail": "LPSCRAPE_SENDMAIL",
+    "timeout": "LPSCRAPE_ALERT_TIMEOUT",
+}
+
+
+class AlertConfigError(Exception):
+    """The alert configuration cannot be read: one line saying why."""
+
+
+@dataclass
+class AlertConfig:
+    """Where alerts go; an empty config sends nothing."""
+
+    command: list[str] = field(default_factory=list)
+    webhook: str = ""
+    mail_to: list[str] = field(default_factory=list)
+    mail_from: str = ""
+    sendmail: list[str] = field(default_factory=lambda: [DEFAULT_SENDMAIL])
+    timeout: float = 30.0
+
+    @property
+    def actions(self) -> list[str]:
+        """The configured actions, by name."""
+        return [
+            name
+            for name, on in (
+                ("command", self.command),
+                ("webhook", self.webhook),
+                ("mail", self.mail_to),
+            )
+            if on
+        ]
+
+    @classmethod
+    def from_settings(cls, get: Callable[[str, Any], Any]) -> AlertConfig:
+        """From Scrapy settings (`settings.get`), over the file `LPSCRAPE_ALERTS_FILE` if set."""
+        values: dict[str, Any] = {}
+        path = get("LPSCRAPE_ALERTS_FILE", "")
+        if path:
+            values.update(read_alerts_file(path))
+        for key, setting in FILE_KEYS.items():
+            value = get(setting, None)
+            if value not in (None, "", []):
+                values[key] = value
+        return cls.from_values(values)
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> AlertConfig:
+        """From plain values: strings are split like a shell would, lists kept as given."""
+
+        def words(value: Any) -> list[str]:
+            return shlex.split(value) if isinstance(value, str) else [str(v) for v in value]
+
+        def addresses(value: Any) -> list[str]:
+            items = value.split(",") if isinstance(value, str) else value
+            return [a.strip() for a in items if a.strip()]
+
+        config = cls()
+        if values.get("command"):
+            config.command = words(values["command"])
+        config.webhook = str(values.get("webhook") or "")
+        if values.get("mail_to"):
+            config.mail_to = addresses(values["mail_to"])
+        config.mail_from = str(values.get("mail_from") or f"lpscrape@{socket.getfqdn()}")
+        if values.get("sendmail"):
+            config.sendmail = words(values["sendmail"])
+        if values.get("timeout"):
+            config.timeout = float(values["timeout"])
+        return config
+
+
+def read_alerts_file(path: str | Path) -> dict[str, Any]:
+    """The alert settings of a small TOML file (keys: command, webhook, mail_to, …)."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise AlertConfigError(f"cannot read alerts file {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise AlertConfigError(f"alerts file {path} is not valid TOML: {exc}") from exc
+    unknown = sorted(set(data) - set(FILE_KEYS))
+    if unknown:
+        raise AlertConfigError(
+            f"alerts file {path}: unknown keys {', '.join(unknown)} (known: {', '.join(FILE_KEYS)})"
+        )
+    return data
+
+
+@dataclass
+class Alert:
+    """What one run has to say to the archivist."""
+
+    run_id: int
+    archive: str
+    start_url: str
+    outcome: str
+    healthy: bool | None
+    alerts: list[str]
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    log_path: str | None = None
+
+    @property
+    def subject(self) -> str:
+        """A mail subject line."""
+        if not self.run_id:
+            return f"[lpscrape] crawl {self.outcome}"
+        if self.outcome != "completed":
+            return f"[lpscrape] run {self.run_id} {self.outcome}"
+        fields = sorted({f["field"] for f in self.findings})
+        if fields:
+            return f"[lpscrape] run {self.run_id} unhealthy: {', '.join(fields)}"
+        n = len(self.alerts)
+        return f"[lpscrape] run {self.run_id} completed with {n} alert{'s' * (n != 1)}"
+
+    @property
+    def text(self) -> str:
+        """The alert as plain text: what happened, then where to look."""
+        lines = [self.subject.removeprefix("[lpscrape] ").capitalize() + ".", ""]
+        lines += [f"- {a}" for a in self.alerts] or [f"- the crawl ended {self.outcome}"]
+        lines += ["", f"Archive: {self.archive}", f"Site: {self.start_url}"]
+        if self.log_path:
+            lines.append(f"Log: {self.log_path}")
+        lines.append(f"More: lpscrape status --db {shlex.quote(self.archive)}")
+        return "\n".join(lines) + "\n"
+
+    def to_json(self) -> dict[str, Any]:
+        """The webhook's JSON body (`text` is what Slack-style webhooks display)."""
+        return {
+            "source": "lpscrape",
+            "run_id": self.run_id,
+            "archive": self.archive,
+            "start_url": self.start_url,
+            "outcome": self.outcome,
+            "healthy": self.healthy,
+            "subject": self.subject,
+            "alerts": self.alerts,
+            "findings": self.findings,
+            "log_path": self.log_path,
+            "text": self.text,
+        }
+
+
+def run_command(alert: Alert, config: AlertConfig) -> None:
+    """Run the command with the alert's text on stdin (and the run in its environment)."""
+    env = {
+        **os.environ,
+        "LPSCRAPE_RUN_ID": str(alert.run_id),
+        "LPSCRAPE_ARCHIVE": alert.archive,
+        "LPSCRAPE_OUTCOME": alert.outcome,
+        "LPSCRAPE_SUBJECT": alert.subject,
+    }
+    result = subprocess.run(
+        config.command,
+        input=alert.text.encode(),
+        capture_output=True,
+        timeout=config.timeout,
+        env=env,
+        check=False,
+    )
+    if result.returncode != 0:
+        said = result.stderr.decode(errors="replace").strip().splitlines()
+        raise RuntimeError(
+            f"exit status {result.returncode}" + (f": {said[-1][:200]}" if said else "")
+        )
+
+
+def post_webhook(alert: Alert, config: AlertConfig) -> None:
+    """POST the alert as JSON to the webhook URL; anything but a 2xx answer is a failure."""
+    request = urllib.request.Request(
+        config.webhook,
+        data=json.dumps(alert.to_json(), ensure_ascii=False).encode(),
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": f"lpscrape/{__version__}",
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=config.timeout) as response:
+        response.read()
+
+
+def send_mail(alert: Alert, config: AlertConfig) -> None:
+    """Hand the alert to the local sendmail (`-t -oi`: recipients from the headers)."""
+    message = EmailMessage()
+    message["From"] = config.mail_from
+    message["To"] = ", ".join(config.mail_to)
+    message["Subject"] = alert.subject
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=config.mail_from.rpartition("@")[2] or None)
+    message["X-Lpscrape-Run"] = str(alert.run_id)
+    message.set_content(alert.text)
+    result = subprocess.run(
+        [*config.sendmail, "-t", "-oi"],
+        input=message.as_bytes(),
+        capture_output=True,
+        timeout=config.timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        said = result.stderr.decode(errors="replace").strip().splitlines()
+        raise RuntimeError(
+            f"{config.sendmail[0]} exit status {result.returncode}"
+            + (f": {said[-1][:200]}" if said else "")
+        )
+
+
+ACTIONS: dict[str, Callable[[Alert, AlertConfig], None]] = {
+    "command": run_command,
+    "webhook": post_webhook,
+    "mail": send_mail,
+}
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code} {exc.reason}"
+    if isinstance(exc, urllib.error.URLError):
+        return str(exc.reason)
+    if isinstance(exc, subprocess.TimeoutExpired):
+        return f"no answer in {exc.timeout:g} s"
+    if isinstance(exc, FileNotFoundError):
+        return f"{exc.filename or exc}: not found"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc) or type(exc).__name__
+
+
+def deliver(alert: Alert, config: AlertConfig) -> dict[str, str]:
+    """Try every configured action; returns each one's result ("ok" or why it failed)."""
+    results = {}
+    for name in config.actions:
+        try:
+            ACTIONS[name](alert, config)
+        except Exception as exc:  # one line each: a failed alert never fails the crawl
+            results[name] = f"failed: {_reason(exc)}"
+            logger.error("alert %s for run %s failed: %s", name, alert.run_id, _reason(exc))
+        else:
+            results[name] = "ok"
+    return results

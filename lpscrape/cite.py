@@ -1,0 +1,267 @@
+"""Citations of archived articles: plain text, BibTeX and CSL-JSON.
+
+Standard library only: the Datasette plugin uses this module too, and a published copy of the
+archive (`lpscrape export datasette`) carries it beside its plugins.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+PUBLICATION = "Lord's Press"
+PUBLISHER_ZONE = ZoneInfo("Europe/London")
+FORMATS = ("text", "bibtex", "csl-json")
+DEFAULT_ARCHIVE_URL = "http://127.0.0.1:8001"
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+# Bylines that name a desk rather than a person: never split into given and family names.
+_CORPORATE = re.compile(r"\b(staff|writers?|desk|editors?|reporters?|correspondents|press)\b", re.I)
+
+
+class CiteError(ValueError):
+    """The article cannot be cited as asked: one line a person can act on."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """What a citation of one archived version of an article says."""
+
+    url: str
+    title: str
+    authors: tuple[str, ...]
+    byline: str | None
+    published_at: str | None
+    version: int
+    versions: int
+    archived_at: str
+    capture_id: int | None
+    permalink: str
+
+    @property
+    def published(self) -> date | None:
+        """The publication day in the publisher's time zone (London)."""
+        return _local_day(self.published_at)
+
+    @property
+    def archived(self) -> date | None:
+        """The day the cited version was captured (UTC)."""
+        return _local_day(self.archived_at, zone=None)
+
+
+def _local_day(instant: str | None, zone: ZoneInfo | None = PUBLISHER_ZONE) -> date | None:
+    if not instant:
+        return None
+    try:
+        moment = datetime.fromisoformat(instant.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if zone is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(zone)
+    return moment.date()
+
+
+def article_path(url: str) -> str:
+    """The part of an article's URL that names it on the site: `/2025/09/10/slug/`."""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def permalink(archive_url: str, database: str, url: str, version: int | None = None) -> str:
+    """The archive's readable, stable address of an article (of one version when given)."""
+    path = quote(unquote(article_path(url)), safe="/?=&")
+    link = f"{archive_url.rstrip('/')}/{quote(database)}/article{path}"
+    return link + (f"version/{version}" if version else "")
+
+
+def find_article(conn: sqlite3.Connection, url: str) -> str:
+    """The archive key of an article given its URL (canonical, fetched, or on another host)."""
+    for sql in (
+        "SELECT url FROM articles WHERE url = ?",
+        "SELECT url FROM articles WHERE fetch_url = ?",
+    ):
+        row = conn.execute(sql, [url]).fetchone()
+        if row:
+            return row[0]
+    wanted = unquote(article_path(url)).rstrip("/")
+    if wanted:
+        like = "%" + wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = conn.execute(
+            "SELECT url FROM articles WHERE url LIKE ? ESCAPE '\\' ORDER BY url", [like]
+        ).fetchall()
+        matches = [r[0] for r in rows if unquote(article_path(r[0])).rstrip("/") == wanted]
+        if matches:
+            return matches[0]
+    raise CiteError(f"no archived article at {url}: give its URL as the archive lists it")
+
+
+def citation(
+    conn: sqlite3.Connection,
+    url: str,
+    *,
+    database: str,
+    archive_url: str = DEFAULT_ARCHIVE_URL,
+    version: int | None = None,
+) -> Citation:
+    """The citation of an archived article (its current version unless `version` is given)."""
+    key = find_article(conn, url)
+    versions = conn.execute(
+        "SELECT max(version) FROM article_versions WHERE url = ?", [key]
+    ).fetchone()[0]
+    chosen = version or versions
+    row = conn.execute(
+        "SELECT v.title, v.authors, v.byline, v.published_at, v.version, c.fetched_at, "
+        "v.first_seen_at, v.capture_id FROM article_versions v "
+        "LEFT JOIN captures c ON c.id = v.capture_id WHERE v.url = ? AND v.version = ?",
+        [key, chosen],
+    ).fetchone()
+    if row is None:
+        raise CiteError(f"{key} has no version {chosen} (it has {versions or 0})")
+    title, authors, byline, published_at, number, fetched_at, first_seen, capture_id = row
+    try:
+        names = tuple(str(n) for n in json.loads(authors or "[]"))
+    except ValueError:
+        names = ()
+    return Citation(
+        url=key,
+        title=title or "",
+        authors=names or ((byline,) if byline else ()),
+        byline=byline,
+        published_at=published_at,
+        version=number,
+        versions=versions,
+        archived_at=fetched_at or first_seen,
+        capture_id=capture_id,
+        permalink=permalink(archive_url, database, key, number),
+    )
+
+
+def _long_date(day: date | None) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}" if day else "n.d."
+
+
+def _names(authors: tuple[str, ...]) -> str:
+    if len(authors) <= 2:
+        return " and ".join(authors)
+    return ", ".join(authors[:-1]) + ", and " + authors[-1]
+
+
+def as_text(c: Citation) -> str:
+    """A reference a reader can paste into a footnote."""
+    who = f"{_names(c.authors)}. " if c.authors else ""
+    title = c.title.rstrip(".")
+    return (
+        f"{who}“{title}.” {PUBLICATION}, {_long_date(c.published)}. {c.url}. "
+        f"Archived {_long_date(c.archived)} (version {c.version} of {c.versions}): {c.permalink}."
+    )
+
+
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def _latex(text: str) -> str:
+    return "".join(_LATEX.get(ch, ch) for ch in text)
+
+
+def _is_corporate(name: str) -> bool:
+    return bool(_CORPORATE.search(name)) or len(name.split()) == 1
+
+
+def _bibtex_name(name: str) -> str:
+    return "{" + _latex(name) + "}" if _is_corporate(name) else _latex(name)
+
+
+def bibtex_key(c: Citation) -> str:
+    """A readable key: first author's last word, year, first word of the title."""
+
+    def ascii_word(text: str) -> str:
+        plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        return re.sub(r"[^a-z0-9]", "", plain.lower())
+
+    author = ascii_word(c.authors[0].split()[-1]) if c.authors else "lordspress"
+    words = [w for w in (ascii_word(w) for w in c.title.split()) if len(w) > 3]
+    year = str(c.published.year) if c.published else "nd"
+    return f"{author or 'lordspress'}{year}{words[0] if words else ''}"
+
+
+def as_bibtex(c: Citation) -> str:
+    """A BibTeX (and biblatex) entry of type @article, the site as the journal."""
+    fields = [
+        ("author", " and ".join(_bibtex_name(n) for n in c.authors)),
+        ("title", "{" + _latex(c.title) + "}"),
+        ("journal", _latex(PUBLICATION)),
+        ("date", c.published.isoformat() if c.published else ""),
+        ("year", str(c.published.year) if c.published else ""),
+        ("month", MONTHS[c.published.month - 1][:3].lower() if c.published else ""),
+        ("url", c.url),
+        ("urldate", c.archived.isoformat() if c.archived else ""),
+        ("version", str(c.version)),
+        (
+            "note",
+            f"Archived {c.archived_at} (version {c.version} of {c.versions}): "
+            f"\\url{{{c.permalink}}}",
+        ),
+    ]
+    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields if v)
+    return f"@article{{{bibtex_key(c)},\n{body}\n}}"
+
+
+def _csl_name(name: str) -> dict[str, str]:
+    if _is_corporate(name):
+        return {"literal": name}
+    given, _, family = name.rpartition(" ")
+    return {"family": family, "given": given}
+
+
+def _date_parts(day: date | None) -> dict[str, Any] | None:
+    return {"date-parts": [[day.year, day.month, day.day]]} if day else None
+
+
+def as_csl(c: Citation) -> list[dict[str, Any]]:
+    """CSL-JSON (the citation style language's data format): a list of one item."""
+    item: dict[str, Any] = {
+        "id": bibtex_key(c),
+        "type": "article-newspaper",
+        "title": c.title,
+        "author": [_csl_name(n) for n in c.authors],
+        "container-title": PUBLICATION,
+        "issued": _date_parts(c.published),
+        "URL": c.url,
+        "accessed": _date_parts(c.archived),
+        "archive": f"{PUBLICATION}: the archive (lpscrape)",
+        "archive_location": c.permalink,
+        "version": str(c.version),
+        "note": f"Archived {c.archived_at}; version {c.version} of {c.versions}",
+    }
+    return [{k: v for k, v in item.items() if v not in (None, [], "")}]
+
+
+def render(c: Citation, fmt: str) -> str:
+    """The citation in one of `FORMATS`."""
+    if fmt == "text":
+        return as_text(c)
+    if fmt == "bibtex":
+        return as_bibtex(c)
+    if fmt == "csl-json":
+        return json.dumps(as_csl(c), ensure_ascii=False, indent=2)
+    raise CiteError(f"unknown citation format {fmt!r}: use one of {', '.join(FORMATS)}")

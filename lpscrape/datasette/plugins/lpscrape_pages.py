@@ -1,0 +1,479 @@
+"""Datasette plugin: the archive's own pages for reading articles as a historian does.
+
+- `/{db}/article/{path}`: the readable, stable permalink of an article (its path on the site,
+  `/2025/09/10/slug/`); it leads to the article's page.
+- `/{db}/article/{path}version/{n}`: one version as it read then.
+- `/{db}/article/{path}changes`: the edit history, each change with its class and the removed
+  and added words marked.
+- `/{db}/article/{path}cite?format=text|bibtex|csl-json`: the citation, for download.
+- `/{db}/capture/{id}`: a capture as it was served, inside a sandboxed frame, and
+  `/{db}/capture/{id}/raw`: its bytes, served under a Content-Security-Policy that disables
+  scripts and every outside request, so hostile markup stays inert.
+
+Read-only: every page is a SELECT. Scraped text is escaped everywhere (autoescaped templates,
+`markupsafe.escape` for the diffs).
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import quote, unquote
+
+from datasette import hookimpl
+from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils.asgi import NotFound, Response
+from markupsafe import Markup, escape
+
+
+def _load_cite() -> ModuleType:
+    """`lpscrape.cite`, or the copy a published archive carries beside its plugins."""
+    try:
+        from lpscrape import cite
+    except ImportError:  # a public copy served by a Datasette without lpscrape installed
+        path = Path(__file__).parent / "lpscrape_lib" / "cite.py"
+        spec = importlib.util.spec_from_file_location("lpscrape_cite", path)
+        if spec is None or spec.loader is None:
+            raise
+        cite = importlib.util.module_from_spec(spec)
+        sys.modules.setdefault("lpscrape_cite", cite)
+        spec.loader.exec_module(cite)
+    return cite
+
+
+cite = _load_cite()
+
+# The raw capture may do nothing on its own: no script, no request to any server (ours
+# included), no form, no plugin; inline styles only. `sandbox` also gives it an opaque origin.
+CAPTURE_CSP = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+    "form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
+)
+CONTEXT_PARAGRAPHS = 1  # unchanged paragraphs shown either side of a change
+ARTICLE_ROUTE = r"^/(?P<database>[^/]+)/article(?P<path>/.*?)(?P<action>version/\d+|changes|cite)?$"
+
+
+# -- shared ------------------------------------------------------------------------------------
+
+
+def archive_path(database: str, url: str, suffix: str = "") -> str:
+    """The archive's path of an article (`/db/article/2025/09/10/slug/`), plus `suffix`."""
+    path = quote(unquote(cite.article_path(url)), safe="/?=&")
+    return f"/{quote(database)}/article{path}{suffix}"
+
+
+def row_path(database: str, url: str) -> str:
+    """Datasette's own page of the article (its `articles` row)."""
+    return f"/{quote(database)}/articles/{tilde_encode(url)}"
+
+
+async def _database(datasette: Any, request: Any) -> Any:
+    name = request.url_vars["database"]
+    try:
+        db = datasette.get_database(name)
+    except KeyError:
+        raise NotFound(f"no database {name}") from None
+    await datasette.ensure_permissions(request.actor, [("view-database", name), "view-instance"])
+    return db
+
+
+async def _article_url(db: Any, path: str) -> str:
+    """The archive key of the article at `path` on the site; NotFound when there is none."""
+    try:
+        return await db.execute_fn(lambda conn: cite.find_article(conn, path))
+    except cite.CiteError:
+        raise NotFound(f"no archived article at {path}") from None
+
+
+async def _rows(db: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    results = await db.execute(sql, params)
+    return [dict(r) for r in results.rows]
+
+
+def _json_list(value: Any) -> list[str]:
+    try:
+        items = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return []
+    return [str(i) for i in items] if isinstance(items, list) else []
+
+
+# -- diffs ---------------------------------------------------------------------------------------
+
+
+def _paragraphs(diff: list[list[str]]) -> list[list[tuple[str, str]]]:
+    """The diff cut into paragraphs of the new text; removed breaks stay inline as ¶."""
+    paragraphs: list[list[tuple[str, str]]] = [[]]
+    for op, text in diff:
+        if op == "-":
+            if text.strip():
+                paragraphs[-1].append(("-", re.sub(r"\s*\n\s*\n\s*", " ¶ ", text)))
+            elif "\n\n" in text:
+                paragraphs[-1].append(("-", "¶"))
+            continue
+        pieces = text.split("\n\n")
+        for i, piece in enumerate(pieces):
+            if i:
+                if op == "+":
+                    paragraphs[-1].append(("+", "¶"))
+                paragraphs.append([])
+            if piece.strip():
+                paragraphs[-1].append((op, piece))
+    return [p for p in paragraphs if p]
+
+
+def diff_html(diff_json: str | None, whole: bool = False) -> Markup:
+    """A stored word diff as HTML: `<del>` removed, `<ins>` added, text escaped; paragraphs
+    far from any change folded away unless `whole`."""
+    diff = json.loads(diff_json or "[]")
+    paragraphs = _paragraphs(diff)
+    changed = [any(op != "=" for op, _ in p) for p in paragraphs]
+    keep = [
+        whole or any(changed[max(0, i - CONTEXT_PARAGRAPHS) : i + CONTEXT_PARAGRAPHS + 1])
+        for i in range(len(paragraphs))
+    ]
+    out: list[str] = []
+    skipped = 0
+    for paragraph, shown in zip(paragraphs, keep, strict=True):
+        if not shown:
+            skipped += 1
+            continue
+        if skipped:
+            out.append(_skipped(skipped))
+            skipped = 0
+        parts = []
+        for op, text in paragraph:
+            if op == "=":
+                parts.append(str(escape(text)))
+            else:
+                tag, css = ("del", "lp-del") if op == "-" else ("ins", "lp-ins")
+                parts.append(f'<{tag} class="{css}">{escape(text)}</{tag}>')
+        out.append("<p>" + "".join(parts) + "</p>")
+    if skipped:
+        out.append(_skipped(skipped))
+    return Markup("\n".join(out))
+
+
+def _skipped(n: int) -> str:
+    return f'<p class="lp-skip">… {n} unchanged paragraph{"s" if n != 1 else ""} …</p>'
+
+
+# -- pages ---------------------------------------------------------------------------------------
+
+
+async def _not_found(datasette: Any, request: Any, message: str) -> Response:
+    """A 404 page of our own (Datasette's would redirect a path ending in / first)."""
+    context = {"ok": False, "error": message, "status": 404, "title": "Not in the archive"}
+    html = await datasette.render_template("error.html", context, request=request)
+    return Response.html(html, status=404)
+
+
+async def article_view(datasette: Any, request: Any) -> Response:
+    """The permalink family: the article, one version, its history, its citation."""
+    try:
+        return await _article_view(datasette, request)
+    except NotFound as exc:
+        return await _not_found(datasette, request, str(exc.args[0] if exc.args else exc))
+
+
+async def _article_view(datasette: Any, request: Any) -> Response:
+    db = await _database(datasette, request)
+    url = await _article_url(db, request.url_vars["path"])
+    action = request.url_vars.get("action") or ""
+    if not action:
+        return Response.redirect(datasette.urls.path(row_path(db.name, url)))
+    if action == "changes":
+        return await _history(datasette, request, db, url)
+    if action == "cite":
+        return await _citation(datasette, request, db, url)
+    return await _version(datasette, request, db, url, int(action.split("/")[1]))
+
+
+async def _history(datasette: Any, request: Any, db: Any, url: str) -> Response:
+    article = (await _rows(db, "SELECT * FROM articles WHERE url = ?", [url]))[0]
+    versions = {
+        v["version"]: v
+        for v in await _rows(
+            db,
+            "SELECT version, title, byline, authors, categories, tags, first_seen_at, "
+            "last_seen_at, capture_id FROM article_versions WHERE url = ? ORDER BY version",
+            [url],
+        )
+    }
+    changes = await _rows(
+        db, "SELECT * FROM article_changes WHERE url = ? ORDER BY capture_id, id", [url]
+    )
+    for change in changes:
+        change["classes_list"] = _json_list(change["classes"])
+        change["fields_list"] = _json_list(change["fields"])
+        change["title_html"] = diff_html(change["title_diff"], whole=True)
+        change["body_html"] = diff_html(change["body_diff"])
+        change["before"] = versions.get(change["from_version"], {})
+        change["after"] = versions.get(change["to_version"], {})
+    context = {
+        "database": db.name,
+        "article": article,
+        "versions": versions,
+        "changes": changes,
+        "article_href": row_path(db.name, url),
+        "permalink": archive_path(db.name, url),
+    }
+    html = await datasette.render_template("lp_history.html", context, request=request)
+    return Response.html(html)
+
+
+async def _version(datasette: Any, request: Any, db: Any, url: str, number: int) -> Response:
+    rows = await _rows(
+        db,
+        "SELECT v.*, c.fetched_at AS captured_at, "
+        "(SELECT max(version) FROM article_versions WHERE url = v.url) AS versions "
+        "FROM article_versions v LEFT JOIN captures c ON c.id = v.capture_id "
+        "WHERE v.url = ? AND v.version = ?",
+        [url, number],
+    )
+    if not rows:
+        raise NotFound(f"{url} has no version {number}")
+    version = rows[0]
+    change = await _rows(
+        db,
+        "SELECT id, change_class, classes, summary FROM article_changes "
+        "WHERE url = ? AND to_version = ? AND from_version < to_version",
+        [url, number],
+    )
+    context = {
+        "database": db.name,
+        "v": version,
+        "change": change[0] if change else None,
+        "categories": _json_list(version["categories"]),
+        "tags": _json_list(version["tags"]),
+        "paragraphs": [p.strip() for p in (version["body_text"] or "").split("\n\n") if p.strip()],
+        "article_href": row_path(db.name, url),
+        "history_href": archive_path(db.name, url, "changes"),
+        "permalink": archive_path(db.name, url, f"version/{number}"),
+        "cite_text": await _cite_text(datasette, request, db, url, number),
+    }
+    html = await datasette.render_template("lp_version.html", context, request=request)
+    return Response.html(html)
+
+
+async def _cite_text(
+    datasette: Any, request: Any, db: Any, url: str, version: int | None = None
+) -> dict[str, str]:
+    """The citation of `url` in every format, with the permalink on the host being served."""
+    base = datasette.absolute_url(request, datasette.urls.path("/")).rstrip("/")
+
+    def build(conn: Any) -> Any:
+        return cite.citation(conn, url, database=db.name, archive_url=base, version=version)
+
+    found = await db.execute_fn(build)
+    return {fmt: cite.render(found, fmt) for fmt in cite.FORMATS} | {"permalink": found.permalink}
+
+
+async def _citation(datasette: Any, request: Any, db: Any, url: str) -> Response:
+    fmt = request.args.get("format") or "text"
+    if fmt not in cite.FORMATS:
+        return Response.text(f"unknown format {fmt}: use {', '.join(cite.FORMATS)}", status=400)
+    version = request.args.get("version")
+    number = int(version) if version and version.isdigit() else None
+    text = (await _cite_text(datasette, request, db, url, number))[fmt]
+    kind = {"text": "text/plain", "bibtex": "application/x-bibtex", "csl-json": "application/json"}
+    return Response(
+        text + "\n",
+        content_type=f"{kind[fmt]}; charset=utf-8",
+        headers={"Content-Disposition": "inline"},
+    )
+
+
+async def capture_view(datasette: Any, request: Any) -> Response:
+    """A capture framed by what the archive knows of it; `/raw`: the bytes, inert."""
+    try:
+        return await _capture_view(datasette, request)
+    except NotFound as exc:
+        return await _not_found(datasette, request, str(exc.args[0] if exc.args else exc))
+
+
+async def _capture_view(datasette: Any, request: Any) -> Response:
+    db = await _database(datasette, request)
+    capture_id = int(request.url_vars["id"])
+    rows = await _rows(
+        db,
+        "SELECT id, run_id, url, kind, fetched_at, status, content_type, sha256, size, "
+        "article_url, body_gzip FROM captures WHERE id = ?",
+        [capture_id],
+    )
+    if not rows:
+        raise NotFound(f"no capture {capture_id}")
+    capture = rows[0]
+    if request.url_vars.get("raw"):
+        body = gzip.decompress(capture["body_gzip"]) if capture["body_gzip"] else b""
+        return Response(
+            body,
+            content_type=capture["content_type"] or "text/html; charset=utf-8",
+            headers={
+                "Content-Security-Policy": CAPTURE_CSP,
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer",
+                "Cross-Origin-Resource-Policy": "same-origin",
+                "Cache-Control": "public, max-age=86400, immutable",
+            },
+        )
+    capture.pop("body_gzip")
+    article = capture["article_url"]
+    context = {
+        "database": db.name,
+        "capture": capture,
+        "raw_href": f"/{quote(db.name)}/capture/{capture_id}/raw",
+        "article_href": row_path(db.name, article) if article else None,
+        "history_href": archive_path(db.name, article, "changes") if article else None,
+        "row_href": f"/{quote(db.name)}/captures/{capture_id}",
+        "csp": CAPTURE_CSP,
+    }
+    html = await datasette.render_template("lp_capture.html", context, request=request)
+    return Response.html(html)
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    """The permalink family and the capture pages."""
+    return [
+        (ARTICLE_ROUTE, article_view),
+        (r"^/(?P<database>[^/]+)/capture/(?P<id>\d+)(?P<raw>/raw)?$", capture_view),
+    ]
+
+
+@hookimpl
+def extra_template_vars(
+    template: str, database: str | None, table: str | None, request: Any, datasette: Any
+) -> Any:
+    """On an article's page: its permalink, history and citation in every format."""
+    if template != "row.html" or table != "articles" or request is None:
+        return {}
+
+    async def article_vars() -> dict[str, Any]:
+        url = tilde_decode(request.url_vars.get("pks", ""))
+        db = datasette.get_database(database)
+        try:
+            citation = await _cite_text(datasette, request, db, url)
+        except cite.CiteError:
+            return {}
+        captures = await _rows(
+            db,
+            "SELECT min(id) AS first, max(id) AS latest FROM captures "
+            "WHERE article_url = ? AND status = 200",
+            [url],
+        )
+        changes = await _rows(db, "SELECT count(*) AS n FROM article_changes WHERE url = ?", [url])
+        return {
+            "lp_cite": citation,
+            "lp_permalink": archive_path(database, url),
+            "lp_history": archive_path(database, url, "changes"),
+            "lp_changes": changes[0]["n"],
+            "lp_captures": captures[0],
+        }
+
+    return article_vars
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    """`lp_archive_path` for templates: an article's permalink in this archive."""
+    env.filters["lp_archive_path"] = lambda url, database, suffix="": archive_path(
+        database, _plain(url), suffix
+    )
+    env.filters["lp_value"] = _plain
+
+
+def _plain(value: Any) -> Any:
+    """A cell's value, whether Datasette expanded it into a labelled foreign key or not."""
+    return value.get("value") if isinstance(value, dict) else value
+
+
+# -- cells ---------------------------------------------------------------------------------------
+
+LIST_COLUMNS = {
+    "articles": {"authors", "categories", "tags"},
+    "article_versions": {"authors", "categories", "tags"},
+    "article_changes": {"classes", "fields"},
+}
+DIFF_COLUMNS = {"title_diff", "body_diff"}
+QUERY_LIST_COLUMNS = {"authors", "categories", "tags", "classes", "fields"}  # in query results
+
+
+def _get(row: Any, name: str) -> Any:
+    """A column of a row as Datasette hands it to `render_cell` (Row, CustomRow or dict)."""
+    try:
+        value = row[name]
+    except (IndexError, KeyError, TypeError, ValueError):
+        return None
+    return value.get("value") if isinstance(value, dict) else value
+
+
+def _listing(items: list[str]) -> Markup:
+    return Markup(", ").join(Markup('<span class="lp-item">{}</span>').format(i) for i in items)
+
+
+def _links(href: str, url: str, text: str) -> Markup:
+    """A link to the archived article, then a small one to the original page."""
+    return Markup(
+        '<a class="lp-archived" href="{}">{}</a> <a class="lp-original" href="{}" '
+        'rel="noopener noreferrer" title="The original page on the site">original&nbsp;↗</a>'
+    ).format(href, text, url)
+
+
+@hookimpl
+def render_cell(
+    row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
+) -> Any:
+    """Article URLs lead into the archive; JSON arrays read as lists; versions and changes
+    named by their own headline; captures open as they were served."""
+    raw = value.get("value") if isinstance(value, dict) else value
+    here = datasette.urls.path  # honours the base_url setting
+    if table is None and column == "url" and isinstance(raw, str) and "://" in raw:
+
+        async def archived_link() -> Markup | None:
+            found = await datasette.get_database(database).execute(
+                "SELECT 1 FROM articles WHERE url = ?", [raw]
+            )
+            return _links(here(archive_path(database, raw)), raw, raw) if found.rows else None
+
+        return archived_link
+    if table is None and column in QUERY_LIST_COLUMNS and isinstance(raw, str):
+        items = _json_list(raw)
+        return _listing(items) if items or raw.strip() == "[]" else None
+    if table in LIST_COLUMNS and column in LIST_COLUMNS[table] and isinstance(raw, str):
+        items = _json_list(raw)
+        return _listing(items) if items or raw.strip() == "[]" else None
+    if table == "article_versions" and column == "url" and isinstance(raw, str):
+        version = _get(row, "version")
+        title = _get(row, "title") or raw
+        return Markup('<a class="lp-version" href="{}">{}</a>').format(
+            here(archive_path(database, raw, f"version/{version}")), title
+        )
+    if table == "article_versions" and column == "content_hash" and isinstance(raw, str):
+        return Markup('<code title="{}">{}…</code>').format(raw, raw[:12])
+    if table == "article_changes" and column == "url" and isinstance(raw, str):
+        title = _get(row, "title_after") or raw
+        anchor = f"changes#change-{_get(row, 'id')}"
+        return Markup('<a class="lp-change" href="{}">{}</a>').format(
+            here(archive_path(database, raw, anchor)), title
+        )
+    if table == "article_changes" and column in DIFF_COLUMNS:
+        if not raw:
+            return None
+        anchor = f"changes#change-{_get(row, 'id')}"
+        url = _get(row, "url")
+        return Markup('<a href="{}">read the diff</a>').format(
+            here(archive_path(database, url, anchor))
+        )
+    if table == "captures" and column == "url" and isinstance(raw, str):
+        return Markup(
+            '<a class="lp-captured" href="{}">as captured</a> · '
+            '<a href="{}" rel="noopener noreferrer">{}</a>'
+        ).format(here(f"/{quote(database)}/capture/{_get(row, 'id')}"), raw, raw)
+    return None

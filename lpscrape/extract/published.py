@@ -1,0 +1,162 @@
+"""The post's publication and modification dates: machine-readable sources first, then
+visible text near the headline, the permalink, and htmldate as a day-only layer."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+from .dates import LONDON, day_start, parse_instant, to_utc_iso
+from .html import text_of
+from .jsonld import JsonLd
+from .meta import Meta
+from .scope import near_headline
+
+PUBLISHED_META = (
+    "article:published_time", "og:published_time", "og:article:published_time",
+    "datepublished", "date", "pubdate", "publishdate", "publish_date", "publish-date",
+    "dc.date.issued", "dc.date.created", "dc.date", "dcterms.issued", "dcterms.created",
+    "dcterms.date", "sailthru.date", "parsely-pub-date", "article.published",
+    "published_time", "article_date_original", "originalpublicationdate", "displaydate",
+    "cxenseparse:recs:publishtime", "dc.date.published",
+)  # fmt: skip
+MODIFIED_META = (
+    "article:modified_time", "og:updated_time", "datemodified", "dcterms.modified",
+    "dc.date.modified", "last-modified", "article.updated",
+)  # fmt: skip
+# Microdata anywhere in the post; `<time>` of the post's own header.
+_MICRODATA_PUBLISHED = ".//*[@itemprop='datePublished']"
+_MICRODATA_MODIFIED = ".//*[@itemprop='dateModified']"
+_TIME_PUBLISHED = (
+    ".//time[@datetime][contains(@class, 'published') or contains(@class, 'entry-date')"
+    " or contains(@class, 'post-date') or @pubdate or not(contains(@class, 'updated'))]"
+)
+_TIME_MODIFIED = ".//time[@datetime][contains(@class, 'updated') or contains(@class, 'modified')]"
+# Visible dates by the theme's class names (no machine-readable value).
+_VISIBLE_DATE = (
+    ".//*[not(self::time) and not(self::html) and not(self::body)]"
+    "[contains(@class, 'post-date') or contains(@class, 'entry-date')"
+    " or contains(@class, 'posted-on') or contains(@class, 'mg-blog-date')"
+    " or contains(@class, 'publish') or contains(@class, 'date-published')"
+    " or contains(@class, 'meta-date') or contains(concat(' ', @class, ' '), ' date ')"
+    " or contains(@class, 'post-meta') or contains(@class, 'entry-meta')"
+    " or contains(@class, 'byline') or contains(@class, 'dateline-date')]"
+)
+_PERMALINK_DAY = re.compile(r"/((?:19|20)\d{2})/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/")
+_HAS_DAY = re.compile(r"\d")
+
+
+@dataclass
+class Found:
+    """One date as found: the UTC instant, the page's own offset, raw text and its layer."""
+
+    utc: str
+    local: str | None
+    raw: str
+    layer: str
+    day_only: bool = False
+
+
+def _instant(raw: str | None, layer: str) -> Found | None:
+    if not raw or not _HAS_DAY.search(raw):
+        return None
+    dt = parse_instant(raw, None)
+    if dt is None:
+        return None
+    local = dt.isoformat(timespec="seconds") if dt.tzinfo else None
+    day_only = dt.tzinfo is None and (dt.hour, dt.minute, dt.second) == (0, 0, 0) and ":" not in raw
+    aware = dt if dt.tzinfo else dt.replace(tzinfo=LONDON)
+    return Found(to_utc_iso(aware) or "", local, raw, layer, day_only)
+
+
+def _values(elements: list[HtmlElement]) -> list[str]:
+    out = []
+    for el in elements:
+        for value in (el.get("datetime"), el.get("content"), text_of(el)):
+            if value and value.strip():
+                out.append(value.strip())
+                break
+    return out
+
+
+def _day(year: str, month: str, day: str, raw: str, layer: str) -> Found | None:
+    dt = day_start(f"{year}-{month}-{day}")
+    return Found(to_utc_iso(dt) or "", None, raw, layer, True) if dt else None
+
+
+def _htmldate(html: str, url: str) -> Found | None:
+    """htmldate's original-date search, a day only."""
+    import htmldate  # imported late: pages with machine-readable dates never need it
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            day = htmldate.find_date(html, original_date=True, url=url or None)
+        except Exception:  # a library's crash must never cost the record
+            return None
+    return _day(*day.split("-"), day, "htmldate") if day else None
+
+
+def find_dates(
+    tree: HtmlElement,
+    post: HtmlElement,
+    headline: HtmlElement | None,
+    ld: JsonLd,
+    meta: Meta,
+    url: str,
+    html: str,
+    own_post: str | None = None,
+) -> tuple[Found | None, Found | None]:
+    """(published, modified), each from the first layer that gives a date."""
+
+    def near(xpath: str) -> list[str]:
+        return _values(near_headline(post, headline, xpath, own_post))
+
+    published_layers = (
+        ("jsonld", lambda: [ld.date_published]),
+        ("meta", lambda: [v for name in PUBLISHED_META for v in meta.all(name)]),
+        ("microdata", lambda: near(_MICRODATA_PUBLISHED)),
+        ("theme", lambda: near(_TIME_PUBLISHED)),
+        ("visible-text", lambda: near(_VISIBLE_DATE)),
+    )
+    modified_layers = (
+        ("jsonld", lambda: [ld.date_modified]),
+        ("meta", lambda: [v for name in MODIFIED_META for v in meta.all(name)]),
+        ("microdata", lambda: near(_MICRODATA_MODIFIED)),
+        ("theme", lambda: near(_TIME_MODIFIED)),
+    )
+    published = _first(published_layers)
+    if published is None and (m := _PERMALINK_DAY.search(url)):
+        published = _day(m[1], m[2], m[3], m[0], "permalink")
+    if published is None:
+        published = _htmldate(html, url)
+    if published and published.local and published.local.endswith("+00:00"):
+        published = _with_publisher_offset(published, tree)
+    modified = _first(modified_layers)
+    if modified and published and modified.utc <= published.utc:
+        modified = None  # Yoast prints dateModified even for never-edited posts
+    return published, modified
+
+
+def _with_publisher_offset(found: Found, tree: HtmlElement) -> Found:
+    """A UTC instant (WordPress prints GMT in its metadata) with the offset the page shows
+    for the same instant elsewhere (`<time datetime="…-08:00">`), if it shows one."""
+    for raw in tree.xpath("//time/@datetime | //meta/@content"):
+        if "+00:00" in raw or not raw[:4].isdigit() or len(raw) < 20:
+            continue
+        dt = parse_instant(raw, None)
+        if dt is not None and dt.tzinfo is not None and to_utc_iso(dt) == found.utc:
+            found.local = dt.isoformat(timespec="seconds")
+            break
+    return found
+
+
+def _first(layers: tuple) -> Found | None:
+    for layer, values in layers:
+        for raw in values():
+            if raw and (found := _instant(raw, layer)):
+                return found
+    return None

@@ -1,0 +1,199 @@
+"""The post's own scope: where its header and meta sit, and what belongs to other posts."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from lxml.html import HtmlElement
+
+from .html import classes
+
+_POST_ID = re.compile(r"\bpostid-(\d+)\b")
+_POST_CLASS = re.compile(r"^post-(\d+)$")
+# Blocks that hold other posts, other people or the site's furniture, by the words of their
+# class and id (`jp-relatedposts`, `widget_recent_entries`, `site-footer`).
+_FOREIGN_WORDS = frozenset(
+    [
+        "related",
+        "relatedposts",
+        "widget",
+        "sidebar",
+        "comment",
+        "comments",
+        "respond",
+        "recent",
+        "popular",
+        "trending",
+        "youmissed",
+        "readmore",
+        "alsolike",
+        "authorbox",
+        "aboutauthor",
+        "saboxplugin",
+        "sabox",
+        "newsletter",
+        "share",
+        "sharing",
+        "sharedaddy",
+        "social",
+        "colophon",
+        "breadcrumb",
+        "breadcrumbs",
+        "menu",
+        "carousel",
+        "slider",
+        "ticker",
+        "teaser",
+        "promo",
+        "masthead",
+        "topbar",
+        "weather",
+        "navigation",
+    ]
+)
+_FOREIGN_PAIRS = frozenset(
+    [("you", "missed"), ("read", "more"), ("also", "like"), ("author", "box"),
+     ("about", "author"), ("author", "bio"), ("more", "posts"), ("more", "stories"),
+     ("more", "articles"), ("next", "post"), ("prev", "post"), ("post", "navigation"),
+     ("nav", "links"), ("site", "footer"), ("site", "header"), ("top", "bar"),
+     ("header", "top"), ("page", "footer")]
+)  # fmt: skip
+_SEPARATORS = str.maketrans("-_", "  ")
+
+
+def foreign_names(names: str) -> bool:
+    """True when class or id words name a block that holds other posts or furniture."""
+    words = names.lower().translate(_SEPARATORS).split()
+    if _FOREIGN_WORDS.intersection(words):
+        return True
+    return any(pair in _FOREIGN_PAIRS for pair in itertools.pairwise(words))
+
+
+_FOREIGN_TAGS = {"aside", "nav", "form"}
+
+
+def _lca(a: HtmlElement, b: HtmlElement) -> HtmlElement:
+    ancestors = {id(a): a, **{id(x): x for x in a.iterancestors()}}
+    for el in (b, *b.iterancestors()):
+        if id(el) in ancestors:
+            return el
+    return b.getroottree().getroot()
+
+
+def _contains(outer: HtmlElement, inner: HtmlElement) -> bool:
+    return any(el is outer for el in (inner, *inner.iterancestors()))
+
+
+def find_post(
+    tree: HtmlElement, headline: HtmlElement | None, container: HtmlElement | None
+) -> HtmlElement:
+    """The smallest element that holds this post's headline, header, meta and content."""
+    body = tree.find("body")
+    m = _POST_ID.search(body.get("class") or "") if body is not None else None
+    own = None
+    if m:
+        found = tree.xpath(f"//*[contains(concat(' ', @class, ' '), ' post-{m[1]} ')]")
+    else:
+        found = tree.xpath("//article") if headline is None else []
+        found = found if len(found) == 1 else []
+    own = found[0] if found else None
+    parts = [p for p in (own, headline, container) if p is not None]
+    if not parts:
+        for xpath in ("//main", "//body"):
+            if found := tree.xpath(xpath):
+                return found[0]
+        return tree
+    scope = parts[0]
+    for part in parts[1:]:
+        if not _contains(scope, part):
+            scope = _lca(scope, part)
+    if scope is headline or scope.tag in ("h1", "h2"):
+        scope = headline.getparent() if headline is not None else scope
+    short = container is None and own is None and len(scope.text_content()) < 200
+    if scope is not None and headline is not None and short:
+        for parent in scope.iterancestors():  # a header block alone: widen to its post
+            scope = parent
+            if parent.tag in ("article", "main", "body") or len(parent.text_content()) > 600:
+                break
+    return scope if scope is not None else tree
+
+
+def is_foreign(el: HtmlElement, scope: HtmlElement, own_post: str | None = None) -> bool:
+    """True when `el` sits in another post, a widget, comments, an author box or furniture."""
+    for node in (el, *el.iterancestors()):
+        if node is scope or node.tag in ("body", "html"):
+            return False
+        if node.tag in _FOREIGN_TAGS:
+            return True
+        if node.tag == "footer" and not node.xpath("ancestor::article"):
+            return True  # the site's footer; an article's own footer holds its terms
+        if foreign_names(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            return True
+        ids = [m[1] for c in classes(node) if (m := _POST_CLASS.match(c))] if own_post else []
+        if ids and own_post not in ids:
+            return True
+    return False
+
+
+def own_post_id(tree: HtmlElement) -> str | None:
+    """The post id the body declares (`postid-N`), if any."""
+    body = tree.find("body")
+    m = _POST_ID.search(body.get("class") or "") if body is not None else None
+    return m[1] if m else None
+
+
+def _distance(el: HtmlElement, anchors: dict[int, int]) -> int:
+    for steps, node in enumerate((el, *el.iterancestors())):
+        if id(node) in anchors:
+            return steps + anchors[id(node)]
+    return 10_000
+
+
+_last: list = [None, None, set(), []]  # scope, own post, foreign ids, their elements
+_BLOCK_TAGS = {"div", "section", "ul", "ol", "header", "footer", "article", "aside", "nav",
+               "form", "p", "span", "figure", "table", "li", "dl"}  # fmt: skip
+
+
+def foreign_ids(scope: HtmlElement, own_post: str | None) -> set[int]:
+    """Ids of every element under `scope` that sits in a foreign block (one pass per page)."""
+    if _last[0] is scope and _last[1] == own_post:
+        return _last[2]
+    keep: list[HtmlElement] = []
+    it = scope.iterdescendants()
+    for el in it:
+        tag = el.tag
+        if tag not in _BLOCK_TAGS:
+            continue
+        names = f"{el.get('class') or ''} {el.get('id') or ''}"
+        foreign = tag in _FOREIGN_TAGS or (tag == "footer" and not el.xpath("ancestor::article"))
+        foreign = foreign or (len(names) > 1 and foreign_names(names))
+        if not foreign and own_post and "post-" in names:
+            ids = [m[1] for c in names.split() if (m := _POST_CLASS.match(c))]
+            foreign = bool(ids) and own_post not in ids
+        if foreign:
+            keep.extend(el.iter())
+            for _ in range(sum(1 for _ in el.iterdescendants())):
+                next(it, None)  # its subtree is already foreign
+    _last[:] = [scope, own_post, {id(el) for el in keep}, keep]
+    return _last[2]
+
+
+def near_headline(
+    scope: HtmlElement,
+    headline: HtmlElement | None,
+    xpath: str,
+    own_post: str | None = None,
+    by_distance: bool = True,
+) -> list[HtmlElement]:
+    """Elements of this post matching `xpath`, closest to the headline first (or in page
+    order)."""
+    foreign = foreign_ids(scope, own_post)
+    found = [
+        el for el in scope.xpath(xpath) if isinstance(el, HtmlElement) and id(el) not in foreign
+    ]
+    if headline is None or len(found) < 2 or not by_distance:
+        return found
+    anchors = {id(headline): 0, **{id(a): i + 1 for i, a in enumerate(headline.iterancestors())}}
+    order = {id(el): i for i, el in enumerate(found)}
+    return sorted(found, key=lambda el: (_distance(el, anchors), order[id(el)]))

@@ -1,0 +1,91 @@
+"""One log file per run, beside the archive, the oldest removed past a count.
+
+The console stays as quiet as `LOG_LEVEL` says; the file keeps `LPSCRAPE_LOG_FILE_LEVEL`
+(INFO by default), so a run that went wrong can be read the morning after. Its path is kept
+in the run's stats (`lpscrape/log_path`) and recorded with the run's health. Under scrapyd,
+which writes one log per job itself (`LOG_FILE`), that file is the run's log.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
+PATTERN = "crawl-*.log"
+
+
+def log_dir(settings: BaseSettings) -> Path:
+    """Where run logs go: `LPSCRAPE_LOG_DIR`, else `logs/` beside the archive."""
+    configured = settings.get("LPSCRAPE_LOG_DIR")
+    if configured:
+        return Path(configured)
+    return Path(settings.get("ARCHIVE_DB", "archive.db")).resolve().parent / "logs"
+
+
+def rotate(folder: Path, keep: int) -> list[Path]:
+    """Remove all but the newest `keep` run logs in `folder`; returns what was removed."""
+    logs = sorted(folder.glob(PATTERN))  # names sort by time
+    old = logs[: max(len(logs) - keep, 0)]
+    for path in old:
+        path.unlink(missing_ok=True)
+    return old
+
+
+class RunLog:
+    """Opens the run's log file when the crawler starts, closes it when the engine stops."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.handler: logging.FileHandler | None = None
+        settings = crawler.settings
+        if settings.get("LOG_FILE"):  # scrapyd (or the user) already keeps one file per run
+            self.path: Path | None = Path(settings.get("LOG_FILE")).resolve()
+            return
+        keep = settings.getint("LPSCRAPE_LOG_KEEP", 30)
+        self.path = None
+        if keep <= 0:
+            return
+        folder = log_dir(settings)
+        now = datetime.now(UTC)
+        stamp = f"{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z"  # names sort by time
+        path = folder / f"crawl-{stamp}-{os.getpid()}.log"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(path, encoding="utf-8")
+        except OSError as exc:
+            logger.warning("no run log: cannot write %s (%s)", path, exc.strerror or exc)
+            return
+        handler.setLevel(settings.get("LPSCRAPE_LOG_FILE_LEVEL", "INFO"))
+        handler.setFormatter(
+            logging.Formatter(settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT"))
+        )
+        logging.getLogger().addHandler(handler)
+        self.handler, self.path = handler, path
+        rotate(folder, keep)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunLog:
+        """Start the file now: everything the crawl logs from here on goes into it."""
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
+        return ext
+
+    def spider_opened(self) -> None:
+        """Publish the path for the run's health record."""
+        if self.path:
+            self.crawler.stats.set_value("lpscrape/log_path", str(self.path))
+
+    def engine_stopped(self) -> None:
+        """Close the file (alert deliveries at spider close are in it)."""
+        if self.handler:
+            logging.getLogger().removeHandler(self.handler)
+            self.handler.close()
+            self.handler = None

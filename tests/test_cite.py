@@ -1,0 +1,148 @@
+"""Citations of archived articles, from the command line (`lpscrape cite`) and on the article
+page, in text, BibTeX and CSL-JSON, checked against the sample site's content."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import bibtexparser
+import pytest
+from citeproc import Citation as CslCitation
+from citeproc import CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+from citeproc.source.json import CiteProcJSON
+from conftest import query, run_cli
+from datasette.utils import tilde_encode
+
+from lpscrape.demo.content import EDITS_IN_2, articles
+from lpscrape.serve import make_datasette
+
+SECOND = {a.id: a for a in articles(2)}
+# A co-signed article that changed once: authors, two versions, a known publication day.
+ARTICLE = next(a for a in articles(3) if a.id == EDITS_IN_2["byline"])  # 28 April 2025
+ARCHIVE = "https://archive.example.org"
+
+
+def archived(db: Path) -> tuple[str, str]:
+    """The article's archived URL and when its current version was captured."""
+    return query(
+        db,
+        "SELECT v.url, c.fetched_at FROM article_versions v JOIN captures c ON c.id = v.capture_id "
+        "WHERE v.url LIKE ? AND v.version = 2",
+        ("%" + ARTICLE.path,),
+    )[0]
+
+
+def cite(db: Path, *args: str) -> str:
+    """`lpscrape cite` output."""
+    result = run_cli("cite", *args, "--db", str(db), "--archive-url", ARCHIVE, check=True)
+    return result.stdout
+
+
+def test_text_citation(demo_archive: Path) -> None:
+    url, fetched_at = archived(demo_archive)
+    text = cite(demo_archive, url).strip()
+    permalink = f"{ARCHIVE}/archive/article{ARTICLE.path}version/2"
+    assert text == (
+        f"LP Staff Writers and Julien Delacroix-Marceau. “{ARTICLE.title}.” Lord's Press, "
+        f"28 April 2025. {url}. Archived {day(fetched_at)} (version 2 of 2): {permalink}."
+    )
+    assert ARTICLE.author_names == ["LP Staff Writers", "Julien Delacroix-Marceau"]
+
+
+def test_bibtex_citation_parses(demo_archive: Path) -> None:
+    url, fetched_at = archived(demo_archive)
+    library = bibtexparser.parse_string(cite(demo_archive, url, "--format", "bibtex"))
+    assert not library.failed_blocks
+    [entry] = library.entries
+    fields = {f.key: f.value for f in entry.fields}
+    assert entry.entry_type == "article"
+    assert fields["author"] == "{LP Staff Writers} and Julien Delacroix-Marceau"
+    assert fields["title"] == "{" + ARTICLE.title + "}"
+    assert fields["journal"] == "Lord's Press"
+    assert (fields["date"], fields["year"], fields["month"]) == ("2025-04-28", "2025", "apr")
+    assert fields["url"] == url
+    assert fields["urldate"] == fetched_at[:10]
+    assert f"\\url{{{ARCHIVE}/archive/article{ARTICLE.path}version/2}}" in fields["note"]
+
+
+def test_csl_json_citation_is_read_by_a_csl_processor(demo_archive: Path) -> None:
+    url, fetched_at = archived(demo_archive)
+    [item] = json.loads(cite(demo_archive, url, "--format", "csl-json"))
+    assert item["type"] == "article-newspaper"
+    assert item["author"] == [
+        {"literal": "LP Staff Writers"},
+        {"family": "Delacroix-Marceau", "given": "Julien"},
+    ]
+    assert item["title"] == ARTICLE.title and item["container-title"] == "Lord's Press"
+    assert item["issued"] == {"date-parts": [[2025, 4, 28]]}
+    assert item["URL"] == url
+    year, month, dd = (int(x) for x in fetched_at[:10].split("-"))
+    assert item["accessed"] == {"date-parts": [[year, month, dd]]}
+    assert item["archive_location"] == f"{ARCHIVE}/archive/article{ARTICLE.path}version/2"
+    # No CSL-JSON schema is packaged for Python; a CSL processor reading it is the check.
+    style = CitationStylesStyle("harvard-cite-them-right", validate=False)
+    bibliography = CitationStylesBibliography(style, CiteProcJSON([item]), formatter.plain)
+    bibliography.register(CslCitation([CitationItem(item["id"])]))
+    [entry] = [str(e) for e in bibliography.bibliography()]
+    assert "LP Staff Writers" in entry and "Delacroix-Marceau" in entry
+    assert ARTICLE.title in entry and "Lord's Press" in entry and "2025" in entry
+
+
+def test_an_older_version_and_a_path_can_be_cited(demo_archive: Path) -> None:
+    text = cite(demo_archive, ARTICLE.path, "--version", "1")
+    assert "(version 1 of 2)" in text and "version/1." in text
+    assert "LP Staff Writers. “" in text  # version 1 had one author
+
+
+def test_an_unknown_article_or_format_is_one_line_and_exit_2(demo_archive: Path) -> None:
+    result = run_cli(
+        "cite", "https://lordspress.com/2030/01/01/nothing/", "--db", str(demo_archive)
+    )
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "no archived article" in result.stderr
+    result = run_cli("cite", ARTICLE.path, "--db", str(demo_archive), "--format", "ris")
+    assert result.returncode == 2
+
+
+@pytest.fixture
+async def ds(demo_archive: Path):
+    datasette = make_datasette(demo_archive)
+    await datasette.invoke_startup()
+    yield datasette
+
+
+async def test_the_article_page_offers_the_citation_in_three_formats(
+    ds, demo_archive: Path
+) -> None:
+    url, fetched_at = archived(demo_archive)
+    page = await ds.client.get(f"/archive/articles/{tilde_encode(url)}")
+    assert page.status_code == 200
+    text = html.unescape(re.search(r'<pre class="lp-cite-text">(.*?)</pre>', page.text, re.S)[1])
+    permalink = f"http://localhost/archive/article{ARTICLE.path}version/2"
+    assert text.startswith("LP Staff Writers and Julien Delacroix-Marceau. “" + ARTICLE.title)
+    assert f"Lord's Press, 28 April 2025. {url}. Archived {day(fetched_at)}" in text
+    assert text.endswith(f"{permalink}.")
+    bibtex = html.unescape(
+        re.search(r'<pre class="lp-cite-bibtex">(.*?)</pre>', page.text, re.S)[1]
+    )
+    assert bibtexparser.parse_string(bibtex).entries[0]["title"] == "{" + ARTICLE.title + "}"
+    csl = html.unescape(re.search(r'<pre class="lp-cite-csl">(.*?)</pre>', page.text, re.S)[1])
+    assert json.loads(csl)[0]["archive_location"] == permalink
+    download = await ds.client.get(f"/archive/article{ARTICLE.path}cite?format=csl-json")
+    assert download.headers["content-type"].startswith("application/json")
+    assert json.loads(download.text) == json.loads(csl)
+    # The permalink itself answers: it shows the cited version.
+    version = await ds.client.get(permalink.removeprefix("http://localhost"))
+    assert version.status_code == 200 and "Version 2 of 2" in version.text
+
+
+MONTHS = "January February March April May June July August September October November December"
+
+
+def day(instant: str) -> str:
+    """`2026-12-02T…` as `2 December 2026`."""
+    year, month, dd = (int(x) for x in instant[:10].split("-"))
+    return f"{dd} {MONTHS.split()[month - 1]} {year}"

@@ -1,0 +1,302 @@
+"""Real crawls of the sample site, healthy then after a theme update on some templates:
+the drifting run is named, and the alert reaches a command, a webhook and sendmail."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+from collections.abc import Iterator
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import crawl, free_port, query, run_cli
+
+from lpscrape.demo import DemoServer, DemoSite
+from lpscrape.demo.content import ADDED_IN_2, EDITED_IN_2, articles
+
+# The theme update: bylines gone on one template, the dateline restyled on another, the
+# body container renamed on a third (a template: the articles of one primary category).
+RESTYLED = {"nobility": {"byline"}, "diplomacy": {"dateline"}, "protocol": {"body"}}
+RECORDER = """\
+import json, sys
+with open(sys.argv[1], "a", encoding="utf-8") as out:
+    out.write(json.dumps({"argv": sys.argv[2:], "stdin": sys.stdin.read()}) + "\\n")
+"""
+
+
+class Webhook:
+    """A real HTTP endpoint on 127.0.0.1 that keeps every POST it receives."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.posts: list[dict] = []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hook.posts.append({"type": self.headers["Content-Type"], "json": json.loads(body)})
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/lpscrape"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    hook = Webhook()
+    yield hook
+    hook.close()
+
+
+def recorder(tmp_path: Path, name: str) -> tuple[str, Path]:
+    """A command line that appends its arguments and stdin to a file, and that file."""
+    script = tmp_path / "record.py"
+    script.write_text(RECORDER)
+    out = tmp_path / f"{name}.jsonl"
+    return f"{sys.executable} {script} {out}", out
+
+
+def calls(path: Path) -> list[dict]:
+    """What a recorder received, one call per entry."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_a_theme_change_on_some_templates_is_caught_named_and_sent(
+    demo_server: DemoServer, tmp_path: Path, webhook: Webhook
+) -> None:
+    db = tmp_path / "archive.db"
+    command, command_calls = recorder(tmp_path, "command")
+    sendmail, mail_calls = recorder(tmp_path, "sendmail")
+    alerting = [
+        "--full",
+        "--set", f"LPSCRAPE_ALERT_COMMAND={command}",
+        "--set", f"LPSCRAPE_ALERT_WEBHOOK={webhook.url}",
+        "--set", "LPSCRAPE_ALERT_MAIL_TO=archivist@example.org",
+        "--set", f"LPSCRAPE_SENDMAIL={sendmail}",
+    ]  # fmt: skip
+    for _ in range(4):  # three runs make the baseline; the fourth is judged against it
+        result = crawl(demo_server, db, *alerting, check=False)
+        assert result.returncode == 0, result.stderr
+    assert query(db, "SELECT healthy, verdict FROM run_health WHERE run_id = 4") == [
+        (1, "healthy against the median of runs 1, 2, 3")
+    ]
+    assert (calls(command_calls), webhook.posts, calls(mail_calls)) == ([], [], [])
+
+    demo_server.site.restyled = RESTYLED
+    result = crawl(demo_server, db, *alerting, check=False)
+
+    assert result.returncode == 3  # completed with alerts
+    drifted = {"authors", "byline", "dateline", "body_text"}
+    assert query(db, "SELECT healthy, verdict FROM run_health WHERE run_id = 5") == [
+        (0, "unhealthy: drift in authors, byline, dateline, body_text")
+    ]
+    flagged = {f for (f,) in query(db, "SELECT field FROM run_field_health WHERE drifted = 1")}
+    assert flagged == drifted
+    figures = dict(
+        query(db, "SELECT field, fill_rate FROM run_field_health WHERE run_id = 5 AND drifted")
+    )
+    assert figures["authors"] == pytest.approx(38 / 48) and figures["dateline"] == 26 / 48
+    [paragraph] = [
+        a for a in json.loads(query(db, "SELECT alerts FROM crawl_runs")[-1][0]) if "drifted" in a
+    ]
+    assert f"lpscrape: ALERT: {paragraph}" in result.stderr
+    assert "authors filled on 79% of articles (38 of 48), down from 100%" in paragraph
+    assert "dateline filled on 54% of articles (26 of 48), down from 79%" in paragraph
+    assert "body_text from the generic fallback on 19% (9 of 48), up from 0%" in paragraph
+    by_template = {demo_server.base_url + a.path: a.categories[0].slug for a in articles(1)}
+    examples = json.loads(query(db, "SELECT findings FROM run_health WHERE run_id = 5")[0][0])
+    assert {f["field"] for f in examples} == drifted
+    for finding in examples:
+        expected = {"authors": "nobility", "byline": "nobility", "dateline": "diplomacy"}
+        template = expected.get(finding["field"], "protocol")
+        assert finding["examples"] and {by_template[u] for u in finding["examples"]} == {template}
+
+    [command_call] = calls(command_calls)
+    assert "unhealthy: authors, body_text, byline, dateline" in command_call["stdin"]
+    assert paragraph in command_call["stdin"]
+    [post] = webhook.posts
+    assert post["type"].startswith("application/json")
+    assert post["json"]["run_id"] == 5 and post["json"]["healthy"] is False
+    assert {f["field"] for f in post["json"]["findings"]} == drifted
+    assert paragraph in post["json"]["alerts"]
+    [mail_call] = calls(mail_calls)
+    assert mail_call["argv"] == ["-t", "-oi"]
+    mail = message_from_bytes(mail_call["stdin"].encode())
+    assert mail["To"] == "archivist@example.org"
+    assert mail["Subject"] == "[lpscrape] run 5 unhealthy: authors, body_text, byline, dateline"
+    assert paragraph in mail.get_payload(decode=True).decode()
+    assert json.loads(query(db, "SELECT deliveries FROM run_health WHERE run_id = 5")[0][0]) == {
+        "command": "ok",
+        "webhook": "ok",
+        "mail": "ok",
+    }
+
+    status = run_cli("status", "--db", str(db), check=True).stdout
+    assert re.search(r"^ +5 .* completed UNHEALTHY +48 ", status, re.M)
+    assert "healthy against the median of runs 1, 2, 3" not in status  # run 5 is shown
+    assert (
+        "Field health of run 5: unhealthy: drift in authors, byline, dateline, body_text" in status
+    )
+    assert status.count(" healthy ") >= 4  # runs 1-4 in the table
+    assert "--accept 5" in status
+
+
+def test_a_small_run_raises_no_false_alarm(demo_server: DemoServer, tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    command, command_calls = recorder(tmp_path, "command")
+    for _ in range(3):
+        crawl(demo_server, db, "--full")
+    # The next edition's new articles come with a template that prints no byline; the run
+    # reads only what changed (no health sample): fewer articles than the minimum (20 here).
+    new = {a.id: a for a in articles(2)}
+    template = new[ADDED_IN_2[0]].categories[0].slug
+    demo_server.site.restyled = {template: {"byline"}}
+    demo_server.site.edition = 2
+    result = crawl(
+        demo_server, db, "--set", "LPSCRAPE_HEALTH_SAMPLE=0", "--set",
+        "LPSCRAPE_DRIFT_MIN_ARTICLES=20", "--set", f"LPSCRAPE_ALERT_COMMAND={command}",
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    read = len(ADDED_IN_2) + len(EDITED_IN_2)
+    assert read < 20
+    assert query(db, "SELECT articles, healthy, verdict FROM run_health WHERE run_id = 4") == [
+        (read, None, f"not judged: {read} articles read in full, fewer than 20 "
+         "(LPSCRAPE_DRIFT_MIN_ARTICLES)")
+    ]  # fmt: skip
+    missing = query(
+        db, "SELECT filled < measured FROM run_field_health WHERE run_id = 4 AND field = 'authors'"
+    )
+    assert missing == [(1,)]  # the byline did go missing: it is measured, not alarmed on
+    assert query(db, "SELECT alerts FROM crawl_runs WHERE id = 4") == [("[]",)]
+    assert calls(command_calls) == []
+
+
+def test_an_incremental_night_reads_a_sample_and_catches_a_site_wide_change(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    crawl(demo_server, db)
+    for _ in range(2):
+        start = len(demo_server.site.requests)
+        crawl(demo_server, db)  # nothing new: only the health sample is read
+        reads = [r for r in demo_server.site.requests[start:] if r.path.startswith("/20")]
+        assert len(reads) == 20 and not [r for r in reads if "If-None-Match" in r.headers]
+    assert query(db, "SELECT articles, reread, found, healthy FROM run_health ORDER BY run_id") == [
+        (48, 0, 48, 1),
+        (20, 20, 48, 1),
+        (20, 20, 48, 1),
+    ]
+    demo_server.site.restyled = {c.slug: {"body"} for a in articles(1) for c in a.categories}
+    result = crawl(demo_server, db, check=False)
+    assert result.returncode == 3
+    assert "body_text from the generic fallback on 100% (20 of 20), up from 0%" in result.stderr
+    assert query(db, "SELECT healthy FROM run_health WHERE run_id = 4") == [(0,)]
+
+
+def test_accepting_an_intended_change_makes_it_the_baseline(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    quick = ("--full", "--set", "LPSCRAPE_DRIFT_MIN_RUNS=1")
+    crawl(demo_server, db, *quick)
+    demo_server.site.restyled = {"diplomacy": {"dateline"}, "world-affairs": {"dateline"}}
+    assert crawl(demo_server, db, *quick, check=False).returncode == 3
+    assert query(db, "SELECT healthy FROM run_health WHERE run_id = 2") == [(0,)]
+    accepted = run_cli("status", "--db", str(db), "--accept", "2", check=True)
+    assert "run 2 accepted" in accepted.stdout
+    assert crawl(demo_server, db, *quick, check=False).returncode == 0
+    assert query(db, "SELECT healthy, baseline_runs FROM run_health WHERE run_id = 3") == [
+        (1, "[2]")
+    ]
+    report = json.loads(run_cli("status", "--db", str(db), "--json", check=True).stdout)
+    assert report["open_alerts"] == [] and report["runs"][1]["health"] == "accepted"
+
+
+def test_failing_alert_actions_are_one_line_each_and_the_archive_is_kept(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    dead = Webhook(status=500)
+    alerts_file = tmp_path / "alerts.toml"
+    alerts_file.write_text(
+        f'command = ["{sys.executable}", "-c", "import sys; sys.exit(4)"]\n'
+        f'webhook = "{dead.url}"\n'
+        'mail_to = ["archivist@example.org"]\n'
+        f'sendmail = "{tmp_path}/no-such-sendmail"\n'
+    )
+    broken = articles(1)[7]
+    demo_server.site.faults[broken.path] = [500] * 5  # an alert: one request fails
+    try:
+        result = crawl(
+            demo_server, db, "--set", f"LPSCRAPE_ALERTS_FILE={alerts_file}",
+            "--set", "RETRY_BACKOFF_BASE=0.05", check=False,
+        )  # fmt: skip
+    finally:
+        dead.close()
+    assert result.returncode == 3  # the run's own status: completed with an alert
+    assert "Traceback" not in result.stderr
+    failures = [
+        line for line in result.stderr.splitlines() if "alert " in line and "failed" in line
+    ]
+    assert len(failures) == 3
+    assert any("alert command for run 1 failed: exit status 4" in line for line in failures)
+    assert any("alert webhook for run 1 failed: HTTP 500" in line for line in failures)
+    assert any("alert mail for run 1 failed:" in line and "not found" in line for line in failures)
+    assert len(dead.posts) == 1  # it was called, and said no
+    assert query(db, "SELECT count(*) FROM articles") == [(47,)]
+    deliveries = json.loads(query(db, "SELECT deliveries FROM run_health")[0][0])
+    assert deliveries["webhook"] == "failed: HTTP 500 Internal Server Error"
+    status = run_cli("status", "--db", str(db), check=True).stdout
+    assert "Alerts of run 1 did not all arrive" in status
+
+
+def test_each_run_has_its_own_log_file_and_old_ones_are_removed(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    for _ in range(3):
+        crawl(demo_server, db, "--set", "LPSCRAPE_LOG_KEEP=2")
+    paths = [Path(p) for (p,) in query(db, "SELECT log_path FROM run_health ORDER BY run_id")]
+    assert len(set(paths)) == 3 and all(p.parent == tmp_path / "logs" for p in paths)
+    assert sorted((tmp_path / "logs").iterdir()) == paths[1:]  # the oldest was rotated away
+    text = paths[-1].read_text()
+    assert "Spider opened" in text and "INFO" in text  # the file keeps INFO; the console did not
+
+
+def test_a_demo_site_restyle_is_only_on_its_template() -> None:
+    site = DemoSite()
+    site.restyled = {"nobility": {"byline"}}
+    nobility = next(a for a in articles(1) if a.categories[0].slug == "nobility")
+    other = next(a for a in articles(1) if a.categories[0].slug != "nobility")
+    assert b'rel="author"' not in site.respond("GET", nobility.path, {}).body
+    assert b'rel="author"' in site.respond("GET", other.path, {}).body
+
+
+def test_a_crawl_that_cannot_start_still_alerts(tmp_path: Path) -> None:
+    command, command_calls = recorder(tmp_path, "command")
+    nobody = f"http://127.0.0.1:{free_port()}/"  # nothing listens there
+    result = run_cli(
+        "crawl", "--start-url", nobody, "--db", str(tmp_path / "archive.db"),
+        "--set", f"LPSCRAPE_ALERT_COMMAND={command}",
+    )  # fmt: skip
+    assert result.returncode == 2 and f"lpscrape: cannot reach {nobody}" in result.stderr
+    [call] = calls(command_calls)
+    assert call["stdin"].startswith("Crawl refused.")
+    assert f"the crawl could not start: cannot reach {nobody}" in call["stdin"]

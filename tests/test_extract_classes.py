@@ -1,0 +1,262 @@
+"""Classes of real-page failure, one test each: the gate, dates, authors, titles, terms,
+weather and hostile structure. Every expected value is written from the page text here."""
+
+from __future__ import annotations
+
+import pytest
+
+from lpscrape.extract import extract_article
+from lpscrape.extract.dates import local_iso, utc_iso
+
+BODY = "<p>" + " ".join(["The delegations met again to settle the order of precedence."] * 12)
+BODY += "</p>"
+
+
+def page(body: str, head: str = "", body_class: str = "") -> str:
+    """A page around `body`, with an optional head and body class."""
+    return f'<html><head>{head}</head><body class="{body_class}">{body}</body></html>'
+
+
+# -- the article gate ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "body_class", "head"),
+    [
+        ("https://site.example/", "", ""),
+        ("https://site.example/category/diplomacy/", "", ""),
+        ("https://site.example/tag/monarchy/", "", '<meta property="og:type" content="article">'),
+        ("https://site.example/author/ada/", "", ""),
+        ("https://site.example/?s=treaty", "", ""),
+        ("https://site.example/2025/09/", "", ""),
+        ("https://site.example/news/page/3/", "", ""),
+        ("https://site.example/some-post/", "archive tag tag-monarchy", ""),
+        ("https://site.example/some-post/", "error404", ""),
+    ],
+    ids=["home", "category", "tag-og-article", "author", "search", "month", "paged",
+         "tag-body-class", "404"],
+)  # fmt: skip
+def test_listings_are_never_articles(url: str, body_class: str, head: str) -> None:
+    html = page("<h1>Posts</h1>" + BODY, head, body_class)
+    record = extract_article(html, url)
+    assert record.is_article is False
+    assert record.extraction.page_kind  # the record says why
+
+
+def test_a_post_from_the_sitemap_is_an_article_whatever_its_theme() -> None:
+    html = page("<div><h2>Envoys meet</h2><div>Short text.</div></div>")
+    url = "https://site.example/envoys-meet/"
+    assert extract_article(html, url).is_article is False
+    record = extract_article(html, url, discovered="sitemap")
+    assert record.is_article
+    assert record.extraction.page_kind == "discovered in the sitemap"
+
+
+def test_a_headline_and_a_body_of_text_make_an_article_without_declarations() -> None:
+    record = extract_article(page("<h1>Envoys meet</h1>" + BODY), "https://site.example/a/")
+    assert record.is_article
+    assert "words of text" in record.extraction.page_kind
+
+
+def test_plain_permalinks_are_posts_not_the_home_page() -> None:
+    html = page("<h1>Envoys meet</h1>" + BODY)
+    assert extract_article(html, "https://site.example/?p=2895").is_article
+
+
+# -- dates --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("20200316T13:00:00Z", "2020-03-16T13:00:00+00:00"),
+        ("March 3, 2021 5:00 pm EST", "2021-03-03T22:00:00+00:00"),
+        ("Tue, 14 Jan 2020 10:00:00 CET", "2020-01-14T09:00:00+00:00"),
+        ("Jul 4, 2023 9:15 AM PDT", "2023-07-04T16:15:00+00:00"),
+        ("12. März 2024 09:15", "2024-03-12T09:15:00+00:00"),  # GMT in March
+        ("3 septembre 2024", "2024-09-02T23:00:00+00:00"),  # 00:00 BST
+    ],
+)
+def test_written_dates_zone_abbreviations_and_compact_iso(raw: str, expected: str) -> None:
+    assert utc_iso(raw) == expected
+
+
+def test_the_local_instant_keeps_the_offset_the_page_gave() -> None:
+    assert local_iso("2024-06-18T14:35:00+02:00") == "2024-06-18T14:35:00+02:00"
+    assert local_iso("2024-06-18T14:35:00") is None  # no zone on the page
+
+
+ARTICLE = "single single-post postid-7"
+
+
+def test_every_meta_date_name_is_read() -> None:
+    for name in ("pubdate", "DC.date.issued", "datePublished", "date", "parsely-pub-date"):
+        head = f'<meta name="{name}" content="2021-05-04T08:00:00+02:00">'
+        record = extract_article(page("<h1>T</h1>" + BODY, head, ARTICLE), "https://s.example/t/")
+        assert record.published_at == "2021-05-04T06:00:00+00:00", name
+        assert record.published_at_local == "2021-05-04T08:00:00+02:00", name
+
+
+def test_json_ld_of_any_node_type_that_dates_this_page() -> None:
+    head = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
+        '{"@type": "WebPage", "@id": "https://s.example/t/", "datePublished": '
+        '"2022-02-01T10:00:00+01:00"}]}</script>'
+    )
+    record = extract_article(page("<h1>T</h1>" + BODY, head, ARTICLE), "https://s.example/t/")
+    assert record.published_at == "2022-02-01T09:00:00+00:00"
+    assert record.extraction.sources["published_at"] == "jsonld"
+
+
+def test_microdata_anywhere_in_the_post() -> None:
+    body = (
+        '<article><h1>T</h1><div class="meta"><span itemprop="datePublished" '
+        'content="2019-11-05T07:30:00-05:00">Nov 5</span></div>' + BODY + "</article>"
+    )
+    record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
+    assert record.published_at == "2019-11-05T12:30:00+00:00"
+    assert record.published_at_local == "2019-11-05T07:30:00-05:00"
+
+
+def test_a_utc_instant_takes_the_offset_the_page_shows_for_it() -> None:
+    head = '<meta property="article:published_time" content="2023-11-09T06:35:29+00:00">'
+    body = (
+        '<h1>T</h1><p class="meta">Posted: <time datetime="2023-11-08T22:35:29-08:00">'
+        "Nov 8, 2023 / 10:35 PM PST</time></p>" + BODY
+    )
+    record = extract_article(page(body, head, ARTICLE), "https://s.example/t/")
+    assert record.published_at == "2023-11-09T06:35:29+00:00"
+    assert record.published_at_local == "2023-11-08T22:35:29-08:00"  # the publisher's day
+
+
+def test_htmldate_dates_a_page_that_has_no_machine_readable_date() -> None:
+    body = "<h1>T</h1><p>Published on 14 February 2018 by the desk.</p>" + BODY
+    record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
+    assert record.published_at == "2018-02-14T00:00:00+00:00"
+    assert record.extraction.sources["published_at"] == "htmldate"
+    assert any("day only (htmldate)" in w for w in record.extraction.warnings)
+
+
+# -- authors and titles -------------------------------------------------------------------
+
+
+def test_the_site_as_author_and_account_names_are_never_authors() -> None:
+    head = (
+        '<meta property="og:site_name" content="Chancery News">'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "T", '
+        '"author": {"@type": "Organization", "name": "Chancery News"}}</script>'
+        '<meta name="author" content="admin">'
+    )
+    body = '<h1>T</h1><div class="entry-meta"><span class="author">By Ada Pell</span></div>'
+    record = extract_article(page(body + BODY, head, ARTICLE), "https://chancery.example/t/")
+    assert record.authors == ["Ada Pell"]
+
+
+def test_a_byline_with_the_date_glued_on() -> None:
+    body = '<h1>T</h1><div class="byline">Tomas Spahn Fr, 18. Oktober 2019</div>' + BODY
+    record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
+    assert record.authors == ["Tomas Spahn"]
+
+
+def test_the_visible_headline_wins_and_entities_are_decoded() -> None:
+    head = (
+        "<title>Olive &amp;#038; Herb Focaccia | Kitchen Notes</title>"
+        '<meta property="og:title" content="Olive &amp;#038; Herb Focaccia - Kitchen Notes">'
+    )
+    body = '<h1 class="entry-title">Olive &#038; Herb Focaccia</h1>' + BODY
+    record = extract_article(page(body, head, ARTICLE), "https://s.example/t/")
+    assert record.title == "Olive & Herb Focaccia"
+    assert record.extraction.sources["title"] == "theme"
+
+
+@pytest.mark.parametrize("sep", [" – ", " | ", " › ", " - "])
+def test_site_name_suffix_removed_from_metadata_titles(sep: str) -> None:
+    head = (
+        f"<title>Envoys meet{sep}Nordish by Nature</title>"
+        '<meta property="og:site_name" content="Nordish by Nature">'
+    )
+    record = extract_article(page(BODY, head, ARTICLE), "https://s.example/t/")
+    assert record.title == "Envoys meet"
+
+
+# -- terms --------------------------------------------------------------------------------
+
+
+def test_visible_terms_win_over_theme_sections_in_json_ld() -> None:
+    head = (
+        '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "T", '
+        '"articleSection": ["Slider", "Featured", "Diplomacy"]}</script>'
+    )
+    body = (
+        '<h1>T</h1><span class="cat-links"><a href="/category/diplomacy/">Diplomacy</a>'
+        '<a href="/category/europe/">Europe</a></span>' + BODY
+    )
+    record = extract_article(page(body, head, ARTICLE), "https://s.example/t/")
+    assert record.categories == ["Diplomacy", "Europe"]
+
+
+def test_theme_sections_alone_are_not_categories() -> None:
+    head = (
+        '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "T", '
+        '"articleSection": ["slider", "featured"]}</script>'
+    )
+    record = extract_article(page("<h1>T</h1>" + BODY, head, ARTICLE), "https://s.example/t/")
+    assert record.categories == []
+
+
+# -- weather ------------------------------------------------------------------------------
+
+
+def test_a_widget_found_by_what_it_shows() -> None:
+    widget = (
+        '<div class="top-strip"><div class="wx"><span class="city">London, UK 14:02</span>'
+        "<span>18°C</span><span>Light rain</span><span>Humidity: 81%</span>"
+        "<span>Wind: 12 km/h</span></div></div>"
+    )
+    record = extract_article(
+        page(widget + "<h1>T</h1>" + BODY, "", ARTICLE), "https://s.example/t/"
+    )
+    assert record.weather is not None
+    assert record.weather.temperature_c == 18.0
+    assert record.weather.humidity_pct == 81
+    assert record.weather.wind_kmh == 12.0
+    assert record.weather.location == "London, UK"
+
+
+def test_a_temperature_in_the_article_text_is_not_a_widget() -> None:
+    text = "<p>It was 31°C in the shade, humidity 80%, wind 20 km/h, clear skies.</p>"
+    record = extract_article(page("<article><h1>T</h1>" + text + BODY + "</article>", "", ARTICLE),
+                             "https://s.example/t/")  # fmt: skip
+    assert record.weather is None
+
+
+# -- hostile structure --------------------------------------------------------------------
+
+HEADER = '<div class="site-header"><span class="date">Wednesday, 3 December 2025</span></div>'
+
+
+def test_deep_nesting_never_makes_the_header_date_the_body() -> None:
+    deep = "<div>" * 300 + "<p>MADRID — The envoys arrived at dawn.</p>" + "</div>" * 300
+    html = page(
+        HEADER + '<h1 class="entry-title">T</h1><div class="entry-content">' + deep + "</div>",
+        "",
+        ARTICLE,
+    )
+    record = extract_article(html, "https://s.example/t/")
+    assert record.body_text == "MADRID — The envoys arrived at dawn."
+    assert record.dateline == "MADRID"
+
+
+def test_control_characters_and_one_huge_line() -> None:
+    body = '<h1 class="entry-title">T\x00\x07</h1><div class="entry-content">'
+    body += "".join(f"<p>Paragraph {i} of the text.\x0b</p>" for i in range(3000)) + "</div>"
+    record = extract_article(page(body, "", ARTICLE).encode(), "https://s.example/t/")
+    assert record.title == "T"
+    assert record.word_count == 3000 * 5
+
+
+def test_a_body_far_shorter_than_the_page_says_so() -> None:
+    body = '<h1 class="entry-title">T</h1><div class="entry-content"><p>Only this.</p></div>'
+    body += "<div class='elsewhere'>" + BODY * 3 + "</div>"
+    record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
+    assert any("may be incomplete" in w for w in record.extraction.warnings)

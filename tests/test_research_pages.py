@@ -1,0 +1,487 @@
+"""What a historian does in the archive, through Datasette's own client over the archive made
+by real crawls of the sample site's three editions: search the way people type, dates as
+written, facets that count co-authors, short readable tables, links that stay in the archive,
+the edit history with its diffs, each version, the page as captured, and the charts."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import html
+import json
+import re
+import shutil
+import sqlite3
+import unicodedata
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from conftest import query
+from datasette.app import Datasette
+from markupsafe import escape
+from sqlite_utils import Database
+
+from lpscrape.archive.store import Archive
+from lpscrape.demo import theme
+from lpscrape.demo.content import EDITS_IN_2, articles
+from lpscrape.serve import make_datasette
+
+DB = "archive"
+FIRST = {a.id: a for a in articles(1)}
+SECOND = {a.id: a for a in articles(2)}
+TRUTH = list(articles(3))  # what the archive holds after the third crawl
+
+
+@pytest.fixture
+async def ds(demo_archive: Path) -> AsyncIterator[Datasette]:
+    """Datasette over the archive made by crawling the sample site's three editions."""
+    datasette = make_datasette(demo_archive)
+    await datasette.invoke_startup()
+    yield datasette
+
+
+async def get(ds: Datasette, path: str, status: int = 200) -> str:
+    """The body of a GET, asserting its status."""
+    response = await ds.client.get(path)
+    assert response.status_code == status, (path, response.text[:500])
+    return response.text
+
+
+async def rows(ds: Datasette, path: str) -> list[dict]:
+    """`_shape=array` rows of a JSON page."""
+    sep = "&" if "?" in path else "?"
+    return json.loads(await get(ds, f"{path}{sep}_shape=array&_size=max"))
+
+
+def plain(text: str) -> str:
+    """Lower case, accents dropped: how the truth below compares words."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("ø", "o").replace("Ø", "O"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def words_of(article: object) -> set[str]:
+    return set(re.findall(r"\w+", plain(article.title + " " + article.body_text)))
+
+
+def titles_with(predicate: object) -> set[str]:
+    return {a.title for a in TRUTH if predicate(words_of(a))}
+
+
+# -- search the way people type ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("treaties", lambda w: w & {"treaty", "treaties"}),  # stemming
+        ("treaty", lambda w: w & {"treaty", "treaties"}),
+        ("treat*", lambda w: any(x.startswith("treat") for x in w)),  # prefix
+        ("treaty OR envoy", lambda w: w & {"treaty", "treaties", "envoy", "envoys"}),
+        ("Zurich", lambda w: "zurich" in w),  # accents folded
+        ("zürich", lambda w: "zurich" in w),
+        ("munchen", lambda w: "munchen" in w),
+        ("envoy -japan", lambda w: w & {"envoy", "envoys"} and "japan" not in w),
+        ('"horse-drawn carriage"', lambda w: {"horse", "drawn", "carriage"} <= w),
+    ],
+)
+async def test_search_finds_what_people_type(ds: Datasette, typed: str, expected: object) -> None:
+    truth = titles_with(expected)
+    assert truth, typed  # each case has articles to find
+    found = await rows(ds, f"/{DB}/articles.json?_search={typed}")
+    assert {r["title"] for r in found} == truth, typed
+    hits = await rows(ds, f"/{DB}/search.json?q={typed}")
+    assert {r["title"] for r in hits} == truth, typed
+
+
+async def test_treaties_finds_articles_that_only_say_treaty(ds: Datasette) -> None:
+    only_treaty = titles_with(lambda w: "treaty" in w and "treaties" not in w)
+    assert len(only_treaty) >= 3
+    found = {r["title"] for r in await rows(ds, f"/{DB}/articles.json?_search=treaties")}
+    assert only_treaty <= found
+
+
+async def test_search_syntax_is_explained_on_the_articles_page(ds: Datasette) -> None:
+    page = html.unescape(await get(ds, f"/{DB}/articles"))
+    for hint in ("treat*", "treaty OR envoy", "treaties finds treaty", "Zurich finds ZÜRICH"):
+        assert hint in page, hint
+
+
+@pytest.mark.parametrize(
+    ("typed", "dateline"),
+    [
+        ("Zurich", "ZÜRICH"),
+        ("zürich", "ZÜRICH"),
+        ("ZURICH", "ZÜRICH"),
+        ("munchen", "MÜNCHEN"),
+        ("München", "MÜNCHEN"),
+        ("kobenhavn", "KØBENHAVN"),
+        ("sao paulo", "SÃO PAULO"),
+        ("paris", "PARIS, France"),
+    ],
+)
+async def test_datelines_are_found_whatever_the_case_and_accents(
+    ds: Datasette, typed: str, dateline: str
+) -> None:
+    expected = {a.title for a in TRUTH if a.dateline == dateline}
+    assert expected
+    found = await rows(ds, f"/{DB}/by_dateline.json?place={typed}")
+    assert {r["title"] for r in found} == expected
+
+
+# -- dates as written -------------------------------------------------------------------------
+
+
+def published_in(first: str, last: str) -> set[str]:
+    """Titles published on UTC days first..last (ISO, both included)."""
+    return {a.title for a in TRUTH if first <= theme.iso_utc(a.published)[:10] <= last}
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "from_day", "to_day"),
+    [
+        ("2025-09-03", "", "2025-09-03", "9999"),
+        ("03/09/2025", "03/09/2025", "2025-09-03", "2025-09-03"),  # day first, British
+        ("3 September 2025", "3 September 2025", "2025-09-03", "2025-09-03"),
+        ("Sept 2025", "Sept 2025", "2025-09-01", "2025-09-30"),
+        ("September 2025", "2025-10", "2025-09-01", "2025-10-31"),
+        ("2025-09", "", "2025-09-01", "9999"),
+        ("1 April 2025", "31/05/2025", "2025-04-01", "2025-05-31"),
+        ("", "2025-03", "0000", "2025-03-31"),
+    ],
+)
+async def test_dates_as_people_write_them(
+    ds: Datasette, first: str, last: str, from_day: str, to_day: str
+) -> None:
+    expected = published_in(from_day, to_day)
+    assert expected and len(expected) < len(TRUTH)
+    found = await rows(ds, f"/{DB}/published_between.json?first_date={first}&last_date={last}")
+    assert {r["title"] for r in found} == expected
+
+
+@pytest.mark.parametrize("bad", ["13/13/2025", "31/02/2025", "yesterday", "Septembre 2025", "25"])
+async def test_a_date_that_cannot_be_read_is_an_error_never_every_row(
+    ds: Datasette, bad: str
+) -> None:
+    response = await ds.client.get(f"/{DB}/published_between.json", params={"first_date": bad})
+    assert response.status_code == 400
+    data = response.json()
+    assert data["ok"] is False and data["rows"] == []
+    assert f"cannot read '{bad}' as a date" in data["error"] and "03/09/2025" in data["error"]
+    page = await ds.client.get(f"/{DB}/published_between", params={"last_date": bad})
+    assert page.status_code == 400
+    assert "cannot read" in html.unescape(page.text) and "<tbody>" not in page.text
+
+
+# -- facets and readable tables ---------------------------------------------------------------
+
+
+async def test_the_authors_facet_counts_each_co_author(ds: Datasette) -> None:
+    data = json.loads(await get(ds, f"/{DB}/articles.json?_size=0&_facet_size=100"))
+    facets = {f["name"]: f for f in data["facet_results"].values()}
+    assert set(facets) == {"categories", "tags", "authors", "dateline", "published_at"}
+    got = {v["value"]: v["count"] for v in facets["authors"]["results"]}
+    assert got == Counter(name for a in TRUTH for name in a.author_names)
+    shared = [a for a in TRUTH if len(a.authors) > 1]
+    assert shared  # co-signed articles count for each of their authors
+    name = shared[0].author_names[1]
+    data = json.loads(await get(ds, f"/{DB}/articles.json?authors__arraycontains={name}&_size=0"))
+    assert data["filtered_table_rows_count"] == got[name]
+
+
+async def test_the_articles_page_opens_on_a_few_readable_columns(ds: Datasette) -> None:
+    page = await get(ds, f"/{DB}/articles")
+    table = page[page.index('<table class="lp-compact">') : page.index("</table>")]
+    headers = [
+        re.sub(r"<[^>]+>|&nbsp;|[▲▼]", "", h).strip()
+        for h in re.findall(r"<th[^>]*>(.*?)</th>", table)
+    ]
+    assert headers == ["title", "byline", "dateline", "published", "categories"]
+    assert "content_hash" not in table and "body_text" not in table
+    newest = max(TRUTH, key=lambda a: a.published)
+    row = re.search(r"<tr>\s*<td class=\"col-title\">(.*?)</tr>", table, re.S)[1]
+    assert escape(newest.title) in row
+    assert f">{escape(', '.join(newest.category_names))}</td>" in row  # a list, not JSON
+    assert '["' not in table
+    link = re.search(r'class="lp-all-columns" href="([^"]+)"', page)[1]
+    everything = await get(ds, html.unescape(link))
+    assert 'class="rows-and-columns"' in everything and "col-content_hash" in everything
+    assert '<span class="lp-item">' in everything  # arrays still read as lists there
+
+
+async def test_versions_are_labelled_with_their_own_headline(ds: Datasette) -> None:
+    retitled = EDITS_IN_2["retitle"]
+    path = FIRST[retitled].path
+    page = await get(ds, f"/{DB}/article_versions?url__endswith={path}&_sort=version")
+    links = re.findall(r'class="lp-version" href="([^"]+)">([^<]+)</a>', page)
+    assert [(unquote(h), html.unescape(t)) for h, t in links] == [
+        (f"/{DB}/article{path}version/1", FIRST[retitled].title),
+        (f"/{DB}/article{path}version/2", SECOND[retitled].title),
+    ]
+    assert 'class="lp-diff-link"' in page  # each later version links to what changed
+    assert not re.search(r"[0-9a-f]{64}", page.split("</table>")[0].split("lp-compact")[-1])
+
+
+# -- links stay in the archive ----------------------------------------------------------------
+
+CANNED = {
+    "search": "q=treaty",
+    "published_between": "first_date=2025-09&last_date=2025-10",
+    "by_dateline": "place=antwerp",
+    "changed_after_publication": "class=",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CANNED))
+async def test_canned_query_results_lead_to_the_archived_article(ds: Datasette, name: str) -> None:
+    page = await get(ds, f"/{DB}/{name}?{CANNED[name]}")
+    body = page[page.index("<tbody>") : page.index("</tbody>")]
+    result_rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    assert result_rows
+    for row in result_rows:
+        archived = re.search(r'class="lp-archived" href="([^"]+)">([^<]+)</a>', row)
+        original = re.search(r'class="lp-original" href="([^"]+)"', row)
+        assert archived and original, row[:300]
+        url = html.unescape(archived[2])
+        assert html.unescape(original[1]) == url
+        href = html.unescape(archived[1])
+        assert href == f"/{DB}/article{urlsplit(url).path}"
+        assert '["' not in row  # JSON arrays (categories, classes…) read as lists
+        response = await ds.client.get(href)  # the permalink leads to the article's page
+        assert response.status_code == 302
+        article = await get(ds, response.headers["location"])
+        assert f'<a class="lp-original" href="{escape(url)}"' in article
+
+
+async def test_permalinks_are_readable_and_unknown_ones_are_404(ds: Datasette) -> None:
+    article = TRUTH[0]
+    response = await ds.client.get(f"/{DB}/article{article.path}")
+    assert response.status_code == 302 and response.headers["location"].startswith(
+        f"/{DB}/articles/http"
+    )
+    await get(ds, f"/{DB}/article/2025/01/01/no-such-article/", status=404)
+    await get(ds, f"/{DB}/article{article.path}version/9", status=404)
+
+
+async def test_changed_after_publication_lists_changes_by_class(ds: Datasette) -> None:
+    changes = await rows(ds, f"/{DB}/changed_after_publication.json?class=")
+    order = [
+        "correction", "rewrite", "retitled", "byline", "terms", "minor", "formatting",
+        "whitespace", "unpublished", "republished",
+    ]  # fmt: skip
+    assert [r["change_class"] for r in changes] == sorted(
+        (r["change_class"] for r in changes), key=order.index
+    )
+    assert Counter(r["change_class"] for r in changes) == {
+        "correction": 1, "rewrite": 1, "retitled": 1, "byline": 1, "terms": 1, "minor": 3,
+        "formatting": 1, "whitespace": 1, "unpublished": 1, "republished": 1,
+    }  # fmt: skip
+    silent = await rows(ds, f"/{DB}/changed_after_publication.json?class=silent")
+    assert [(r["change_class"], r["silent"]) for r in silent] == [("minor", 1)]
+    only = await rows(ds, f"/{DB}/changed_after_publication.json?class=Correction")
+    assert [r["title"] for r in only] == [SECOND[EDITS_IN_2["correction"]].title]
+
+
+# -- what changed: the history and its diffs --------------------------------------------------
+
+
+async def test_the_history_page_marks_removed_and_added_words(ds: Datasette) -> None:
+    post_id = EDITS_IN_2["correction"]
+    old, new = FIRST[post_id], SECOND[post_id]
+    article_page = await get(ds, f"/{DB}/articles/{tilde(demo_url(ds, old.path))}")
+    history = html.unescape(re.search(r'class="lp-history" href="([^"]+)"', article_page)[1])
+    page = await get(ds, history)
+    deleted = " ".join(
+        html.unescape(t) for t in re.findall(r'<del class="lp-del">(.*?)</del>', page)
+    )
+    inserted = " ".join(
+        html.unescape(t) for t in re.findall(r'<ins class="lp-ins">(.*?)</ins>', page)
+    )
+    assert old.paragraphs[1] in deleted  # the paragraph the correction replaced…
+    assert new.paragraphs[1] in inserted  # …and the corrected one
+    assert '<span class="lp-class lp-class-correction">correction</span>' in page
+    assert "unchanged paragraph" in page  # the rest folded away
+    assert escape(old.paragraphs[0]) in page  # with a paragraph of context
+
+
+async def test_the_history_shows_a_retitle_a_byline_and_terms(ds: Datasette) -> None:
+    retitle = await history_of(ds, EDITS_IN_2["retitle"])
+    assert '<del class="lp-del">in a short ceremony</del>' in retitle
+    assert '<ins class="lp-ins">at the royal palace</ins>' in retitle
+    byline = await history_of(ds, EDITS_IN_2["byline"])
+    assert f'<ins class="lp-ins">{escape(SECOND[EDITS_IN_2["byline"]].byline)}</ins>' in byline
+    terms = await history_of(ds, EDITS_IN_2["terms"])
+    tags = ", ".join(SECOND[EDITS_IN_2["terms"]].tag_names)
+    assert f'<ins class="lp-ins">{escape(tags)}</ins>' in terms
+    whitespace = await history_of(ds, EDITS_IN_2["whitespace"])
+    assert "Not a new version in substance" in whitespace
+    assert '<ins class="lp-ins">¶</ins>' in whitespace
+
+
+async def test_the_withdrawal_and_return_are_in_the_history(
+    ds: Datasette, demo_archive: Path
+) -> None:
+    gone = next(a for a in articles(1) if a.id not in SECOND)
+    page = await history_of(ds, gone.id)
+    assert page.index("Withdrawn from the site") < page.index("Back on the site")
+    assert "No change recorded" not in page
+    quiet = await get(ds, f"/{DB}/article{TRUTH[0].path}changes")
+    assert "No change recorded" in quiet
+
+
+async def test_each_version_reads_as_it_was_and_links_to_its_diff(ds: Datasette) -> None:
+    post_id = EDITS_IN_2["retitle"]
+    base = f"/{DB}/article{FIRST[post_id].path}"
+    first = await get(ds, base + "version/1")
+    assert f'<h1 class="lp-title">{escape(FIRST[post_id].title)}</h1>' in first
+    assert [
+        html.unescape(p)
+        for p in re.findall(r"<p>(.*?)</p>", first.split('class="lp-body"')[1].split("</div>")[0])
+    ] == list(FIRST[post_id].body_blocks)
+    second = await get(ds, base + "version/2")
+    assert f'<h1 class="lp-title">{escape(SECOND[post_id].title)}</h1>' in second
+    assert f'href="{base}changes#v2"' in second and f'href="{base}version/1"' in second
+
+
+# -- the page as captured ---------------------------------------------------------------------
+
+
+async def test_a_capture_is_shown_as_served_and_inert(ds: Datasette, demo_archive: Path) -> None:
+    capture_id, sha256 = query(
+        demo_archive,
+        "SELECT id, sha256 FROM captures WHERE kind = 'article' AND status = 200 LIMIT 1",
+    )[0]
+    page = await get(ds, f"/{DB}/capture/{capture_id}")
+    frame = re.search(r"<iframe [^>]*>", page)[0]
+    assert 'sandbox=""' in frame and f'src="/{DB}/capture/{capture_id}/raw"' in frame
+    assert sha256 in page
+    response = await ds.client.get(f"/{DB}/capture/{capture_id}/raw")
+    assert response.status_code == 200
+    assert hashlib.sha256(response.content).hexdigest() == sha256  # byte for byte
+    policy = response.headers["content-security-policy"]
+    assert policy.startswith("sandbox;") and "default-src 'none'" in policy
+    assert "script-src" not in policy  # so scripts fall back to 'none'
+    assert response.headers["x-content-type-options"] == "nosniff"
+    await get(ds, f"/{DB}/capture/999999", status=404)
+
+
+async def test_the_article_page_links_to_its_captures_as_served(
+    ds: Datasette, demo_archive: Path
+) -> None:
+    article = TRUTH[5]
+    page = await get(ds, f"/{DB}/articles/{tilde(demo_url(ds, article.path))}")
+    href = re.search(r'class="lp-as-captured" href="([^"]+)"', page)[1]
+    capture_id = int(href.rsplit("/", 1)[1])
+    body = query(demo_archive, "SELECT body_gzip FROM captures WHERE id = ?", (capture_id,))[0][0]
+    assert escape(article.title).encode() in gzip.decompress(body)
+
+
+# -- charts -----------------------------------------------------------------------------------
+
+
+async def test_the_charts_page_serves_every_asset_itself(ds: Datasette) -> None:
+    page = await get(ds, "/-/dashboards/archive")
+    sources = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
+    assert sources and not [s for s in sources if "://" in s]  # nothing from the internet
+    for source in sources:
+        if source.endswith((".js", ".css")) or ".css?" in source:
+            await get(ds, source)
+    home = await get(ds, "/")
+    assert 'class="lp-charts" href="/-/dashboards/archive"' in home
+
+
+async def test_each_chart_draws_the_archive_as_it_is(ds: Datasette) -> None:
+    charts = ds.plugin_config("datasette-dashboards")["archive"]["charts"]
+    assert set(charts) == {"per-month", "places", "changes", "weather", "crawls"}
+    data = {}
+    for name, chart in charts.items():
+        assert chart["db"] == DB
+        assert chart["display"]["usermeta"]["embedOptions"]["renderer"] == "svg"
+        data[name] = json.loads(
+            await get(ds, f"/{DB}.json?" + urlencode_sql(chart["query"]) + "&_shape=array")
+        )
+    per_month = Counter()
+    for r in data["per-month"]:
+        per_month[(r["month"], r["category"])] += r["articles"]
+    assert per_month == Counter(
+        (theme.iso_utc(a.published)[:7], a.category_names[0]) for a in TRUTH
+    )
+    assert {r["place"]: r["articles"] for r in data["places"]} == Counter(
+        a.dateline for a in TRUTH if a.dateline
+    )
+    assert sum(r["changes"] for r in data["changes"]) == 12
+    assert [r["run"] for r in data["crawls"]] == [1, 2, 3]
+    assert data["weather"] and all(r["temperature_c"] is not None for r in data["weather"])
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def urlencode_sql(sql: str) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({"sql": sql})
+
+
+def tilde(url: str) -> str:
+    from datasette.utils import tilde_encode
+
+    return tilde_encode(url)
+
+
+def demo_url(ds: Datasette, path: str) -> str:
+    """The archived URL (with the sample site's port) of an article path."""
+    db = Path(ds.databases[DB].path)
+    return query(db, "SELECT url FROM articles WHERE url LIKE ?", ("%" + path,))[0][0]
+
+
+async def history_of(ds: Datasette, post_id: int) -> str:
+    """The history page of a sample article."""
+    return await get(ds, f"/{DB}/article{FIRST[post_id].path}changes")
+
+
+def test_an_older_search_index_gets_stemming_and_accent_folding(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "old.db"
+    shutil.copy(demo_archive, db)
+    old = Database(db)
+    old["articles"].disable_fts()  # the index as archives had it: no stemming, accents kept
+    old["articles"].enable_fts(["title", "body_text"], fts_version="FTS5")
+    old.conn.commit()
+    old.conn.close()
+    match = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?"
+    before = query(db, match, ("treaties",))[0][0]
+    assert before < len(titles_with(lambda w: w & {"treaty", "treaties"}))
+    Archive.open(db).close()  # any writer opening it migrates it
+    assert (
+        "porter unicode61 remove_diacritics 2"
+        in query(db, "SELECT sql FROM sqlite_master WHERE name = 'articles_fts'")[0][0]
+    )
+    assert query(db, match, ("treaties",))[0][0] == len(
+        titles_with(lambda w: w & {"treaty", "treaties"})
+    )
+    assert query(db, match, ("zurich",))[0][0] == len(titles_with(lambda w: "zurich" in w))
+    conn = sqlite3.connect(db)  # the triggers still keep it in step
+    conn.execute("UPDATE articles SET title = 'Zanzibarite report' WHERE rowid = 1")
+    conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+    conn.commit()
+    conn.close()
+    assert query(db, match, ("zanzibarite",))[0][0] == 1
+
+
+async def test_serving_an_archive_from_before_this_version_brings_it_up_to_date(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    shutil.copy(demo_archive, db)
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE article_changes")
+    conn.commit()
+    conn.close()
+    datasette = make_datasette(db)
+    await datasette.invoke_startup()
+    changes = await rows(datasette, f"/{DB}/changed_after_publication.json?class=")
+    assert len(changes) == 12

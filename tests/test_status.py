@@ -1,0 +1,101 @@
+"""`lpscrape status` over archives made by real crawls: runs, health, alerts, next steps."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from conftest import query, run_cli
+
+from lpscrape.serve import make_datasette
+from lpscrape.status import format_status, status_report
+
+
+def newest_published(db: Path) -> datetime:
+    return datetime.fromisoformat(query(db, "SELECT max(published_at) FROM articles")[0][0])
+
+
+def test_status_shows_runs_health_size_and_newest_article(demo_archive: Path) -> None:
+    now = newest_published(demo_archive) + timedelta(days=2)
+    report = status_report(demo_archive, now=now)
+    assert [r["id"] for r in report["runs"]] == [3, 2, 1]  # the sample site's three editions
+    assert [r["health"] for r in report["runs"]] == ["healthy", "healthy", "healthy"]
+    assert report["runs"][2]["new"] == 48 and report["runs"][2]["measured"] == 48
+    assert report["archive"]["articles"] == 51 and report["archive"]["size_bytes"] > 100_000
+    assert report["archive"]["newest_article_age_days"] == 2
+    fields = {f["field"]: f for f in report["health"]["fields"]}
+    assert set(fields) >= {"title", "authors", "byline", "dateline", "weather", "body_text"}
+    assert fields["title"]["fill_rate"] == 1.0 and fields["weather"]["layer"] == "theme"
+    text = format_status(report, now=now)
+    assert "51 articles (51 live, 0 gone)" in text  # edition 3 brought the removed one back
+    assert "newest article published" in text and "(2 days ago)" in text
+    assert "Field health of run 3" in text and "body length (words): p10" in text
+    assert "Open alerts\n  none" in text
+    assert all(len(line) <= 100 for line in text.splitlines() if "http" not in line)
+
+
+def test_status_says_what_to_do_when_crawls_stop(demo_archive: Path) -> None:
+    last_run = query(demo_archive, "SELECT max(finished_at) FROM crawl_runs")[0][0]
+    now = datetime.fromisoformat(last_run) + timedelta(days=3)
+    steps = status_report(demo_archive, now=now)["next_steps"]
+    assert any(s.startswith("No crawl has finished for 3 days") for s in steps)
+    assert any("newest article was published" in s for s in steps)
+
+
+def test_status_json_is_for_scripts(demo_archive: Path) -> None:
+    result = run_cli("status", "--db", str(demo_archive), "--json", "--runs", "1", check=True)
+    report = json.loads(result.stdout)
+    assert set(report) == {"archive", "runs", "health", "open_alerts", "next_steps", "ok"}
+    assert len(report["runs"]) == 1 and report["runs"][0]["outcome"] == "completed"
+    assert isinstance(report["ok"], bool)
+
+
+def test_status_reads_an_archive_from_before_run_health(demo_archive: Path, tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    shutil.copy(demo_archive, db)
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE run_field_health")
+    conn.execute("DROP TABLE run_health")
+    conn.commit()
+    conn.close()
+    result = run_cli("status", "--db", str(db), check=True)
+    assert "completed -" in result.stdout  # runs listed, health unknown
+    assert query(db, "SELECT count(*) FROM sqlite_master WHERE name = 'run_health'") == [(0,)]
+
+
+def test_status_of_a_missing_or_foreign_file_is_one_line(tmp_path: Path) -> None:
+    missing = run_cli("status", "--db", str(tmp_path / "none.db"))
+    assert missing.returncode == 2
+    assert missing.stderr.strip().splitlines() == [
+        f"lpscrape: no archive at {tmp_path / 'none.db'}: run `lpscrape crawl --db "
+        f"{tmp_path / 'none.db'}` first"
+    ]
+    assert not (tmp_path / "none.db").exists()
+    foreign = tmp_path / "notes.db"
+    foreign.write_text("not a database")
+    result = run_cli("status", "--db", str(foreign))
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    accept = run_cli("status", "--db", str(tmp_path / "none.db"), "--accept", "1")
+    assert accept.returncode == 2 and not (tmp_path / "none.db").exists()
+
+
+async def test_datasette_charts_health_over_runs(demo_archive: Path) -> None:
+    ds = make_datasette(demo_archive)
+    await ds.invoke_startup()
+    response = await ds.client.get("/archive/run_health.json?_shape=objects")
+    assert response.status_code == 200, response.text[:300]
+    rows = response.json()["rows"]
+    assert [r["run_id"] for r in rows] == [3, 2, 1]
+    assert rows[2]["health"] == "healthy" and rows[2]["articles_read"] == 48
+    assert rows[2]["title"] == 1.0 and 0 < rows[2]["dateline"] < 1
+    response = await ds.client.get("/archive/field_health.json?_shape=objects&field=dateline")
+    assert response.status_code == 200, response.text[:300]
+    series = response.json()["rows"]
+    assert [(r["run_id"], r["field"], r["layer"]) for r in series] == [
+        (3, "dateline", "text"),
+        (2, "dateline", "text"),
+        (1, "dateline", "text"),
+    ]
