@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
@@ -50,6 +51,16 @@ ROBOTS_ERRORS = (
     ("DownloadCancelled", "too_large"),
 )
 PRIORITY_SITEMAP_POST = 10
+
+
+class OneLine(logging.Filter):
+    """Drops the traceback Scrapy's robots.txt middleware logs with a download error: the
+    run counts that failure with its reason, and cron mails stderr, so one line is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the message, lose the traceback."""
+        record.exc_info, record.exc_text = None, None
+        return True
 
 
 def _truthy(value: Any) -> bool:
@@ -101,6 +112,9 @@ class LordsPressSpider(scrapy.Spider):
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.on_response, signal=signals.response_received)
         crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
+        robots_log = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+        if not any(isinstance(f, OneLine) for f in robots_log.filters):
+            robots_log.addFilter(OneLine())
         return spider
 
     def on_site(self, url: str) -> bool:
