@@ -10,10 +10,19 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.store import ArchiveError
 from lpscrape.extract import extract_article
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ALERT = 0, 1, 2, 3
+EXIT_BUSY = 75  # EX_TEMPFAIL: another process holds the archive; try again later
+EXIT_STATUSES = (
+    "Exit status: 0 completed; 1 failed or aborted (a storage error such as a full disk "
+    "included: the run is closed as failed, the unfinished batch rolled back); 2 bad input "
+    "(unreachable start URL, unwritable, corrupt, foreign or newer archive); 3 completed "
+    "with alerts (failed requests by reason, articles expected and none stored, versions "
+    "held for review, degraded extraction); 75 another crawl holds the archive."
+)
 DEFAULT_DB = "archive.db"
 
 
@@ -48,7 +57,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the publication (or another start URL) into the archive."""
-    from lpscrape.crawl import format_summary, run_crawl, run_summary
+    from lpscrape.crawl import StorageError, format_summary, run_crawl, run_summary
 
     overrides: dict[str, object] = {"LOG_LEVEL": "INFO" if args.verbose else "WARNING"}
     if args.delay is not None:
@@ -63,6 +72,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     start_url = args.start_url or crawl_default_start_url()
     try:
         run_id = run_crawl(start_url, args.db, full=args.full, **overrides)
+    except StorageError as exc:
+        print(f"lpscrape: crawl failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except ArchiveError as exc:  # a crawl that could not start still tells someone (#9)
         from lpscrape.monitor import alert_refused
 
@@ -73,7 +85,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         raise UserError(f"the crawl did not start a run in {args.db}")
     print(format_summary(summary))
     if summary["outcome"] != "completed":
-        print(f"lpscrape: crawl {summary['outcome']}", file=sys.stderr)
+        why = f": {summary['error']}" if summary.get("error") else ""
+        print(f"lpscrape: crawl {summary['outcome']}{why}", file=sys.stderr)
         return EXIT_FAILED
     for alert in summary["alerts"]:
         print(f"lpscrape: ALERT: {alert}", file=sys.stderr)
@@ -144,16 +157,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_reparse(args: argparse.Namespace) -> int:
     """Re-extract every article from the stored captures, offline."""
+    from lpscrape.archive import lock
     from lpscrape.archive.reparse import reparse
     from lpscrape.archive.store import Archive
 
     if not Path(args.db).exists():
         raise UserError(f"no archive at {args.db}: run `lpscrape crawl` first")
-    archive = Archive.open(args.db)
+    lock.acquire(args.db, purpose="reparse")
     try:
-        outcomes = reparse(archive)
+        archive = Archive.open(args.db)
+        try:
+            outcomes = reparse(archive)
+        finally:
+            archive.close()
     finally:
-        archive.close()
+        lock.release(args.db)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
     print(f"lpscrape: re-extracted the archive from its captures: {counts}")
     return EXIT_OK
@@ -224,8 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Discover articles (robots.txt sitemaps, feed, REST API; listings as fallback), "
             "fetch politely, keep every response byte for byte and store the extracted "
             "articles. Re-crawls are incremental: unchanged sitemap lastmod is skipped and "
-            "known pages are asked for conditionally. Exit status: 0 completed, 1 failed or "
-            "aborted, 2 bad input, 3 completed with alerts (extraction degraded, failures)."
+            "known pages are asked for conditionally. One crawl per archive at a time. "
+            + EXIT_STATUSES
         ),
     )
     p.add_argument("--start-url", help="base URL of the site (default: the live site)")
@@ -303,7 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-extract every article from the stored captures, offline",
         description=(
             "Rebuild articles, versions and terms from the raw captures kept in the archive, "
-            "with the current extractor; no network. Runs in one transaction."
+            "with the current extractor; no network. Runs in one transaction. Exit status 75 "
+            "while a crawl holds the archive."
         ),
     )
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
@@ -357,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except ArchiveBusy as exc:
+        print(f"lpscrape: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     except (UserError, ArchiveError) as exc:
         print(f"lpscrape: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -8,13 +8,19 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from lpscrape.archive.store import ArchiveError, open_database
+from lpscrape.archive import lock
+from lpscrape.archive.lock import ArchiveBusy
+from lpscrape.archive.store import ArchiveError, check_archive, open_database
 from lpscrape.spiders.lordspress import LordsPressSpider
+
+
+class StorageError(Exception):
+    """The archive could not be written during the run (disk full, I/O error…)."""
 
 
 def crawl_settings(db_path: str | Path, **overrides: Any) -> Settings:
@@ -27,35 +33,52 @@ def crawl_settings(db_path: str | Path, **overrides: Any) -> Settings:
     return settings
 
 
-def check_start_url(url: str, user_agent: str, timeout: float = 15.0) -> None:
-    """Fail early, in one line, when the start URL is malformed or the site cannot be reached."""
+def check_url(url: str) -> None:
+    """Fail early, in one line, when the start URL is not an http(s) URL."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ArchiveError(f"start URL must be an http(s) URL, got {url!r}")
-    probe = urllib.request.Request(urljoin(url, "/robots.txt"), headers={"User-Agent": user_agent})
+
+
+def check_start_url(url: str, user_agent: str, timeout: float = 15.0) -> None:
+    """Fail early, in one line, when the start URL is malformed or the site cannot be reached."""
+    check_url(url)
+    # HEAD of the start page: robots.txt itself is fetched once, by the crawl.
+    probe = urllib.request.Request(url, method="HEAD", headers={"User-Agent": user_agent})
     try:
         with urllib.request.urlopen(probe, timeout=timeout):
             pass
     except urllib.error.HTTPError:
-        pass  # the site answered: a missing robots.txt is fine
+        pass  # the site answered, whatever it said
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise ArchiveError(f"cannot reach {url}: {reason}") from exc
 
 
 def run_crawl(start_url: str, db_path: str | Path, full: bool = False, **overrides: Any) -> int:
-    """Crawl the site into the archive in this process; returns the run id (0 if none)."""
+    """Crawl the site into the archive in this process; returns the run id (0 if none).
+    Raises ArchiveBusy when another process holds the archive, before any request."""
     settings = crawl_settings(db_path, **overrides)
-    check_start_url(start_url, settings.get("USER_AGENT"))
-    open_database(db_path).conn.close()  # refuse a bad archive before any request goes out
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(LordsPressSpider)
-    process.crawl(crawler, start_url=start_url, full=full)
-    process.start()
-    error = crawler.stats.get_value("lpscrape/archive_error")
-    if error:
+    check_url(start_url)
+    check_archive(db_path)  # a foreign or newer file is refused before anything touches it
+    lock.acquire(db_path)
+    try:
+        check_start_url(start_url, settings.get("USER_AGENT"))
+        open_database(db_path).conn.close()  # refuse a bad archive before any request goes out
+        process = CrawlerProcess(settings)
+        crawler = process.create_crawler(LordsPressSpider)
+        process.crawl(crawler, start_url=start_url, full=full)
+        process.start()
+    finally:
+        lock.release(db_path)
+    stats = crawler.stats
+    if busy := stats.get_value("lpscrape/archive_busy"):
+        raise ArchiveBusy(busy)
+    if error := stats.get_value("lpscrape/archive_error"):
         raise ArchiveError(error)
-    return int(crawler.stats.get_value("lpscrape/run_id", 0))
+    if stats.get_value("lpscrape/run_unclosed"):
+        raise StorageError(stats.get_value("lpscrape/storage_error"))
+    return int(stats.get_value("lpscrape/run_id", 0))
 
 
 def run_summary(db_path: str | Path, run_id: int) -> dict[str, Any]:
@@ -69,8 +92,9 @@ def run_summary(db_path: str | Path, run_id: int) -> dict[str, Any]:
     if row is None:
         return {}
     summary = dict(row)
-    for key in ("warnings", "alerts"):
-        summary[key] = json.loads(summary[key] or ("{}" if key == "warnings" else "[]"))
+    for key in ("warnings", "failures", "failure_examples"):
+        summary[key] = json.loads(summary[key] or "{}")
+    summary["alerts"] = json.loads(summary["alerts"] or "[]")
     return summary
 
 
@@ -82,9 +106,12 @@ def format_summary(s: dict[str, Any]) -> str:
         f"  requests {s['requests']}, fetched {s['fetched']}, "
         f"{(s['bytes_downloaded'] or 0) / 1024:.0f} KiB downloaded",
         f"  articles: new {s['new']}, changed {s['changed']}, unchanged {s['unchanged']}, "
-        f"not modified {s['not_modified']}, skipped {s['skipped']}, gone {s['gone']}; "
-        f"failed {s['failed']}",
+        f"not modified {s['not_modified']}, skipped {s['skipped']}, gone {s['gone']}, "
+        f"held {s['held'] or 0}; failed {s['failed']}",
         f"  extraction warnings {s['warning_count'] or 0} (top: {top})",
     ]
+    if s["failures"]:
+        reasons = ", ".join(f"{r} ×{n}" for r, n in s["failures"].items())
+        lines.append(f"  failures by reason: {reasons}")
     lines += [f"  ALERT: {a}" for a in s["alerts"]]
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""What flows from the spider through the pipelines: one fetched response."""
+"""What flows from the spider through the pipelines: one fetched response, or one failed fetch."""
 
 from __future__ import annotations
 
@@ -18,6 +18,12 @@ class Capture:
     fetched_at: str = ""
     kind: str = "article"  # article | listing | sitemap | feed | api | robots
     sitemap_lastmod: str | None = None
+    # Why this response is a failed fetch (see `lpscrape.failures`); None when usable.
+    failure: str | None = None
+    # How the URL was found: robots | sitemap | feed | api | listing | archive (known URL).
+    discovered_via: str | None = None
+    # The URL the spider asked for, when redirects ended elsewhere; None otherwise.
+    requested_url: str | None = None
     record: Article | None = field(default=None, repr=False)
 
     def header(self, name: str) -> str | None:
@@ -26,3 +32,14 @@ class Capture:
             if key.lower() == name.lower() and values:
                 return values[0]
         return None
+
+
+@dataclass
+class FetchFailure:
+    """A request that ended without a response to keep (timeout, refused, too large…)."""
+
+    url: str  # as the spider asked for it
+    kind: str
+    reason: str
+    detail: str = ""
+    discovered_via: str | None = None

@@ -33,7 +33,7 @@ from lpscrape.health import (
     alert_paragraph,
     detect_drift,
 )
-from lpscrape.items import Capture
+from lpscrape.items import Capture, FetchFailure
 
 logger = logging.getLogger(__name__)
 # What the spider's counters say about the articles a run found.
@@ -82,8 +82,11 @@ class HealthPipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
-    def process_item(self, item: Capture) -> Capture:
-        """Count an article the run extracted in full (what the archive stored or refreshed)."""
+    def process_item(self, item: Capture | FetchFailure) -> Capture | FetchFailure:
+        """Count an article the run extracted in full (what the archive stored or refreshed);
+        a failed fetch has no record to measure (it is counted in `crawl_runs.failures`)."""
+        if not isinstance(item, Capture) or item.failure:
+            return item
         record = item.record
         if item.kind == "article" and item.status == 200 and record and record.is_article:
             self.health.add(record, item.url)
@@ -95,6 +98,9 @@ class HealthPipeline:
         run_id = stats.get_value("lpscrape/run_id")
         if not run_id:
             return
+        if storage_error := stats.get_value("lpscrape/storage_error"):
+            self.send_unrecorded(int(run_id), str(storage_error), getattr(spider, "base", ""))
+            return  # the archive cannot be written: no health to record
         outcome = {"finished": "completed", "shutdown": "aborted"}.get(reason, "failed")
         db_path = self.settings.get("ARCHIVE_DB")
         try:
@@ -183,6 +189,26 @@ class HealthPipeline:
                 db.conn.close()
         except (sqlite3.Error, ArchiveError) as exc:
             logger.error("alert deliveries of run %s not recorded: %s", alert.run_id, exc)
+
+    def send_unrecorded(self, run_id: int, reason: str, start_url: str) -> None:
+        """Tell someone about a run the archive could not take (a full disk): the alert goes
+        out, nothing is written to the archive."""
+        try:
+            config = AlertConfig.from_settings(self.settings.get)
+        except AlertConfigError as exc:
+            logger.info("alerts for run %s not sent: %s", run_id, exc)
+            return
+        if config.actions:
+            db_path = self.settings.get("ARCHIVE_DB")
+            alert = Alert(
+                run_id=run_id,
+                archive=str(Path(db_path).resolve()),
+                start_url=start_url,
+                outcome="failed",
+                healthy=None,
+                alerts=[reason],
+            )
+            deliver(alert, config)
 
 
 def alert_refused(db_path: str, start_url: str, reason: str, overrides: dict[str, Any]) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import sqlite3
 from collections import Counter
 from typing import Any
 
@@ -10,11 +13,14 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 
-from lpscrape.archive.store import RUN_COUNTERS, Archive, ArchiveError
+from lpscrape.archive import lock
+from lpscrape.archive.lock import ArchiveBusy
+from lpscrape.archive.store import COLLAPSE_RATIO, RUN_COUNTERS, Archive, ArchiveError
 from lpscrape.extract import extract_article
-from lpscrape.items import Capture
+from lpscrape.items import Capture, FetchFailure
 
 KEY_FIELDS = ("title", "published_at", "body_text", "authors")
+EXAMPLES_PER_REASON = 5
 logger = logging.getLogger(__name__)
 
 
@@ -29,8 +35,10 @@ class ExtractPipeline:
         """Keep the crawler for its stats."""
         return cls(crawler)
 
-    def process_item(self, item: Capture) -> Capture:
-        """Attach the extracted record to an article or listing page."""
+    def process_item(self, item: Capture | FetchFailure) -> Capture | FetchFailure:
+        """Attach the extracted record to a usable article or listing page."""
+        if not isinstance(item, Capture) or item.failure:
+            return item
         if item.kind in ("article", "listing") and item.status == 200 and item.body:
             try:
                 item.record = extract_article(item.body, item.url, item.header("Content-Type"))
@@ -41,16 +49,26 @@ class ExtractPipeline:
 
 
 class ArchivePipeline:
-    """Stores every capture, upserts articles, and keeps the run's row in `crawl_runs`."""
+    """Stores every capture, upserts articles, counts every failure by reason, and keeps the
+    run's row in `crawl_runs`. Holds the archive's lock for the whole run."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.settings = crawler.settings
+        self.db_path = self.settings.get("ARCHIVE_DB")
         self.archive: Archive | None = None
+        self.locked = False
         self.run_id: int | None = None
+        self.storage_error: str | None = None
+        self.closing: asyncio.Future[None] | None = None
         self.warnings: Counter[str] = Counter()
+        self.failures: Counter[str] = Counter()
+        self.examples: dict[str, list[str]] = {}
+        self.held: list[tuple[str | None, str | None]] = []
         self.degraded = 0
         self.articles = 0
+        self.article_attempts = 0
+        self.refreshed = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -60,38 +78,108 @@ class ArchivePipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        """Open the archive and start this run's row."""
+        """Take the archive's lock, open it and start this run's row."""
+        stats = self.crawler.stats
+        try:
+            lock.acquire(self.db_path)
+        except ArchiveBusy as exc:
+            stats.set_value("lpscrape/archive_busy", str(exc))
+            raise CloseSpider("archive_busy") from exc
+        except ArchiveError as exc:
+            stats.set_value("lpscrape/archive_error", str(exc))
+            raise CloseSpider("archive_error") from exc
+        self.locked = True
         try:
             self.archive = Archive.open(
-                self.settings.get("ARCHIVE_DB"),
+                self.db_path,
                 batch_size=self.settings.getint("ARCHIVE_BATCH_SIZE", 200),
                 batch_seconds=self.settings.getfloat("ARCHIVE_BATCH_SECONDS", 2.0),
+                collapse_ratio=self.settings.getfloat("LPSCRAPE_COLLAPSE_RATIO", COLLAPSE_RATIO),
             )
-        except ArchiveError as exc:
-            self.crawler.stats.set_value("lpscrape/archive_error", str(exc))
-            raise CloseSpider(str(exc)) from exc
-        spider = self.crawler.spider
-        mode = "full" if getattr(spider, "full", False) else "incremental"
-        self.run_id = self.archive.start_run(getattr(spider, "base", ""), mode)
-        self.crawler.stats.set_value("lpscrape/run_id", self.run_id)
+            spider = self.crawler.spider
+            mode = "full" if getattr(spider, "full", False) else "incremental"
+            self.run_id = self.archive.start_run(getattr(spider, "base", ""), mode)
+        except (ArchiveError, sqlite3.Error) as exc:
+            stats.set_value("lpscrape/archive_error", str(exc))
+            if self.archive is not None:
+                self.archive.abandon()
+                self.archive = None
+            raise CloseSpider("archive_error") from exc
+        stats.set_value("lpscrape/run_id", self.run_id)
 
-    def process_item(self, item: Capture) -> Capture:
-        """Keep the capture and count what it meant."""
-        if self.archive is None:
+    def process_item(self, item: Capture | FetchFailure) -> Capture | FetchFailure:
+        """Keep the capture, and count what it meant; a failed fetch is counted by reason."""
+        if self.archive is None or self.storage_error:
             return item
-        outcome = self.archive.add(item, self.run_id)
-        self.crawler.stats.inc_value(f"lpscrape/{outcome}")
+        if isinstance(item, FetchFailure):
+            self.article_attempts += item.kind == "article"
+            self.count_failure(item.reason, item.url)
+            return item
+        try:
+            outcome = self.archive.add(item, self.run_id)
+        except sqlite3.Error as exc:
+            self.stop_on_storage_error(exc)
+            return item
+        self.article_attempts += item.kind == "article" and outcome.kind != "not_article"
+        if item.failure:
+            self.count_failure(item.failure, item.requested_url or item.url)
+            return item
+        self.crawler.stats.inc_value(f"lpscrape/{outcome.kind}")
+        if outcome.kind == "held":
+            self.held.append((outcome.article_url, outcome.note))
+        if outcome.kind in ("new", "changed", "unchanged", "not_modified", "gone"):
+            self.refreshed += 1
         record = item.record
-        if outcome in ("new", "changed", "unchanged") and record is not None:
+        if outcome.kind in ("new", "changed", "unchanged") and record is not None:
             self.articles += 1
             self.warnings.update(record.extraction.warnings)
             missing = any(not getattr(record, f) for f in KEY_FIELDS)
             self.degraded += missing or record.extraction.method != "theme"
         return item
 
+    def count_failure(self, reason: str, url: str) -> None:
+        """One failed fetch, by reason, with the first few URLs as examples."""
+        self.failures[reason] += 1
+        self.crawler.stats.inc_value("lpscrape/failed")
+        examples = self.examples.setdefault(reason, [])
+        if len(examples) < EXAMPLES_PER_REASON:
+            examples.append(url)
+
+    def stop_on_storage_error(self, exc: sqlite3.Error) -> None:
+        """Disk full, I/O error, read-only file: undo the batch and stop the crawl cleanly."""
+        self.storage_error = (
+            f"storage error: {exc}; the unfinished batch was rolled back — free some space "
+            "or fix the file, and the next run fetches what this one could not store"
+        )
+        self.crawler.stats.set_value("lpscrape/storage_error", self.storage_error)
+        logger.info("%s; the unfinished batch is rolled back and the crawl stops", exc)
+        assert self.archive is not None
+        with contextlib.suppress(sqlite3.Error):  # SQLite undoes it on close regardless
+            self.archive.rollback()
+        engine = self.crawler.engine
+        self.closing = asyncio.ensure_future(engine.close_spider_async(reason="storage_error"))
+
     def alerts(self) -> list[str]:
-        """What the archivist must look at: failures, and extraction that quietly degraded."""
+        """What the archivist must look at: failures, articles expected and not stored,
+        held versions, extraction that quietly degraded."""
         out = []
+        failed = sum(self.failures.values())
+        if failed:
+            reasons = ", ".join(f"{r} ×{n}" for r, n in self.failures.most_common())
+            first = next(iter(self.examples[self.failures.most_common(1)[0][0]]))
+            out.append(f"{failed} requests failed ({reasons}), e.g. {first}")
+        forbidden = self.crawler.stats.get_value("lpscrape/forbidden_articles", 0)
+        expected = self.article_attempts + forbidden
+        if expected and not self.refreshed:
+            why = f", {forbidden} forbidden by robots.txt" if forbidden else ""
+            out.append(
+                f"{expected} articles were expected and none was stored{why}: "
+                "the site may be down or serving errors"
+            )
+        for url, note in self.held[:EXAMPLES_PER_REASON]:
+            out.append(f"new version of {url} held for review, not stored: {note}")
+        if len(self.held) > EXAMPLES_PER_REASON:
+            out.append(f"… and {len(self.held) - EXAMPLES_PER_REASON} more versions held")
         share = self.degraded / self.articles if self.articles else 0.0
         enough = self.articles >= self.settings.getint("LPSCRAPE_DRIFT_MIN_ARTICLES", 10)
         if enough and share >= self.settings.getfloat("LPSCRAPE_ALERT_SHARE", 0.2):
@@ -99,33 +187,58 @@ class ArchivePipeline:
                 f"extraction degraded on {self.degraded} of {self.articles} articles "
                 f"({share:.0%}): the site's theme may have changed"
             )
-        failed = self.crawler.stats.get_value("lpscrape/failed", 0)
-        if failed:
-            out.append(f"{failed} requests failed after retries")
         crashed = self.crawler.stats.get_value("lpscrape/extract_errors", 0)
         if crashed:
             out.append(f"extraction crashed on {crashed} pages (captures kept; see the log)")
+        deferred = self.crawler.stats.get_value("lpscrape/sitemap_deferred", 0)
+        if deferred:
+            cap = self.settings.getint("LPSCRAPE_SITEMAP_MAX_URLS")
+            out.append(
+                f"the sitemaps' cap of {cap} URLs per run was reached: {deferred} URLs wait "
+                "for the next run (LPSCRAPE_SITEMAP_MAX_URLS)"
+            )
         return out
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        """Close the run with its outcome, counts, warnings and alerts."""
+        """Close the run with its outcome, counts, failures, warnings and alerts."""
+        try:
+            self._finish(reason)
+        finally:
+            if self.locked:
+                lock.release(self.db_path)
+                self.locked = False
+
+    def _finish(self, reason: str) -> None:
         if self.archive is None or self.run_id is None:
             return
         stats = self.crawler.stats
         counts = {k: stats.get_value(f"lpscrape/{k}", 0) for k in RUN_COUNTERS}
+        counts["failed"] = sum(self.failures.values())
         counts["fetched"] = stats.get_value("response_received_count", 0)
         counts["requests"] = stats.get_value("downloader/request_count", 0)
         counts["bytes_downloaded"] = stats.get_value("downloader/response_bytes", 0)
         outcome = {"finished": "completed", "shutdown": "aborted"}.get(reason, "failed")
+        if self.storage_error:
+            outcome = "failed"
         alerts = self.alerts()
         stats.set_value("lpscrape/alerts", alerts)
-        self.archive.finish_run(
-            self.run_id,
-            outcome,
-            counts,
-            warnings=dict(self.warnings.most_common()),
-            warning_count=sum(self.warnings.values()),
-            alerts=alerts,
-        )
-        self.archive.close()
+        try:
+            self.archive.finish_run(
+                self.run_id,
+                outcome,
+                counts,
+                warnings=dict(self.warnings.most_common()),
+                warning_count=sum(self.warnings.values()),
+                alerts=alerts,
+                failures=dict(self.failures.most_common()),
+                failure_examples=self.examples,
+                sitemap_deferred=stats.get_value("lpscrape/sitemap_deferred", 0),
+                error=self.storage_error or (None if outcome != "failed" else reason),
+            )
+            self.archive.close()
+        except sqlite3.Error as exc:
+            message = self.storage_error or f"storage error: {exc}"
+            stats.set_value("lpscrape/storage_error", f"{message} (run {self.run_id} left open)")
+            stats.set_value("lpscrape/run_unclosed", True)
+            self.archive.abandon()
         self.archive = None

@@ -1,7 +1,9 @@
-"""A progress line every few seconds: pages fetched, what they meant, errors, speed."""
+"""Crawl progress: a line kept up to date on a terminal, a periodic log line otherwise (cron
+mails whatever reaches stderr, so nothing routine goes there)."""
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 
@@ -9,9 +11,11 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
+logger = logging.getLogger(__name__)
+
 
 class Progress:
-    """Prints crawl progress to stderr (overwriting one line on a terminal)."""
+    """Rewrites one stderr line when stderr is a terminal; logs the line (INFO) otherwise."""
 
     def __init__(self, crawler: Crawler, interval: float) -> None:
         self.stats = crawler.stats
@@ -38,24 +42,27 @@ class Progress:
             f" | articles new {get('lpscrape/new', 0)} changed {get('lpscrape/changed', 0)}"
             f" unchanged {get('lpscrape/unchanged', 0)} not-modified "
             f"{get('lpscrape/not_modified', 0)} skipped {get('lpscrape/skipped', 0)}"
-            f" | errors {get('lpscrape/failed', 0) + get('log_count/ERROR', 0)}"
+            f" held {get('lpscrape/held', 0)}"
+            f" | failed {get('lpscrape/failed', 0)}"
             f" | {fetched / elapsed if elapsed else 0:.1f} pages/s"
         )
 
-    def show(self) -> None:
-        """Print the progress line."""
-        end = "\r" if self.tty else "\n"
-        sys.stderr.write(self.line() + end)
-        sys.stderr.flush()
+    def show(self, final: bool = False) -> None:
+        """Print (terminal) or log (anything else) the progress line."""
+        if self.tty:
+            sys.stderr.write(self.line() + ("\n" if final else "\r"))
+            sys.stderr.flush()
+        else:
+            logger.info("progress: %s", self.line())
 
     def opened(self) -> None:
-        """Start printing."""
+        """Start reporting."""
         self.started = time.monotonic()
         self.loop = task.LoopingCall(self.show)
         self.loop.start(self.interval, now=False)
 
     def closed(self) -> None:
-        """Stop printing, with a last line."""
+        """Stop reporting, with a last line."""
         if self.loop and self.loop.running:
             self.loop.stop()
-        sys.stderr.write(self.line() + "\n")
+        self.show(final=True)

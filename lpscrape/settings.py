@@ -26,14 +26,20 @@ COOKIES_ENABLED = False
 RETRY_ENABLED = True
 RETRY_TIMES = 4
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
-RETRY_BACKOFF_BASE = 2.0  # seconds; doubled on each retry of the same request
-RETRY_BACKOFF_MAX = 120.0  # the longest wait, Retry-After included
+# A retryable status, a timeout or a lost connection pauses the whole host (its download
+# slot) for Retry-After, or for base × 2ⁿ on the n-th retry, never longer than the max.
+RETRY_BACKOFF_BASE = 2.0  # seconds
+RETRY_BACKOFF_MAX = 120.0  # the longest pause, Retry-After included
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"  # every failure is counted by reason in crawl_runs instead
 DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024  # larger bodies, or bodies that inflate past it, fail
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10  # more redirects than this (or back to a URL visited) is a loop
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "lpscrape.middlewares.BackoffRetryMiddleware": 550,
+    # Before RedirectMiddleware (600) sees the response: loops and off-host redirects fail.
+    "lpscrape.middlewares.RedirectGuardMiddleware": 650,
 }
 # Each item's pipeline work is mostly SQLite: parallel items only add scheduling cost.
 CONCURRENT_ITEMS = 1
@@ -50,6 +56,14 @@ ITEM_PIPELINES = {
 # An alert when this share of a run's articles lost a key field or fell back to the
 # generic extractor: the sign that the site's theme changed.
 LPSCRAPE_ALERT_SHARE = 0.2
+# A new version whose body has fewer words than this share of the version before (or was
+# found by another extraction layer) is held for review instead of stored.
+LPSCRAPE_COLLAPSE_RATIO = 0.5
+
+# --- Discovery: how much one run takes from the sitemaps -------------------------------
+# Sitemap entries are requested newest first, at most this many per run (the rest wait for
+# the next run, and the run says so); posts named by the feed and the REST API go first.
+LPSCRAPE_SITEMAP_MAX_URLS = 10_000
 
 # --- Monitoring: each run's field health, drift from the last healthy runs, alerts ----
 # Known articles re-read in full by every incremental run (those seen longest ago), so a
@@ -75,10 +89,11 @@ LPSCRAPE_LOG_DIR = ""  # default: logs/ beside the archive
 LPSCRAPE_LOG_KEEP = 30  # 0: no run log files
 LPSCRAPE_LOG_FILE_LEVEL = "INFO"
 
-# --- Output: a progress line every few seconds; quiet logs otherwise -------------------
+# --- Output: progress on a terminal, a periodic log line otherwise; quiet logs ---------
 EXTENSIONS = {"lpscrape.progress.Progress": 500, "lpscrape.runlog.RunLog": 100}
 LPSCRAPE_PROGRESS_INTERVAL = 2.0
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no control port for a crawl run from cron
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"

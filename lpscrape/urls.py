@@ -18,7 +18,25 @@ def clean_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, urlencode(query), ""))
 
 
-def same_host(url: str, hosts: set[str]) -> bool:
-    """True when the URL is http(s) on one of the publication's hosts."""
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def explicit_port(url: str) -> int | None:
+    """The URL's port when it is not its scheme's default; None otherwise (or if invalid)."""
     parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and (parts.hostname or "") in hosts
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return None if port == DEFAULT_PORTS.get(parts.scheme) else port
+
+
+def same_host(url: str, hosts: set[str], port: int | None = None) -> bool:
+    """True when the URL is http(s) on one of the publication's hosts, and on its port when
+    the publication has one (a local mirror's other ports are other sites)."""
+    parts = urlsplit(url)
+    return (
+        parts.scheme in ("http", "https")
+        and (parts.hostname or "") in hosts
+        and explicit_port(url) == port
+    )

@@ -157,6 +157,13 @@ def test_every_command_explains_itself(command: str) -> None:
     assert result.stdout.startswith("usage: lpscrape " + command)
 
 
+def test_crawl_help_documents_every_exit_status() -> None:
+    text = " ".join(run_cli("crawl", "--help", check=True).stdout.split())
+    for status in ("0 completed", "1 failed or aborted", "2 bad input", "3 completed with"):
+        assert status in text
+    assert "75 another crawl holds the archive" in text
+
+
 def test_scrapy_crawl_lordspress_does_what_lpscrape_crawl_does(
     demo_server: DemoServer, tmp_path: Path
 ) -> None:

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlite_utils import Database
 
-from lpscrape.archive.schema import ensure_schema
+from lpscrape.archive.schema import CONTENT_COLUMNS, ensure_schema
 from lpscrape.archive.store import Archive
 from lpscrape.extract import extract_article
 from lpscrape.items import Capture
@@ -18,6 +18,9 @@ PAGE = """<html><head><title>{title} – Lord's Press</title>
 <body class="single single-post"><article class="post type-post category-protocol">
 <h1 class="entry-title">{title}</h1><span class="byline">By Ada Pell</span>
 <div class="entry-content"><p>VIENNA — {text}</p></div></article></body></html>"""
+
+
+GOOD = "Talks began on Monday and went on late into the night in the old palace."
 
 
 def capture(title: str, text: str, fetched_at: str) -> Capture:
@@ -46,7 +49,8 @@ def fts_bytes(archive: Archive) -> int:
 
 def test_first_capture_is_new_and_keyed_by_canonical_url(archive: Archive) -> None:
     assert (
-        archive.add(capture("Envoys meet", "Talks began.", "2025-09-10T14:00:00+00:00"), 1) == "new"
+        archive.add(capture("Envoys meet", "Talks began.", "2025-09-10T14:00:00+00:00"), 1).kind
+        == "new"
     )
     assert [r["url"] for r in archive.db["articles"].rows] == [
         "https://lordspress.example/2025/09/10/envoys/"
@@ -57,7 +61,7 @@ def test_same_content_again_is_unchanged_and_only_touches_last_seen(archive: Arc
     archive.add(capture("Envoys meet", "Talks began.", "2025-09-10T14:00:00+00:00"), 1)
     size = fts_bytes(archive)
     again = capture("Envoys meet", "Talks began.", "2025-09-11T14:00:00+00:00")
-    assert archive.add(again, 2) == "unchanged"
+    assert archive.add(again, 2).kind == "unchanged"
     row = next(archive.db["articles"].rows)
     assert (row["version"], row["first_seen_at"], row["last_seen_at"]) == (
         1,
@@ -71,7 +75,7 @@ def test_same_content_again_is_unchanged_and_only_touches_last_seen(archive: Arc
 def test_changed_content_is_a_new_version_and_keeps_the_old(archive: Archive) -> None:
     archive.add(capture("Envoys meet", "Talks began.", "2025-09-10T14:00:00+00:00"), 1)
     outcome = archive.add(capture("Envoys meet", "Talks ended.", "2025-09-12T09:00:00+00:00"), 2)
-    assert outcome == "changed"
+    assert outcome.kind == "changed"
     versions = archive.db.execute(
         "SELECT version, body_text FROM article_versions ORDER BY version"
     ).fetchall()
@@ -144,12 +148,94 @@ def test_rest_api_answers_arriving_later_make_no_new_version(archive: Archive) -
     page = capture("Envoys meet", "Talks began.", "2025-09-10T14:00:00+00:00")
     page.body = page.body.replace(b"category-protocol", b"")
     page.record = extract_article(page.body, page.url)
-    assert archive.add(page, 1) == "new"
+    assert archive.add(page, 1).kind == "new"
     archive.add(api_capture("/wp-json/wp/v2/categories", [{"id": 7, "name": "Heraldry"}]), 2)
     post = {"id": 9, "link": "https://lordspress.example/2025/09/10/envoys/", "categories": [7]}
     archive.add(api_capture("/wp-json/wp/v2/posts", [post]), 2)
     again = capture("Envoys meet", "Talks began.", "2025-09-11T14:00:00+00:00")
     again.body = page.body
     again.record = extract_article(again.body, again.url)
-    assert archive.add(again, 2) == "unchanged"
+    assert archive.add(again, 2).kind == "unchanged"
     assert archive.db["article_versions"].count == 1
+
+
+def test_the_store_never_edits_the_record_and_the_hash_covers_what_is_stored(
+    archive: Archive,
+) -> None:
+    import copy
+
+    from lpscrape.archive.versions import content_hash
+
+    archive.add(api_capture("/wp-json/wp/v2/categories", [{"id": 7, "name": "Heraldry"}]), 1)
+    post = {"id": 9, "link": "https://lordspress.example/2025/09/10/envoys/", "categories": [7]}
+    archive.add(api_capture("/wp-json/wp/v2/posts", [post]), 1)
+    page = capture("Envoys meet", "Talks began.", "2025-09-10T14:00:00+00:00")
+    page.body = page.body.replace(b"category-protocol", b"")
+    page.record = extract_article(page.body, page.url)
+    before = copy.deepcopy(page.record)
+    archive.add(page, 1)
+    assert page.record == before  # the REST API filled the article row, not the record
+    cols = ", ".join(CONTENT_COLUMNS)
+    row = archive.db.execute(f"SELECT content_hash, {cols} FROM article_versions").fetchone()
+    assert row[0] == content_hash(dict(zip(CONTENT_COLUMNS, row[1:], strict=True)))
+    assert json.loads(row[1 + list(CONTENT_COLUMNS).index("categories")]) == []
+    assert json.loads(next(archive.db["articles"].rows)["categories"]) == ["Heraldry"]
+
+
+def test_a_canonical_naming_another_article_keys_the_page_by_its_own_url(
+    archive: Archive,
+) -> None:
+    other = "https://lordspress.example/2025/09/11/another-story/"
+    page = capture("Envoys meet", "Talks began.", "2025-09-10T14:00:00+00:00")
+    page.body = page.body.replace(b"https://lordspress.example/2025/09/10/envoys/", other.encode())
+    page.record = extract_article(page.body, page.url)
+    assert page.record.canonical_url == other
+    archive.add(page, 1)
+    assert [r["url"] for r in archive.db["articles"].rows] == [
+        "https://lordspress.example/2025/09/10/envoys/"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "theme", "reason"),
+    [
+        ("Talks ended.", True, "body collapsed from 17 to 4 words"),
+        (
+            GOOD + " They resume today.",
+            False,
+            "body found by fallback, the versions before by theme",
+        ),
+    ],
+    ids=["fewer-words", "other-layer"],
+)
+def test_a_collapsed_body_is_held_not_promoted(
+    archive: Archive, text: str, theme: bool, reason: str
+) -> None:
+    archive.add(capture("Envoys meet", GOOD, "2025-09-10T14:00:00+00:00"), 1)
+    bad = capture("Envoys meet", text, "2025-09-11T14:00:00+00:00")
+    if not theme:  # the theme's container gone: the generic extractor answers
+        bad.body = bad.body.replace(b"entry-content", b"lp-story")
+        bad.record = extract_article(bad.body, bad.url)
+        assert bad.record.extraction.sources["body_text"] == "fallback"
+    outcome = archive.add(bad, 2)
+    assert (outcome.kind, outcome.note) == ("held", reason)
+    assert archive.db.execute("SELECT version, body_text FROM articles").fetchall() == [
+        (1, "VIENNA — " + GOOD)
+    ]
+    assert archive.db["article_versions"].count == 1
+    assert archive.db.execute("SELECT review FROM captures ORDER BY id DESC").fetchone() == (
+        reason,
+    )
+
+
+def test_the_same_bytes_are_stored_once(archive: Archive) -> None:
+    first = capture("Envoys meet", "Talks began.", "2025-09-10T14:00:00+00:00")
+    again = capture("Envoys meet", "Talks began.", "2025-09-11T14:00:00+00:00")
+    archive.add(first, 1)
+    archive.add(again, 2)
+    rows = archive.db.execute(
+        "SELECT id, body_gzip IS NULL, revisit_of FROM captures ORDER BY id"
+    ).fetchall()
+    assert rows == [(1, 0, None), (2, 1, 1)]
+    bodies = [c.body for _, _, c in archive.captures()]
+    assert bodies == [first.body, first.body]

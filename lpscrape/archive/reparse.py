@@ -16,12 +16,12 @@ def reparse(archive: Archive) -> Counter[str]:
     try:
         archive.clear_articles()
         for capture_id, run_id, capture in archive.captures():
-            if capture.kind == "article" and capture.status == 200:
+            if capture.kind == "article" and capture.status == 200 and not capture.failure:
                 capture.record = extract_article(
                     capture.body, capture.url, content_type=capture.header("Content-Type")
                 )
                 archive.set_capture_extraction(capture_id, capture)
-            outcomes[archive.apply(capture, capture_id, run_id)] += 1
+            outcomes[archive.apply(capture, capture_id, run_id).kind] += 1
         rebuild_changes(archive.db)
     except BaseException:
         archive.rollback()  # all or nothing: a half-rebuilt archive is worse than the old one

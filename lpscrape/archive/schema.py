@@ -1,13 +1,25 @@
-"""The archive's tables (the contract names of ARCHITECTURE.md) and their indexes."""
+"""The archive's tables (the contract names of ARCHITECTURE.md), their indexes and versions."""
 
 from __future__ import annotations
+
+import sqlite3
+from typing import NamedTuple
 
 from sqlite_utils import Database
 
 from .changes import ensure_table as ensure_changes_table
 from .changes import update_changes
 
-SCHEMA_VERSION = 1
+# Version 1: the first archives (later ones of version 1 also grew the edit history and a
+# stemming search index). Version 2: failures by reason and held versions in `crawl_runs`;
+# failure, discovery, payload revisits and review flags in `captures`.
+SCHEMA_VERSION = 2
+# `PRAGMA application_id` in the SQLite header: "LPSC" for an archive, "LPDE" for a demo's.
+APPLICATION_ID = 0x4C505343
+DEMO_APPLICATION_ID = 0x4C504445
+OUR_APPLICATION_IDS = {APPLICATION_ID, DEMO_APPLICATION_ID}
+# Version 1 archives carried no application id; these tables tell them apart.
+CORE_TABLES = {"articles", "article_versions", "captures", "crawl_runs"}
 WEATHER_COLUMNS = {
     "weather_location": str,
     "weather_condition": str,
@@ -55,6 +67,11 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
             "warning_count": int,
             "warnings": str,  # JSON object: warning -> count
             "alerts": str,  # JSON array: what the archivist must look at
+            "failures": str,  # JSON object: reason -> count (see lpscrape.failures.REASONS)
+            "failure_examples": str,  # JSON object: reason -> up to 5 URLs
+            "held": int,  # new versions held for review (collapsed bodies), not promoted
+            "sitemap_deferred": int,  # sitemap URLs left for a later run by the per-run cap
+            "error": str,  # why a failed run failed (a storage error…)
         },
         "id",
         [],
@@ -77,9 +94,13 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
             "last_modified": str,
             "sitemap_lastmod": str,
             **WEATHER_COLUMNS,
+            "failure": str,  # why this fetch failed (error_page, http_503…); NULL when usable
+            "discovered_via": str,  # robots | sitemap | feed | api | listing | archive
+            "revisit_of": int,  # same bytes as this earlier capture: body_gzip is NULL here
+            "review": str,  # why this capture's new version was held for review, not promoted
         },
         "id",
-        [("run_id", "crawl_runs", "id")],
+        [("run_id", "crawl_runs", "id"), ("revisit_of", "captures", "id")],
     ),
     "articles": (
         {
@@ -154,6 +175,7 @@ INDEXES = [
     ("captures", ["url"]),
     ("captures", ["article_url"]),
     ("captures", ["run_id"]),
+    ("captures", ["sha256"]),
     ("articles", ["published_at"]),
     ("articles", ["fetch_url"]),
     ("articles", ["dateline"]),
@@ -178,11 +200,61 @@ END;
 """
 
 
-def ensure_schema(db: Database) -> None:
-    """Create whatever tables, indexes, full-text index and triggers are missing."""
+class Identity(NamedTuple):
+    """What an SQLite file says about itself, read without writing anything."""
+
+    application_id: int
+    version: int
+    tables: frozenset[str]
+
+    @property
+    def empty(self) -> bool:
+        """A new or empty file: no tables, no id."""
+        return not self.tables and not self.application_id
+
+    @property
+    def ours(self) -> bool:
+        """An lpscrape archive (a version 1 archive by its tables, later ones by their id)."""
+        if self.application_id in OUR_APPLICATION_IDS:
+            return True
+        return not self.application_id and self.version == 1 and self.tables >= CORE_TABLES
+
+
+def identify(conn: sqlite3.Connection) -> Identity:
+    """Read the file's application id, schema version and tables (raises on a non-SQLite file)."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = frozenset(
+        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    )
+    return Identity(app_id, version, tables)
+
+
+def ensure_schema(db: Database) -> int:
+    """Create a new archive, or migrate an older one to SCHEMA_VERSION; returns the version
+    the file had (0 for a new one). The caller has checked the file is ours (`identify`)."""
+    found = identify(db.conn)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
+    if found.version == SCHEMA_VERSION and found.tables >= CORE_TABLES:
+        _search_and_history(db)  # cheap when current; restores either if it went missing
+        return found.version
+    if found.tables:
+        _migrate(db)
+    else:
+        _create(db)
+    return found.version
+
+
+def _create(db: Database) -> None:
+    _create_tables(db)
+    _search_and_history(db)
+    _stamp(db)
+
+
+def _create_tables(db: Database) -> None:
+    """Whatever tables and indexes are missing (no commit)."""
     for name, (columns, pk, fks) in TABLES.items():
         db[name].create(columns, pk=pk, foreign_keys=fks, if_not_exists=True)
     for table, (link, key) in TERMS.items():
@@ -197,6 +269,11 @@ def ensure_schema(db: Database) -> None:
     for table, cols in INDEXES:
         db[table].create_index(cols, if_not_exists=True)
     db["article_versions"].create_index(["url", "version"], unique=True, if_not_exists=True)
+
+
+def _search_and_history(db: Database) -> None:
+    """The full-text index (rebuilt if older than stemming) and the edit history (filled in
+    for an archive from before it), committed."""
     fts = db["articles_fts"]
     if not fts.exists() or FTS_TOKENIZE not in (fts.schema or ""):
         # New, or built before stemming and accent folding: (re)build the index.
@@ -210,5 +287,36 @@ def ensure_schema(db: Database) -> None:
     db.executescript(_FTS_TRIGGERS)
     if ensure_changes_table(db):  # an archive from before the edit history: fill it in
         update_changes(db)
-    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     db.conn.commit()
+
+
+def _stamp(db: Database) -> None:
+    """Write the schema version and the archive's id: the last step of a migration, so an
+    interrupted one runs again (every step before is idempotent)."""
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    if db.execute("PRAGMA application_id").fetchone()[0] not in OUR_APPLICATION_IDS:
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.conn.commit()
+
+
+_SQL_TYPES = {int: "INTEGER", str: "TEXT", float: "FLOAT", bytes: "BLOB"}
+
+
+def _migrate(db: Database) -> None:
+    """Bring an older archive forward: missing tables and columns in one transaction, then
+    the search index and edit history, then the version."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _create_tables(db)
+        for name, (columns, _pk, _fks) in TABLES.items():
+            have = {r[1] for r in conn.execute(f"PRAGMA table_info([{name}])")}
+            for column, kind in columns.items():
+                if column not in have:
+                    conn.execute(f"ALTER TABLE [{name}] ADD COLUMN [{column}] {_SQL_TYPES[kind]}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    _search_and_history(db)
+    _stamp(db)

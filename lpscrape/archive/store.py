@@ -1,16 +1,18 @@
-"""The archive file: captures kept byte for byte, articles upserted by canonical URL, versions."""
+"""The archive file: captures kept byte for byte, articles upserted by their URL, versions."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from sqlite_utils import Database
@@ -21,14 +23,24 @@ from lpscrape.items import Capture
 from lpscrape.urls import clean_url
 
 from .changes import update_changes
-from .schema import TERMS, WEATHER_COLUMNS, ensure_schema
+from .schema import SCHEMA_VERSION, TERMS, WEATHER_COLUMNS, ensure_schema, identify
 from .versions import content_hash, content_row
 
-RUN_COUNTERS = ("new", "changed", "unchanged", "not_modified", "skipped", "gone", "failed")
+RUN_COUNTERS = ("new", "changed", "unchanged", "not_modified", "skipped", "gone", "failed", "held")
+# A new version with fewer words than this share of the previous one is held for review.
+COLLAPSE_RATIO = 0.5
 
 
 class ArchiveError(Exception):
     """The archive cannot be opened or written: a one-line reason a person can act on."""
+
+
+class Outcome(NamedTuple):
+    """What one capture meant for the archive."""
+
+    kind: str  # new | changed | unchanged | not_modified | gone | held | failed | captured…
+    article_url: str | None = None
+    note: str | None = None  # why it failed or was held
 
 
 def utc_now() -> str:
@@ -36,43 +48,123 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+    uri = f"{path.resolve().as_uri()}?mode=ro" if readonly else str(path)
+    try:
+        return sqlite3.connect(uri, timeout=30, uri=readonly)
+    except sqlite3.Error as exc:
+        raise ArchiveError(f"cannot open archive {path}: {exc}") from exc
+
+
+def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse, before anything is written, a file that is not an archive this code can use."""
+    try:
+        found = identify(conn)
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(
+            f"{path} is not an SQLite archive ({exc}); refusing to touch it"
+        ) from exc
+    if found.empty:
+        return
+    if not found.ours:
+        tables = ", ".join(sorted(found.tables)[:5]) or "no tables"
+        raise ArchiveError(
+            f"{path} is an SQLite database of another program ({tables}), not an lpscrape "
+            "archive; refusing to touch it (use another --db)"
+        )
+    if found.version > SCHEMA_VERSION:
+        raise ArchiveError(
+            f"{path} is an archive of schema version {found.version}, newer than this lpscrape "
+            f"understands ({SCHEMA_VERSION}): upgrade lpscrape to use it"
+        )
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse a file that cannot be written (a read-only or immutable file, a read-only
+    file system), without taking any lock: another connection may be writing."""
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ArchiveError(f"cannot write archive {path}: the file is read-only")
+
+
+def check_archive(path: str | Path) -> None:
+    """Refuse a file that is not an archive this code can use, reading it only."""
+    path = Path(path)
+    if not path.exists() or not path.stat().st_size:
+        return
+    conn = _connect(path, readonly=True)
+    try:
+        _check_identity(conn, path)
+    finally:
+        conn.close()
+
+
 def open_database(path: str | Path) -> Database:
-    """The archive at `path`, created if missing; refuses what is not an SQLite archive."""
+    """The archive at `path`, created if missing, migrated if older; refuses anything else."""
     path = Path(path)
     if not path.parent.exists():
         raise ArchiveError(f"cannot create archive {path}: folder {path.parent} does not exist")
     # Never open the file outside SQLite: closing any other descriptor of it would drop this
     # process's POSIX locks, and a reader could then checkpoint away a live WAL.
+    conn = _connect(path)
     try:
-        conn = sqlite3.connect(str(path), timeout=30)
-    except sqlite3.Error as exc:
-        raise ArchiveError(f"cannot open archive {path}: {exc}") from exc
-    try:
-        conn.execute("PRAGMA schema_version").fetchone()  # reads the header, writes nothing
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise ArchiveError(
-            f"{path} is not an SQLite archive ({exc}); refusing to touch it"
-        ) from exc
-    try:
+        _check_identity(conn, path)
+        _check_writable(path)
         db = Database(conn)
         ensure_schema(db)
+    except ArchiveError:
+        conn.close()
+        raise
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise ArchiveError(f"cannot write archive {path}: {exc}") from exc
     return db
 
 
+def open_readonly(path: str | Path) -> Archive:
+    """An existing archive opened for reading only (what the spider learns at start)."""
+    path = Path(path)
+    if not path.exists():
+        raise ArchiveError(f"no archive at {path}")
+    conn = _connect(path, readonly=True)
+    try:
+        _check_identity(conn, path)
+    except ArchiveError:
+        conn.close()
+        raise
+    return Archive(Database(conn))
+
+
+def same_article(canonical: str, fetched: str) -> bool:
+    """True when a canonical URL names the page fetched itself: same host (with or without
+    www), same path (trailing slash aside), not the home page. Query and scheme aside."""
+    a, b = urlsplit(canonical), urlsplit(fetched)
+    host = lambda p: (p.hostname or "").removeprefix("www.")  # noqa: E731
+    path = a.path.rstrip("/")
+    return bool(path) and host(a) == host(b) and path == b.path.rstrip("/")
+
+
 def article_key(record: Article, fetch_url: str) -> str:
-    """The canonical URL, when it names this page on the same host; else the fetched URL."""
-    canonical, fetched = clean_url(record.canonical_url or fetch_url), clean_url(fetch_url)
-    parts = urlsplit(canonical)
-    if parts.netloc == urlsplit(fetched).netloc and parts.path not in ("", "/"):
-        return canonical
-    warning = f"canonical_url: {canonical} is not this page's; keyed by the fetched URL"
-    if warning not in record.extraction.warnings:
-        record.extraction.warnings.append(warning)
-    return fetched
+    """The article's key: the URL fetched, or its canonical URL when that names the same
+    page — a canonical naming another article never makes one page overwrite another."""
+    fetched = clean_url(fetch_url)
+    canonical = clean_url(record.canonical_url or fetch_url)
+    return canonical if same_article(canonical, fetched) else fetched
+
+
+def collapse_reason(
+    previous_words: int | None,
+    previous_layer: str | None,
+    record: Article,
+    ratio: float = COLLAPSE_RATIO,
+) -> str | None:
+    """Why a new version's body looks collapsed against the version before, or None."""
+    layer = record.extraction.sources.get("body_text")
+    words = record.word_count or 0
+    if previous_words and words < previous_words * ratio:
+        return f"body collapsed from {previous_words} to {words} words"
+    if previous_layer and layer != previous_layer:
+        return f"body found by {layer or 'no layer'}, the versions before by {previous_layer}"
+    return None
 
 
 def _weather_columns(record: Article | None) -> dict[str, Any]:
@@ -80,13 +172,37 @@ def _weather_columns(record: Article | None) -> dict[str, Any]:
     return {col: getattr(weather, col.removeprefix("weather_"), None) for col in WEATHER_COLUMNS}
 
 
+def _as_columns(values: dict[str, Any]) -> dict[str, Any]:
+    """Values as table columns: lists as JSON arrays."""
+    return {
+        k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
+        for k, v in values.items()
+    }
+
+
+def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
+    cursor = db.execute(
+        f"INSERT INTO {table} ({', '.join(f'[{k}]' for k in row)}) "
+        f"VALUES ({', '.join('?' * len(row))})",
+        list(row.values()),
+    )
+    return int(cursor.lastrowid)
+
+
 class Archive:
     """Writes captures and articles in short batched transactions (WAL: readers never wait)."""
 
-    def __init__(self, db: Database, batch_size: int = 200, batch_seconds: float = 2.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        batch_size: int = 200,
+        batch_seconds: float = 2.0,
+        collapse_ratio: float = COLLAPSE_RATIO,
+    ) -> None:
         self.db = db
         self.batch_size = batch_size
         self.batch_seconds = batch_seconds
+        self.collapse_ratio = collapse_ratio
         self._pending = 0
         self._last_commit = time.monotonic()
 
@@ -112,6 +228,7 @@ class Archive:
         """Undo everything written since the last commit."""
         if self.db.conn.in_transaction:
             self.db.execute("ROLLBACK")
+        self._pending = 0
 
     def commit(self) -> None:
         """Make everything written so far durable."""
@@ -125,6 +242,12 @@ class Archive:
         self.commit()
         self.db.conn.close()
 
+    def abandon(self) -> None:
+        """Roll back the unfinished batch and close the file (after a storage error)."""
+        with contextlib.suppress(sqlite3.Error):  # SQLite undoes it on close regardless
+            self.rollback()
+        self.db.conn.close()
+
     # -- runs ---------------------------------------------------------------------------
 
     def start_run(self, start_url: str, mode: str) -> int:
@@ -132,25 +255,23 @@ class Archive:
         self.db.execute(
             "UPDATE crawl_runs SET outcome = 'aborted' WHERE outcome = 'running'",
         )
-        cursor = self.db.execute(
-            "INSERT INTO crawl_runs (started_at, outcome, start_url, mode) VALUES (?, ?, ?, ?)",
-            [utc_now(), "running", start_url, mode],
+        run_id = _insert(
+            self.db,
+            "crawl_runs",
+            {"started_at": utc_now(), "outcome": "running", "start_url": start_url, "mode": mode},
         )
         self.commit()
-        return int(cursor.lastrowid)
+        return run_id
 
     def finish_run(self, run_id: int, outcome: str, counts: dict[str, int], **extra: Any) -> None:
-        """Close a run with its outcome, counts, warnings and alerts."""
-        row = {k: counts.get(k, 0) for k in (*RUN_COUNTERS, "fetched", "requests")}
+        """Close a run with its outcome, counts, failures, warnings and alerts."""
+        row: dict[str, Any] = {k: counts.get(k, 0) for k in (*RUN_COUNTERS, "fetched", "requests")}
         row.update(bytes_downloaded=counts.get("bytes_downloaded", 0), **extra)
         row.update(finished_at=utc_now(), outcome=outcome)
-        for key in ("warnings", "alerts"):
-            if key in row and not isinstance(row[key], str):
-                row[key] = json.dumps(row[key], ensure_ascii=False)
-        assignments = ", ".join(f"[{k}] = ?" for k in row)
-        self.db.execute(
-            f"UPDATE crawl_runs SET {assignments} WHERE id = ?", [*row.values(), run_id]
-        )
+        for key, value in row.items():
+            if isinstance(value, dict | list):
+                row[key] = json.dumps(value, ensure_ascii=False)
+        self._update("crawl_runs", "id", run_id, row)
         update_changes(self.db)  # the edit history of what this run (or a killed one) found
         self.commit()
 
@@ -165,16 +286,17 @@ class Archive:
         return {r[0]: {"etag": r[1], "last_modified": r[2], "sitemap_lastmod": r[3]} for r in rows}
 
     def known_pages(self) -> dict[str, dict[str, str | None]]:
-        """Per URL: validators of its latest complete capture (feeds, sitemaps, API pages)."""
+        """Per URL: validators of its latest usable capture (feeds, API pages)."""
         rows = self.db.execute(
             "SELECT url, etag, last_modified FROM captures WHERE id IN "
-            "(SELECT max(id) FROM captures WHERE status = 200 AND kind != 'article' GROUP BY url)"
+            "(SELECT max(id) FROM captures WHERE status = 200 AND kind != 'article' "
+            "AND failure IS NULL GROUP BY url)"
         ).fetchall()
         return {r[0]: {"etag": r[1], "last_modified": r[2]} for r in rows}
 
     # -- captures -----------------------------------------------------------------------
 
-    def add(self, capture: Capture, run_id: int | None) -> str:
+    def add(self, capture: Capture, run_id: int | None) -> Outcome:
         """Keep one response and apply it to the articles; returns what it meant."""
         self.begin()
         capture_id = self._insert_capture(capture, run_id)
@@ -183,6 +305,15 @@ class Archive:
         return outcome
 
     def _insert_capture(self, capture: Capture, run_id: int | None) -> int:
+        sha = hashlib.sha256(capture.body).hexdigest()
+        # The same bytes fetched again are stored once; later captures point to the first,
+        # as a WARC `revisit` record does.
+        original = None
+        if capture.body:
+            original = self.db.execute(
+                "SELECT id FROM captures WHERE sha256 = ? AND body_gzip IS NOT NULL LIMIT 1",
+                [sha],
+            ).fetchone()
         row = {
             "run_id": run_id,
             "url": capture.url,
@@ -191,20 +322,19 @@ class Archive:
             "status": capture.status,
             "content_type": capture.header("Content-Type"),
             "headers": json.dumps(capture.headers, ensure_ascii=False),
-            "sha256": hashlib.sha256(capture.body).hexdigest(),
+            "sha256": sha,
             "size": len(capture.body),
-            "body_gzip": gzip.compress(capture.body, compresslevel=6),
+            "body_gzip": None if original else gzip.compress(capture.body, compresslevel=6),
+            "revisit_of": original[0] if original else None,
             "article_url": self._article_key(capture),
             "etag": capture.header("ETag"),
             "last_modified": capture.header("Last-Modified"),
             "sitemap_lastmod": capture.sitemap_lastmod,
+            "failure": capture.failure,
+            "discovered_via": capture.discovered_via,
             **_weather_columns(capture.record),
         }
-        cursor = self.db.execute(
-            f"INSERT INTO captures ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-            list(row.values()),
-        )
-        return int(cursor.lastrowid)
+        return _insert(self.db, "captures", row)
 
     def _article_key(self, capture: Capture) -> str | None:
         record = capture.record
@@ -217,21 +347,23 @@ class Archive:
             return row[0] if row else None
         return None
 
-    def apply(self, capture: Capture, capture_id: int, run_id: int | None) -> str:
+    def apply(self, capture: Capture, capture_id: int, run_id: int | None) -> Outcome:
         """Bring the articles up to date with one capture (no commit)."""
+        if capture.failure:
+            return Outcome("failed", self._article_key(capture), capture.failure)
         if capture.kind == "api" and capture.status == 200:
             self._store_api(capture)
-            return "captured"
+            return Outcome("captured")
         if capture.kind != "article":
-            return "captured"
+            return Outcome("captured")
         if capture.status == 304:
             return self._touch(capture, capture_id)
         if capture.status in (404, 410):
             return self._gone(capture)
         if capture.status != 200:
-            return "failed"
+            return Outcome("failed", self._article_key(capture), f"http_{capture.status}")
         if capture.record is None or not capture.record.is_article:
-            return "not_article"
+            return Outcome("not_article")
         return self._upsert(capture, capture.record, capture_id, run_id)
 
     def _store_api(self, capture: Capture) -> None:
@@ -254,10 +386,10 @@ class Archive:
                 list(row.values()),
             )
 
-    def _touch(self, capture: Capture, capture_id: int) -> str:
+    def _touch(self, capture: Capture, capture_id: int) -> Outcome:
         url = self._article_key(capture)
         if url is None:
-            return "failed"
+            return Outcome("captured")
         self.db.execute(
             "UPDATE articles SET last_seen_at = ?, latest_capture_id = ?, "
             "sitemap_lastmod = coalesce(?, sitemap_lastmod) WHERE url = ?",
@@ -268,27 +400,26 @@ class Archive:
             "(SELECT version FROM articles WHERE url = ?)",
             [capture.fetched_at, url, url],
         )
-        return "not_modified"
+        return Outcome("not_modified", url)
 
-    def _gone(self, capture: Capture) -> str:
+    def _gone(self, capture: Capture) -> Outcome:
         url = self._article_key(capture)
         if url is None:
-            return "failed"
+            return Outcome("captured")
         self.db.execute(
             "UPDATE articles SET status = 'gone', gone_at = coalesce(gone_at, ?) WHERE url = ?",
             [capture.fetched_at, url],
         )
-        return "gone"
+        return Outcome("gone", url)
 
     def _upsert(
         self, capture: Capture, record: Article, capture_id: int, run_id: int | None
-    ) -> str:
+    ) -> Outcome:
         url = article_key(record, capture.url)
-        # The hash is of what the page says: REST API answers arriving later (or not at all)
-        # must not make a new version of an unchanged page.
-        digest = content_hash(content_row(record))
-        post_id = self._reconcile(url, record)
+        # A version is what the page says, exactly as stored, and its hash covers exactly
+        # that: REST API answers arriving later (or not at all) never make a new version.
         content = content_row(record)
+        digest = content_hash(content)
         seen = {
             "last_seen_at": capture.fetched_at,
             "latest_capture_id": capture_id,
@@ -300,7 +431,9 @@ class Archive:
             "last_modified": capture.header("Last-Modified"),
         }
         existing = self.db.execute(
-            "SELECT content_hash, version, sitemap_lastmod FROM articles WHERE url = ?", [url]
+            "SELECT content_hash, version, sitemap_lastmod, word_count, extraction_sources "
+            "FROM articles WHERE url = ?",
+            [url],
         ).fetchone()
         if existing and existing[0] == digest:
             seen["sitemap_lastmod"] = capture.sitemap_lastmod or existing[2]
@@ -309,11 +442,25 @@ class Archive:
                 "UPDATE article_versions SET last_seen_at = ? WHERE url = ? AND version = ?",
                 [capture.fetched_at, url, existing[1]],
             )
-            return "unchanged"
+            return Outcome("unchanged", url)
+        if existing:
+            layer = json.loads(existing[4] or "{}").get("body_text")
+            reason = collapse_reason(existing[3], layer, record, self.collapse_ratio)
+            if reason:  # kept as a capture, flagged, never promoted over the good version
+                self._update("captures", "id", capture_id, {"review": reason})
+                return Outcome("held", url, reason)
 
+        # The articles row is the latest version, completed from the REST API where the
+        # page lacks a value; the extracted record itself is never edited.
+        fills, sources, notes, post_id = self._reconcile(url, record)
+        canonical = clean_url(record.canonical_url or capture.url)
+        if canonical != url and not same_article(canonical, url):
+            notes.insert(0, f"canonical_url: {canonical} is not this page's; keyed by the URL")
+        terms = {t: fills.get(t, getattr(record, t)) for t in TERMS}
         version = existing[1] + 1 if existing else 1
         extracted = {
             **content,
+            **_as_columns(fills),
             "content_hash": digest,
             "version": version,
             "post_id": post_id,
@@ -321,8 +468,10 @@ class Archive:
             "modified_at_raw": record.extraction.raw.get("modified_at"),
             "published_at_local": record.published_at_local,
             "extraction_method": record.extraction.method,
-            "extraction_warnings": json.dumps(record.extraction.warnings, ensure_ascii=False),
-            "extraction_sources": json.dumps(record.extraction.sources),
+            "extraction_warnings": json.dumps(
+                [*record.extraction.warnings, *notes], ensure_ascii=False
+            ),
+            "extraction_sources": json.dumps({**record.extraction.sources, **sources}),
         }
         if existing:
             self._update("articles", "url", url, {**seen, **extracted})
@@ -335,11 +484,7 @@ class Archive:
                 "first_seen_at": capture.fetched_at,
                 "first_capture_id": capture_id,
             }
-            self.db.execute(
-                f"INSERT INTO articles ({', '.join(f'[{k}]' for k in row)}) "
-                f"VALUES ({', '.join('?' * len(row))})",
-                list(row.values()),
-            )
+            _insert(self.db, "articles", row)
         version_row = {
             "url": url,
             "version": version,
@@ -350,39 +495,38 @@ class Archive:
             "capture_id": capture_id,
             "run_id": run_id,
         }
-        self.db.execute(
-            f"INSERT INTO article_versions ({', '.join(version_row)}) "
-            f"VALUES ({', '.join('?' * len(version_row))})",
-            list(version_row.values()),
-        )
-        self._link_terms(url, record)
-        return "changed" if existing else "new"
+        _insert(self.db, "article_versions", version_row)
+        self._link_terms(url, terms)
+        return Outcome("changed" if existing else "new", url)
 
-    def _update(self, table: str, pk: str, key: str, values: dict[str, Any]) -> None:
+    def _update(self, table: str, pk: str, key: Any, values: dict[str, Any]) -> None:
         assignments = ", ".join(f"[{k}] = ?" for k in values)
         self.db.execute(f"UPDATE {table} SET {assignments} WHERE {pk} = ?", [*values.values(), key])
 
-    def _reconcile(self, url: str, record: Article) -> int | None:
-        """Check the page against the REST API: fill what the page lacks, warn on conflicts."""
+    def _reconcile(
+        self, url: str, record: Article
+    ) -> tuple[dict[str, Any], dict[str, str], list[str], int | None]:
+        """The page against the REST API: values the page lacks (with their source), notes
+        on conflicts, and the post id. Reads the record, never changes it."""
+        fills: dict[str, Any] = {}
+        sources: dict[str, str] = {}
+        notes: list[str] = []
         row = self.db.execute(
             "SELECT id, published_at, modified_at, categories, tags FROM wp_posts WHERE link = ?",
             [url],
         ).fetchone()
         if row is None:
-            return None
+            return fills, sources, notes, None
         post_id, published, modified, category_ids, tag_ids = row
         for field, api_value in (("published_at", published), ("modified_at", modified)):
             page_value = getattr(record, field)
             if field == "modified_at" and api_value == published:
                 continue  # never edited: the record says null
             if page_value is None and api_value:
-                setattr(record, field, api_value)
-                record.extraction.sources[field] = "rest-api"
-                record.extraction.warnings.append(f"{field}: from the REST API, not the page")
+                fills[field], sources[field] = api_value, "rest-api"
+                notes.append(f"{field}: from the REST API, not the page")
             elif page_value and api_value and page_value != api_value:
-                record.extraction.warnings.append(
-                    f"{field}: page says {page_value}, REST API says {api_value}"
-                )
+                notes.append(f"{field}: page says {page_value}, REST API says {api_value}")
         for taxonomy, ids in (("categories", category_ids), ("tags", tag_ids)):
             if getattr(record, taxonomy) or not ids or ids == "[]":
                 continue
@@ -394,14 +538,13 @@ class Archive:
                 )
             ]
             if names:
-                setattr(record, taxonomy, names)
-                record.extraction.sources[taxonomy] = "rest-api"
-        return int(post_id)
+                fills[taxonomy], sources[taxonomy] = names, "rest-api"
+        return fills, sources, notes, int(post_id)
 
-    def _link_terms(self, url: str, record: Article) -> None:
+    def _link_terms(self, url: str, terms: dict[str, list[str]]) -> None:
         for table, (link, key) in TERMS.items():
             self.db.execute(f"DELETE FROM {link} WHERE article_url = ?", [url])
-            for position, name in enumerate(getattr(record, table)):
+            for position, name in enumerate(terms[table]):
                 self.db.execute(f"INSERT OR IGNORE INTO {table} (name) VALUES (?)", [name])
                 self.db.execute(
                     f"INSERT OR IGNORE INTO {link} (article_url, {key}, position) "
@@ -417,12 +560,14 @@ class Archive:
         """Stored captures with their ids and run ids, in fetch order, bodies decompressed."""
         marks = ", ".join("?" * len(kinds))
         cursor = self.db.conn.execute(
-            "SELECT id, run_id, url, status, body_gzip, headers, fetched_at, kind, sitemap_lastmod "
-            f"FROM captures WHERE kind IN ({marks}) ORDER BY id",
+            "SELECT c.id, c.run_id, c.url, c.status, coalesce(c.body_gzip, o.body_gzip), "
+            "c.headers, c.fetched_at, c.kind, c.sitemap_lastmod, c.failure, c.discovered_via "
+            "FROM captures c LEFT JOIN captures o ON o.id = c.revisit_of "
+            f"WHERE c.kind IN ({marks}) ORDER BY c.id",
             kinds,
         )
-        rows = cursor.fetchall()
-        for capture_id, run_id, url, status, body, headers, fetched_at, kind, lastmod in rows:
+        for row in cursor.fetchall():
+            capture_id, run_id, url, status, body, headers, fetched_at, kind, lastmod = row[:9]
             yield (
                 capture_id,
                 run_id,
@@ -434,12 +579,18 @@ class Archive:
                     fetched_at=fetched_at,
                     kind=kind,
                     sitemap_lastmod=lastmod,
+                    failure=row[9],
+                    discovered_via=row[10],
                 ),
             )
 
     def set_capture_extraction(self, capture_id: int, capture: Capture) -> None:
-        """Refresh what a stored capture's extraction says (its article and header weather)."""
-        values = {"article_url": self._article_key(capture), **_weather_columns(capture.record)}
+        """Refresh what a stored capture's extraction says (its article, header weather)."""
+        values = {
+            "article_url": self._article_key(capture),
+            "review": None,
+            **_weather_columns(capture.record),
+        }
         self._update("captures", "id", capture_id, values)
 
     def clear_articles(self) -> None:

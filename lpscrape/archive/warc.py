@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import json
 from collections.abc import Iterator
 from http import HTTPStatus
@@ -40,7 +42,7 @@ def _http_headers(status: int, headers_json: str | None, size: int) -> StatusAnd
 
 
 def _rows(db: Database, run_id: int | None) -> Iterator[tuple]:
-    sql = "SELECT url, fetched_at, status, headers, body_gzip, size FROM captures"
+    sql = "SELECT id, url, fetched_at, status, headers, body_gzip, size, revisit_of FROM captures"
     params: list[int] = []
     if run_id is not None:
         sql += " WHERE run_id = ?"
@@ -48,22 +50,46 @@ def _rows(db: Database, run_id: int | None) -> Iterator[tuple]:
     yield from db.conn.execute(sql + " ORDER BY id", params)
 
 
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest warcio writes for a body (SHA-1, base32)."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
 def write_warc(db: Database, out: BinaryIO, run_id: int | None = None) -> int:
-    """Write every capture (or one run's) as WARC response records; returns how many."""
+    """Write every capture (or one run's) as WARC records; returns how many. A capture whose
+    bytes an earlier one holds is a `revisit` record pointing to it (identical payload)."""
     writer = WARCWriter(out, gzip=True)
     info = {"software": f"lpscrape/{__version__}", "format": "WARC File Format 1.1"}
     writer.write_record(writer.create_warcinfo_record("lpscrape.warc.gz", info))
+    originals: dict[int, tuple[str, str, str]] = {}  # capture id -> digest, URL, WARC-Date
     count = 0
-    for url, fetched_at, status, headers, body_gzip, size in _rows(db, run_id):
-        body = gzip.decompress(body_gzip) if body_gzip else b""
-        record = writer.create_warc_record(
-            url,
-            "response",
-            payload=BytesIO(body),
-            length=len(body),
-            http_headers=_http_headers(status, headers, size or 0),
-            warc_headers_dict={"WARC-Date": _warc_date(fetched_at)},
-        )
+    for capture_id, url, fetched_at, status, headers, body_gzip, size, revisit_of in _rows(
+        db, run_id
+    ):
+        http_headers = _http_headers(status, headers, size or 0)
+        date = {"WARC-Date": _warc_date(fetched_at)}
+        if revisit_of is not None:
+            if revisit_of not in originals:
+                row = db.conn.execute(
+                    "SELECT url, fetched_at, body_gzip FROM captures WHERE id = ?", [revisit_of]
+                ).fetchone()
+                body = gzip.decompress(row[2]) if row[2] else b""
+                originals[revisit_of] = (payload_digest(body), row[0], _warc_date(row[1]))
+            digest, original_url, original_date = originals[revisit_of]
+            record = writer.create_revisit_record(
+                url, digest, original_url, original_date, http_headers, date
+            )
+        else:
+            body = gzip.decompress(body_gzip) if body_gzip else b""
+            record = writer.create_warc_record(
+                url,
+                "response",
+                payload=BytesIO(body),
+                length=len(body),
+                http_headers=http_headers,
+                warc_headers_dict=date,
+            )
+            originals[capture_id] = (payload_digest(body), url, date["WARC-Date"])
         writer.write_record(record)
         count += 1
     return count

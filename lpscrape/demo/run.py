@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lpscrape.archive.schema import DEMO_APPLICATION_ID
 from lpscrape.archive.store import ArchiveError
 
 from .content import (
@@ -22,11 +23,9 @@ from .content import (
 from .server import serve
 from .site import DemoSite
 
-# Written into the SQLite header of a demo archive (`PRAGMA application_id`, "LPDE"): the
-# demo replaces only an archive that carries it, never one of a real site or a mirror.
-DEMO_APPLICATION_ID = 0x4C504445
 
-
+# A demo archive carries DEMO_APPLICATION_ID ("LPDE") in its SQLite header: the demo
+# replaces only such a file, never the archive of a real site or a mirror.
 def _is_demo_archive(db: Path) -> bool:
     """True when `db` was made by `lpscrape demo`."""
     try:

@@ -2,37 +2,74 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response, TextResponse
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.http import Request, Response, TextResponse
+from scrapy.http.request import NO_CALLBACK
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
-from scrapy.utils.sitemap import Sitemap
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from lpscrape.archive.runhealth import reread_sample
-from lpscrape.archive.store import Archive, ArchiveError, utc_now
+from lpscrape.archive.store import ArchiveError, open_readonly, utc_now
 from lpscrape.extract.dates import utc_iso
-from lpscrape.items import Capture
-from lpscrape.urls import clean_url, same_host
+from lpscrape.failures import NORMAL_STATUSES, exception_failure, response_failure
+from lpscrape.items import Capture, FetchFailure
+from lpscrape.urls import clean_url, explicit_port, same_host
 
 API_FIELDS = "id,link,date_gmt,modified_gmt,categories,tags"
 API_TERMS = "wp-json/wp/v2/{taxonomy}?per_page=100&page={page}&_fields=id,name"
 API_POSTS = "wp-json/wp/v2/posts?per_page=100&page={page}&_fields=" + API_FIELDS
+GUESSED_SITEMAPS = ("sitemap_index.xml", "wp-sitemap.xml")
 PERMALINK = re.compile(r"/\d{4}/\d{2}/\d{2}/[^/]+/?$")
+# Posts' sitemaps in an index: Yoast's post-sitemap.xml, post-sitemap2.xml…; core's
+# wp-sitemap-posts-post-1.xml (not its pages, terms or users).
+POST_SITEMAP = re.compile(r"(?:^|/)(?:post-sitemap\d*|wp-sitemap-posts-post-\d+)\.xml(?:\.gz)?$")
 LISTING_LINKS = (
     "article .entry-title a::attr(href), article h2 a::attr(href), "
     "article h3 a::attr(href), article h4 a::attr(href)"
 )
 NEXT_PAGE = "a.next::attr(href), a[rel=next]::attr(href), .nav-links a.page-numbers::attr(href)"
+# Request priorities: discovery first, then posts named by the feed and the API (so a huge
+# sitemap never starves them), then sitemap entries, newest first.
+PRIORITY = {"robots": 100, "terms": 95, "api": 90, "feed": 80, "sitemap": 70, "listing": 60}
+PRIORITY_NAMED_POST = 20
+# Scrapy's exception class names (as its robots.txt stats give them) to failure reasons.
+ROBOTS_ERRORS = (
+    ("Timeout", "timeout"),
+    ("CannotResolveHost", "dns"),
+    ("Connection", "connection"),
+    ("DownloadFailed", "connection"),
+    ("DownloadCancelled", "too_large"),
+)
+PRIORITY_SITEMAP_POST = 10
+
+
+class OneLine(logging.Filter):
+    """Drops the traceback Scrapy's robots.txt middleware logs with a download error: the
+    run counts that failure with its reason, and cron mails stderr, so one line is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the message, lose the traceback."""
+        record.exc_info, record.exc_text = None, None
+        return True
 
 
 def _truthy(value: Any) -> bool:
     return str(value).lower() in ("1", "true", "yes", "on")
+
+
+def _newest_first(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sitemap entries sorted by `lastmod`, newest first; entries without one last."""
+    return sorted(entries, key=lambda e: utc_iso(e.get("lastmod")) or "", reverse=True)
 
 
 class LordsPressSpider(scrapy.Spider):
@@ -46,44 +83,120 @@ class LordsPressSpider(scrapy.Spider):
         self.full = _truthy(full)
         self.known: dict[str, dict[str, str | None]] = {}
         self.validators: dict[str, dict[str, str | None]] = {}
-        self.sitemaps_pending = 1  # robots.txt itself, until its Sitemap lines are read
-        self.sitemap_found = False  # a urlset parsed, or answered 304 (unchanged)
+        self.decided: set[str] = set()  # article URLs requested, or skipped, in this run
         self.in_sitemap: set[str] = set()
-        self.deferred: list[str] = []  # feed/API/listing links, held until sitemaps are read
+        self.named: dict[str, str] = {}  # posts named by the feed/API, until sitemaps are read
+        self.sitemaps_requested: set[str] = set()
+        self.sitemaps_pending: set[str] = set()  # requested, not answered yet
+        self.sitemaps_listed = False  # robots.txt (or the guess) has named every sitemap
+        self.sitemap_found = False  # a urlset was parsed
+        self.discovery_done = False  # set when the scheduler first runs dry (spider_idle)
         self.listing_started = False
+        self.sitemap_posts = 0  # article requests made from sitemap entries
+        self.sitemap_deferred = 0  # sitemap entries left for a later run by the cap
+        self._robots: asyncio.Future[Response | None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> LordsPressSpider:
-        """Bind the start URL (argument or setting) and the publication's hosts."""
+        """Bind the start URL (argument or setting), the hosts and the discovery signals."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         start = spider._start_url or crawler.settings.get("LPSCRAPE_DEFAULT_START_URL")
         spider.base = start if start.endswith("/") else start + "/"
         host = urlsplit(spider.base).hostname or ""
         bare = host.removeprefix("www.")
         spider.hosts = {host, bare, f"www.{bare}"}
+        spider.port = explicit_port(spider.base)
         spider.allowed_domains = sorted(spider.hosts)
+        spider.sitemap_cap = crawler.settings.getint("LPSCRAPE_SITEMAP_MAX_URLS", 10_000)
+        spider.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE", 0)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_response, signal=signals.response_received)
+        crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
+        robots_log = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+        if not any(isinstance(f, OneLine) for f in robots_log.filters):
+            robots_log.addFilter(OneLine())
         return spider
+
+    def on_site(self, url: str) -> bool:
+        """True when the URL is the publication's (its hosts, and its port if it has one)."""
+        return same_host(url, self.hosts, self.port)
 
     # -- start ---------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        """robots.txt (for its Sitemap lines), the REST API and the feed."""
+        """The REST API and the feed, then robots.txt's sitemaps (robots.txt fetched once)."""
+        stats = self.crawler.stats
+        if stats.get_value("lpscrape/archive_error") or stats.get_value("lpscrape/archive_busy"):
+            return  # the archive cannot take this run: not one request goes out
         self._load_known()
-        robots = self._request("robots.txt", self.parse_robots, "robots", priority=100)
-        yield robots.replace(errback=self.on_sitemap_error)
-        yield self._request(API_POSTS.format(page=1), self.parse_api, "api", priority=90)
         for taxonomy in ("categories", "tags"):
             path = API_TERMS.format(taxonomy=taxonomy, page=1)
-            yield self._request(path, self.parse_terms, "api", priority=95, taxonomy=taxonomy)
-        yield self._request("feed/", self.parse_feed, "feed", priority=80)
+            yield self._request(path, self.parse_terms, "api", "terms", taxonomy=taxonomy)
+        yield self._request(API_POSTS.format(page=1), self.parse_api, "api")
+        yield self._request("feed/", self.parse_feed, "feed")
+        if not self.settings.getbool("ROBOTSTXT_OBEY"):
+            yield self._request("robots.txt", self.parse_robots, "robots")
+            return
+        # Scrapy's RobotsTxtMiddleware fetches robots.txt before the first request above goes
+        # out; its response (seen through `response_received`) is the one we read and keep.
+        self._robots = asyncio.get_running_loop().create_future()
+        response = await self._robots
+        if response is None:  # robots.txt could not be fetched: WordPress's usual paths
+            yield self.robots_failure()
+            for path in GUESSED_SITEMAPS:
+                for request in self.sitemap_request(urljoin(self.base, path), guessed=True):
+                    yield request
+            self.sitemaps_listed = True
+            return
+        response.meta["kind"] = "robots"
+        response.meta["via"] = "robots"
+        for out in self.parse_robots(response):
+            yield out
+
+    def _robots_settled(self, response: Response | None) -> None:
+        if self._robots is not None and not self._robots.done():
+            self._robots.set_result(response)
+
+    def on_response(self, response: Response, request: Request, spider: Any = None) -> None:
+        """Catch the robots.txt Scrapy fetched; any other response means robots.txt is
+        settled (the middleware holds every request of the host until it is)."""
+        if self._robots is None or self._robots.done():
+            return
+        if request.callback is NO_CALLBACK and request.meta.get("dont_obey_robotstxt"):
+            if urlsplit(request.url).path == "/robots.txt":
+                self._robots_settled(response)
+        elif self.on_site(response.url):
+            self._robots_settled(None)
+
+    def robots_failure(self) -> FetchFailure:
+        """robots.txt that Scrapy could not fetch, with the reason its stats give."""
+        prefix = "robotstxt/exception_count/"
+        errors = [k for k in self.crawler.stats.get_stats() if k.startswith(prefix)]
+        names = " ".join(errors)
+        reason = next((r for hint, r in ROBOTS_ERRORS if hint in names), "error")
+        return FetchFailure(
+            url=urljoin(self.base, "robots.txt"),
+            kind="robots",
+            reason=reason,
+            detail=names.replace(prefix, "")[:300],
+            discovered_via="robots",
+        )
+
+    def on_dropped(self, request: Request, spider: Any = None) -> None:
+        """A sitemap request dropped (as a duplicate) will never be answered: stop waiting."""
+        if request.meta.get("sitemap"):
+            for released in self.sitemap_answered(request.meta["sitemap"]):
+                self.crawler.engine.crawl(released)
 
     def _load_known(self) -> None:
         try:
-            archive = Archive.open(self.settings.get("ARCHIVE_DB"))
+            archive = open_readonly(self.settings.get("ARCHIVE_DB"))
         except ArchiveError:
             return  # the pipeline reports an unusable archive and stops the crawl
         try:
-            self.known = archive.known_articles()  # also finds articles gone from the sitemap
+            # What this site's archive knows (also finds articles gone from the sitemap).
+            known = archive.known_articles().items()
+            self.known = {url: v for url, v in known if self.on_site(url)}
             if not self.full:
                 self.validators = archive.known_pages()
                 # Issue #9: a sample read in full, so every run measures the current theme.
@@ -92,8 +205,8 @@ class LordsPressSpider(scrapy.Spider):
         finally:
             archive.close()
 
-    def _conditional(self, url: str, known: dict[str, str | None] | None) -> dict[str, str]:
-        """`If-None-Match` / `If-Modified-Since` from what the archive stored for `url`."""
+    def _conditional(self, known: dict[str, str | None] | None) -> dict[str, str]:
+        """`If-None-Match` / `If-Modified-Since` from what the archive stored."""
         headers = {}
         if known and known.get("etag"):
             headers["If-None-Match"] = known["etag"]
@@ -102,222 +215,321 @@ class LordsPressSpider(scrapy.Spider):
         return headers
 
     def _request(
-        self, path: str, callback: Any, kind: str, priority: int = 0, **meta: Any
-    ) -> scrapy.Request:
+        self, path: str, callback: Any, kind: str, rank: str | None = None, **meta: Any
+    ) -> Request:
         url = urljoin(self.base, path)
         conditional = kind in ("feed", "api")
-        return scrapy.Request(
+        return Request(
             url,
             callback=callback,
-            priority=priority,
-            headers=self._conditional(url, self.validators.get(url)) if conditional else {},
-            meta={"kind": kind, "handle_httpstatus_list": [304, 404, 403, 410], **meta},
+            priority=PRIORITY[rank or kind],
+            headers=self._conditional(self.validators.get(url)) if conditional else {},
+            meta={"kind": kind, "via": kind, **self._statuses(kind), **meta},
             errback=self.on_error,
         )
 
+    @staticmethod
+    def _statuses(kind: str) -> dict[str, list[int]]:
+        """Statuses that reach the callback; every other one reaches `on_error` as a failure."""
+        return {"handle_httpstatus_list": sorted(NORMAL_STATUSES[kind])}
+
     # -- captures: every response the spider sees is kept as served ------------------------
 
-    def capture(self, response: Response, **extra: Any) -> Capture:
-        """The response as a capture item."""
+    def capture(self, response: Response, failure: str | None = None) -> Capture:
+        """The response as a capture item, with why it failed when it did."""
         headers = {
             k.decode("latin-1"): [v.decode("latin-1") for v in vs]
             for k, vs in response.headers.items()
         }
+        kind = response.meta.get("kind", "article")
+        content_type = headers.get("Content-Type", [None])[0]
+        if failure is None:
+            expected = response.meta.get("handle_httpstatus_list", ())
+            failure = response.meta.get("lpscrape_failure") or response_failure(
+                kind, response.status, response.body, content_type, expected
+            )
+        never_archived = clean_url(response.url) not in self.known
+        if failure is None and kind == "article" and response.status in (404, 410):
+            failure = f"http_{response.status}" if never_archived else None  # known: gone
         return Capture(
             url=response.url,
             status=response.status,
             body=response.body,
             headers=headers,
             fetched_at=utc_now(),
-            kind=response.meta.get("kind", "article"),
+            kind=kind,
             sitemap_lastmod=response.meta.get("lastmod"),
-            **extra,
+            failure=failure,
+            discovered_via=response.meta.get("via"),
+            requested_url=(response.meta.get("redirect_urls") or [None])[0],
         )
 
-    # -- discovery -----------------------------------------------------------------------
+    # -- discovery: robots.txt and sitemaps (Scrapy's own parsing) ------------------------
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
-        """Follow the `Sitemap:` lines; guess WordPress's sitemap paths when there are none."""
-        yield self.capture(response)
-        text = response.text if isinstance(response, TextResponse) else ""
-        if response.status != 200:
-            text = ""
-        found = [
-            line.split(":", 1)[1].strip()
-            for line in text.splitlines()
-            if line.lower().startswith("sitemap:")
-        ]
-        urls = [u for u in found if same_host(u, self.hosts)]
-        urls = urls or [urljoin(self.base, p) for p in ("sitemap_index.xml", "wp-sitemap.xml")]
-        for url in urls:
-            yield from self._sitemap_request(url)
-        self.sitemaps_pending -= 1
-        yield from self._sitemaps_settled()
+        """Follow the `Sitemap:` lines (relative ones too); guess WordPress's paths without."""
+        capture = self.capture(response)
+        yield capture
+        found: list[str] = []
+        if response.status == 200 and capture.failure is None:
+            found = list(sitemap_urls_from_robots(response.body, base_url=response.url))
+        urls = [u for u in found if self.on_site(u)]
+        guessed = not urls
+        for url in urls or [urljoin(self.base, p) for p in GUESSED_SITEMAPS]:
+            yield from self.sitemap_request(url, guessed=guessed)
+        self.sitemaps_listed = True
+        yield from self.sitemap_answered(None)
 
-    def _sitemap_request(self, url: str) -> Iterator[scrapy.Request]:
-        self.sitemaps_pending += 1
-        yield scrapy.Request(
+    def sitemap_request(self, url: str, guessed: bool = False) -> Iterator[Request]:
+        """A sitemap, once per run whoever names it (robots.txt, an index, both)."""
+        url = clean_url(url)
+        if url in self.sitemaps_requested:
+            return
+        self.sitemaps_requested.add(url)
+        self.sitemaps_pending.add(url)
+        # A guessed path may well not exist; a named one must.
+        statuses = [404, 410] if guessed else []
+        yield Request(
             url,
             callback=self.parse_sitemap,
-            priority=70,
+            priority=PRIORITY["sitemap"],
             # Never conditional: a sitemap is what lets a resumed or failed run find what it
             # missed, and `lastmod` already spares every unchanged article.
-            meta={"kind": "sitemap", "handle_httpstatus_list": [404, 403, 410]},
-            errback=self.on_sitemap_error,
+            meta={
+                "kind": "sitemap",
+                "via": "sitemap",
+                "sitemap": url,  # its key in `sitemaps_pending`, whatever redirects happen
+                "handle_httpstatus_list": statuses,
+            },
+            errback=self.on_error,
         )
 
-    def _sitemaps_settled(self) -> Iterator[scrapy.Request]:
-        """Once every sitemap is read: the held links, or listings when there is no sitemap."""
-        if self.sitemaps_pending > 0:
-            return
-        if not self.sitemap_found:
-            yield from self.start_listings()
-        else:
-            # Live in the archive but gone from the sitemap: ask once, a 404 marks it gone.
-            for url in sorted(set(self.known) - self.in_sitemap):
-                if request := self.article_request(url):
-                    yield request
-        held, self.deferred = self.deferred, []
-        for url in held:
-            if request := self.discovered(url):
-                yield request
+    def sitemap_body(self, response: Response) -> bytes | None:
+        """The sitemap's XML, gunzipped within DOWNLOAD_MAXSIZE; None when it is no sitemap."""
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gunzip(body, max_size=self.max_size)
+            except (OSError, EOFError, ValueError):  # ValueError: past the size limit
+                return None
+        return body if body.lstrip()[:1] == b"<" else None
 
-    def discovered(self, url: str) -> scrapy.Request | None:
-        """A link from the feed, the API or a listing: the sitemap's decision comes first."""
-        url = clean_url(url)
-        if self.sitemaps_pending > 0:
-            self.deferred.append(url)
-            return None
-        if url in self.in_sitemap:
-            return None
-        return self.article_request(url)
+    def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """As SitemapSpider's hook: the urlset entries worth requesting, newest first —
+        on the publication's hosts, not already decided, `lastmod` moved since stored."""
+        for entry in _newest_first(entries):
+            url = clean_url(entry.get("loc", ""))
+            if not self.on_site(url):
+                self.crawler.stats.inc_value("lpscrape/offsite_ignored")
+                continue
+            self.in_sitemap.add(url)
+            if url in self.decided:
+                continue
+            if self.unchanged(url, entry.get("lastmod")):
+                self.decided.add(url)
+                self.crawler.stats.inc_value("lpscrape/skipped")
+                continue
+            yield entry
+
+    def unchanged(self, url: str, lastmod: str | None) -> bool:
+        """True when the sitemap's `lastmod` has not moved since the archive stored `url`."""
+        known = None if self.full else self.known.get(url)
+        stored = utc_iso(known.get("sitemap_lastmod")) if known else None
+        return bool(lastmod and stored and (utc_iso(lastmod) or "") <= stored)
+
+    def sitemap_answered(self, url: str | None) -> Iterator[Request]:
+        """Note a sitemap answered (or dropped); once every sitemap is read, the posts the
+        feed and the API named that no sitemap entry requested go out, ahead of the rest."""
+        if url is not None:
+            self.sitemaps_pending.discard(url)
+        if not self.sitemaps_listed or self.sitemaps_pending:
+            return
+        named, self.named = self.named, {}
+        for post, via in named.items():
+            if post not in self.decided:
+                yield self.article_request(post, via, priority=PRIORITY_NAMED_POST)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         """A sitemap index (follow post sitemaps) or a urlset (request changed articles)."""
-        self.sitemaps_pending -= 1
-        yield self.capture(response)
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            body = gunzip(body)
+        capture = self.capture(response)
         sitemap = None
-        if response.status == 200:
+        if response.status == 200 and capture.failure is None:
+            body = self.sitemap_body(response)
             try:
-                sitemap = Sitemap(body)
-            except Exception:  # lxml raises several kinds on non-XML answers
-                self.logger.warning("not a sitemap: %s", response.url)
+                sitemap = Sitemap(body) if body else None
+            except Exception:  # lxml raises several kinds on what is not XML
+                sitemap = None
+            if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
+                capture.failure, sitemap = "not_sitemap", None
+        yield capture
         if sitemap is not None and sitemap.type == "sitemapindex":
-            children = [e["loc"] for e in sitemap if same_host(e.get("loc", ""), self.hosts)]
-            posts = [u for u in children if "post" in urlsplit(u).path] or children
-            for url in posts:
-                yield from self._sitemap_request(url)
-        elif sitemap is not None and sitemap.type == "urlset":
+            children = _newest_first(e for e in sitemap if self.on_site(e.get("loc", "")))
+            posts = [e for e in children if POST_SITEMAP.search(urlsplit(e["loc"]).path)]
+            for entry in posts or children:
+                yield from self.sitemap_request(entry["loc"])
+        elif sitemap is not None:
             self.sitemap_found = True
-            for entry in sitemap:
-                url = clean_url(entry.get("loc", ""))
-                self.in_sitemap.add(url)
-                if request := self.article_request(url, entry.get("lastmod")):
-                    yield request
-        yield from self._sitemaps_settled()
+            for entry in self.sitemap_filter(sitemap):
+                url = clean_url(entry["loc"])
+                named = url in self.named  # the feed or the API named it: it goes first
+                if not named and self.sitemap_posts >= self.sitemap_cap:
+                    self.sitemap_deferred += 1
+                    continue
+                self.sitemap_posts += not named
+                yield self.article_request(
+                    url,
+                    self.named.get(url, "sitemap"),
+                    entry.get("lastmod"),
+                    PRIORITY_NAMED_POST if named else PRIORITY_SITEMAP_POST,
+                )
+        yield from self.sitemap_answered(response.meta.get("sitemap"))
 
-    def on_sitemap_error(self, failure: Any) -> Iterator[Any]:
-        """robots.txt or a sitemap could not be fetched; listings take over when none could."""
-        self.sitemaps_pending -= 1
-        yield from self.on_error(failure)
-        yield from self._sitemaps_settled()
+    def on_idle(self, spider: Any = None) -> None:
+        """The scheduler ran dry for the first time: discovery is over (whatever was
+        requested twice or never answered); what only its end can decide goes out now."""
+        if self.discovery_done:
+            return
+        requests = self.end_of_discovery()
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        if requests:
+            raise DontCloseSpider
+
+    def end_of_discovery(self) -> list[Request]:
+        """Known articles no sitemap listed (a 404 marks them gone), posts the feed and the
+        API named that are still waiting, or the listings when there was no sitemap."""
+        self.discovery_done = True
+        requests: list[Request] = []
+        if not self.sitemap_found:
+            requests += self.start_listings()
+        else:
+            for url in sorted(set(self.known) - self.in_sitemap - self.decided):
+                requests.append(self.article_request(url, "archive"))
+        for url, via in self.named.items():  # a sitemap never answered: they go anyway
+            if url not in self.decided:
+                requests.append(self.article_request(url, via, priority=PRIORITY_NAMED_POST))
+        self.named.clear()
+        if self.sitemap_deferred:
+            self.crawler.stats.set_value("lpscrape/sitemap_deferred", self.sitemap_deferred)
+        return requests
+
+    # -- discovery: the feed, the REST API, listings ---------------------------------------
+
+    def discovered(self, url: str, via: str) -> Request | None:
+        """A post named by the feed, the API or a listing: it waits only until the sitemaps
+        are read (their `lastmod` may spare it, and is stored with it), then goes first."""
+        url = clean_url(url)
+        if not self.on_site(url):
+            self.crawler.stats.inc_value("lpscrape/offsite_ignored")
+            return None
+        if url in self.decided:
+            return None
+        sitemaps_read = self.sitemaps_listed and not self.sitemaps_pending
+        if sitemaps_read or self.discovery_done:
+            return self.article_request(url, via, priority=PRIORITY_NAMED_POST)
+        self.named.setdefault(url, via)
+        return None
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         """The RSS feed: what is new."""
-        yield self.capture(response)
-        if response.status != 200:
-            return
-        for link in scrapy.Selector(response, type="xml").xpath("//item/link/text()").getall():
-            if request := self.discovered(link):
+        capture = self.capture(response)
+        links: list[str] = []
+        if response.status == 200 and capture.failure is None:
+            selector = scrapy.Selector(response, type="xml")
+            if not selector.xpath("/rss | /*[local-name()='feed']"):
+                capture.failure = "not_feed"
+            links = selector.xpath("//item/link/text()").getall()
+        yield capture
+        for link in links:
+            if request := self.discovered(link, "feed"):
                 yield request
 
     def parse_api(self, response: Response) -> Iterator[Any]:
         """The REST API's posts (a second source); its absence is normal."""
-        yield self.capture(response)
-        if response.status != 200:
-            return
-        try:
-            posts = response.json()
-        except ValueError:
-            return
+        capture = self.capture(response)
+        posts: Any = []
+        if response.status == 200 and capture.failure is None:
+            try:
+                posts = response.json()
+            except (ValueError, AttributeError):
+                capture.failure = "not_json"
+        yield capture
         for post in posts if isinstance(posts, list) else []:
             link = post.get("link") if isinstance(post, dict) else None
-            if isinstance(link, str) and (request := self.discovered(link)):
+            if isinstance(link, str) and (request := self.discovered(link, "api")):
                 yield request
         page = int(response.meta.get("page", 1))
-        total = int(response.headers.get(b"X-WP-TotalPages", b"1") or 1)
-        if page < total:
-            yield self._request(
-                API_POSTS.format(page=page + 1), self.parse_api, "api", priority=90, page=page + 1
-            )
+        if capture.failure is None and page < self._total_pages(response):
+            path = API_POSTS.format(page=page + 1)
+            yield self._request(path, self.parse_api, "api", page=page + 1)
 
     def parse_terms(self, response: Response) -> Iterator[Any]:
         """The REST API's categories or tags (names for the posts' term ids)."""
-        yield self.capture(response)
+        capture = self.capture(response)
+        yield capture
         page = int(response.meta.get("page", 1))
-        total = int(response.headers.get(b"X-WP-TotalPages", b"1") or 1)
-        if response.status == 200 and page < total:
+        more = page < self._total_pages(response)
+        if response.status == 200 and capture.failure is None and more:
             taxonomy = response.meta["taxonomy"]
             path = API_TERMS.format(taxonomy=taxonomy, page=page + 1)
             yield self._request(
-                path, self.parse_terms, "api", priority=95, taxonomy=taxonomy, page=page + 1
+                path, self.parse_terms, "api", "terms", taxonomy=taxonomy, page=page + 1
             )
 
-    def start_listings(self) -> Iterator[scrapy.Request]:
+    @staticmethod
+    def _total_pages(response: Response) -> int:
+        value = response.headers.get(b"X-WP-TotalPages", b"1") or b"1"
+        return int(value) if value.isdigit() else 1
+
+    def start_listings(self) -> list[Request]:
         """No sitemap: walk the home page and category pagination instead."""
         if self.listing_started:
-            return
+            return []
         self.listing_started = True
         self.logger.info("no sitemap found: discovering articles through listing pages")
-        yield self._request("", self.parse_listing, "listing", priority=60)
+        return [self._request("", self.parse_listing, "listing")]
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """Home, category and archive pages: their article links and further pages."""
-        yield self.capture(response)
-        if response.status != 200 or not isinstance(response, TextResponse):
+        capture = self.capture(response)
+        yield capture
+        if response.status != 200 or capture.failure or not isinstance(response, TextResponse):
             return
         for href in response.css(LISTING_LINKS).getall():
-            if request := self.discovered(response.urljoin(href)):
+            if request := self.discovered(response.urljoin(href), "listing"):
                 yield request
         pages = response.css(NEXT_PAGE).getall()
         pages += response.css("a[href*='/category/']::attr(href)").getall()
         for href in pages:
             url = clean_url(response.urljoin(href))
-            if same_host(url, self.hosts) and not PERMALINK.search(urlsplit(url).path):
-                yield scrapy.Request(
+            if self.on_site(url) and not PERMALINK.search(urlsplit(url).path):
+                yield Request(
                     url,
                     callback=self.parse_listing,
-                    priority=60,
-                    meta={"kind": "listing", "handle_httpstatus_list": [404, 410]},
+                    priority=PRIORITY["listing"],
+                    meta={"kind": "listing", "via": "listing", **self._statuses("listing")},
                     errback=self.on_error,
                 )
 
     # -- articles ------------------------------------------------------------------------
 
-    def article_request(self, url: str, lastmod: str | None = None) -> scrapy.Request | None:
-        """A request for an article, conditional when the archive has it; None to skip."""
+    def article_request(
+        self,
+        url: str,
+        via: str,
+        lastmod: str | None = None,
+        priority: int = PRIORITY_SITEMAP_POST,
+    ) -> Request:
+        """A request for an article, conditional when the archive has it."""
         url = clean_url(url)
-        if not same_host(url, self.hosts):
-            self.crawler.stats.inc_value("lpscrape/offsite_ignored")
-            return None
+        self.decided.add(url)
         known = None if self.full else self.known.get(url)
-        stored = utc_iso(known.get("sitemap_lastmod")) if known else None
-        if lastmod and stored and (utc_iso(lastmod) or "") <= stored:
-            self.crawler.stats.inc_value("lpscrape/skipped")
-            return None
-        return scrapy.Request(
+        return Request(
             url,
             callback=self.parse_article,
-            headers=self._conditional(url, known),
-            priority=10,
-            meta={
-                "kind": "article",
-                "lastmod": lastmod,
-                "handle_httpstatus_list": [304, 404, 410],
-            },
+            headers=self._conditional(known),
+            priority=priority,
+            meta={"kind": "article", "via": via, "lastmod": lastmod, **self._statuses("article")},
             errback=self.on_error,
         )
 
@@ -326,10 +538,31 @@ class LordsPressSpider(scrapy.Spider):
         yield self.capture(response)
 
     def on_error(self, failure: Any) -> Iterator[Any]:
-        """A request that failed after its retries: counted, never silent."""
-        if not failure.check(HttpError) and failure.check(IgnoreRequest):  # robots, offsite
-            self.crawler.stats.inc_value("lpscrape/ignored")
-            return iter(())
-        self.crawler.stats.inc_value("lpscrape/failed")
-        self.logger.error("failed: %s (%s)", failure.request.url, failure.getErrorMessage())
-        return iter(())
+        """A request that failed after its retries: kept when there was a response, and
+        counted with its reason either way — never silent."""
+        self._robots_settled(None)
+        request = failure.request
+        if request.meta.get("sitemap"):
+            yield from self.sitemap_answered(request.meta["sitemap"])
+        if failure.check(HttpError):
+            yield self.capture(failure.value.response)
+            return
+        exc = failure.value
+        if isinstance(exc, IgnoreRequest) and not isinstance(exc.__cause__, ValueError):
+            if not self.on_site(request.url):
+                reason = "offsite_redirect"  # Scrapy's offsite check, should one slip past ours
+            else:
+                self.crawler.stats.inc_value("lpscrape/ignored")  # robots.txt said no
+                if request.meta.get("kind") == "article":
+                    self.crawler.stats.inc_value("lpscrape/forbidden_articles")
+                return
+        else:
+            reason = exception_failure(exc)
+        self.logger.info("failed: %s (%s: %s)", request.url, reason, failure.getErrorMessage())
+        yield FetchFailure(
+            url=(request.meta.get("redirect_urls") or [request.url])[0],
+            kind=request.meta.get("kind", "article"),
+            reason=reason,
+            detail=failure.getErrorMessage()[:300],
+            discovered_via=request.meta.get("via"),
+        )

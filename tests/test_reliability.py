@@ -1,0 +1,677 @@
+"""Issue #8, one test per fault: a hostile site on 127.0.0.1, a real crawl, a real archive.
+Each asserts the exit status, what `crawl_runs` says, and that no article got a wrong version.
+RELIABILITY.md lists them."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from conftest import ROOT, crawl, query
+from faultsite import (
+    DB_ERROR_PAGE,
+    JPEG,
+    NGINX_502,
+    PDF,
+    Drop,
+    FaultSite,
+    Pass,
+    gzip_bomb,
+    html,
+    redirect,
+)
+from warcio.archiveiterator import ArchiveIterator
+
+from lpscrape.archive.reparse import reparse
+from lpscrape.archive.store import Archive
+from lpscrape.archive.warc import export_warc
+from lpscrape.demo import DemoServer, serve
+from lpscrape.demo.content import LONDON
+from lpscrape.demo.site import Response
+
+# Short waits: the faults are real, the patience is not.
+FAST = (
+    "--set", "RETRY_BACKOFF_BASE=0.05", "--set", "RETRY_BACKOFF_MAX=1",
+    "--set", "RETRY_TIMES=1", "--set", "DOWNLOAD_TIMEOUT=2",
+)  # fmt: skip
+
+
+def run(server: DemoServer, db: Path, *extra: str) -> subprocess.CompletedProcess:
+    """A crawl of the hostile site, whatever its exit status."""
+    return crawl(server, db, *FAST, *extra, check=False)
+
+
+def one(db: Path, sql: str, params: tuple = ()) -> object:
+    """The single value of a query."""
+    return query(db, sql, params)[0][0]
+
+
+def last_run(db: Path) -> dict[str, object]:
+    """The latest `crawl_runs` row, JSON columns decoded."""
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    row = dict(conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone())
+    conn.close()
+    for key in ("failures", "failure_examples", "warnings", "alerts"):
+        row[key] = json.loads(row[key] or "null")
+    return row
+
+
+def versions(db: Path) -> list[tuple]:
+    """Every stored version: URL, number, hash."""
+    return query(db, "SELECT url, version, content_hash FROM article_versions ORDER BY 1, 2")
+
+
+def alerts(result: subprocess.CompletedProcess) -> list[str]:
+    """The ALERT lines a cron mail would carry."""
+    return [line for line in result.stderr.splitlines() if line.startswith("lpscrape: ALERT: ")]
+
+
+@pytest.fixture(scope="module")
+def hostile_server() -> Iterator[DemoServer]:
+    """One hostile site for the module (its six newest articles)."""
+    with serve(FaultSite()) as server:
+        yield server
+
+
+@pytest.fixture
+def hostile(hostile_server: DemoServer) -> Iterator[DemoServer]:
+    """The hostile site, well-behaved until the test says otherwise."""
+    hostile_server.site.reset()
+    yield hostile_server
+    hostile_server.site.reset()
+
+
+@pytest.fixture(scope="module")
+def good_archive_file(hostile_server: DemoServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive of the well-behaved site, made once."""
+    db = tmp_path_factory.mktemp("good") / "archive.db"
+    hostile_server.site.reset()
+    crawl(hostile_server, db)
+    return db
+
+
+@pytest.fixture
+def good_archive(good_archive_file: Path, tmp_path: Path, hostile: DemoServer) -> Path:
+    """A copy of the good archive for one test."""
+    db = tmp_path / "archive.db"
+    shutil.copy(good_archive_file, db)
+    return db
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A path for a fresh archive."""
+    return tmp_path / "archive.db"
+
+
+# -- silent failures: each is now counted by reason, alerts and exits 3 -----------------------
+
+
+def test_error_page_on_every_article_over_a_good_archive(
+    hostile: DemoServer, good_archive: Path
+) -> None:
+    site = hostile.site
+    for article in site.articles:
+        site.answer(article.path, html(DB_ERROR_PAGE))
+    before = versions(good_archive)
+    result = run(hostile, good_archive, "--full")
+    assert result.returncode == 3
+    failed, none = alerts(result)
+    assert failed.startswith("lpscrape: ALERT: 6 requests failed (error_page ×6), e.g. http")
+    assert none == (
+        "lpscrape: ALERT: 6 articles were expected and none was stored: "
+        "the site may be down or serving errors"
+    )
+    run_row = last_run(good_archive)
+    assert run_row["outcome"] == "completed"
+    assert (run_row["failed"], run_row["failures"]) == (6, {"error_page": 6})
+    assert (run_row["new"], run_row["changed"], run_row["unchanged"]) == (0, 0, 0)
+    assert versions(good_archive) == before
+    kept = "SELECT count(*) FROM captures WHERE run_id = ? AND failure = 'error_page'"
+    assert one(good_archive, kept, (run_row["id"],)) == 6
+
+
+def test_error_pages_on_two_articles(hostile: DemoServer, good_archive: Path) -> None:
+    site = hostile.site
+    site.answer(site.articles[1].path, html(DB_ERROR_PAGE))
+    site.answer(site.articles[4].path, html(NGINX_502))
+    before = versions(good_archive)
+    result = run(hostile, good_archive, "--full")
+    assert result.returncode == 3
+    assert "ALERT: 2 requests failed (error_page ×2)" in result.stderr
+    run_row = last_run(good_archive)
+    assert (run_row["failures"], run_row["unchanged"]) == ({"error_page": 2}, 4)
+    assert sorted(run_row["failure_examples"]["error_page"]) == sorted(
+        hostile.base_url + site.articles[i].path for i in (1, 4)
+    )
+    assert versions(good_archive) == before
+
+
+class Faults(NamedTuple):
+    """One crawl of a site where most articles fail, each its own way."""
+
+    result: subprocess.CompletedProcess
+    db: Path
+    base: str
+    path: dict[str, str]  # fault -> the article path that had it
+    run: dict[str, object]
+
+
+@pytest.fixture(scope="module")
+def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Faults]:
+    """A ten-article site: nine answer with a fault, one well; one crawl (DOWNLOAD_MAXSIZE 1 MB)."""
+    with serve(FaultSite(size=10)) as server:
+        site, base = server.site, server.base_url
+        articles = site.articles
+        answers = {
+            "pdf": Response(200, {"Content-Type": "application/pdf"}, PDF),
+            "jpeg": html(JPEG),  # labelled HTML: the bytes tell
+            "empty": html(b""),
+            "bomb": gzip_bomb(12),
+            "too_large": html(b"<p>" + b"x" * 1_500_000 + b"</p>"),
+            "loop": redirect(base + "/loop/"),
+            "offsite": redirect("http://elsewhere.invalid/stolen-story/"),
+            "http_500": html(b"<h1>Internal Server Error</h1>", 500),
+            "http_429": html(b"<h1>Slow down</h1>", 429, **{"Retry-After": "0"}),
+        }
+        path = {name: articles[i].path for i, name in enumerate(answers)}
+        for name, answer in answers.items():
+            site.answer(path[name], answer)
+        site.answer("/loop/", redirect(base + path["loop"], 302))
+        db = tmp_path_factory.mktemp("faults") / "archive.db"
+        result = run(server, db, "--set", "DOWNLOAD_MAXSIZE=1000000")
+        yield Faults(result, db, base, path, last_run(db))
+
+
+def assert_failed_alone(faults: Faults, name: str, reason: str, count: int = 1) -> None:
+    """The run alerted; `name`'s article failed with `reason`, was named, and is not stored."""
+    assert faults.result.returncode == 3
+    assert faults.run["failures"][reason] == count
+    assert faults.base + faults.path[name] in faults.run["failure_examples"][reason]
+    assert faults.run["new"] == 1  # the one good article; nothing else
+    stored = "SELECT count(*) FROM articles WHERE url = ?"
+    assert one(faults.db, stored, (faults.base + faults.path[name],)) == 0
+
+
+def kept(faults: Faults, name: str) -> list[tuple]:
+    """Status and reason of the responses kept for `name`'s article."""
+    url = faults.base + faults.path[name]
+    return query(faults.db, "SELECT status, failure FROM captures WHERE url = ?", (url,))
+
+
+def test_a_pdf_a_jpeg_and_an_empty_200_at_article_urls(faults: Faults) -> None:
+    assert_failed_alone(faults, "pdf", "not_html", 2)
+    assert_failed_alone(faults, "jpeg", "not_html", 2)
+    assert_failed_alone(faults, "empty", "empty")
+    assert [kept(faults, n) for n in ("pdf", "jpeg", "empty")] == [
+        [(200, "not_html")],
+        [(200, "not_html")],
+        [(200, "empty")],
+    ]
+
+
+def test_a_gzip_bomb(faults: Faults) -> None:
+    assert_failed_alone(faults, "bomb", "decompression_bomb")
+
+
+def test_a_body_past_the_size_limit(faults: Faults) -> None:
+    assert_failed_alone(faults, "too_large", "too_large")
+
+
+def test_a_redirect_loop(faults: Faults) -> None:
+    assert_failed_alone(faults, "loop", "redirect_loop")
+    closing = query(faults.db, "SELECT url, status FROM captures WHERE failure = 'redirect_loop'")
+    assert closing == [(faults.base + "/loop/", 302)]  # the 3xx that closed the loop, kept
+
+
+def test_an_article_redirected_off_the_host(faults: Faults) -> None:
+    assert_failed_alone(faults, "offsite", "offsite_redirect")
+    urls = [r[0] for r in query(faults.db, "SELECT url FROM captures")]
+    assert all(u.startswith(faults.base + "/") for u in urls)
+
+
+def test_failed_responses_are_kept_with_status_headers_and_reason(faults: Faults) -> None:
+    assert_failed_alone(faults, "http_500", "http_500")
+    assert_failed_alone(faults, "http_429", "http_429")
+    rows = query(
+        faults.db,
+        "SELECT status, failure, json_extract(headers, '$.Content-Type[0]') FROM captures "
+        "WHERE failure LIKE 'http_%' ORDER BY status",
+    )
+    html_type = "text/html; charset=UTF-8"
+    assert rows == [(429, "http_429", html_type), (500, "http_500", html_type)]
+
+
+def test_every_failure_of_the_run_is_in_its_alert(faults: Faults) -> None:
+    assert faults.run["failed"] == 9 == sum(faults.run["failures"].values())
+    line = next(a for a in alerts(faults.result) if "requests failed" in a)
+    assert line.startswith("lpscrape: ALERT: 9 requests failed (not_html ×2, ")
+    assert all(f"{reason} ×" in line for reason in faults.run["failures"])
+
+
+# -- no wrong version, ever ----------------------------------------------------------------
+
+
+def test_a_canonical_naming_another_article_never_overwrites_it(
+    hostile: DemoServer, db: Path
+) -> None:
+    site, base = hostile.site, hostile.base_url
+    page, other = site.articles[0], site.articles[1]
+
+    def points_elsewhere(body: bytes) -> bytes:
+        return body.replace(
+            f'rel="canonical" href="{base}{page.path}"'.encode(),
+            f'rel="canonical" href="{base}{other.path}"'.encode(),
+        ).replace(
+            f'og:url" content="{base}{page.path}"'.encode(),
+            f'og:url" content="{base}{other.path}"'.encode(),
+        )
+
+    site.rewrites[page.path] = points_elsewhere
+    assert run(hostile, db).returncode == 0
+    assert run(hostile, db, "--full").returncode == 0  # the nightly run changes nothing
+    titles = dict(query(db, "SELECT url, title FROM articles"))
+    assert titles == {base + a.path: a.title for a in site.articles}
+    assert one(db, "SELECT count(*) FROM article_versions") == 6
+    warnings = json.loads(
+        one(db, "SELECT extraction_warnings FROM articles WHERE url = ?", (base + page.path,))
+    )
+    assert f"canonical_url: {base}{other.path} is not this page's; keyed by the URL" in warnings
+
+
+def test_a_collapsed_body_is_held_for_review_not_stored(
+    hostile: DemoServer, good_archive: Path
+) -> None:
+    site, base = hostile.site, hostile.base_url
+    target = site.articles[2]
+
+    def nested(body: bytes) -> bytes:  # 5,000 wrappers: past what the parser follows
+        start = body.index(b'<article class="small single">')
+        end = body.index(b"</article>") + len(b"</article>")
+        return body[:start] + b"<div>" * 5000 + body[start:end] + b"</div>" * 5000 + body[end:]
+
+    site.rewrites[target.path] = nested
+    url = base + target.path
+    good = one(good_archive, "SELECT body_text FROM articles WHERE url = ?", (url,))
+    before = versions(good_archive)
+    result = run(hostile, good_archive, "--full")
+    assert result.returncode == 3
+    assert f"ALERT: new version of {url} held for review, not stored: body collapsed" in (
+        result.stderr
+    )
+    run_row = last_run(good_archive)
+    assert (run_row["held"], run_row["unchanged"], run_row["changed"]) == (1, 5, 0)
+    assert versions(good_archive) == before
+    assert one(good_archive, "SELECT body_text FROM articles WHERE url = ?", (url,)) == good
+    held = "SELECT review FROM captures WHERE url = ? AND run_id = ?"
+    assert one(good_archive, held, (url, run_row["id"])).startswith("body collapsed from")
+
+
+# -- the archive knows itself ----------------------------------------------------------------
+
+
+def assert_one_line(result: subprocess.CompletedProcess, status: int) -> str:
+    """The exit status, and one `lpscrape:` line on stderr, no traceback; returns the line."""
+    assert result.returncode == status, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lpscrape: "), result.stderr
+    return lines[0]
+
+
+def test_another_programs_sqlite_file_is_refused_untouched(
+    hostile: DemoServer, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.db"
+    conn = sqlite3.connect(notes)
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+    conn.execute("INSERT INTO notes (text) VALUES ('call the archivist')")
+    conn.commit()
+    conn.close()
+    before = notes.read_bytes()
+    line = assert_one_line(run(hostile, notes), 2)
+    assert "SQLite database of another program (notes), not an lpscrape archive" in line
+    assert notes.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db"]
+    assert hostile.site.requests == []
+
+
+def v1_archive(path: Path) -> Path:
+    """A version 1 archive, as the first lpscrape wrote them."""
+    conn = sqlite3.connect(path)
+    conn.executescript((Path(__file__).parent / "files" / "archive_v1.sql").read_text())
+    conn.close()
+    return path
+
+
+def test_an_older_archive_is_migrated_forward(hostile: DemoServer, tmp_path: Path) -> None:
+    db = v1_archive(tmp_path / "archive.db")
+    old_versions = versions(db)
+    assert run(hostile, db).returncode == 0
+    assert (one(db, "PRAGMA user_version"), one(db, "PRAGMA application_id")) == (2, 0x4C505343)
+    assert set(old_versions) < set(versions(db))  # the old archive's versions, kept
+    assert one(db, "SELECT count(*) FROM articles") == 2 + 6
+    assert query(db, "SELECT id, outcome, failures FROM crawl_runs") == [
+        (1, "completed", None),
+        (2, "completed", "{}"),
+    ]
+    assert one(db, "PRAGMA integrity_check") == "ok"
+
+
+def test_a_newer_archive_is_refused(hostile: DemoServer, tmp_path: Path) -> None:
+    db = v1_archive(tmp_path / "archive.db")
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 99")
+    conn.execute("PRAGMA application_id = 1280332611")  # "LPSC"
+    conn.close()
+    before = db.read_bytes()
+    line = assert_one_line(run(hostile, db), 2)
+    assert "schema version 99, newer than this lpscrape understands (2)" in line
+    assert db.read_bytes() == before
+
+
+# -- storage errors --------------------------------------------------------------------------
+
+
+def test_disk_full_mid_run_fails_cleanly_and_loses_nothing(
+    hostile: DemoServer, good_archive: Path
+) -> None:
+    def padded(body: bytes) -> bytes:  # ~100 KiB more to store per page, in a comment
+        return body.replace(b"</body>", f"<!-- {os.urandom(60_000).hex()} --></body>".encode())
+
+    for article in hostile.site.articles:
+        hostile.site.rewrites[article.path] = padded
+    limit = good_archive.stat().st_size + 150_000
+
+    def small_disk() -> None:  # the file size limit: writes past it fail as on a full disk
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    args = ["crawl", "--start-url", hostile.base_url + "/", "--db", str(good_archive)]
+    told = good_archive.with_name("alert.txt")  # the alert command still tells someone
+    result = subprocess.run(
+        [sys.executable, "-m", "lpscrape", *args, "--delay", "0", "--full",
+         "--set", "ARCHIVE_BATCH_SIZE=2", "--set", f"LPSCRAPE_ALERT_COMMAND=tee {told}"],
+        capture_output=True, text=True, cwd=ROOT, preexec_fn=small_disk, timeout=120,
+    )  # fmt: skip
+    line = assert_one_line(result, 1)
+    assert line.startswith("lpscrape: crawl failed: storage error: ")
+    assert "- storage error: " in told.read_text()
+    run_row = last_run(good_archive)
+    assert run_row["outcome"] == "failed" and run_row["error"].startswith("storage error")
+    assert one(good_archive, "PRAGMA integrity_check") == "ok"
+    assert query(good_archive, "PRAGMA foreign_key_check") == []
+    # Nothing half-written: every article has its version and the capture it came from,
+    # and every capture of the failed run that was kept is whole.
+    orphans = (
+        "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM article_versions v "
+        "WHERE v.url = a.url AND v.version = a.version AND v.content_hash = a.content_hash) "
+        "OR NOT EXISTS (SELECT 1 FROM captures c WHERE c.id = a.latest_capture_id)"
+    )
+    assert one(good_archive, orphans) == 0
+    kept = query(good_archive, "SELECT size, body_gzip FROM captures WHERE run_id = 2")
+    assert kept and all(len(gzip.decompress(body)) == size for size, body in kept if body)
+    assert len(kept) < 13  # the run stopped part-way
+    hostile.site.rewrites.clear()
+    assert run(hostile, good_archive, "--full").returncode == 0  # the next run completes
+    assert last_run(good_archive)["unchanged"] == 6
+
+
+@pytest.mark.skipif(not shutil.which("chattr"), reason="needs chattr to make a file read-only")
+def test_a_read_only_archive_is_refused_in_one_line(
+    hostile: DemoServer, good_archive: Path
+) -> None:
+    before = good_archive.read_bytes()
+    # Root ignores file modes; the immutable flag stops root too.
+    make = ["chattr", "+i"] if os.geteuid() == 0 else ["chmod", "a-w"]
+    if subprocess.run([*make, str(good_archive)], capture_output=True).returncode:
+        pytest.skip("cannot make a file read-only here")
+    try:
+        line = assert_one_line(run(hostile, good_archive), 2)
+    finally:
+        undo = ["chattr", "-i"] if os.geteuid() == 0 else ["chmod", "u+w"]
+        subprocess.run([*undo, str(good_archive)], check=True)
+    assert "the file is read-only" in line
+    assert good_archive.read_bytes() == before
+    assert not [r for r in hostile.site.requests if r.path != "/"]
+
+
+# -- one crawl per archive ---------------------------------------------------------------------
+
+
+def start_slow_crawl(server: DemoServer, db: Path) -> subprocess.Popen:
+    """A crawl that takes a few seconds, started in the background; returns once it holds
+    the archive's lock."""
+    for article in server.site.articles:
+        server.site.delays[article.path] = 0.3
+    args = ["crawl", "--start-url", server.base_url + "/", "--db", str(db), "--delay", "0"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lpscrape", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lock = db.with_name(db.name + ".lock")
+    deadline = time.monotonic() + 30
+    while not (lock.exists() and lock.read_text() and len(server.site.timeline) > 4):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    return proc
+
+
+def test_a_second_crawl_on_the_same_archive_exits_at_once(hostile: DemoServer, db: Path) -> None:
+    first = start_slow_crawl(hostile, db)
+    started = time.monotonic()
+    line = assert_one_line(run(hostile, db), 75)
+    assert time.monotonic() - started < 10
+    assert f"is being written by another process (pid {first.pid}, a crawl since" in line
+    assert first.wait(timeout=60) == 0
+    assert query(db, "SELECT outcome, new FROM crawl_runs") == [("completed", 6)]
+    probes = [r for r in hostile.site.requests if r.method == "HEAD"]
+    assert len(probes) == 1  # the second crawl never reached the site
+
+
+def test_a_lock_left_by_a_killed_crawl_is_taken_over(hostile: DemoServer, db: Path) -> None:
+    killed = start_slow_crawl(hostile, db)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    hostile.site.delays.clear()
+    result = run(hostile, db)
+    assert result.returncode == 0
+    assert f"took over the lock of {db} left by pid {killed.pid}" in result.stderr
+    assert query(db, "SELECT outcome FROM crawl_runs ORDER BY id") == [
+        ("aborted",),
+        ("completed",),
+    ]
+    assert one(db, "SELECT count(*) FROM articles") == 6
+
+
+# -- discovery ---------------------------------------------------------------------------------
+
+
+def robots(*sitemaps: str) -> Response:
+    """A robots.txt naming these sitemaps."""
+    lines = ["User-agent: *", "Disallow: /wp-admin/", "", *(f"Sitemap: {s}" for s in sitemaps)]
+    return Response(200, {"Content-Type": "text/plain"}, "\n".join(lines).encode())
+
+
+def test_a_huge_sitemap_never_starves_the_real_articles(hostile: DemoServer, db: Path) -> None:
+    site = hostile.site
+    junk = "".join(
+        f"<url><loc>{hostile.base_url}/junk/{i}/</loc><lastmod>2030-01-01</lastmod></url>"
+        for i in range(60_000)
+    )
+    xml = f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{junk}</urlset>'
+    site.answer("/robots.txt", robots("/sitemap_index.xml", "big-sitemap.xml"))  # relative too
+    site.answer(
+        "/big-sitemap.xml", Response(200, {"Content-Type": "application/xml"}, xml.encode())
+    )
+    result = run(hostile, db, "--set", "LPSCRAPE_SITEMAP_MAX_URLS=20")
+    assert result.returncode == 3
+    run_row = last_run(db)
+    assert run_row["new"] == 6  # every real article
+    assert run_row["sitemap_deferred"] == 60_000 - 20
+    assert "cap of 20 URLs per run was reached: 59980 URLs wait" in result.stderr
+    assert len([r for r in site.requests if r.path.startswith("/junk/")]) == 20
+
+
+def test_a_sitemap_named_twice_still_ends_discovery_and_marks_gone(
+    hostile: DemoServer, good_archive: Path
+) -> None:
+    site, base = hostile.site, hostile.base_url
+    site.answer("/robots.txt", robots(f"{base}/sitemap_index.xml", f"{base}/post-sitemap.xml"))
+    removed = site.articles[3]
+    site.removed.add(removed.path)
+    result = run(hostile, good_archive)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert (last_run(good_archive)["gone"], last_run(good_archive)["failed"]) == (1, 0)
+    status = "SELECT status FROM articles WHERE url = ?"
+    assert one(good_archive, status, (base + removed.path,)) == "gone"
+    paths = [r.path for r in site.requests]
+    assert paths.count("/post-sitemap.xml") == paths.count("/robots.txt") == 1
+
+
+def test_robots_txt_that_cannot_be_fetched_is_a_failure_and_discovery_goes_on(
+    hostile: DemoServer, db: Path
+) -> None:
+    hostile.site.answer("/robots.txt", Drop)
+    result = run(hostile, db)
+    assert result.returncode == 3 and "Traceback" not in result.stderr
+    run_row = last_run(db)
+    assert (run_row["failures"], run_row["new"]) == ({"connection": 1}, 6)  # guessed sitemaps
+    assert run_row["failure_examples"] == {"connection": [hostile.base_url + "/robots.txt"]}
+
+
+def test_robots_txt_forbidding_everything_is_not_a_quiet_success(
+    hostile: DemoServer, db: Path
+) -> None:
+    forbid = b"User-agent: *\nDisallow: /20\n"  # every permalink: /YYYY/MM/DD/slug/
+    hostile.site.answer("/robots.txt", Response(200, {"Content-Type": "text/plain"}, forbid))
+    result = run(hostile, db)
+    assert result.returncode == 3
+    assert "6 articles were expected and none was stored, 6 forbidden by robots.txt" in (
+        result.stderr
+    )
+    assert not [r for r in hostile.site.requests if r.path.startswith("/20")]
+
+
+# -- politeness by host ------------------------------------------------------------------------
+
+
+def longest_quiet(site: FaultSite, since: float) -> float:
+    """The longest time the site saw no new request, between requests arriving after
+    `since` (timer jitter under load does not matter, only the length of the silence)."""
+    starts = sorted(t for t, _, _ in site.timeline if t >= since)
+    return max((b - a for a, b in itertools.pairwise(starts)), default=0.0)
+
+
+def test_retry_after_pauses_the_whole_host(hostile: DemoServer, db: Path) -> None:
+    site = hostile.site
+    busy = Response(503, {"Content-Type": "text/html", "Retry-After": "1"}, b"<h1>busy</h1>")
+    site.answer("/feed/", busy, Pass)
+    assert run(hostile, db, "--set", "RETRY_BACKOFF_MAX=5").returncode == 0
+    t503 = next(t for t, p, s in site.timeline if p == "/feed/" and s == 503)
+    assert longest_quiet(site, t503) >= 0.95  # the whole host waited, not just the feed
+    retried = next(t for t, p, s in site.timeline if p == "/feed/" and s == 200)
+    assert retried >= t503 + 0.95
+    assert len([t for t, _, _ in site.timeline if t > t503]) > 6  # others waited, then went
+    assert last_run(db)["new"] == 6
+
+
+@pytest.mark.parametrize("fault", ["timeout", "reset"])
+def test_a_failed_connection_pauses_the_host(hostile: DemoServer, db: Path, fault: str) -> None:
+    site = hostile.site
+    for article in site.articles:  # work that would go on during the pause, were there none
+        site.delays[article.path] = 0.1
+    if fault == "timeout":  # the feed, asked for early: both tries time out
+        site.delays["/feed/"] = 1.0
+    else:  # the feed's connection drops once, then the feed answers
+        site.answer("/feed/", Drop, Pass)
+    extra = ("--set", "DOWNLOAD_TIMEOUT=0.4", "--set", "RETRY_BACKOFF_BASE=0.6")
+    result = run(hostile, db, *extra)
+    first = next(t for t, p, _ in site.timeline if p == "/feed/")
+    assert longest_quiet(site, first) >= 0.55  # the backoff held every request of the host
+    assert len([t for t, _, _ in site.timeline if t > first]) > 6  # others waited, then went
+    assert last_run(db)["new"] == 6
+    if fault == "timeout":  # counted, explained, alerted
+        assert result.returncode == 3
+        assert last_run(db)["failures"] == {"timeout": 1}
+    else:  # the retry after the pause succeeds
+        assert result.returncode == 0
+
+
+# -- every response kept, identical bytes once ----------------------------------------------
+
+
+def test_identical_payloads_are_stored_once(hostile: DemoServer, db: Path, tmp_path: Path) -> None:
+    noon = datetime(2025, 10, 21, 12, 0, tzinfo=LONDON)
+    hostile.site.clock = lambda: noon  # the header's date and weather stand still
+    assert run(hostile, db).returncode == 0
+    size = db.stat().st_size
+    assert run(hostile, db, "--full").returncode == 0
+    second = query(
+        db,
+        "SELECT c.body_gzip IS NULL, o.sha256 = c.sha256, o.run_id FROM captures c "
+        "LEFT JOIN captures o ON o.id = c.revisit_of WHERE c.run_id = 2 AND c.status = 200",
+    )
+    assert second and set(second) == {(1, 1, 1)}  # every 200 of run 2 points to run 1's bytes
+    assert db.stat().st_size < size * 1.1
+    archive = Archive.open(db)
+    reparse(archive)  # revisits still give their bytes
+    archive.close()
+    assert one(db, "SELECT count(*) FROM article_versions") == 6
+    warc = tmp_path / "archive.warc.gz"
+    export_warc(db, warc)
+
+    with warc.open("rb") as stream:
+        kinds = [r.rec_type for r in ArchiveIterator(stream)]
+    assert kinds.count("revisit") == len(second)
+
+
+# -- progress ----------------------------------------------------------------------------------
+
+
+def test_progress_on_a_terminal_in_the_log_otherwise(hostile: DemoServer, db: Path) -> None:
+    import pty
+
+    for article in hostile.site.articles:
+        hostile.site.delays[article.path] = 0.1
+    every = ("--set", "LPSCRAPE_PROGRESS_INTERVAL=0.05")
+    logged = run(hostile, db, *every, "-v")  # not a terminal: progress is a log line
+    assert "[lpscrape.progress] INFO: progress: [00:0" in logged.stderr
+    assert "\r" not in logged.stderr
+    leader, follower = pty.openpty()
+    args = ["crawl", "--start-url", hostile.base_url + "/", "--db", str(db), "--delay", "0"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lpscrape", *args, *every, "--full"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=follower,
+    )  # fmt: skip
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait(timeout=60) == 0
+    os.close(leader)
+    assert b"\r[00:0" in seen and b"fetched" in seen  # a line rewritten in place
+    assert b"INFO" not in seen
