@@ -20,7 +20,8 @@ class Capture:
     sitemap_lastmod: str | None = None
     # Why this response is a failed fetch (see `lpscrape.failures`); None when usable.
     failure: str | None = None
-    # How the URL was found: robots | sitemap | feed | api | listing | archive (known URL).
+    # How the URL was found: robots | sitemap (a post sitemap) | sitemap-other | feed | api |
+    # listing | archive (a known URL); post sources tell the extractor the page is a post.
     discovered_via: str | None = None
     # The URL the spider asked for, when redirects ended elsewhere; None otherwise.
     requested_url: str | None = None

@@ -41,7 +41,9 @@ class ExtractPipeline:
             return item
         if item.kind in ("article", "listing") and item.status == 200 and item.body:
             try:
-                item.record = extract_article(item.body, item.url, item.header("Content-Type"))
+                item.record = extract_article(
+                    item.body, item.url, item.header("Content-Type"), item.discovered_via
+                )
             except Exception:  # kept for `lpscrape reparse` once the extractor is fixed
                 logger.exception("extraction failed on %s; the capture is kept", item.url)
                 self.crawler.stats.inc_value("lpscrape/extract_errors")

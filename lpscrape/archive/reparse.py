@@ -18,7 +18,10 @@ def reparse(archive: Archive) -> Counter[str]:
         for capture_id, run_id, capture in archive.captures():
             if capture.kind == "article" and capture.status == 200 and not capture.failure:
                 capture.record = extract_article(
-                    capture.body, capture.url, content_type=capture.header("Content-Type")
+                    capture.body,
+                    capture.url,
+                    content_type=capture.header("Content-Type"),
+                    discovered=capture.discovered_via,
                 )
                 archive.set_capture_extraction(capture_id, capture)
             outcomes[archive.apply(capture, capture_id, run_id).kind] += 1

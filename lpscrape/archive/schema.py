@@ -95,7 +95,8 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
             "sitemap_lastmod": str,
             **WEATHER_COLUMNS,
             "failure": str,  # why this fetch failed (error_page, http_503…); NULL when usable
-            "discovered_via": str,  # robots | sitemap | feed | api | listing | archive
+            # robots | sitemap (a post sitemap) | sitemap-other | feed | api | listing | archive
+            "discovered_via": str,
             "revisit_of": int,  # same bytes as this earlier capture: body_gzip is NULL here
             "review": str,  # why this capture's new version was held for review, not promoted
         },

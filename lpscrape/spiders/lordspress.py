@@ -369,6 +369,9 @@ class LordsPressSpider(scrapy.Spider):
                 yield from self.sitemap_request(entry["loc"])
         elif sitemap is not None:
             self.sitemap_found = True
+            # Only a post sitemap vouches that its URLs are posts (a hint to the extractor).
+            path = urlsplit(response.meta.get("sitemap") or response.url).path
+            origin = "sitemap" if POST_SITEMAP.search(path) else "sitemap-other"
             for entry in self.sitemap_filter(sitemap):
                 url = clean_url(entry["loc"])
                 named = url in self.named  # the feed or the API named it: it goes first
@@ -378,7 +381,7 @@ class LordsPressSpider(scrapy.Spider):
                 self.sitemap_posts += not named
                 yield self.article_request(
                     url,
-                    self.named.get(url, "sitemap"),
+                    self.named.get(url, origin),
                     entry.get("lastmod"),
                     PRIORITY_NAMED_POST if named else PRIORITY_SITEMAP_POST,
                 )
