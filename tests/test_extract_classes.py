@@ -3,11 +3,15 @@ weather and hostile structure. Every expected value is written from the page tex
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lpscrape.extract import extract_article
 from lpscrape.extract.dates import local_iso, utc_iso
 
+PAGES = Path(__file__).parent / "pages"
+URL = "https://lordspress.example/2025/09/03/antwerp-pilots/"
 BODY = "<p>" + " ".join(["The delegations met again to settle the order of precedence."] * 12)
 BODY += "</p>"
 
@@ -260,3 +264,11 @@ def test_a_body_far_shorter_than_the_page_says_so() -> None:
     body += "<div class='elsewhere'>" + BODY * 3 + "</div>"
     record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
     assert any("may be incomplete" in w for w in record.extraction.warnings)
+
+
+def test_nesting_past_what_the_parser_reads_gives_no_body_rather_than_the_header() -> None:
+    page = (PAGES / "lp_antwerp.html").read_text(encoding="utf-8")
+    start = page.index('<article class="small single">')
+    record = extract_article(page[:start] + "<div>" * 5000 + page[start:], URL)
+    assert record.body_text is None
+    assert any("deeper than 2048 levels" in w for w in record.extraction.warnings)

@@ -9,7 +9,7 @@ from lxml.html import HtmlElement
 from .body import body_paragraphs, caption_texts, fallback_paragraphs, find_container
 from .byline import find_authors
 from .dateline import parse_dateline
-from .html import decode, parse
+from .html import decode, parse, parse_truncated
 from .jsonld import read_jsonld
 from .meta import read_meta
 from .page import classify_page
@@ -59,6 +59,7 @@ def extract_article(
     """
     text = decode(html, content_type)
     tree = parse(text)
+    truncated = parse_truncated()
     meta = read_meta(tree)
     canonical = urljoin(url, meta.canonical or meta.first("og:url") or url)
     ld = read_jsonld(tree, canonical)
@@ -91,6 +92,10 @@ def extract_article(
     paragraphs = body_paragraphs(container) if container is not None else []
     if paragraphs:
         found["body_text"] = "theme"
+    elif truncated:  # a generic extractor would read the same cut-off tree: header only
+        record.extraction.warnings.append(
+            "body_text: the page nests deeper than 2048 levels and could not be read whole"
+        )
     elif paragraphs := fallback_paragraphs(text, url):
         found["body_text"] = "fallback"
         record.extraction.method = "fallback"

@@ -34,6 +34,11 @@ def parse(html: str | bytes, content_type: str | None = None) -> HtmlElement:
     return lxml.html.document_fromstring(text, parser=_PARSER)
 
 
+def parse_truncated() -> bool:
+    """True when the last `parse` stopped early: nesting deeper than libxml2 reads (2048)."""
+    return any("Excessive depth" in e.message for e in _PARSER.error_log)
+
+
 def clean(text: object) -> str:
     """Whitespace (including no-break spaces and newlines) collapsed and stripped; "" for
     anything that is not a string (JSON-LD puts lists and objects where text is expected)."""
