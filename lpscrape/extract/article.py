@@ -69,6 +69,7 @@ def extract_article(
         record.extraction.raw["weather_observed_at"] = raw_time
     is_article, why = classify_page(tree, ld, meta, url, discovered)
     record.extraction.page_kind = why
+    record.extraction.sources["page"] = why  # stored with the article: why it is one
     if not is_article:
         record.is_article = False
         record.extraction.method = "not-article"
