@@ -22,3 +22,15 @@ def test_crawl_bench_smoke(tmp_path: Path) -> None:
     assert set(out["ratios"]) >= {"pages_per_s_vs_minimal", "bytes_per_article_vs_minimal"}
     assert out["recrawl"]["bytes_share"] < 0.05
     assert (tmp_path / "bench.json").exists()
+
+
+def test_reparse_bench_smoke() -> None:
+    """A few dozen captures reparsed on every core, on one, and extracted alone."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import reparse_bench
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    out = reparse_bench.main(["--smoke"])
+    assert out["pages"] == 40
+    assert set(out["rates"]) == {"reparse", "reparse_1", "extract_alone"}
