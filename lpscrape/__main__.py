@@ -2,4 +2,6 @@
 
 from lpscrape.cli import main
 
-raise SystemExit(main())
+# Guarded: the store worker's process (multiprocessing, spawn) imports this module again.
+if __name__ == "__main__":
+    raise SystemExit(main())

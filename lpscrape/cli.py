@@ -167,7 +167,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     try:
         archive = Archive.open(args.db)
         try:
-            outcomes = reparse(archive)
+            outcomes = reparse(archive, workers=args.workers)
         finally:
             archive.close()
     finally:
@@ -321,11 +321,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-extract every article from the stored captures, offline",
         description=(
             "Rebuild articles, versions and terms from the raw captures kept in the archive, "
-            "with the current extractor; no network. Runs in one transaction. Exit status 75 "
+            "with the current extractor; no network. Extraction runs on every core, the writes "
+            "in one transaction. Exit status 75 "
             "while a crawl holds the archive."
         ),
     )
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="extraction processes (default: one per core; 1: no pool)",
+    )
     p.set_defaults(func=cmd_reparse)
 
     p = sub.add_parser(

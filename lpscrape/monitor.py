@@ -25,6 +25,7 @@ from lpscrape.archive.runhealth import (
     save_run_health,
 )
 from lpscrape.archive.store import ArchiveError, open_database
+from lpscrape.extract import Article
 from lpscrape.health import (
     DriftRules,
     Finding,
@@ -34,6 +35,7 @@ from lpscrape.health import (
     detect_drift,
 )
 from lpscrape.items import Capture, FetchFailure
+from lpscrape.worker import ARTICLE_STORED
 
 logger = logging.getLogger(__name__)
 # What the spider's counters say about the articles a run found.
@@ -80,17 +82,17 @@ class HealthPipeline:
         """Connected after `ArchivePipeline`, so the run's row is closed when this runs."""
         pipeline = cls(crawler)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.article_stored, signal=ARTICLE_STORED)
         return pipeline
 
     def process_item(self, item: Capture | FetchFailure) -> Capture | FetchFailure:
+        """Pass the item on: articles are measured as the archive reports them stored."""
+        return item
+
+    def article_stored(self, record: Article, url: str) -> None:
         """Count an article the run extracted in full (what the archive stored or refreshed);
         a failed fetch has no record to measure (it is counted in `crawl_runs.failures`)."""
-        if not isinstance(item, Capture) or item.failure:
-            return item
-        record = item.record
-        if item.kind == "article" and item.status == 200 and record and record.is_article:
-            self.health.add(record, item.url)
-        return item
+        self.health.add(record, url)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Judge the run, keep its health, alert someone if it needs a person."""

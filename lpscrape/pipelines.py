@@ -18,6 +18,7 @@ from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.store import COLLAPSE_RATIO, RUN_COUNTERS, Archive, ArchiveError
 from lpscrape.extract import extract_article
 from lpscrape.items import Capture, FetchFailure
+from lpscrape.worker import ARTICLE_STORED, Stored, StoreWorker, WorkerGone, store
 
 KEY_FIELDS = ("title", "published_at", "body_text", "authors")
 EXAMPLES_PER_REASON = 5
@@ -25,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 
 class ExtractPipeline:
-    """Runs the pure extractor over HTML captures; a crash there never costs the capture."""
+    """Runs the pure extractor over HTML captures in the crawl process; a crash there never
+    costs the capture. (The crawl extracts in `ArchivePipeline`'s worker instead.)"""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -52,13 +54,15 @@ class ExtractPipeline:
 
 class ArchivePipeline:
     """Stores every capture, upserts articles, counts every failure by reason, and keeps the
-    run's row in `crawl_runs`. Holds the archive's lock for the whole run."""
+    run's row in `crawl_runs`. Holds the archive's lock for the whole run. Extraction and
+    storage run in a worker process (`lpscrape.worker`) unless LPSCRAPE_STORE_WORKER is off."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.settings = crawler.settings
         self.db_path = self.settings.get("ARCHIVE_DB")
         self.archive: Archive | None = None
+        self.worker: StoreWorker | None = None
         self.locked = False
         self.run_id: int | None = None
         self.storage_error: str | None = None
@@ -91,53 +95,98 @@ class ArchivePipeline:
             stats.set_value("lpscrape/archive_error", str(exc))
             raise CloseSpider("archive_error") from exc
         self.locked = True
+        options = {
+            "batch_size": self.settings.getint("ARCHIVE_BATCH_SIZE", 200),
+            "batch_seconds": self.settings.getfloat("ARCHIVE_BATCH_SECONDS", 2.0),
+            "collapse_ratio": self.settings.getfloat("LPSCRAPE_COLLAPSE_RATIO", COLLAPSE_RATIO),
+        }
+        spider = self.crawler.spider
+        mode = "full" if getattr(spider, "full", False) else "incremental"
+        base = getattr(spider, "base", "")
         try:
-            self.archive = Archive.open(
-                self.db_path,
-                batch_size=self.settings.getint("ARCHIVE_BATCH_SIZE", 200),
-                batch_seconds=self.settings.getfloat("ARCHIVE_BATCH_SECONDS", 2.0),
-                collapse_ratio=self.settings.getfloat("LPSCRAPE_COLLAPSE_RATIO", COLLAPSE_RATIO),
-            )
-            spider = self.crawler.spider
-            mode = "full" if getattr(spider, "full", False) else "incremental"
-            self.run_id = self.archive.start_run(getattr(spider, "base", ""), mode)
-        except (ArchiveError, sqlite3.Error) as exc:
+            if self.settings.getbool("LPSCRAPE_STORE_WORKER", True):
+                self.worker = StoreWorker(self.db_path, options)
+                self.worker.expect("ready")
+                self.worker.send("start_run", (base, mode))
+                self.run_id = self.worker.expect("run")
+            else:
+                self.archive = Archive.open(self.db_path, **options)
+                self.run_id = self.archive.start_run(base, mode)
+        except (ArchiveError, sqlite3.Error, WorkerGone) as exc:
             stats.set_value("lpscrape/archive_error", str(exc))
             if self.archive is not None:
                 self.archive.abandon()
                 self.archive = None
+            if self.worker is not None:
+                self.worker.join()
+                self.worker = None
             raise CloseSpider("archive_error") from exc
         stats.set_value("lpscrape/run_id", self.run_id)
 
     def process_item(self, item: Capture | FetchFailure) -> Capture | FetchFailure:
         """Keep the capture, and count what it meant; a failed fetch is counted by reason."""
-        if self.archive is None or self.storage_error:
+        if self.run_id is None or self.storage_error:
             return item
         if isinstance(item, FetchFailure):
             self.article_attempts += item.kind == "article"
             self.count_failure(item.reason, item.url)
             return item
+        if self.worker is not None:
+            try:
+                self.worker.send("capture", (item, self.run_id))
+                self.drain(block=False)
+            except WorkerGone as exc:
+                self.stop_on_storage_error(exc)
+            return item
+        assert self.archive is not None
         try:
-            outcome = self.archive.add(item, self.run_id)
+            stored = store(self.archive, item, self.run_id)
         except sqlite3.Error as exc:
             self.stop_on_storage_error(exc)
             return item
-        self.article_attempts += item.kind == "article" and outcome.kind != "not_article"
-        if item.failure:
-            self.count_failure(item.failure, item.requested_url or item.url)
-            return item
-        self.crawler.stats.inc_value(f"lpscrape/{outcome.kind}")
+        self.count(stored)
+        return item
+
+    def drain(self, block: bool, until: str | None = None) -> None:
+        """Count the worker's answers so far (blocking: every one, up to `until`)."""
+        assert self.worker is not None
+        while True:
+            if self.worker.pending:
+                message: tuple[str, Any] | None = self.worker.pending.pop(0)
+            else:
+                message = self.worker.receive(block=block)
+            if message is None:
+                return
+            kind, value = message
+            if kind == "stored":
+                self.count(value)
+            elif kind == "storage_error":
+                self.stop_on_storage_error(value, stop=until is None)
+            if kind == until:
+                return
+
+    def count(self, stored: Stored) -> None:
+        """Count what one stored capture meant."""
+        stats = self.crawler.stats
+        outcome, record = stored.outcome, stored.record
+        if stored.extract_error:
+            stats.inc_value("lpscrape/extract_errors")
+        self.article_attempts += stored.kind == "article" and outcome.kind != "not_article"
+        if stored.failure:
+            self.count_failure(stored.failure, stored.requested_url or stored.url)
+            return
+        stats.inc_value(f"lpscrape/{outcome.kind}")
         if outcome.kind == "held":
             self.held.append((outcome.article_url, outcome.note))
         if outcome.kind in ("new", "changed", "unchanged", "not_modified", "gone"):
             self.refreshed += 1
-        record = item.record
         if outcome.kind in ("new", "changed", "unchanged") and record is not None:
             self.articles += 1
             self.warnings.update(record.extraction.warnings)
             missing = any(not getattr(record, f) for f in KEY_FIELDS)
             self.degraded += missing or record.extraction.method != "theme"
-        return item
+        if stored.kind == "article" and stored.status == 200 and record and record.is_article:
+            self.crawler.signals.send_catch_log(ARTICLE_STORED, record=record, url=stored.url)
 
     def count_failure(self, reason: str, url: str) -> None:
         """One failed fetch, by reason, with the first few URLs as examples."""
@@ -147,19 +196,22 @@ class ArchivePipeline:
         if len(examples) < EXAMPLES_PER_REASON:
             examples.append(url)
 
-    def stop_on_storage_error(self, exc: sqlite3.Error) -> None:
+    def stop_on_storage_error(self, exc: Exception | str, stop: bool = True) -> None:
         """Disk full, I/O error, read-only file: undo the batch and stop the crawl cleanly."""
+        if self.storage_error:
+            return
         self.storage_error = (
             f"storage error: {exc}; the unfinished batch was rolled back — free some space "
             "or fix the file, and the next run fetches what this one could not store"
         )
         self.crawler.stats.set_value("lpscrape/storage_error", self.storage_error)
         logger.info("%s; the unfinished batch is rolled back and the crawl stops", exc)
-        assert self.archive is not None
-        with contextlib.suppress(sqlite3.Error):  # SQLite undoes it on close regardless
-            self.archive.rollback()
-        engine = self.crawler.engine
-        self.closing = asyncio.ensure_future(engine.close_spider_async(reason="storage_error"))
+        if self.archive is not None:  # the worker rolls its own batch back
+            with contextlib.suppress(sqlite3.Error):  # SQLite undoes it on close regardless
+                self.archive.rollback()
+        if stop:
+            engine = self.crawler.engine
+            self.closing = asyncio.ensure_future(engine.close_spider_async(reason="storage_error"))
 
     def alerts(self) -> list[str]:
         """What the archivist must look at: failures, articles expected and not stored,
@@ -211,9 +263,15 @@ class ArchivePipeline:
                 self.locked = False
 
     def _finish(self, reason: str) -> None:
-        if self.archive is None or self.run_id is None:
+        if self.run_id is None or (self.archive is None and self.worker is None):
             return
         stats = self.crawler.stats
+        if self.worker is not None:
+            try:  # every capture sent is counted before the run is closed
+                self.worker.send("flush")
+                self.drain(block=True, until="flushed")
+            except WorkerGone as exc:
+                self.stop_on_storage_error(exc, stop=False)
         counts = {k: stats.get_value(f"lpscrape/{k}", 0) for k in RUN_COUNTERS}
         counts["failed"] = sum(self.failures.values())
         counts["fetched"] = stats.get_value("response_received_count", 0)
@@ -224,23 +282,34 @@ class ArchivePipeline:
             outcome = "failed"
         alerts = self.alerts()
         stats.set_value("lpscrape/alerts", alerts)
-        try:
-            self.archive.finish_run(
-                self.run_id,
-                outcome,
-                counts,
-                warnings=dict(self.warnings.most_common()),
-                warning_count=sum(self.warnings.values()),
-                alerts=alerts,
-                failures=dict(self.failures.most_common()),
-                failure_examples=self.examples,
-                sitemap_deferred=stats.get_value("lpscrape/sitemap_deferred", 0),
-                error=self.storage_error or (None if outcome != "failed" else reason),
-            )
-            self.archive.close()
-        except sqlite3.Error as exc:
-            message = self.storage_error or f"storage error: {exc}"
+        extra = {
+            "warnings": dict(self.warnings.most_common()),
+            "warning_count": sum(self.warnings.values()),
+            "alerts": alerts,
+            "failures": dict(self.failures.most_common()),
+            "failure_examples": self.examples,
+            "sitemap_deferred": stats.get_value("lpscrape/sitemap_deferred", 0),
+            "error": self.storage_error or (None if outcome != "failed" else reason),
+        }
+        error: str | None = None
+        if self.worker is not None:
+            try:
+                self.worker.send("finish", (self.run_id, outcome, counts, extra))
+                error = self.worker.expect("closed")
+            except (WorkerGone, ArchiveError) as exc:
+                error = str(exc)
+            self.worker.join()
+            self.worker = None
+        else:
+            assert self.archive is not None
+            try:
+                self.archive.finish_run(self.run_id, outcome, counts, **extra)
+                self.archive.close()
+            except sqlite3.Error as exc:
+                error = str(exc)
+                self.archive.abandon()
+            self.archive = None
+        if error:
+            message = self.storage_error or f"storage error: {error}"
             stats.set_value("lpscrape/storage_error", f"{message} (run {self.run_id} left open)")
             stats.set_value("lpscrape/run_unclosed", True)
-            self.archive.abandon()
-        self.archive = None

@@ -48,8 +48,11 @@ CONCURRENT_ITEMS = 1
 ARCHIVE_DB = "archive.db"
 ARCHIVE_BATCH_SIZE = 200  # rows per transaction
 ARCHIVE_BATCH_SECONDS = 2.0  # and at least this often
+# Extraction and storage run in a worker process beside the crawl's (a capture in, a stored
+# outcome out, through a bounded queue): the crawl fetches on one core while the worker
+# extracts and writes on the other. False: both in the crawl process.
+LPSCRAPE_STORE_WORKER = True
 ITEM_PIPELINES = {
-    "lpscrape.pipelines.ExtractPipeline": 100,
     "lpscrape.pipelines.ArchivePipeline": 300,
     "lpscrape.monitor.HealthPipeline": 400,  # after the archive: it closes the run first
 }

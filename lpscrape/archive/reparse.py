@@ -2,32 +2,103 @@
 
 from __future__ import annotations
 
+import gzip
+import multiprocessing
+import os
 from collections import Counter
+from collections.abc import Iterator
+from multiprocessing.pool import AsyncResult, Pool
+from typing import Any
 
-from lpscrape.extract import extract_article
+from lpscrape.extract import Article, extract_article
 
 from .changes import rebuild_changes
-from .store import Archive
+from .store import Archive, capture_from_row
+
+# Below this many captures one process is faster than starting a pool.
+POOL_MIN_CAPTURES = 200
+CHUNK = 256  # captures read, extracted and applied per step
 
 
-def reparse(archive: Archive) -> Counter[str]:
-    """Re-extract every stored capture in fetch order, in one transaction; returns outcomes."""
+def _extractable(row: tuple[Any, ...]) -> bool:
+    """An article page fetched whole: what extraction runs on (status 200, no failure)."""
+    return row[7] == "article" and row[3] == 200 and not row[9]
+
+
+Job = tuple[bytes | None, str, str | None, str | None]  # body, url, content type, found via
+
+
+def _extract(job: Job) -> Article:
+    """Decompress one stored body and extract its record (runs in a worker process)."""
+    body, url, content_type, via = job
+    return extract_article(
+        gzip.decompress(body) if body else b"", url, content_type=content_type, discovered=via
+    )
+
+
+def _extract_chunk(jobs: list[Job]) -> list[Article]:
+    """Extract a list of stored bodies in order (in this process)."""
+    return [_extract(job) for job in jobs]
+
+
+def _job(row: tuple[Any, ...]) -> Job:
+    capture = capture_from_row(row, body=False)
+    return row[4], row[2], capture.header("Content-Type"), capture.discovered_via
+
+
+def _records(
+    archive: Archive, pool: Pool | None
+) -> Iterator[tuple[tuple[Any, ...], Article | None]]:
+    """Each capture row with its new record, in fetch order; with a pool, the next chunk is
+    extracted on the other cores while the parent writes this one (one writer: SQLite)."""
+    pending: tuple[list[tuple[Any, ...]], AsyncResult[list[Article]] | list[Article]] | None
+    pending = None
+    for rows in archive.capture_rows(chunk=CHUNK):
+        jobs = [_job(row) for row in rows if _extractable(row)]
+        submitted = pool.map_async(_extract, jobs, chunksize=16) if pool else _extract_chunk(jobs)
+        if pending is not None:
+            yield from _pair(*pending)
+        pending = (rows, submitted)
+    if pending is not None:
+        yield from _pair(*pending)
+
+
+def _pair(
+    rows: list[tuple[Any, ...]], done: AsyncResult[list[Article]] | list[Article]
+) -> Iterator[tuple[tuple[Any, ...], Article | None]]:
+    records = iter(done if isinstance(done, list) else done.get())
+    for row in rows:
+        yield row, next(records) if _extractable(row) else None
+
+
+def reparse(
+    archive: Archive, workers: int | None = None, pool_min: int = POOL_MIN_CAPTURES
+) -> Counter[str]:
+    """Re-extract every stored capture (on every core) and apply them in fetch order, in one
+    transaction; returns outcomes. `workers`: extraction processes (default: one per core),
+    used when the archive holds at least `pool_min` captures."""
     outcomes: Counter[str] = Counter()
+    workers = workers or os.cpu_count() or 1
+    count = archive.db.execute("SELECT count(*) FROM captures").fetchone()[0]
+    pool = None
+    if workers > 1 and count >= pool_min:
+        pool = multiprocessing.get_context("fork").Pool(workers)
     try:
         archive.clear_articles()
-        for capture_id, run_id, capture in archive.captures():
-            if capture.kind == "article" and capture.status == 200 and not capture.failure:
-                capture.record = extract_article(
-                    capture.body,
-                    capture.url,
-                    content_type=capture.header("Content-Type"),
-                    discovered=capture.discovered_via,
-                )
+        for row, record in _records(archive, pool):
+            capture_id, run_id = row[0], row[1]
+            capture = capture_from_row(row, body=record is None)
+            if record is not None:
+                capture.record = record
                 archive.set_capture_extraction(capture_id, capture)
             outcomes[archive.apply(capture, capture_id, run_id).kind] += 1
         rebuild_changes(archive.db)
     except BaseException:
         archive.rollback()  # all or nothing: a half-rebuilt archive is worse than the old one
         raise
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
     archive.commit()
     return outcomes

@@ -29,6 +29,9 @@ from .versions import content_hash, content_row
 RUN_COUNTERS = ("new", "changed", "unchanged", "not_modified", "skipped", "gone", "failed", "held")
 # A new version with fewer words than this share of the previous one is held for review.
 COLLAPSE_RATIO = 0.5
+# gzip level of stored bodies. Measured on 3,000 article pages of 16.8 KB: level 6 gives
+# 4.86 KB in 0.174 ms, level 4 4.95 KB (+2%) in 0.125 ms, level 1 5.38 KB (+11%) in 0.096 ms.
+CAPTURE_GZIP_LEVEL = 4
 
 
 class ArchiveError(Exception):
@@ -189,6 +192,22 @@ def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
     return int(cursor.lastrowid)
 
 
+def capture_from_row(row: tuple[Any, ...], body: bool = True) -> Capture:
+    """A Capture from a row of `Archive.capture_rows` (its body left empty if not `body`)."""
+    _id, _run, url, status, gz, headers, fetched_at, kind, lastmod, failure, via = row
+    return Capture(
+        url=url,
+        status=status,
+        body=gzip.decompress(gz) if gz and body else b"",
+        headers=json.loads(headers or "{}"),
+        fetched_at=fetched_at,
+        kind=kind,
+        sitemap_lastmod=lastmod,
+        failure=failure,
+        discovered_via=via,
+    )
+
+
 class Archive:
     """Writes captures and articles in short batched transactions (WAL: readers never wait)."""
 
@@ -205,6 +224,8 @@ class Archive:
         self.collapse_ratio = collapse_ratio
         self._pending = 0
         self._last_commit = time.monotonic()
+        # Term table name -> id, for names known to be committed or in this batch.
+        self._term_cache: dict[str, dict[str, int]] = {}
 
     @classmethod
     def open(cls, path: str | Path, **kwargs: Any) -> Archive:
@@ -229,6 +250,7 @@ class Archive:
         if self.db.conn.in_transaction:
             self.db.execute("ROLLBACK")
         self._pending = 0
+        self._term_cache.clear()  # terms added in the undone batch are gone
 
     def commit(self) -> None:
         """Make everything written so far durable."""
@@ -324,7 +346,7 @@ class Archive:
             "headers": json.dumps(capture.headers, ensure_ascii=False),
             "sha256": sha,
             "size": len(capture.body),
-            "body_gzip": None if original else gzip.compress(capture.body, compresslevel=6),
+            "body_gzip": None if original else gzip.compress(capture.body, CAPTURE_GZIP_LEVEL),
             "revisit_of": original[0] if original else None,
             "article_url": self._article_key(capture),
             "etag": capture.header("ETag"),
@@ -496,7 +518,7 @@ class Archive:
             "run_id": run_id,
         }
         _insert(self.db, "article_versions", version_row)
-        self._link_terms(url, terms)
+        self._link_terms(url, terms, fresh=not existing)
         return Outcome("changed" if existing else "new", url)
 
     def _update(self, table: str, pk: str, key: Any, values: dict[str, Any]) -> None:
@@ -541,48 +563,65 @@ class Archive:
                 fills[taxonomy], sources[taxonomy] = names, "rest-api"
         return fills, sources, notes, int(post_id)
 
-    def _link_terms(self, url: str, terms: dict[str, list[str]]) -> None:
+    def _term_ids(self, table: str, names: list[str]) -> list[int]:
+        """The ids of names in a term table, adding the new ones (cached: names never move)."""
+        cache = self._term_cache.setdefault(table, {})
+        missing = [name for name in dict.fromkeys(names) if name not in cache]
+        if missing:
+            conn = self.db.conn
+            conn.executemany(
+                f"INSERT OR IGNORE INTO {table} (name) VALUES (?)", [(n,) for n in missing]
+            )
+            marks = ", ".join("?" * len(missing))
+            for term_id, name in conn.execute(
+                f"SELECT id, name FROM {table} WHERE name IN ({marks})", missing
+            ):
+                cache[name] = term_id
+        return [cache[name] for name in names]
+
+    def _link_terms(self, url: str, terms: dict[str, list[str]], fresh: bool) -> None:
+        """An article's authors, categories and tags: one prepared batch per link table
+        (a new article has no links to delete)."""
+        conn = self.db.conn
         for table, (link, key) in TERMS.items():
-            self.db.execute(f"DELETE FROM {link} WHERE article_url = ?", [url])
-            for position, name in enumerate(terms[table]):
-                self.db.execute(f"INSERT OR IGNORE INTO {table} (name) VALUES (?)", [name])
-                self.db.execute(
-                    f"INSERT OR IGNORE INTO {link} (article_url, {key}, position) "
-                    f"SELECT ?, id, ? FROM {table} WHERE name = ?",
-                    [url, position, name],
+            if not fresh:
+                conn.execute(f"DELETE FROM {link} WHERE article_url = ?", [url])
+            ids = self._term_ids(table, terms[table])
+            if ids:
+                conn.executemany(
+                    f"INSERT OR IGNORE INTO {link} (article_url, {key}, position) VALUES (?, ?, ?)",
+                    [(url, term_id, position) for position, term_id in enumerate(ids)],
                 )
 
     # -- offline re-extraction ----------------------------------------------------------
+
+    def capture_rows(
+        self, kinds: tuple[str, ...] = ("article", "api"), chunk: int = 256
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Stored captures as raw rows (body still gzip-compressed, a revisit's from the
+        capture it points to), in fetch order, `chunk` rows at a time: never all at once."""
+        marks = ", ".join("?" * len(kinds))
+        last = -1
+        while True:
+            rows = self.db.conn.execute(
+                "SELECT c.id, c.run_id, c.url, c.status, coalesce(c.body_gzip, o.body_gzip), "
+                "c.headers, c.fetched_at, c.kind, c.sitemap_lastmod, c.failure, "
+                "c.discovered_via FROM captures c LEFT JOIN captures o ON o.id = c.revisit_of "
+                f"WHERE c.kind IN ({marks}) AND c.id > ? ORDER BY c.id LIMIT ?",
+                [*kinds, last, chunk],
+            ).fetchall()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
 
     def captures(
         self, kinds: tuple[str, ...] = ("article", "api")
     ) -> Iterator[tuple[int, int | None, Capture]]:
         """Stored captures with their ids and run ids, in fetch order, bodies decompressed."""
-        marks = ", ".join("?" * len(kinds))
-        cursor = self.db.conn.execute(
-            "SELECT c.id, c.run_id, c.url, c.status, coalesce(c.body_gzip, o.body_gzip), "
-            "c.headers, c.fetched_at, c.kind, c.sitemap_lastmod, c.failure, c.discovered_via "
-            "FROM captures c LEFT JOIN captures o ON o.id = c.revisit_of "
-            f"WHERE c.kind IN ({marks}) ORDER BY c.id",
-            kinds,
-        )
-        for row in cursor.fetchall():
-            capture_id, run_id, url, status, body, headers, fetched_at, kind, lastmod = row[:9]
-            yield (
-                capture_id,
-                run_id,
-                Capture(
-                    url=url,
-                    status=status,
-                    body=gzip.decompress(body) if body else b"",
-                    headers=json.loads(headers or "{}"),
-                    fetched_at=fetched_at,
-                    kind=kind,
-                    sitemap_lastmod=lastmod,
-                    failure=row[9],
-                    discovered_via=row[10],
-                ),
-            )
+        for rows in self.capture_rows(kinds):
+            for row in rows:
+                yield row[0], row[1], capture_from_row(row)
 
     def set_capture_extraction(self, capture_id: int, capture: Capture) -> None:
         """Refresh what a stored capture's extraction says (its article, header weather)."""
@@ -596,6 +635,7 @@ class Archive:
     def clear_articles(self) -> None:
         """Drop every derived row (articles, versions, terms) before a rebuild from captures."""
         self.begin()
+        self._term_cache.clear()
         for _, (link, _key) in TERMS.items():
             self.db.execute(f"DELETE FROM {link}")
         for table in ("article_changes", "article_versions", "articles", *TERMS):

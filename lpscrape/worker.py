@@ -1,0 +1,193 @@
+"""The extract+store worker: a capture in, a stored outcome out, through bounded queues.
+
+The crawl process fetches and captures; this process extracts and writes the archive, so the
+two run on two cores. The inbox is bounded: when the worker falls behind, the crawl process
+waits (back-pressure), and memory stays flat. The archive records only what it stored: if the
+crawl process is killed, the worker rolls back its unfinished batch and exits, and the next
+run fetches those pages again.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+import sqlite3
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue
+from typing import Any, NamedTuple
+
+from lpscrape.archive.store import Archive, ArchiveError, Outcome
+from lpscrape.extract import Article, extract_article
+from lpscrape.items import Capture
+
+logger = logging.getLogger(__name__)
+# Sent by the archive pipeline for each article page stored, with `record` and `url`.
+ARTICLE_STORED = object()
+INBOX_SIZE = 32  # captures waiting for the worker at most
+POLL_SECONDS = 1.0  # how often an idle worker checks that the crawl process still lives
+
+
+class Stored(NamedTuple):
+    """What one capture meant for the archive, as the crawl process counts it."""
+
+    outcome: Outcome
+    url: str
+    requested_url: str | None
+    kind: str
+    status: int
+    failure: str | None
+    record: Article | None  # an article page's record (for the run's counts and health)
+    extract_error: bool
+
+
+def extract(capture: Capture) -> bool:
+    """Attach the extracted record to a usable article or listing page; True if it crashed
+    (the capture is kept for `lpscrape reparse` once the extractor is fixed)."""
+    if capture.failure or capture.kind not in ("article", "listing"):
+        return False
+    if capture.status != 200 or not capture.body:
+        return False
+    try:
+        capture.record = extract_article(
+            capture.body, capture.url, capture.header("Content-Type"), capture.discovered_via
+        )
+    except Exception:
+        logger.exception("extraction failed on %s; the capture is kept", capture.url)
+        return True
+    return False
+
+
+def store(archive: Archive, capture: Capture, run_id: int | None) -> Stored:
+    """Extract one capture and keep it in the archive (committed in the archive's batches)."""
+    crashed = extract(capture)
+    outcome = archive.add(capture, run_id)
+    record = capture.record if capture.kind == "article" else None
+    return Stored(
+        outcome,
+        capture.url,
+        capture.requested_url,
+        capture.kind,
+        capture.status,
+        capture.failure,
+        record,
+        crashed,
+    )
+
+
+def serve(
+    db_path: str, options: dict[str, Any], inbox: Queue[Any], outbox: Queue[Any], parent: int
+) -> None:
+    """The worker's loop: open the archive, then answer each message until `finish`."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the crawl process's to handle
+    try:
+        archive = Archive.open(db_path, **options)
+    except (ArchiveError, sqlite3.Error) as exc:
+        outbox.put(("error", str(exc)))
+        return
+    outbox.put(("ready", None))
+    failed: str | None = None
+    while True:
+        try:
+            op, arg = inbox.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            if os.getppid() != parent:  # the crawl process died (kill -9): store nothing more
+                archive.abandon()
+                return
+            continue
+        try:
+            if op == "capture":
+                if not failed:
+                    outbox.put(("stored", store(archive, *arg)))
+            elif op == "start_run":
+                try:
+                    outbox.put(("run", archive.start_run(*arg)))
+                except sqlite3.Error as exc:
+                    archive.abandon()
+                    outbox.put(("error", str(exc)))
+                    return
+            elif op == "flush":
+                outbox.put(("flushed", None))
+            elif op == "finish":
+                run_id, outcome, counts, extra = arg
+                archive.finish_run(run_id, outcome, counts, **extra)
+                archive.close()
+                outbox.put(("closed", None))
+                return
+        except sqlite3.Error as exc:
+            if op == "finish":
+                archive.abandon()
+                outbox.put(("closed", str(exc)))
+                return
+            failed = str(exc)
+            archive.rollback()
+            outbox.put(("storage_error", failed))
+
+
+class WorkerGone(Exception):
+    """The worker process ended without answering."""
+
+
+class StoreWorker:
+    """The crawl process's end of the worker: start it, send captures, read outcomes."""
+
+    def __init__(self, db_path: str, options: dict[str, Any]) -> None:
+        ctx = multiprocessing.get_context("spawn")  # a clean process: no inherited locks
+        self.inbox: Queue[Any] = ctx.Queue(INBOX_SIZE)
+        self.outbox: Queue[Any] = ctx.Queue()
+        self.process: BaseProcess = ctx.Process(
+            target=serve,
+            args=(db_path, options, self.inbox, self.outbox, os.getpid()),
+            name="lpscrape-store",
+            daemon=True,
+        )
+        self.process.start()
+        self.sent = 0  # captures sent
+        self.answered = 0  # their outcomes received
+        self.pending: list[tuple[str, Any]] = []  # answers read while waiting for another
+
+    def send(self, op: str, arg: Any = None) -> None:
+        """Queue one message, waiting while the inbox is full (back-pressure)."""
+        while True:
+            try:
+                self.inbox.put((op, arg), timeout=POLL_SECONDS)
+                break
+            except queue.Full:
+                if not self.process.is_alive():
+                    raise WorkerGone("the store worker ended") from None
+        self.sent += op == "capture"
+
+    def receive(self, block: bool = True) -> tuple[str, Any] | None:
+        """The next answer; None when not blocking and nothing is there."""
+        while True:
+            try:
+                message: tuple[str, Any] = self.outbox.get(block=block, timeout=POLL_SECONDS)
+            except queue.Empty:
+                if not block:
+                    return None
+                if not self.process.is_alive():
+                    raise WorkerGone("the store worker ended") from None
+                continue
+            self.answered += message[0] == "stored"
+            return message
+
+    def expect(self, kind: str) -> Any:
+        """Wait for one answer of this kind (outcomes in between go to `pending`); an
+        `error` answer (the archive cannot be opened or its run started) raises."""
+        while True:
+            message = self.receive()
+            assert message is not None
+            if message[0] == kind:
+                return message[1]
+            if message[0] == "error":
+                raise ArchiveError(message[1])
+            self.pending.append(message)
+
+    def join(self) -> None:
+        """Wait for the process to end (it ends after `finish`)."""
+        self.process.join(timeout=30)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()

@@ -1,0 +1,78 @@
+"""Reparse on every core: the same archive as one process builds, and still all or nothing."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from lpscrape.archive import reparse as reparse_module
+from lpscrape.archive.reparse import reparse
+from lpscrape.archive.store import Archive
+
+TABLES = {
+    "articles": "url",
+    "article_versions": "url, version",
+    "article_tags": "article_url, tag_id",
+    "article_authors": "article_url, author_id",
+    "article_categories": "article_url, category_id",
+    "article_changes": "id",
+}
+
+
+def _dump(db: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(db)
+    try:
+        out = {
+            t: conn.execute(f"SELECT * FROM {t} ORDER BY {k}").fetchall() for t, k in TABLES.items()
+        }
+        out["captures"] = conn.execute(
+            "SELECT id, article_url, review, weather_location FROM captures ORDER BY id"
+        ).fetchall()
+        out["fts"] = conn.execute(
+            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'treaty' ORDER BY rowid"
+        ).fetchall()
+        return out
+    finally:
+        conn.close()
+
+
+def test_a_pool_of_workers_rebuilds_what_one_process_does(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    one, pooled = tmp_path / "one.db", tmp_path / "pooled.db"
+    shutil.copy(demo_archive, one)
+    shutil.copy(demo_archive, pooled)
+    for db, workers in ((one, 1), (pooled, 2)):
+        archive = Archive.open(db)
+        outcomes = reparse(archive, workers=workers, pool_min=0)
+        archive.close()
+        assert outcomes["new"] > 0
+    assert _dump(pooled) == _dump(one)
+    assert _dump(pooled)["article_versions"] == _dump(demo_archive)["article_versions"]
+
+
+def test_a_worker_crash_leaves_the_archive_as_it_was(
+    monkeypatch: pytest.MonkeyPatch, demo_archive: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "copy.db"
+    shutil.copy(demo_archive, db)
+    before = _dump(db)
+    real = reparse_module.extract_article
+    calls = 0
+
+    def flaky(*args: object, **kwargs: object):
+        nonlocal calls
+        calls += 1  # counted in each worker (forked): every worker breaks on its 5th page
+        if calls == 5:
+            raise RuntimeError("the extractor broke half way")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reparse_module, "extract_article", flaky)
+    archive = Archive.open(db)
+    with pytest.raises(RuntimeError):
+        reparse(archive, workers=2, pool_min=0)
+    archive.close()
+    assert _dump(db) == before

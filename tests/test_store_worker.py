@@ -1,0 +1,84 @@
+"""The extract+store worker process: the same archive as storing in the crawl process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import crawl, query
+
+from lpscrape.demo import DemoSite, serve
+
+CONTENT = (
+    "SELECT url, version, content_hash, title, body_text, authors, categories, tags, "
+    "extraction_method, extraction_warnings, status FROM articles ORDER BY url"
+)
+RUN = (
+    "SELECT outcome, new, changed, unchanged, not_modified, failed, held, warning_count, "
+    "warnings, alerts, failures FROM crawl_runs ORDER BY id"
+)
+
+
+def test_the_worker_stores_what_the_crawl_process_would(tmp_path: Path) -> None:
+    worker, inline = tmp_path / "worker.db", tmp_path / "inline.db"
+    with serve(DemoSite()) as server:
+        crawl(server, worker)
+        crawl(server, inline, "--set", "LPSCRAPE_STORE_WORKER=False")
+        server.site.edition = 2  # no health sample: which pages it re-reads depends on timing
+        crawl(server, worker, "--set", "LPSCRAPE_HEALTH_SAMPLE=0")
+        crawl(
+            server,
+            inline,
+            "--set",
+            "LPSCRAPE_HEALTH_SAMPLE=0",
+            "--set",
+            "LPSCRAPE_STORE_WORKER=False",
+        )
+    assert query(worker, CONTENT) == query(inline, CONTENT)
+    assert len(query(worker, CONTENT)) == 51
+    assert query(worker, RUN) == query(inline, RUN)
+    assert query(worker, "SELECT count(*) FROM article_versions") == query(
+        inline, "SELECT count(*) FROM article_versions"
+    )
+    health = "SELECT run_id, articles FROM run_health ORDER BY run_id"
+    assert query(worker, health) == query(inline, health)
+
+
+def _children(pid: int) -> list[int]:
+    tasks = Path(f"/proc/{pid}/task").iterdir()
+    return [int(c) for t in tasks for c in (t / "children").read_text().split()]
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def test_the_worker_ends_when_the_crawl_is_killed(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    with serve(DemoSite()) as server:
+        for article in server.site.articles:
+            server.site.delays[article.path] = 0.3
+        args = ["crawl", "--start-url", server.base_url + "/", "--db", str(db), "--delay", "0"]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "lpscrape", *args], stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not _children(proc.pid):
+            time.sleep(0.1)
+        workers = _children(proc.pid)
+        time.sleep(2)
+        proc.kill()  # SIGKILL: the worker must notice, roll back its batch and end
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_running(w) for w in workers):
+            time.sleep(0.1)
+        assert workers and not any(_running(w) for w in workers)
+        server.site.delays.clear()
+        crawl(server, db)  # the archive is free and whole: the next run completes it
+    assert query(db, "SELECT count(*) FROM articles") == [(48,)]
+    assert query(db, "SELECT outcome FROM crawl_runs ORDER BY id") == [("aborted",), ("completed",)]
