@@ -586,7 +586,9 @@ def test_retry_after_pauses_the_whole_host(hostile: DemoServer, db: Path) -> Non
     site.answer("/feed/", busy, Pass)
     assert run(hostile, db, "--set", "RETRY_BACKOFF_MAX=5").returncode == 0
     t503 = next(t for t, p, s in site.timeline if p == "/feed/" and s == 503)
-    assert longest_quiet(site, t503) >= 0.95  # the whole host waited, not just the feed
+    # The whole host waited (Retry-After: 1), not just the feed; the margin is for a request
+    # already on its way when the pause began, on a loaded machine.
+    assert longest_quiet(site, t503) >= 0.8
     retried = next(t for t, p, s in site.timeline if p == "/feed/" and s == 200)
     assert retried >= t503 + 0.95
     assert len([t for t, _, _ in site.timeline if t > t503]) > 6  # others waited, then went
@@ -602,10 +604,13 @@ def test_a_failed_connection_pauses_the_host(hostile: DemoServer, db: Path, faul
         site.delays["/feed/"] = 1.0
     else:  # the feed's connection drops once, then the feed answers
         site.answer("/feed/", Drop, Pass)
-    extra = ("--set", "DOWNLOAD_TIMEOUT=0.4", "--set", "RETRY_BACKOFF_BASE=0.6")
+    extra = ("--set", "DOWNLOAD_TIMEOUT=0.4", "--set", "RETRY_BACKOFF_BASE=1.0")
     result = run(hostile, db, *extra)
     first = next(t for t, p, _ in site.timeline if p == "/feed/")
-    assert longest_quiet(site, first) >= 0.55  # the backoff held every request of the host
+    # The backoff (1 s) held every request of the host; a request already on its way when
+    # the pause began may still arrive late on a loaded machine, hence the margin. Without
+    # the pause the longest silence is about one article's delay (0.1 s).
+    assert longest_quiet(site, first) >= 0.55
     assert len([t for t, _, _ in site.timeline if t > first]) > 6  # others waited, then went
     assert last_run(db)["new"] == 6
     if fault == "timeout":  # counted, explained, alerted
