@@ -7,8 +7,6 @@ import re
 
 from lxml.html import HtmlElement
 
-from .html import classes
-
 _POST_ID = re.compile(r"\bpostid-(\d+)\b")
 _POST_CLASS = re.compile(r"^post-(\d+)$")
 # Blocks that hold other posts, other people or the site's furniture, by the words of their
@@ -89,11 +87,8 @@ def find_post(
     tree: HtmlElement, headline: HtmlElement | None, container: HtmlElement | None
 ) -> HtmlElement:
     """The smallest element that holds this post's headline, header, meta and content."""
-    body = tree.find("body")
-    m = _POST_ID.search(body.get("class") or "") if body is not None else None
-    own = None
-    if m:
-        found = tree.xpath(f"//*[contains(concat(' ', @class, ' '), ' post-{m[1]} ')]")
+    if post_id := own_post_id(tree):
+        found = tree.xpath(f"//*[contains(concat(' ', @class, ' '), ' post-{post_id} ')]")
     else:
         found = tree.xpath("//article") if headline is None else []
         found = found if len(found) == 1 else []
@@ -119,19 +114,28 @@ def find_post(
     return scope if scope is not None else tree
 
 
+def _foreign_node(node: HtmlElement, own_post: str | None) -> bool:
+    """True for a block that holds another post, a widget, comments, an author box or the
+    site's furniture (its own class and id, tag and post id; not its ancestors)."""
+    if node.tag in _FOREIGN_TAGS:
+        return True
+    if node.tag == "footer" and not node.xpath("ancestor::article"):
+        return True  # the site's footer; an article's own footer holds its terms
+    names = f"{node.get('class') or ''} {node.get('id') or ''}"
+    if len(names) > 1 and foreign_names(names):
+        return True
+    if own_post and "post-" in names:
+        ids = [m[1] for c in names.split() if (m := _POST_CLASS.match(c))]
+        return bool(ids) and own_post not in ids
+    return False
+
+
 def is_foreign(el: HtmlElement, scope: HtmlElement, own_post: str | None = None) -> bool:
-    """True when `el` sits in another post, a widget, comments, an author box or furniture."""
+    """True when `el` sits in a foreign block between itself and `scope`."""
     for node in (el, *el.iterancestors()):
         if node is scope or node.tag in ("body", "html"):
             return False
-        if node.tag in _FOREIGN_TAGS:
-            return True
-        if node.tag == "footer" and not node.xpath("ancestor::article"):
-            return True  # the site's footer; an article's own footer holds its terms
-        if foreign_names(f"{node.get('class') or ''} {node.get('id') or ''}"):
-            return True
-        ids = [m[1] for c in classes(node) if (m := _POST_CLASS.match(c))] if own_post else []
-        if ids and own_post not in ids:
+        if _foreign_node(node, own_post):
             return True
     return False
 
@@ -162,16 +166,7 @@ def foreign_ids(scope: HtmlElement, own_post: str | None) -> set[int]:
     keep: list[HtmlElement] = []
     it = scope.iterdescendants()
     for el in it:
-        tag = el.tag
-        if tag not in _BLOCK_TAGS:
-            continue
-        names = f"{el.get('class') or ''} {el.get('id') or ''}"
-        foreign = tag in _FOREIGN_TAGS or (tag == "footer" and not el.xpath("ancestor::article"))
-        foreign = foreign or (len(names) > 1 and foreign_names(names))
-        if not foreign and own_post and "post-" in names:
-            ids = [m[1] for c in names.split() if (m := _POST_CLASS.match(c))]
-            foreign = bool(ids) and own_post not in ids
-        if foreign:
+        if el.tag in _BLOCK_TAGS and _foreign_node(el, own_post):
             keep.extend(el.iter())
             for _ in range(sum(1 for _ in el.iterdescendants())):
                 next(it, None)  # its subtree is already foreign
