@@ -12,7 +12,7 @@ import pytest
 from conftest import query, run_cli
 from sqlite_utils import Database
 
-from lpscrape.archive.changes import classify, update_changes, word_diff
+from lpscrape.archive.changes import classify, form_only, update_changes, word_diff
 from lpscrape.archive.store import Archive
 from lpscrape.demo.content import (
     EDITS_IN_2,
@@ -56,9 +56,37 @@ def test_each_edit_of_edition_two_has_its_class(demo_archive: Path, edit: str) -
     [change] = changes_of(demo_archive, EDITS_IN_2[edit])
     primary, classes = EXPECTED[edit]
     assert (change["change_class"], json.loads(change["classes"])) == (primary, classes)
-    assert (change["from_version"], change["to_version"]) == (1, 2)
+    # Spacing and typography are the same words: on record, but not a new version.
+    to_version = 1 if edit in ("whitespace", "formatting") else 2
+    assert (change["from_version"], change["to_version"]) == (1, to_version)
     assert change["silent"] == 0  # the publisher's modified date moved for every one of them
     assert change["modified_at_before"] != change["modified_at_after"]
+
+
+@pytest.mark.parametrize("edit", ["whitespace", "formatting"])
+def test_a_change_of_form_is_not_a_new_version(demo_archive: Path, edit: str) -> None:
+    post_id = EDITS_IN_2[edit]
+    url_like = "%" + FIRST[post_id].path
+    [(version, body)] = query(
+        demo_archive,
+        "SELECT version, body_text FROM articles WHERE url LIKE ?",
+        (url_like,),
+    )
+    assert version == 1
+    assert body == FIRST[post_id].body_text  # the version's text, as first archived
+    assert query(
+        demo_archive, "SELECT count(*) FROM article_versions WHERE url LIKE ?", (url_like,)
+    ) == [(1,)]
+    # Editions 2 and 3 both serve the new form (two crawls each): recorded once.
+    [change] = changes_of(demo_archive, post_id)
+    assert change["run_id"] == 2
+    served = query(
+        demo_archive,
+        "SELECT count(*) FROM captures WHERE kind = 'article' AND status = 200 AND url LIKE ?",
+        (url_like,),
+    )[0][0]
+    assert served >= 3
+    assert "not a new version" in change["summary"]
 
 
 def test_the_silent_edit_is_found_by_the_full_recrawl(demo_archive: Path) -> None:
@@ -141,16 +169,21 @@ def test_an_archive_from_before_the_history_gets_it_on_opening(
 ) -> None:
     db = tmp_path / "old.db"
     shutil.copy(demo_archive, db)
-    expected = query(db, "SELECT url, change_class, capture_id FROM article_changes ORDER BY 3, 2")
+    sql = "SELECT url, change_class, capture_id FROM article_changes ORDER BY 3, 2"
+    expected = query(db, sql)
     conn = sqlite3.connect(db)
     conn.execute("DROP TABLE article_changes")
     conn.commit()
     conn.close()
     Archive.open(db).close()
-    assert query(db, "SELECT url, change_class, capture_id FROM article_changes ORDER BY 3, 2") == (
-        expected
-    )
+    # Edits and events come back from the versions and captures; the two changes of form
+    # (no version of their own) were seen only as their captures were applied.
+    derived = [r for r in expected if r[1] not in ("whitespace", "formatting")]
+    assert len(derived) == len(expected) - 2
+    assert query(db, sql) == derived
     assert update_changes(Database(db)) == 0  # nothing is added twice
+    run_cli("reparse", "--db", str(db), check=True)  # replaying the captures finds them again
+    assert query(db, sql) == expected
 
 
 # -- the classifier on hand-made versions ----------------------------------------------------
@@ -244,3 +277,22 @@ def test_changes_a_killed_run_left_unrecorded_are_added_by_the_next(
     assert query(db, f"SELECT {cols} FROM article_changes ORDER BY capture_id, change_class") == (
         expected
     )
+
+
+@pytest.mark.parametrize(
+    ("after", "same_words"),
+    [
+        (edited(title="Envoys meet in  Vienna"), True),  # spacing
+        (edited(body_text=BASE["body_text"].replace(" — ", " – ")), True),  # a dash
+        (edited(body_text=BASE["body_text"].replace("\n\n", " ")), True),  # a paragraph joined
+        (edited(byline="Ann  Lee"), True),
+        (edited(tags='["Treaties "]'), True),
+        (edited(title="Envoys meet in Vienna’s palace"), False),
+        (edited(body_text=BASE["body_text"].replace("ten", "eleven")), False),
+        (edited(tags='["Treaties", "Austria"]'), False),
+        (edited(), False),  # the modified date alone: a `dates` version
+        (edited(title="Envoys meet in  Vienna", published_at="2025-09-02T10:00:00+00:00"), False),
+    ],
+)
+def test_only_a_change_of_form_is_not_a_version(after: dict, same_words: bool) -> None:
+    assert form_only(BASE, after) is same_words

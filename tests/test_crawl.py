@@ -15,6 +15,8 @@ from lpscrape.demo.content import (
     ADDED_IN_2,
     EDITED_IN_2,
     REMOVED_IN_2,
+    RESTYLED_IN_2,
+    REVISED_IN_2,
     SILENTLY_EDITED_IN_2,
     articles,
 )
@@ -159,13 +161,20 @@ def test_second_edition_makes_versions_and_marks_the_removed_article(
     crawl(demo_server, db)
     base = demo_server.base_url
     old, new = by_id(1), by_id(2)
-    for post_id in EDITED_IN_2:
+    for post_id in REVISED_IN_2:
         url = base + old[post_id].path
         assert one(db, "SELECT version FROM articles WHERE url = ?", (url,)) == 2
         versions = query(
             db, "SELECT version, body_text FROM article_versions WHERE url = ? ORDER BY 1", (url,)
         )
         assert versions == [(1, old[post_id].body_text), (2, new[post_id].body_text)]
+    for post_id in RESTYLED_IN_2:  # spacing or typography only: the same version
+        url = base + old[post_id].path
+        versions = query(
+            db, "SELECT version, body_text FROM article_versions WHERE url = ?", (url,)
+        )
+        assert versions == [(1, old[post_id].body_text)]
+        assert new[post_id].body_text != old[post_id].body_text
     for post_id in REMOVED_IN_2:
         url = base + old[post_id].path
         assert one(db, "SELECT status FROM articles WHERE url = ?", (url,)) == "gone"
@@ -177,7 +186,7 @@ def test_second_edition_makes_versions_and_marks_the_removed_article(
     # articles seen longest ago, which depends on the first run's fetch order) re-read it.
     silent = base + old[SILENTLY_EDITED_IN_2[0]].path
     reread = "SELECT count(*) FROM captures WHERE run_id = 2 AND url = ? AND status = 200"
-    changed = len(EDITED_IN_2) + one(db, reread, (silent,))
+    changed = len(REVISED_IN_2) + one(db, reread, (silent,))
     assert query(db, "SELECT new, changed, gone FROM crawl_runs WHERE id = 2") == [(3, changed, 1)]
 
 

@@ -316,7 +316,8 @@ async def test_the_history_shows_a_retitle_a_byline_and_terms(ds: Datasette) -> 
     tags = ", ".join(SECOND[EDITS_IN_2["terms"]].tag_names)
     assert f'<ins class="lp-ins">{escape(tags)}</ins>' in terms
     whitespace = await history_of(ds, EDITS_IN_2["whitespace"])
-    assert "Not a new version in substance" in whitespace
+    assert "Version 1 in another form" in whitespace
+    assert "Not a new version: version 1 stays as first archived" in whitespace
     assert '<ins class="lp-ins">¶</ins>' in whitespace
 
 
@@ -484,4 +485,6 @@ async def test_serving_an_archive_from_before_this_version_brings_it_up_to_date(
     datasette = make_datasette(db)
     await datasette.invoke_startup()
     changes = await rows(datasette, f"/{DB}/changed_after_publication.json?class=")
-    assert len(changes) == 12
+    # Rebuilt from the versions and captures: all but the two changes of form, which only a
+    # reparse (replaying the captures) finds again.
+    assert len(changes) == 10

@@ -18,15 +18,20 @@ Classes, most telling first (a change has one `change_class` and every class tha
 - `revised`: a substantial edit short of a rewrite (less than 85 % of the words kept in place).
 - `minor`: a few words, most of the text unchanged.
 - `formatting`: the same words once typography is set aside (quotes, dashes, spaces of other
-  widths): not a new version in substance.
-- `whitespace`: the same words, only spacing or paragraph breaks changed: not a new version
-  in substance.
+  widths): not a new version (see below).
+- `whitespace`: the same words, only spacing or paragraph breaks changed: not a new version.
 - `dates`: only the publisher's dates changed.
 - `unpublished` / `republished`: the site stopped serving the article (404/410; the archived
   text stays) / served it again.
 
 `silent` is added (and the `silent` column set) when the title or body changed but the
 site's `modified_at` did not.
+
+A fetch whose text differs from the current version's only in spacing or typography (the
+site's `modified_at` may have moved) is not a new version: the store records it here as it
+happens (`form_change`), with `from_version` = `to_version` and the hash of the form it saw,
+once per form. Such rows exist only because the capture was applied, so a reparse (which
+replays every capture) makes them again; `update_changes` never derives them.
 """
 
 from __future__ import annotations
@@ -65,7 +70,9 @@ COLUMNS: dict[str, type] = {
     "detected_at": str,
     "capture_id": int,
     "run_id": int,
+    "content_hash": str,  # of the form seen, for a change that is not a new version
 }
+FORM_ONLY = ("whitespace", "formatting")  # the same words: never a new version
 PRIORITY = (
     "correction",
     "rewrite",
@@ -146,6 +153,7 @@ class Change:
     modified_at_after: str | None = None
     title_diff: Diff | None = None
     body_diff: Diff | None = None
+    content_hash: str | None = None
 
     def row(self) -> dict[str, Any]:
         """The change as a table row (lists as JSON)."""
@@ -262,6 +270,28 @@ def _json_list(value: Any) -> list[Any]:
 # -- classification ----------------------------------------------------------------------------
 
 
+_TEXT_FIELDS = ("title", "byline", "dateline", "body_text")
+_LIST_FIELDS = ("authors", "categories", "tags")
+
+
+def form_only(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """True when two contents differ only in spacing or typography (the site's modified date
+    aside): the same words, so not a new version."""
+    differs = False
+    for name in _TEXT_FIELDS:
+        if before.get(name) != after.get(name):
+            if _typeset(before.get(name)) != _typeset(after.get(name)):
+                return False
+            differs = True
+    for name in _LIST_FIELDS:
+        old, new = _json_list(before.get(name)), _json_list(after.get(name))
+        if old != new:
+            if [_typeset(str(x)) for x in old] != [_typeset(str(x)) for x in new]:
+                return False
+            differs = True
+    return differs and before.get("published_at") == after.get("published_at")
+
+
 def classify(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """What changed from one version's content to the next: fields, classes, diffs, counts."""
     fields = [f for f in VERSION_FIELDS if before.get(f) != after.get(f)]
@@ -359,6 +389,10 @@ def ensure_table(db: Database) -> bool:
         foreign_keys=[("url", "articles", "url")],
         if_not_exists=True,
     )
+    have = db[TABLE].columns_dict
+    for name, kind in COLUMNS.items():
+        if name not in have:  # a table from before the column: derived data, extended in place
+            db[TABLE].add_column(name, kind)
     db[TABLE].create_index(["url", "to_version"], if_not_exists=True)
     db[TABLE].create_index(["change_class"], if_not_exists=True)
     db[TABLE].create_index(["capture_id", "change_class"], unique=True, if_not_exists=True)
@@ -464,9 +498,16 @@ def changes_for(db: Database, url: str, known: set[tuple[int, str]] | None = Non
 def update_changes(db: Database) -> int:
     """Add the rows `article_changes` lacks (no commit); returns how many were added."""
     ensure_table(db)
-    known = {(r[0], r[1]) for r in db.conn.execute(f"SELECT capture_id, change_class FROM {TABLE}")}
+    rows = db.conn.execute(
+        f"SELECT capture_id, change_class, from_version = to_version FROM {TABLE}"
+    ).fetchall()
+    known = {(capture_id, kind) for capture_id, kind, _ in rows}
     # Changes are recorded in capture order, all at once: none can hide before the last one.
-    since = max((capture_id or 0 for capture_id, _ in known), default=0)
+    # Form-only rows are written by the store as captures arrive, so they don't count.
+    since = max(
+        (c or 0 for c, kind, same in rows if not (same and kind in FORM_ONLY)),
+        default=0,
+    )
     added = 0
     for url in _candidates(db, since):
         for change in changes_for(db, url, known):
@@ -476,10 +517,64 @@ def update_changes(db: Database) -> int:
 
 
 def rebuild_changes(db: Database) -> int:
-    """Remake `article_changes` from the versions and captures (no commit)."""
+    """Remake the derived rows of `article_changes` from the versions and captures (no
+    commit); the form-only rows the store wrote stay."""
     ensure_table(db)
-    db.conn.execute(f"DELETE FROM {TABLE}")
+    marks = ", ".join("?" * len(FORM_ONLY))
+    db.conn.execute(
+        f"DELETE FROM {TABLE} WHERE from_version != to_version OR change_class NOT IN ({marks})",
+        FORM_ONLY,
+    )
     return update_changes(db)
+
+
+def form_change(
+    db: Database,
+    url: str,
+    version: dict[str, Any],
+    content: dict[str, Any],
+    content_hash: str,
+    *,
+    capture_id: int,
+    run_id: int | None,
+    detected_at: str,
+) -> str | None:
+    """Record a fetch whose content differs from its version's only in form (no commit):
+    its class, "seen" when this form was recorded before, None when the words changed."""
+    known = db.conn.execute(
+        f"SELECT 1 FROM {TABLE} WHERE url = ? AND content_hash = ? LIMIT 1", [url, content_hash]
+    ).fetchone()
+    if known:
+        return "seen"
+    if not form_only(version, content):
+        return None
+    found = classify(version, content)
+    classes = [c for c in found["classes"] if c in FORM_ONLY] or ["formatting"]
+    primary = classes[0]
+    if found["silent"]:
+        classes.append("silent")
+    fields = found["fields"]
+    found.update(
+        change_class=primary,
+        classes=classes,
+        summary=summarise(primary, classes, fields, 0, 0) + " — not a new version",
+    )
+    change = Change(
+        url=url,
+        from_version=version["version"],
+        to_version=version["version"],
+        detected_at=detected_at,
+        capture_id=capture_id,
+        run_id=run_id,
+        title_before=version.get("title"),
+        title_after=content.get("title"),
+        modified_at_before=version.get("modified_at"),
+        modified_at_after=content.get("modified_at"),
+        content_hash=content_hash,
+        **found,
+    )
+    _insert(db, change.row())
+    return primary
 
 
 def _insert(db: Database, row: dict[str, Any]) -> None:

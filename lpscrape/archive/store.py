@@ -22,8 +22,8 @@ from lpscrape.extract.wpapi import posts_from_api, terms_from_api
 from lpscrape.items import Capture
 from lpscrape.urls import clean_url
 
-from .changes import update_changes
-from .schema import SCHEMA_VERSION, TERMS, WEATHER_COLUMNS, ensure_schema, identify
+from .changes import form_change, update_changes
+from .schema import CONTENT_COLUMNS, SCHEMA_VERSION, TERMS, WEATHER_COLUMNS, ensure_schema, identify
 from .versions import content_hash, content_row
 
 RUN_COUNTERS = ("new", "changed", "unchanged", "not_modified", "skipped", "gone", "failed", "held")
@@ -465,6 +465,16 @@ class Archive:
                 [capture.fetched_at, url, existing[1]],
             )
             return Outcome("unchanged", url)
+        if existing and self._form_change(
+            url, existing[1], content, digest, capture, capture_id, run_id
+        ):
+            # The same words in another form: the version stays, the change is on record.
+            self._update("articles", "url", url, seen)
+            self.db.execute(
+                "UPDATE article_versions SET last_seen_at = ? WHERE url = ? AND version = ?",
+                [capture.fetched_at, url, existing[1]],
+            )
+            return Outcome("unchanged", url)
         if existing:
             layer = json.loads(existing[4] or "{}").get("body_text")
             reason = collapse_reason(existing[3], layer, record, self.collapse_ratio)
@@ -520,6 +530,38 @@ class Archive:
         _insert(self.db, "article_versions", version_row)
         self._link_terms(url, terms, fresh=not existing)
         return Outcome("changed" if existing else "new", url)
+
+    def _form_change(
+        self,
+        url: str,
+        version: int,
+        content: dict[str, Any],
+        digest: str,
+        capture: Capture,
+        capture_id: int,
+        run_id: int | None,
+    ) -> str | None:
+        """Whether this content is the current version's in another form (spacing,
+        typography), recording the change once per form; its class, or None."""
+        cursor = self.db.execute(
+            f"SELECT version, {', '.join(CONTENT_COLUMNS)} FROM article_versions "
+            "WHERE url = ? AND version = ?",
+            [url, version],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        before = dict(zip([d[0] for d in cursor.description], row, strict=True))
+        return form_change(
+            self.db,
+            url,
+            before,
+            content,
+            digest,
+            capture_id=capture_id,
+            run_id=run_id,
+            detected_at=capture.fetched_at,
+        )
 
     def _update(self, table: str, pk: str, key: Any, values: dict[str, Any]) -> None:
         assignments = ", ".join(f"[{k}] = ?" for k in values)

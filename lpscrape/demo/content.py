@@ -999,6 +999,9 @@ def articles(edition: int = 1) -> tuple[Article, ...]:
 
 EDITS_IN_2 = {name: articles(1)[i].id for name, i in _EDITS.items()}
 EDITED_IN_2 = tuple(EDITS_IN_2.values())  # the publisher's modified date moved for these
+# The same words in another form (spacing, typography): on record, but not new versions.
+RESTYLED_IN_2 = (EDITS_IN_2["whitespace"], EDITS_IN_2["formatting"])
+REVISED_IN_2 = tuple(i for i in EDITED_IN_2 if i not in RESTYLED_IN_2)  # new versions
 SILENTLY_EDITED_IN_2 = (articles(1)[_SILENT].id,)
 REMOVED_IN_2 = (articles(1)[_REMOVED].id,)
 ADDED_IN_2 = tuple(a.id for a in articles(2)[-len(_NEW_STORIES) :])
