@@ -65,6 +65,7 @@ class ArchivePipeline:
         self.worker: StoreWorker | None = None
         self.locked = False
         self.run_id: int | None = None
+        self.left_open: list[tuple[int, str]] = []  # runs a killed crawl left open
         self.storage_error: str | None = None
         self.closing: asyncio.Future[None] | None = None
         self.warnings: Counter[str] = Counter()
@@ -108,10 +109,10 @@ class ArchivePipeline:
                 self.worker = StoreWorker(self.db_path, options)
                 self.worker.expect("ready")
                 self.worker.send("start_run", (base, mode))
-                self.run_id = self.worker.expect("run")
+                self.run_id, self.left_open = self.worker.expect("run")
             else:
                 self.archive = Archive.open(self.db_path, **options)
-                self.run_id = self.archive.start_run(base, mode)
+                self.run_id, self.left_open = self.archive.start_run(base, mode)
         except (ArchiveError, sqlite3.Error, WorkerGone) as exc:
             stats.set_value("lpscrape/archive_error", str(exc))
             if self.archive is not None:
@@ -216,7 +217,11 @@ class ArchivePipeline:
     def alerts(self) -> list[str]:
         """What the archivist must look at: failures, articles expected and not stored,
         held versions, extraction that quietly degraded."""
-        out = []
+        out = [
+            f"run {run_id} (started {started}) never closed: the crawl was killed or crashed "
+            "(marked aborted; what it fetched and did not store was fetched again)"
+            for run_id, started in self.left_open
+        ]
         failed = sum(self.failures.values())
         if failed:
             reasons = ", ".join(f"{r} ×{n}" for r, n in self.failures.most_common())

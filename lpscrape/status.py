@@ -191,7 +191,7 @@ def next_steps(report: dict[str, Any], now: datetime) -> list[str]:
     if latest["outcome"] == "running":
         steps.append(
             f"Run {latest['id']} has been running since {latest['started_at']}; if no crawl "
-            "is running, it was killed and the next crawl marks it aborted."
+            "is running, it was killed: the next crawl marks it aborted and raises an alert."
         )
     if finished and finished["outcome"] in ("failed", "aborted"):
         log = f": read its log {finished['log_path']}" if finished.get("log_path") else ""

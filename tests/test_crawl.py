@@ -249,7 +249,9 @@ def test_killed_crawl_resumes_to_a_complete_archive(demo_server: DemoServer, db:
     stored = one(db, "SELECT count(*) FROM articles")
     assert 0 < stored < 48
     demo_server.site.delays.clear()
-    crawl(demo_server, db)
+    result = crawl(demo_server, db, check=False)
+    assert result.returncode == 3  # the killed run is named in this run's alert
+    assert "ALERT: run 1 (started " in result.stdout + result.stderr
     assert one(db, "SELECT count(*) FROM articles") == 48
     assert one(db, "SELECT count(*) FROM article_versions") == 48
     assert one(db, "SELECT count(DISTINCT url) FROM article_versions") == 48

@@ -26,7 +26,7 @@ def test_extractor_crash_keeps_the_capture(monkeypatch: pytest.MonkeyPatch, tmp_
     assert out is item and out.record is None
     assert crawler.stats.get_value("lpscrape/extract_errors") == 1
     archive = Archive.open(tmp_path / "archive.db")
-    run = archive.start_run("https://lordspress.example/", "incremental")
+    run, _ = archive.start_run("https://lordspress.example/", "incremental")
     assert archive.add(out, run).kind == "not_article"
     archive.commit()
     assert archive.db["captures"].count == 1

@@ -492,13 +492,20 @@ def test_a_lock_left_by_a_killed_crawl_is_taken_over(hostile: DemoServer, db: Pa
     killed.wait()
     hostile.site.delays.clear()
     result = run(hostile, db)
-    assert result.returncode == 0
     assert f"took over the lock of {db} left by pid {killed.pid}" in result.stderr
     assert query(db, "SELECT outcome FROM crawl_runs ORDER BY id") == [
         ("aborted",),
         ("completed",),
     ]
     assert one(db, "SELECT count(*) FROM articles") == 6
+    # The killed run could not say so itself: the next one does, in its alerts and its exit.
+    assert result.returncode == 3
+    assert "ALERT: run 1 (started " in result.stdout + result.stderr
+    assert "never closed: the crawl was killed or crashed" in result.stdout + result.stderr
+    assert "killed or crashed); found by run 2" in one(
+        db, "SELECT error FROM crawl_runs WHERE id = 1"
+    )
+    assert run(hostile, db).returncode == 0  # said once: the run after is quiet
 
 
 # -- discovery ---------------------------------------------------------------------------------

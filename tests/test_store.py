@@ -38,7 +38,8 @@ def archive() -> Archive:
     ensure_schema(db)
     archive = Archive(db)
     archive.start_run("https://lordspress.example/", "incremental")
-    archive.start_run("https://lordspress.example/", "incremental")
+    run_id, left_open = archive.start_run("https://lordspress.example/", "incremental")
+    assert run_id == 2 and left_open == [(1, left_open[0][1])]  # run 1 never closed
     return archive
 
 

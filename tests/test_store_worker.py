@@ -79,6 +79,7 @@ def test_the_worker_ends_when_the_crawl_is_killed(tmp_path: Path) -> None:
             time.sleep(0.1)
         assert workers and not any(_running(w) for w in workers)
         server.site.delays.clear()
-        crawl(server, db)  # the archive is free and whole: the next run completes it
+        # The archive is free and whole: the next run completes it, and names the killed run.
+        assert crawl(server, db, check=False).returncode == 3
     assert query(db, "SELECT count(*) FROM articles") == [(48,)]
     assert query(db, "SELECT outcome FROM crawl_runs ORDER BY id") == [("aborted",), ("completed",)]

@@ -272,18 +272,27 @@ class Archive:
 
     # -- runs ---------------------------------------------------------------------------
 
-    def start_run(self, start_url: str, mode: str) -> int:
-        """A new `crawl_runs` row; runs left `running` by a killed process become `aborted`."""
-        self.db.execute(
-            "UPDATE crawl_runs SET outcome = 'aborted' WHERE outcome = 'running'",
-        )
+    def start_run(self, start_url: str, mode: str) -> tuple[int, list[tuple[int, str]]]:
+        """A new `crawl_runs` row, and the runs a killed process left `running` (id, start),
+        now closed as `aborted` with the reason."""
+        left = [
+            (run_id, started)
+            for run_id, started in self.db.execute(
+                "SELECT id, started_at FROM crawl_runs WHERE outcome = 'running' ORDER BY id"
+            )
+        ]
         run_id = _insert(
             self.db,
             "crawl_runs",
             {"started_at": utc_now(), "outcome": "running", "start_url": start_url, "mode": mode},
         )
+        self.db.execute(
+            "UPDATE crawl_runs SET outcome = 'aborted', error = coalesce(error, ?) "
+            "WHERE outcome = 'running' AND id != ?",
+            [f"never closed (the process was killed or crashed); found by run {run_id}", run_id],
+        )
         self.commit()
-        return run_id
+        return run_id, left
 
     def finish_run(self, run_id: int, outcome: str, counts: dict[str, int], **extra: Any) -> None:
         """Close a run with its outcome, counts, failures, warnings and alerts."""
