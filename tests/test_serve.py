@@ -322,6 +322,7 @@ async def test_canned_queries_answer_from_the_data(ds: Datasette, demo_archive: 
     health = await get_json(ds, f"{q}/crawl_health.json?_shape=array")
     assert [r["id"] for r in health] == [3, 2, 1]
     assert all(r["outcome"] == "completed" and r["failed"] == 0 for r in health)
+    assert all(r["failures"] == "{}" and r["held"] == 0 and r["error"] is None for r in health)
     assert (health[1]["gone"], health[1]["changed"], health[1]["new"]) == (1, len(REVISED_IN_2), 3)
     assert health[0]["changed"] == len(SILENTLY_EDITED_IN_2)  # the full re-crawl finds it
 
