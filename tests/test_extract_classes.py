@@ -208,6 +208,34 @@ def test_theme_sections_alone_are_not_categories() -> None:
     assert record.categories == []
 
 
+def post(classes: str, after: str = "") -> str:
+    """A post element with these classes (and the sidebar after it)."""
+    return f'<article class="post type-post {classes}"><h1>T</h1>{BODY}</article>{after}'
+
+
+def test_post_class_slugs_are_named_by_the_page_links_to_their_archives() -> None:
+    sidebar = (
+        '<aside><ul><li><a href="https://s.example/category/laender/">Länder</a></li>'
+        '<li><a href="/category/themen/software-apps/">Software &amp; Apps</a></li>'
+        '<li><a href="/category/sport/">Sport</a></li></ul></aside>'
+    )
+    body = post("category-laender category-software-apps", sidebar)
+    record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
+    assert record.categories == ["Länder", "Software & Apps"]  # not "Laender", "Software Apps"
+    assert record.extraction.sources["categories"] == "post-class"
+
+
+def test_a_post_class_slug_without_a_name_is_null_and_warned() -> None:
+    sidebar = '<aside><a href="/category/sport/">Sport</a></aside>'
+    body = post("category-militaer category-sport tag-kraehe", sidebar)
+    record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
+    assert record.categories == []  # "Militaer" would be a guess: the name is "Militär"
+    assert record.tags == []
+    warnings = record.extraction.warnings
+    assert any("categories: the post's classes name militaer, sport" in w for w in warnings)
+    assert any("tags: the post's classes name kraehe" in w for w in warnings)
+
+
 # -- weather ------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from .page import classify_page
 from .published import Found, find_dates
 from .record import Article
 from .scope import find_post, own_post_id
-from .taxonomy import find_categories, find_tags
+from .taxonomy import find_categories, find_tags, post_class_slugs
 from .title import find_title, site_names
 from .weather import weather_from_header
 
@@ -86,6 +86,12 @@ def extract_article(
     )
     record.categories, found["categories"] = find_categories(post, ld, meta, headline, own)
     record.tags, found["tags"] = find_tags(post, ld, meta, headline, own)
+    for name, prefix in (("categories", "category"), ("tags", "tag")):
+        if not getattr(record, name) and (slugs := post_class_slugs(post, prefix)):
+            record.extraction.warnings.append(
+                f"{name}: the post's classes name {', '.join(slugs)}, "
+                "but the page gives no name for them"
+            )
     published, modified = find_dates(tree, post, headline, ld, meta, url, text, own)
     _set_date(record, "published_at", published)
     _set_date(record, "modified_at", modified)

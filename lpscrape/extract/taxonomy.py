@@ -64,13 +64,41 @@ THEME_SECTIONS = {
 }  # fmt: skip
 
 
-def _post_class_names(scope: HtmlElement, prefix: str) -> list[str]:
-    """Names guessed from post classes (`category-world-affairs` → `World Affairs`)."""
-    names = []
+def post_class_slugs(scope: HtmlElement, prefix: str) -> list[str]:
+    """The term slugs a post's classes name (`category-world-affairs` → `world-affairs`)."""
+    slugs = []
     for token in (scope.get("class") or "").split():
         if (m := re.fullmatch(rf"{prefix}-([a-z0-9-]+)", token)) and not m[1].isdigit():
-            names.append(m[1].replace("-", " ").title())
-    return unique(names)
+            slugs.append(m[1])
+    return unique(slugs)
+
+
+_ARCHIVE_BASE = {"category": "category", "tag": "tag"}
+
+
+def _post_class_names(scope: HtmlElement, prefix: str) -> list[str]:
+    """The names of the post's class slugs, read from the page's links to their archives
+    (`/category/…/world-affairs/`). A slug is not a name (`laender` is "Länder", `software-apps`
+    "Software & Apps"): when any slug has no link to name it, none are given."""
+    slugs = post_class_slugs(scope, prefix)
+    if not slugs:
+        return []
+    wanted = set(slugs)
+    named: dict[str, str] = {}
+    root = scope.getroottree().getroot()
+    for link in root.iter("a"):
+        path = (link.get("href") or "").split("?")[0].split("#")[0].rstrip("/")
+        parts = path.split("/")
+        if len(parts) < 2 or parts[-1] not in wanted or parts[-1] in named:
+            continue
+        if _ARCHIVE_BASE[prefix] not in parts[:-1]:
+            continue
+        text = text_of(link)
+        if text and len(text) <= 80:
+            named[parts[-1]] = text
+    if len(named) < len(slugs):
+        return []
+    return unique([named[slug] for slug in slugs])
 
 
 def _not_theme(names: list[str]) -> list[str]:
