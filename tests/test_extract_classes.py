@@ -162,6 +162,27 @@ def test_a_byline_with_the_date_glued_on() -> None:
     assert record.authors == ["Tomas Spahn"]
 
 
+def test_screen_reader_labels_are_not_part_of_the_byline() -> None:
+    body = (  # Twenty Twenty's post meta, the author named as the site is
+        '<h1>T</h1><ul class="post-meta"><li class="post-author meta-wrapper">'
+        '<span class="meta-icon"><span class="screen-reader-text">Post author</span></span>'
+        '<span class="meta-text">By <a href="/author/ada/">Ada Pell</a></span></li></ul>'
+    )
+    record = extract_article(page(body + BODY, "", ARTICLE), "https://s.example/t/")
+    assert record.authors == ["Ada Pell"]
+    assert record.byline == "Ada Pell"
+    site = '<meta property="og:site_name" content="Ada Pell">'  # her own blog: the site's name
+    record = extract_article(page(body + BODY, site, ARTICLE), "https://s.example/t/")
+    assert record.authors == []  # never "Post author By Ada Pell"
+
+
+@pytest.mark.parametrize("shown", ["freeman1984", "c1ph4"])
+def test_a_name_with_digits_is_never_cut_at_the_digit(shown: str) -> None:
+    body = f'<h1>T</h1><span class="byline">By <span class="fn">{shown}</span></span>'
+    record = extract_article(page(body + BODY, "", ARTICLE), "https://s.example/t/")
+    assert record.authors == []  # an account-like name: not "freeman", not "c"
+
+
 def test_the_visible_headline_wins_and_entities_are_decoded() -> None:
     head = (
         "<title>Olive &amp;#038; Herb Focaccia | Kitchen Notes</title>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 from lxml.html import HtmlElement
@@ -37,13 +38,30 @@ _SPLIT = re.compile(r"\s*,\s*(?:and\s+|und\s+|et\s+)?|\s+(?:and|und|et|y|e|en)\s
 # What follows a name in a byline: a date, a time, "on …", "| Updated …".
 _TAIL = re.compile(
     r"\s*(?:[|•·–—]\s*|\s-\s|\b(?:on|am)\s+|\b(?:published|updated|posted)\b|"
-    r"\b(?:mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|fr|sa|so)[a-z]*\.?,?\s+\d|\d).*$",
+    r"\b(?:mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|fr|sa|so)[a-z]*\.?,?\s+\d|(?<!\w)\d).*$",
     re.I,
 )
 NOT_NAMES = {
     "admin", "administrator", "editor", "redaktion admin", "root", "webmaster", "wpadmin",
     "author", "guest", "user", "staff", "no author", "unknown",
 }  # fmt: skip
+
+
+# Labels for screen readers ("Post author", "Posted by"): in the markup, not on the screen.
+_HIDDEN = (
+    ".//*[contains(@class, 'screen-reader-text') or contains(@class, 'sr-only')"
+    " or contains(@class, 'visually-hidden')]"
+)
+
+
+def _shown_text(el: HtmlElement) -> str:
+    """An element's text as a reader sees it, without screen-reader labels."""
+    if not el.xpath(_HIDDEN):
+        return text_of(el)
+    shown = copy.deepcopy(el)
+    for hidden in shown.xpath(_HIDDEN):
+        hidden.drop_tree()
+    return text_of(shown)
 
 
 def _clean_name(name: str) -> str:
@@ -77,7 +95,7 @@ def find_byline(
     """The byline as the page displays it (without a leading "By"), and its linked names."""
     for xpath in BYLINE_XPATHS:
         for el in near_headline(scope, headline, xpath, own_post):
-            text = _clean_name(text_of(el))
+            text = _clean_name(_shown_text(el))
             if text and len(text) < 120:
                 linked = unique([_clean_name(text_of(a)) for a in el.xpath(_NAME_LINKS)])
                 if el.tag == "a":
