@@ -183,6 +183,28 @@ def test_a_name_with_digits_is_never_cut_at_the_digit(shown: str) -> None:
     assert record.authors == []  # an account-like name: not "freeman", not "c"
 
 
+@pytest.mark.parametrize(
+    "title",
+    ["Ins neue Jahr | Literaturgefluester", "Ins neue Jahr | Literaturgefluester | Ein Blog"],
+)
+def test_the_site_name_in_an_h1_is_not_the_headline(title: str) -> None:
+    body = (  # a blog theme: the site's name is the page's only <h1>, the post title an <h2>
+        '<div id="header"><h1><a href="/">Literaturgefluester</a></h1></div>'
+        '<div class="post"><h2 class="storytitle">Ins neue Jahr</h2>' + BODY + "</div>"
+    )
+    head = f"<title>{title}</title>"
+    url = "https://literaturgefluester.wordpress.com/2020/01/01/ins-neue-jahr/"
+    record = extract_article(page(body, head, ARTICLE), url)
+    assert record.title == "Ins neue Jahr"
+
+
+def test_an_h1_is_the_headline_of_a_title_with_a_tagline() -> None:
+    head = "<title>Bielersee-Winterhechte | petri-heil.ch | Dein Schweizer Fischereimagazin</title>"
+    body = "<main><section><h1>Bielersee-Winterhechte</h1>" + BODY + "</section></main>"
+    record = extract_article(page(body, head, ARTICLE), "https://petri-heil.ch/hechte/")
+    assert record.title == "Bielersee-Winterhechte"
+
+
 def test_the_visible_headline_wins_and_entities_are_decoded() -> None:
     head = (
         "<title>Olive &amp;#038; Herb Focaccia | Kitchen Notes</title>"

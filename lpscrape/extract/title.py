@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from .html import text_of
+from .html import text_of, unique
 from .jsonld import JsonLd
 from .meta import Meta
 
@@ -32,7 +32,15 @@ DEFAULT_SITE_NAMES = ("Lord's Press", "Lord’s Press")
 
 
 def strip_site_name(title: str, site_names: list[str]) -> str:
-    """`"Headline – Lord's Press"` → `"Headline"` (also ` | Site`, ` › site`, a prefix)."""
+    """`"Headline – Lord's Press"` → `"Headline"` (also ` | Site`, ` › site`, a prefix,
+    `Headline | Site | Tagline`)."""
+    # "Headline | Site | Tagline": what comes before the part that is the site's name.
+    keys = {n.casefold() for n in site_names}
+    cuts = list(re.finditer(rf"\s+[{re.escape(_SEPARATORS)}]+\s+", title))
+    for cut, after in zip(cuts, [*cuts[1:], None][: len(cuts)], strict=True):
+        part = title[cut.end() : after.start() if after else len(title)].strip()
+        if part.casefold() in keys and title[: cut.start()].strip():
+            return title[: cut.start()].strip()
     for name in site_names:
         suffix = rf"\s+[{re.escape(_SEPARATORS)}]+\s*{re.escape(name)}\s*$"
         prefix = rf"^\s*{re.escape(name)}\s*[{re.escape(_SEPARATORS)}]+\s+"
@@ -57,9 +65,10 @@ def _words(text: str) -> set[str]:
 
 
 def _similar(a: str, b: str) -> bool:
-    """Two titles that share most of their words (a headline and its `og:title`)."""
+    """Two titles that share most of their words (a headline and its `og:title`): a site's
+    one-word name is not similar to "Headline | Name"."""
     wa, wb = _words(a), _words(b)
-    return bool(wa and wb) and len(wa & wb) / min(len(wa), len(wb)) >= 0.6
+    return bool(wa and wb) and len(wa & wb) / max(len(wa), len(wb)) >= 0.5
 
 
 def _is_furniture(h1: HtmlElement) -> bool:
@@ -79,6 +88,14 @@ def _is_furniture(h1: HtmlElement) -> bool:
         if _NOT_HEADLINE.search(names):
             return True
     return False
+
+
+def _title_parts(html_title: str, names: list[str]) -> list[str]:
+    """The `<title>` without the site's name, and its first and longest parts between
+    separators ("Headline | Site | Tagline")."""
+    stripped = strip_site_name(html_title, names)
+    parts = re.split(rf"\s+[{re.escape(_SEPARATORS)}]+\s+", stripped)
+    return unique([stripped, parts[0], max(parts, key=len)]) if stripped else []
 
 
 def find_headline(tree: HtmlElement, meta_titles: list[str]) -> HtmlElement | None:
@@ -102,7 +119,9 @@ def find_title(
     names = site_names(url, ld, meta)
     title_el = tree.find(".//title")
     html_title = text_of(title_el) if title_el is not None else ""
-    meta_titles = [t for t in (ld.headline, meta.first("og:title"), html_title) if t]
+    meta_titles = [strip_site_name(t, names) for t in (ld.headline, meta.first("og:title")) if t]
+    meta_titles += _title_parts(html_title, names)
+    meta_titles = [t for t in meta_titles if t]
     if (h1 := find_headline(tree, meta_titles)) is not None:
         return text_of(h1), "theme", h1
     if ld.headline:
