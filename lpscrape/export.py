@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from lpscrape.archive.bodies import version_body_sql
 from lpscrape.archive.store import ArchiveError
 
 FORMATS = ("csv", "jsonl")
@@ -109,7 +110,7 @@ def build_query(
             "EXISTS (SELECT 1 FROM json_each(articles.categories) WHERE value = ? COLLATE NOCASE)"
         )
         params.append(category)
-    query = f"SELECT * FROM {_quote(table)}"
+    query = f"SELECT {_columns(conn, table)} FROM {_quote(table)}"
     if where:
         query += " WHERE " + " AND ".join(where)
     is_view = (
@@ -119,6 +120,17 @@ def build_query(
     if not is_view and not _without_rowid(conn, table):
         query += " ORDER BY rowid"
     return query, params, table
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> str:
+    """Every column of a table; a version's body text in full, wherever it is kept."""
+    names = [r[1] for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
+    if table != "article_versions" or "body_shared" not in names:  # (an archive before v3)
+        return "*"
+    return ", ".join(
+        f"{version_body_sql('article_versions')} AS body_text" if n == "body_text" else _quote(n)
+        for n in names
+    )
 
 
 def _quote(name: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import crawl, query
 
+from lpscrape.archive.bodies import version_body_sql
 from lpscrape.demo import DemoServer
 from lpscrape.demo.content import (
     ADDED_IN_2,
@@ -163,7 +164,10 @@ def test_second_edition_makes_versions_and_marks_the_removed_article(
         url = base + old[post_id].path
         assert one(db, "SELECT version FROM articles WHERE url = ?", (url,)) == 2
         versions = query(
-            db, "SELECT version, body_text FROM article_versions WHERE url = ? ORDER BY 1", (url,)
+            db,
+            f"SELECT version, {version_body_sql('v')} FROM article_versions v WHERE url = ? "
+            "ORDER BY 1",
+            (url,),
         )
         assert versions == [(1, old[post_id].body_text), (2, new[post_id].body_text)]
     for post_id in REMOVED_IN_2:

@@ -343,6 +343,20 @@ async def test_each_version_reads_as_it_was_and_links_to_its_diff(ds: Datasette)
     second = await get(ds, base + "version/2")
     assert f'<h1 class="lp-title">{escape(SECOND[post_id].title)}</h1>' in second
     assert f'href="{base}changes#v2"' in second and f'href="{base}version/1"' in second
+    # The current text is kept once, in the article row: the version page reads it there.
+    assert [
+        html.unescape(p)
+        for p in re.findall(r"<p>(.*?)</p>", second.split('class="lp-body"')[1].split("</div>")[0])
+    ] == list(SECOND[post_id].body_blocks)
+
+
+async def test_every_column_of_a_version_leads_to_a_text_kept_once(ds: Datasette) -> None:
+    post_id = EDITS_IN_2["retitle"]
+    path = FIRST[post_id].path
+    page = await get(ds, f"/{DB}/article_versions?url__endswith={path}&_sort=version&_lp_all=1")
+    shared = re.findall(r'class="lp-shared-body" href="([^"]+)"', page)
+    assert [unquote(h) for h in shared] == [f"/{DB}/article{path}version/2"]
+    assert escape(FIRST[post_id].body_blocks[0][:60]) in page  # version 1 keeps its own text
 
 
 # -- the page as captured ---------------------------------------------------------------------

@@ -7,13 +7,15 @@ from typing import NamedTuple
 
 from sqlite_utils import Database
 
+from .bodies import SHARE_BODIES
 from .changes import ensure_table as ensure_changes_table
 from .changes import update_changes
 
 # Version 1: the first archives (later ones of version 1 also grew the edit history and a
 # stemming search index). Version 2: failures by reason and held versions in `crawl_runs`;
-# failure, discovery, payload revisits and review flags in `captures`.
-SCHEMA_VERSION = 2
+# failure, discovery, payload revisits and review flags in `captures`. Version 3: a version's
+# body text is stored once (`article_versions.body_shared`, see `versions.version_body_sql`).
+SCHEMA_VERSION = 3
 # `PRAGMA application_id` in the SQLite header: "LPSC" for an archive, "LPDE" for a demo's.
 APPLICATION_ID = 0x4C505343
 DEMO_APPLICATION_ID = 0x4C504445
@@ -142,6 +144,9 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
             "last_seen_at": str,
             "capture_id": int,
             "run_id": int,
+            # 1: body_text is NULL here, the same text being stored once in the next version
+            # that keeps one, else in the article row (the current text).
+            "body_shared": int,
         },
         "id",
         [("url", "articles", "url"), ("capture_id", "captures", "id")],
@@ -242,7 +247,7 @@ def ensure_schema(db: Database) -> int:
         _search_and_history(db)  # cheap when current; restores either if it went missing
         return found.version
     if found.tables:
-        _migrate(db)
+        _migrate(db, found.version)
     else:
         _create(db)
     return found.version
@@ -303,9 +308,9 @@ def _stamp(db: Database) -> None:
 _SQL_TYPES = {int: "INTEGER", str: "TEXT", float: "FLOAT", bytes: "BLOB"}
 
 
-def _migrate(db: Database) -> None:
-    """Bring an older archive forward: missing tables and columns in one transaction, then
-    the search index and edit history, then the version."""
+def _migrate(db: Database, found_version: int) -> None:
+    """Bring an older archive forward: missing tables and columns and the data steps in one
+    transaction, then the search index and edit history, then the version."""
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -315,6 +320,9 @@ def _migrate(db: Database) -> None:
             for column, kind in columns.items():
                 if column not in have:
                     conn.execute(f"ALTER TABLE [{name}] ADD COLUMN [{column}] {_SQL_TYPES[kind]}")
+        if found_version < 3:
+            for statement in SHARE_BODIES:
+                conn.execute(statement)
     except BaseException:
         conn.execute("ROLLBACK")
         raise

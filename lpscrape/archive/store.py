@@ -496,6 +496,7 @@ class Archive:
             "extraction_sources": json.dumps({**record.extraction.sources, **sources}),
         }
         if existing:
+            self._keep_previous_body(url, existing[1], record.body_text)
             self._update("articles", "url", url, {**seen, **extracted})
         else:
             row = {
@@ -512,6 +513,9 @@ class Archive:
             "version": version,
             "content_hash": digest,
             **content,
+            # The current text is the article row's: stored once, there.
+            "body_text": None,
+            "body_shared": int(content["body_text"] is not None),
             "first_seen_at": capture.fetched_at,
             "last_seen_at": capture.fetched_at,
             "capture_id": capture_id,
@@ -520,6 +524,15 @@ class Archive:
         _insert(self.db, "article_versions", version_row)
         self._link_terms(url, terms, fresh=not existing)
         return Outcome("changed" if existing else "new", url)
+
+    def _keep_previous_body(self, url: str, version: int, body: str | None) -> None:
+        """Before a new body replaces the article row's, store it in the version it was."""
+        self.db.execute(
+            "UPDATE article_versions SET body_text = (SELECT body_text FROM articles "
+            "WHERE url = :url), body_shared = 0 WHERE url = :url AND version = :version "
+            "AND body_shared AND (SELECT body_text FROM articles WHERE url = :url) IS NOT :body",
+            {"url": url, "version": version, "body": body},
+        )
 
     def _update(self, table: str, pk: str, key: Any, values: dict[str, Any]) -> None:
         assignments = ", ".join(f"[{k}] = ?" for k in values)

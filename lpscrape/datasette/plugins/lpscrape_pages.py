@@ -32,22 +32,24 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 
-def _load_cite() -> ModuleType:
-    """`lpscrape.cite`, or the copy a published archive carries beside its plugins."""
+def _load(name: str) -> ModuleType:
+    """`lpscrape.<name>`, or the copy a published archive carries beside its plugins."""
     try:
-        from lpscrape import cite
+        return importlib.import_module(f"lpscrape.{name}")
     except ImportError:  # a public copy served by a Datasette without lpscrape installed
-        path = Path(__file__).parent / "lpscrape_lib" / "cite.py"
-        spec = importlib.util.spec_from_file_location("lpscrape_cite", path)
+        path = Path(__file__).parent / "lpscrape_lib" / f"{name.rsplit('.', 1)[-1]}.py"
+        alias = f"lpscrape_{name.rsplit('.', 1)[-1]}"
+        spec = importlib.util.spec_from_file_location(alias, path)
         if spec is None or spec.loader is None:
             raise
-        cite = importlib.util.module_from_spec(spec)
-        sys.modules.setdefault("lpscrape_cite", cite)
-        spec.loader.exec_module(cite)
-    return cite
+        module = importlib.util.module_from_spec(spec)
+        sys.modules.setdefault(alias, module)
+        spec.loader.exec_module(module)
+    return module
 
 
-cite = _load_cite()
+cite = _load("cite")
+version_body_sql = _load("archive.bodies").version_body_sql
 
 # The raw capture may do nothing on its own: no script, no request to any server (ours
 # included), no form, no plugin; inline styles only. `sandbox` also gives it an opaque origin.
@@ -231,7 +233,7 @@ async def _history(datasette: Any, request: Any, db: Any, url: str) -> Response:
 async def _version(datasette: Any, request: Any, db: Any, url: str, number: int) -> Response:
     rows = await _rows(
         db,
-        "SELECT v.*, c.fetched_at AS captured_at, "
+        f"SELECT v.*, {version_body_sql('v')} AS full_body, c.fetched_at AS captured_at, "
         "(SELECT max(version) FROM article_versions WHERE url = v.url) AS versions "
         "FROM article_versions v LEFT JOIN captures c ON c.id = v.capture_id "
         "WHERE v.url = ? AND v.version = ?",
@@ -252,7 +254,7 @@ async def _version(datasette: Any, request: Any, db: Any, url: str, number: int)
         "change": change[0] if change else None,
         "categories": _json_list(version["categories"]),
         "tags": _json_list(version["tags"]),
-        "paragraphs": [p.strip() for p in (version["body_text"] or "").split("\n\n") if p.strip()],
+        "paragraphs": [p.strip() for p in (version["full_body"] or "").split("\n\n") if p.strip()],
         "article_href": row_path(db.name, url),
         "history_href": archive_path(db.name, url, "changes"),
         "permalink": archive_path(db.name, url, f"version/{number}"),
@@ -455,6 +457,14 @@ def render_cell(
         return Markup('<a class="lp-version" href="{}">{}</a>').format(
             here(archive_path(database, raw, f"version/{version}")), title
         )
+    if table == "article_versions" and column == "body_text" and raw is None:
+        if not _get(row, "body_shared"):
+            return None
+        page = archive_path(database, _get(row, "url"), f"version/{_get(row, 'version')}")
+        return Markup(
+            '<a class="lp-shared-body" href="{}">the text of this version</a> '
+            "(kept once: in the next version that keeps one, else the article's row)"
+        ).format(here(page))
     if table == "article_versions" and column == "content_hash" and isinstance(raw, str):
         return Markup('<code title="{}">{}…</code>').format(raw, raw[:12])
     if table == "article_changes" and column == "url" and isinstance(raw, str):
