@@ -161,6 +161,7 @@ def start_server(tmp: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
     if NGINX.exists():
         conf = tmp / "nginx.conf"
         conf.write_text(NGINX_CONF.format(root=tmp, port=port))
+        tmp.chmod(0o755)  # nginx's workers (nobody, when started as root) read the site
         proc = subprocess.Popen([str(NGINX), "-c", str(conf), "-p", str(tmp)])
         name = "nginx (Debian package)"
     else:

@@ -5,7 +5,6 @@ the edit history with its diffs, each version, the page as captured, and the cha
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import html
 import json
@@ -24,6 +23,7 @@ from datasette.app import Datasette
 from markupsafe import escape
 from sqlite_utils import Database
 
+from lpscrape.archive.payloads import capture_body
 from lpscrape.archive.store import Archive
 from lpscrape.demo import theme
 from lpscrape.demo.content import EDITS_IN_2, articles
@@ -388,8 +388,10 @@ async def test_the_article_page_links_to_its_captures_as_served(
     page = await get(ds, f"/{DB}/articles/{tilde(demo_url(ds, article.path))}")
     href = re.search(r'class="lp-as-captured" href="([^"]+)"', page)[1]
     capture_id = int(href.rsplit("/", 1)[1])
-    body = query(demo_archive, "SELECT body_gzip FROM captures WHERE id = ?", (capture_id,))[0][0]
-    assert escape(article.title).encode() in gzip.decompress(body)
+    conn = sqlite3.connect(demo_archive)
+    body = capture_body(conn, capture_id)
+    conn.close()
+    assert escape(article.title).encode() in body
 
 
 # -- charts -----------------------------------------------------------------------------------

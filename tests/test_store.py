@@ -235,7 +235,7 @@ def test_the_same_bytes_are_stored_once(archive: Archive) -> None:
     archive.add(first, 1)
     archive.add(again, 2)
     rows = archive.db.execute(
-        "SELECT id, body_gzip IS NULL, revisit_of FROM captures ORDER BY id"
+        "SELECT id, coalesce(body_gzip, body_zstd) IS NULL, revisit_of FROM captures ORDER BY id"
     ).fetchall()
     assert rows == [(1, 0, None), (2, 1, 1)]
     bodies = [c.body for _, _, c in archive.captures()]

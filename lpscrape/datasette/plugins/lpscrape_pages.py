@@ -16,7 +16,6 @@ Read-only: every page is a SELECT. Scraped text is escaped everywhere (autoescap
 
 from __future__ import annotations
 
-import gzip
 import importlib.util
 import json
 import re
@@ -50,6 +49,7 @@ def _load(name: str) -> ModuleType:
 
 cite = _load("cite")
 version_body_sql = _load("archive.bodies").version_body_sql
+payloads = _load("archive.payloads")
 
 # The raw capture may do nothing on its own: no script, no request to any server (ours
 # included), no form, no plugin; inline styles only. `sandbox` also gives it an opaque origin.
@@ -306,14 +306,14 @@ async def _capture_view(datasette: Any, request: Any) -> Response:
     rows = await _rows(
         db,
         "SELECT id, run_id, url, kind, fetched_at, status, content_type, sha256, size, "
-        "article_url, body_gzip FROM captures WHERE id = ?",
+        "article_url FROM captures WHERE id = ?",
         [capture_id],
     )
     if not rows:
         raise NotFound(f"no capture {capture_id}")
     capture = rows[0]
     if request.url_vars.get("raw"):
-        body = gzip.decompress(capture["body_gzip"]) if capture["body_gzip"] else b""
+        body = await db.execute_fn(lambda conn: payloads.capture_body(conn, capture_id))
         return Response(
             body,
             content_type=capture["content_type"] or "text/html; charset=utf-8",
@@ -325,7 +325,6 @@ async def _capture_view(datasette: Any, request: Any) -> Response:
                 "Cache-Control": "public, max-age=86400, immutable",
             },
         )
-    capture.pop("body_gzip")
     article = capture["article_url"]
     context = {
         "database": db.name,
