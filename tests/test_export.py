@@ -196,7 +196,7 @@ def test_export_streams_in_constant_memory(tmp_path: Path) -> None:
         assert peak < 5_000_000, f"{fmt}: peak {peak:,} bytes for {size:,} written"
 
 
-def test_csv_rendered_by_sqlite_matches_csv_writer(tmp_path: Path) -> None:
+def test_csv_rendered_by_sqlite_reads_back_as_csv_writer_wrote_it(tmp_path: Path) -> None:
     db_path = tmp_path / "odd.db"
     db = Database(db_path)
     ensure_schema(db)
@@ -219,4 +219,9 @@ def test_csv_rendered_by_sqlite_matches_csv_writer(tmp_path: Path) -> None:
     db.conn.close()
     out = tmp_path / "odd.csv"
     assert export(db_path, "csv", out) == 3
-    assert out.read_bytes() == expected.getvalue().encode("utf-8")
+    text = out.read_bytes().decode("utf-8")
+    with out.open(encoding="utf-8", newline="") as fh:
+        assert list(csv.reader(fh)) == list(csv.reader(io.StringIO(expected.getvalue())))
+    # Text is always quoted, so an empty text ("") and NULL (nothing) stay apart; numbers bare.
+    assert '\r\n"https://example.org/2/",,,,,,,"",0,' in text
+    assert '"A ""quoted"", title"' in text and '"Line one\nline two\r\n"' in text
