@@ -8,6 +8,7 @@ import html
 import io
 import json
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -682,3 +683,17 @@ async def test_array_facets_count_rows_not_repeats(tmp_path: Path) -> None:
     assert facets["categories"] == [("A", 2), ("B", 1)]
     assert facets["tags"] == [("T", 1)]  # malformed JSON is skipped, not an error
     assert facets["published_at"] == [("2025-02", 1), ("2025-01", 1)]
+
+
+async def test_query_links_follow_the_archive_as_it_grows(demo_archive: Path, tmp_path: Path):
+    db = tmp_path / "archive.db"
+    shutil.copyfile(demo_archive, db)
+    ds = await started(db)
+    url = "https://lordspress.example/2026/01/02/a-later-story/"
+    path = f"/archive?sql=select+'{url}'+as+url"
+    assert 'class="lp-archived"' not in (await ds.client.get(path)).text
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO articles (url, title) VALUES (?, 'A later story')", [url])
+    conn.commit()
+    conn.close()
+    assert 'class="lp-archived"' in (await ds.client.get(path)).text  # read again, not stale
