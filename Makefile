@@ -41,9 +41,7 @@ bench: $(STAMP)  ## the benchmarks: ratios against the field's tools in the same
 	$(PY) benchmarks/extract_speed.py
 	-$(PY) benchmarks/realpages.py  # needs ../shared/realpages; skipped with a message without
 	$(PY) benchmarks/crawl_speed.py
-	$(PY) benchmarks/crawl_bench.py  # lpscrape vs a minimal pipeline vs bare Scrapy, 3,000 pages
-	$(PY) benchmarks/reparse_bench.py  # reparse on every core vs one-core extraction
-	$(PY) benchmarks/archive_latency.py
+	$(PY) benchmarks/report.py  # crawl, reparse, Datasette and CSV against plain tools -> BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -1,44 +1,50 @@
-"""Latency of the researchers' archive on a large archive, against plain SQLite in the same run.
+"""Latency of the researchers' archive on a large archive, against plain tools in the same run.
 
-Usage: python benchmarks/archive_latency.py [--articles N] [--repeat R] [--db PATH]
+Usage: python benchmarks/archive_latency.py [--articles N] [--repeat R] [--db PATH] [--smoke]
 
 Builds an archive of N generated articles (default 100,000: the sample site's texts reshuffled,
-spread over ten years, FTS index filled by the schema's own triggers), then times:
+spread over ten years, FTS index filled by the schema's own triggers), then starts two servers
+on the same file, each in its own process: `lpscrape serve` and a plain
+`datasette serve FILE --setting suggest_facets off` (no metadata, no plugins of ours), and
+times over HTTP, the two servers' requests interleaved: the articles table page, a search
+for a word in every article (`the`), one for a rare word, an article's page and a canned query.
+Then a CSV export of every article: `lpscrape export csv` (in this process) against
+`sqlite3 -csv` (the SQLite shell; when missing, `SELECT *` + `csv.writer`).
 
-- a `_search` page of `articles` through Datasette (HTML and JSON, with the configured facets
-  and the count) against the same search query run directly in SQLite, and against all the SQL
-  that page needs (rows, count, five facets) run directly;
-- the articles table page with Datasette's facet suggestions on and off (`suggest_facets`);
-- a CSV export of every article: `lpscrape export csv` against `SELECT *` + `csv.writer`, and
-  Datasette's streamed `.csv?_stream=on` for comparison.
-
-Medians of R runs (the export: best of 3); the figures that matter are the ratios.
+Medians of R rounds (the export: best of 3); the figures that matter are the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
-import io
 import json
 import random
+import shutil
+import socket
 import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from datasette.utils import tilde_encode
 from sqlite_utils import Database
 
 from lpscrape.archive.schema import ensure_schema
 from lpscrape.demo.content import articles
 from lpscrape.export import export
-from lpscrape.serve import make_datasette
 
-QUERY = "consular access"
+SQLITE3 = shutil.which("sqlite3")
+PLAIN = ("--setting", "suggest_facets", "off")  # `datasette serve FILE` otherwise as installed
+
+FREQUENT_WORD = "the"  # in every article
 RARE_WORD = "zanzibarite"  # planted in one article in a thousand
 
 
@@ -103,65 +109,15 @@ def build_archive(path: Path, n: int, seed: int = 7) -> float:
     return time.perf_counter() - start
 
 
-def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    """Median wall time of `fn()` in milliseconds (one warm-up call first)."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
-async def amedian_ms(fn: Callable[[], Awaitable[object]], repeat: int) -> float:
-    """Median wall time of `await fn()` in milliseconds (one warm-up call first)."""
-    await fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        await fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
-def raw_search_page(path: Path) -> Callable[[], object]:
-    """The `_search` page's row query, run directly."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    sql = (
-        "SELECT * FROM articles WHERE rowid IN (SELECT rowid FROM articles_fts "
-        "WHERE articles_fts MATCH ?) ORDER BY published_at DESC LIMIT 51"
-    )
-    match = " ".join(f'"{w}"' for w in QUERY.split())
-    return lambda: conn.execute(sql, [match]).fetchall()
-
-
-def raw_search_page_all_sql(path: Path) -> Callable[[], object]:
-    """Everything the `_search` page computes (rows, count, five facets), run directly."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    match = " ".join(f'"{w}"' for w in QUERY.split())
-    inner = (
-        "SELECT * FROM articles WHERE rowid IN "
-        "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q)"
-    )
-    queries = [
-        f"{inner} ORDER BY published_at DESC LIMIT 51",
-        f"SELECT count(*) FROM ({inner})",
-        f"SELECT j.value, count(*) c FROM ({inner}) i, json_each(i.categories) j "
-        "GROUP BY j.value ORDER BY c DESC LIMIT 13",
-        f"SELECT j.value, count(*) c FROM ({inner}) i, json_each(i.tags) j "
-        "GROUP BY j.value ORDER BY c DESC LIMIT 13",
-        f"SELECT j.value, count(*) c FROM ({inner}) i, json_each(i.authors) j "
-        "GROUP BY j.value ORDER BY c DESC LIMIT 13",
-        f"SELECT dateline, count(*) c FROM ({inner}) GROUP BY dateline ORDER BY c DESC LIMIT 13",
-        f"SELECT substr(published_at, 1, 7) m, count(*) FROM ({inner}) GROUP BY m "
-        "ORDER BY m DESC LIMIT 13",
-    ]
-    return lambda: [conn.execute(q, {"q": match}).fetchall() for q in queries]
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def raw_csv(path: Path, out: Path) -> None:
-    """`SELECT *` + `csv.writer`: the floor for a CSV export."""
+    """`SELECT *` + `csv.writer`: the floor for a CSV export in Python."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     cursor = conn.execute("SELECT * FROM articles ORDER BY rowid")
     with out.open("w", encoding="utf-8", newline="") as fh:
@@ -170,6 +126,16 @@ def raw_csv(path: Path, out: Path) -> None:
         while batch := cursor.fetchmany(1000):
             writer.writerows(batch)
     conn.close()
+
+
+def shell_csv(path: Path, out: Path) -> None:
+    """The SQLite shell's own CSV of every article."""
+    with out.open("wb") as fh:
+        subprocess.run(
+            [SQLITE3, "-csv", "-header", "-readonly", str(path), "SELECT * FROM articles"],
+            stdout=fh,
+            check=True,
+        )
 
 
 def best_s(fn: Callable[[], object], rounds: int = 3) -> float:
@@ -182,87 +148,123 @@ def best_s(fn: Callable[[], object], rounds: int = 3) -> float:
     return best
 
 
-async def datasette_figures(path: Path, repeat: int) -> dict[str, float]:
-    """Datasette's page times (ms) and its streamed CSV time (s)."""
+def start(args: list[str], port: int) -> subprocess.Popen[bytes]:
+    """A server process, once it answers on its port."""
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=5).read()
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{args[:4]} did not start")
+
+
+def fetch_ms(url: str) -> float:
+    """Milliseconds to fetch a page whole (it must answer 200)."""
+    begin = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=120) as response:
+        response.read()
+        assert response.status == 200, url
+    return (time.perf_counter() - begin) * 1000
+
+
+def server_figures(path: Path, repeat: int) -> dict[str, dict[str, float]]:
+    """Per page: median ms of lpscrape's server and of plain Datasette, requests interleaved."""
     name = path.stem
-    ds = make_datasette(path)
-    await ds.invoke_startup()
-    q = QUERY.replace(" ", "+")
-
-    async def get(url: str) -> None:
-        response = await ds.client.get(url)
-        assert response.status_code == 200, (url, response.text[:300])
-
-    figures = {
-        "search_html": await amedian_ms(lambda: get(f"/{name}/articles?_search={q}"), repeat),
-        "search_json": await amedian_ms(lambda: get(f"/{name}/articles.json?_search={q}"), repeat),
-        "rare_html": await amedian_ms(lambda: get(f"/{name}/articles?_search={RARE_WORD}"), repeat),
-        "table_html": await amedian_ms(lambda: get(f"/{name}/articles"), repeat),
+    url = sqlite3.connect(path).execute("SELECT url FROM articles LIMIT 1").fetchone()[0]
+    pages = {
+        "table page": f"/{name}/articles",
+        "frequent-word search": f"/{name}/articles?_search={FREQUENT_WORD}",
+        "rare-word search": f"/{name}/articles?_search={RARE_WORD}",
+        "article page": f"/{name}/articles/{tilde_encode(url)}",
     }
-    suggesting = make_datasette(path, settings_overrides={"suggest_facets": True})
-    await suggesting.invoke_startup()
-
-    async def get_suggesting() -> None:
-        response = await suggesting.client.get(f"/{name}/articles")
-        assert response.status_code == 200
-
-    figures["table_html_suggest"] = await amedian_ms(get_suggesting, repeat)
-    start = time.perf_counter()
-    response = await ds.client.get(f"/{name}/articles.csv?_stream=on&_size=max")
-    figures["datasette_csv_s"] = time.perf_counter() - start
-    figures["datasette_csv_rows"] = (
-        sum(1 for _ in csv.reader(io.StringIO(response.text, newline=""))) - 1
+    canned = {"canned query (by_dateline)": f"/{name}/by_dateline?place=antwerp"}
+    ours_port, plain_port = free_port(), free_port()
+    ours = start(
+        [sys.executable, "-m", "lpscrape", "serve", "--db", str(path), "--port", str(ours_port)],
+        ours_port,
     )
-    return figures
+    plain = start(
+        [sys.executable, "-m", "datasette", "serve", str(path), "--port", str(plain_port), *PLAIN],
+        plain_port,
+    )
+    times: dict[str, dict[str, list[float]]] = {}
+    try:
+        for page, target in {**pages, **canned}.items():
+            servers = {"lpscrape": ours_port} | ({"plain": plain_port} if page in pages else {})
+            for port in servers.values():  # warm-up
+                fetch_ms(f"http://127.0.0.1:{port}{target}")
+            times[page] = {server: [] for server in servers}
+            for i in range(repeat):
+                order = list(servers.items())
+                for server, port in order if i % 2 == 0 else order[::-1]:
+                    times[page][server].append(fetch_ms(f"http://127.0.0.1:{port}{target}"))
+    finally:
+        for proc in (ours, plain):
+            proc.terminate()
+            proc.wait(timeout=30)
+    return {
+        page: {server: statistics.median(t) for server, t in by_server.items()}
+        for page, by_server in times.items()
+    }
 
 
-def main() -> None:
-    """Build the archive, time everything, print the figures and ratios."""
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Build the archive, time everything, print (and return) the figures and ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--db", type=Path, help="reuse or keep the archive here")
-    args = parser.parse_args()
+    parser.add_argument("--smoke", action="store_true", help="500 articles, 2 rounds")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    n, repeat = (500, 2) if args.smoke else (args.articles, args.repeat)
 
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "bench.db"
         if not path.exists():
-            seconds = build_archive(path, args.articles)
-            print(f"built {args.articles:,} articles in {seconds:.1f} s -> {path}")
+            seconds = build_archive(path, n)
+            print(f"built {n:,} articles in {seconds:.1f} s -> {path}")
         size = path.stat().st_size / 2**20
         n = sqlite3.connect(path).execute("SELECT count(*) FROM articles").fetchone()[0]
-        print(f"archive: {n:,} articles, {size:,.0f} MiB; query {QUERY!r}")
+        print(f"archive: {n:,} articles, {size:,.0f} MiB; {repeat} interleaved rounds")
+        pages = server_figures(path, repeat)
 
-        raw_rows = median_ms(raw_search_page(path), args.repeat)
-        raw_all = median_ms(raw_search_page_all_sql(path), args.repeat)
-        ds = asyncio.run(datasette_figures(path, args.repeat))
-
-        ours_out, raw_out = Path(tmp) / "ours.csv", Path(tmp) / "raw.csv"
+        ours_out, floor_out = Path(tmp) / "ours.csv", Path(tmp) / "floor.csv"
+        floor_name = "sqlite3 -csv" if SQLITE3 else "SELECT * + csv.writer"
+        floor = (
+            (lambda: shell_csv(path, floor_out)) if SQLITE3 else lambda: raw_csv(path, floor_out)
+        )
         ours_s = best_s(lambda: export(path, "csv", ours_out))
-        raw_s = best_s(lambda: raw_csv(path, raw_out))
-        assert ours_out.read_bytes() == raw_out.read_bytes(), "exports differ"
+        floor_s = best_s(floor)
         mib = ours_out.stat().st_size / 2**20
+        rows_ours = sum(1 for _ in csv.reader(ours_out.open(encoding="utf-8", newline="")))
+        rows_floor = sum(1 for _ in csv.reader(floor_out.open(encoding="utf-8", newline="")))
+        assert rows_ours == rows_floor, (rows_ours, rows_floor)
 
     print()
-    print(f"_search page ({QUERY!r}), median of {args.repeat}:")
-    print(f"  Datasette HTML page (rows + count + 5 facets) : {ds['search_html']:8.1f} ms")
-    print(f"  Datasette JSON                                : {ds['search_json']:8.1f} ms")
-    print(f"  SQLite, the same row query                    : {raw_rows:8.1f} ms")
-    print(f"  SQLite, all the page's SQL (rows+count+facets): {raw_all:8.1f} ms")
-    print(f"  ratio HTML / same row query                   : {ds['search_html'] / raw_rows:8.1f}x")
-    print(f"  ratio HTML / all the page's SQL               : {ds['search_html'] / raw_all:8.2f}x")
-    print(f"  rare word ({RARE_WORD!r}) HTML page            : {ds['rare_html']:8.1f} ms")
-    print("articles table page (no search):")
-    print(f"  configured facets, suggestions off            : {ds['table_html']:8.1f} ms")
-    print(f"  same with suggest_facets on                   : {ds['table_html_suggest']:8.1f} ms")
-    print(f"CSV export of every article ({mib:,.0f} MiB), best of 3:")
-    print(f"  lpscrape export csv                           : {ours_s:8.2f} s")
-    print(f"  SQLite SELECT * + csv.writer                  : {raw_s:8.2f} s")
-    print(f"  ratio                                         : {ours_s / raw_s:8.2f}x")
-    print(
-        f"  Datasette .csv?_stream=on&_size=max (once)    : {ds['datasette_csv_s']:8.2f} s "
-        f"({ds['datasette_csv_rows']:,} rows, {ds['datasette_csv_s'] / raw_s:.1f}x)"
-    )
+    print(f"{'page (median ms)':32} {'lpscrape':>9} {'plain Datasette':>16} {'ratio':>7}")
+    for page, by_server in pages.items():
+        plain = by_server.get("plain")
+        ratio = f"{by_server['lpscrape'] / plain:6.2f}x" if plain else "      -"
+        plain_text = f"{plain:16.1f}" if plain else f"{'-':>16}"
+        print(f"{page:32} {by_server['lpscrape']:9.1f} {plain_text} {ratio}")
+    print(f"CSV of every article ({mib:,.0f} MiB), best of 3:")
+    print(f"  lpscrape export csv : {ours_s:6.2f} s")
+    print(f"  {floor_name:19} : {floor_s:6.2f} s")
+    print(f"  ratio               : {ours_s / floor_s:6.2f}x")
+    out = {
+        "articles": n,
+        "mib": size,
+        "repeat": repeat,
+        "pages": pages,
+        "csv": {"lpscrape_s": ours_s, "floor_s": floor_s, "floor": floor_name, "mib": mib},
+    }
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2))
+    return out
 
 
 if __name__ == "__main__":

@@ -161,6 +161,7 @@ def start_server(tmp: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
     if NGINX.exists():
         conf = tmp / "nginx.conf"
         conf.write_text(NGINX_CONF.format(root=tmp, port=port))
+        tmp.chmod(0o755)  # nginx's workers (nobody, when started as root) read the site
         proc = subprocess.Popen([str(NGINX), "-c", str(conf), "-p", str(tmp)])
         name = "nginx (Debian package)"
     else:
@@ -223,6 +224,29 @@ def measured(args: list[str], db: Path | None, table: str = "articles") -> Run:
         size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
     cpu = usage.ru_utime + usage.ru_stime
     return Run(seconds, cpu, max(peak, usage.ru_maxrss * 1024) / 2**20, articles, size)
+
+
+def where_bytes_go(db: Path, articles: int) -> dict[str, float]:
+    """Bytes per article of each part of an archive (SQLite's `dbstat`), largest first."""
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall()
+    conn.close()
+    parts: dict[str, float] = {}
+    for name, size in rows:
+        if name.startswith(("idx_", "sqlite_autoindex_")):
+            part = "indexes"
+        elif name.startswith("articles_fts"):
+            part = "full-text index"
+        elif name in ("captures", "capture_dicts"):
+            part = "captures (raw pages)"
+        elif name.startswith(("article_authors", "article_categories", "article_tags")):
+            part = "term links"
+        elif name in ("articles", "article_versions", "article_changes"):
+            part = name
+        else:
+            part = "other"
+        parts[part] = parts.get(part, 0.0) + size / articles
+    return dict(sorted(parts.items(), key=lambda kv: -kv[1]))
 
 
 def summary(name: str, runs: list[Run], n: int) -> dict[str, float]:
@@ -314,6 +338,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for key, value in ratios.items():
                 print(f"ratio {key:29}: {value:5.2f}x")
             assert recrawl is not None
+            breakdown = {
+                tool: where_bytes_go(tmp / f"{tool}-0" / "archive.db", n)
+                for tool in ("lpscrape", "minimal")
+            }
             conn = sqlite3.connect(recrawl)
             runs = conn.execute(
                 "SELECT requests, bytes_downloaded, skipped FROM crawl_runs ORDER BY id"
@@ -331,6 +359,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             server.wait(timeout=10)
     out = {"articles": n, "pairs": pairs, "server": server_name, "figures": figures}
     out.update(ratios=ratios, recrawl={"requests": req2, "bytes_share": share})
+    out["bytes_breakdown"] = breakdown
     if args.json:
         args.json.write_text(json.dumps(out, indent=2))
     return out

@@ -28,16 +28,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import crawl_bench
 
 EXTRACT_ALONE = """
-import gzip, sqlite3, sys
+import sqlite3, sys
+from lpscrape.archive.payloads import Dictionaries
 from lpscrape.extract import extract_article
 conn = sqlite3.connect(sys.argv[1])
+dictionaries = Dictionaries(conn)
 rows = conn.execute(
-    "SELECT c.url, coalesce(c.body_gzip, o.body_gzip) FROM captures c "
+    "SELECT c.url, coalesce(c.body_gzip, o.body_gzip), coalesce(c.body_zstd, o.body_zstd), "
+    "coalesce(c.zstd_dict_id, o.zstd_dict_id) FROM captures c "
     "LEFT JOIN captures o ON o.id = c.revisit_of "
     "WHERE c.kind = 'article' AND c.status = 200 AND c.failure IS NULL ORDER BY c.id"
 )
-for url, body in rows:
-    extract_article(gzip.decompress(body) if body else b"", url)
+for url, gz, zst, dict_id in rows:
+    extract_article(dictionaries.body(gz, zst, dict_id), url)
 """
 
 

@@ -280,8 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="stream a table or query as CSV or JSON Lines (every column, UTF-8)",
         description=(
             "Stream a table (default: articles) or a query, every column, UTF-8, in constant "
-            "memory. csv: a header row then one line per row (NULL is an empty field); jsonl: one "
-            "JSON object per line. BLOB columns (captures.body_gzip) are written as base64. "
+            "memory. csv: a header row then one line per row (text quoted, NULL an empty "
+            "field); jsonl: one JSON object per line. BLOB columns (captures.body_gzip, "
+            "body_zstd) are written as base64. "
             "`export warc -o FILE.warc.gz` writes every capture as WARC (ISO 28500). "
             "`export datasette -o DIR` writes a read-only copy for the public instead: a "
             "snapshot of the archive with its Datasette configuration (see the README)."

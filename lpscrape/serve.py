@@ -37,6 +37,8 @@ CONFIG_FILE = DATASETTE_DIR / "datasette.json"
 TEMPLATES_DIR = DATASETTE_DIR / "templates"
 PLUGINS_DIR = DATASETTE_DIR / "plugins"
 CITE_MODULE = Path(__file__).resolve().parent / "cite.py"
+BODIES_MODULE = Path(__file__).resolve().parent / "archive" / "bodies.py"
+PAYLOADS_MODULE = Path(__file__).resolve().parent / "archive" / "payloads.py"
 ANY_DATABASE = "*"
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8001
 
@@ -126,13 +128,17 @@ def check_archive(db_path: str | Path) -> Path:
 
 
 def _outdated(path: Path) -> bool:
-    """True when the archive predates this version's tables or search index."""
+    """True when the archive predates this version's tables, search index or version bodies."""
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         rows = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
     finally:
         conn.close()
-    return "article_changes" not in rows or FTS_TOKENIZE not in (rows.get("articles_fts") or "")
+    return (
+        "article_changes" not in rows
+        or FTS_TOKENIZE not in (rows.get("articles_fts") or "")
+        or "body_shared" not in (rows.get("article_versions") or "")
+    )
 
 
 def bring_up_to_date(path: Path) -> None:
@@ -253,10 +259,12 @@ def write_datasette_dir(db_path: str | Path, out_dir: str | Path) -> Path:
             dirs_exist_ok=True,
             ignore=shutil.ignore_patterns("__pycache__"),
         )
-    # The citation formats, for a Datasette that serves the copy without lpscrape installed
-    # (in a subfolder: Datasette would load a plugins/*.py file as a plugin).
+    # The citation formats, where version bodies are kept and how captures are compressed,
+    # for a Datasette that serves the copy without lpscrape installed (in a subfolder:
+    # Datasette would load a plugins/*.py file as a plugin).
     (out / PLUGINS_DIR.name / "lpscrape_lib").mkdir(exist_ok=True)
-    shutil.copyfile(CITE_MODULE, out / PLUGINS_DIR.name / "lpscrape_lib" / "cite.py")
+    for module in (CITE_MODULE, BODIES_MODULE, PAYLOADS_MODULE):
+        shutil.copyfile(module, out / PLUGINS_DIR.name / "lpscrape_lib" / module.name)
     name = database_name(target)
     inspect = {
         name: {

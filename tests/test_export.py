@@ -17,6 +17,7 @@ import pytest
 from conftest import run_cli
 from sqlite_utils import Database
 
+from lpscrape.archive.bodies import version_body_sql
 from lpscrape.archive.schema import ensure_schema
 from lpscrape.demo.content import articles
 from lpscrape.export import ExportError, export
@@ -52,7 +53,15 @@ def archived_truth() -> list:
 def test_csv_round_trips_every_row_and_column(demo_archive: Path, tmp_path: Path, table: str):
     out = tmp_path / f"{table}.csv"
     written = export(demo_archive, "csv", out, table=table, notes=io.StringIO())
-    columns, rows = table_rows(demo_archive, f"SELECT * FROM [{table}] ORDER BY rowid")
+    selected = "*"
+    if table == "article_versions":  # a version's text in full, wherever it is kept
+        names = table_rows(demo_archive, "SELECT * FROM article_versions LIMIT 0")[0]
+        selected = ", ".join(
+            f"{version_body_sql('v')} AS body_text" if n == "body_text" else n for n in names
+        )
+    columns, rows = table_rows(demo_archive, f"SELECT {selected} FROM [{table}] v ORDER BY rowid")
+    if table == "article_versions":
+        assert all(row[columns.index("body_text")] for row in rows)
     with out.open(encoding="utf-8", newline="") as fh:
         got = list(csv.reader(fh))
     assert got[0] == columns  # a header of every column, in order
@@ -187,7 +196,7 @@ def test_export_streams_in_constant_memory(tmp_path: Path) -> None:
         assert peak < 5_000_000, f"{fmt}: peak {peak:,} bytes for {size:,} written"
 
 
-def test_csv_rendered_by_sqlite_matches_csv_writer(tmp_path: Path) -> None:
+def test_csv_rendered_by_sqlite_reads_back_as_csv_writer_wrote_it(tmp_path: Path) -> None:
     db_path = tmp_path / "odd.db"
     db = Database(db_path)
     ensure_schema(db)
@@ -210,4 +219,9 @@ def test_csv_rendered_by_sqlite_matches_csv_writer(tmp_path: Path) -> None:
     db.conn.close()
     out = tmp_path / "odd.csv"
     assert export(db_path, "csv", out) == 3
-    assert out.read_bytes() == expected.getvalue().encode("utf-8")
+    text = out.read_bytes().decode("utf-8")
+    with out.open(encoding="utf-8", newline="") as fh:
+        assert list(csv.reader(fh)) == list(csv.reader(io.StringIO(expected.getvalue())))
+    # Text is always quoted, so an empty text ("") and NULL (nothing) stay apart; numbers bare.
+    assert '\r\n"https://example.org/2/",,,,,,,"",0,' in text
+    assert '"A ""quoted"", title"' in text and '"Line one\nline two\r\n"' in text

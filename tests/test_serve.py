@@ -4,9 +4,11 @@ real crawls: the sample site (edition 1 then 2) and a tiny site serving hostile 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -205,12 +207,19 @@ async def test_search_query_highlights_snippets(ds: Datasette) -> None:
 # -- facets and sorting ----------------------------------------------------------------------
 
 
+# The articles' counts are shown on demand: these ask for all five.
+FACETS = (
+    "_facet_array=categories&_facet_array=tags&_facet_array=authors&_facet=dateline"
+    "&_facet_month=published_at"
+)
+
+
 def _top(counter: Counter[str], size: int) -> list[tuple[str, int]]:
     return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:size]
 
 
 async def test_facet_counts_match_the_data(ds: Datasette, demo_archive: Path) -> None:
-    data = await get_json(ds, f"/{DB}/articles.json?_size=0&_facet_size=100")
+    data = await get_json(ds, f"/{DB}/articles.json?_size=0&_facet_size=100&{FACETS}")
     facets = {f["name"]: f for f in data["facet_results"].values()}
     assert set(facets) == {"categories", "tags", "authors", "dateline", "published_at"}
     got = {name: [(v["value"], v["count"]) for v in f["results"]] for name, f in facets.items()}
@@ -234,7 +243,9 @@ async def test_facet_selection_filters(ds: Datasette, demo_archive: Path) -> Non
         "Heraldry" in a.category_names for a in archived_truth()
     )
     month = query(demo_archive, "SELECT substr(published_at, 1, 7) FROM articles LIMIT 1")[0][0]
-    data = await get_json(ds, f"/{DB}/articles.json?published_at__startswith={month}")
+    data = await get_json(
+        ds, f"/{DB}/articles.json?published_at__startswith={month}&_facet_month=published_at"
+    )
     expected = query(
         demo_archive, "SELECT count(*) FROM articles WHERE published_at LIKE ?", (month + "%",)
     )[0][0]
@@ -247,6 +258,24 @@ async def test_articles_newest_first_by_default(ds: Datasette) -> None:
     data = await get_json(ds, f"/{DB}/articles.json?_shape=objects&_size=max")
     dates = [r["published_at"] for r in data["rows"]]
     assert len(dates) == 51 and dates == sorted(dates, reverse=True)
+
+
+async def test_counts_are_shown_on_demand(ds: Datasette) -> None:
+    data = await get_json(ds, f"/{DB}/articles.json?_size=0")
+    assert data["facet_results"] == {}  # the page itself counts nothing but its rows
+    page = (await ds.client.get(f"/{DB}/articles?_search=treaty")).text
+    links = re.findall(r'class="lp-facet-link" rel="nofollow" href="([^"]+)">([^<]+)</a>', page)
+    assert [label for _, label in links] == ["category", "tag", "author", "dateline", "month"]
+    href = html.unescape(links[0][0])
+    assert href == f"/{DB}/articles?_search=treaty&_facet_array=categories"
+    counted = (await ds.client.get(href)).text
+    assert 'data-column="categories"' in counted and 'class="lp-facet-link"' in counted
+    assert href not in [
+        html.unescape(h)
+        for h, _ in re.findall(
+            r'class="lp-facet-link" rel="nofollow" href="([^"]+)">([^<]+)</a>', counted
+        )
+    ]  # a count shown is not offered again
 
 
 async def test_facet_suggestions_are_off(ds: Datasette) -> None:
@@ -613,7 +642,7 @@ async def test_public_copy_is_an_immutable_datasette_directory(
     ds = Datasette(config_dir=out)  # what `datasette public/` serves
     assert not ds.databases[DB].is_mutable
     await ds.invoke_startup()
-    data = await get_json(ds, f"/{DB}/articles.json?_size=0")
+    data = await get_json(ds, f"/{DB}/articles.json?_size=0&{FACETS}")
     assert data["filtered_table_rows_count"] == 51
     assert {f["name"] for f in data["facet_results"].values()} >= {"categories", "published_at"}
     path = articles(3)[0].path
@@ -650,7 +679,7 @@ async def test_array_facets_count_rows_not_repeats(tmp_path: Path) -> None:
     )
     database.conn.commit()
     ds = await started(db)
-    data = await get_json(ds, "/tiny/articles.json?_size=0")
+    data = await get_json(ds, f"/tiny/articles.json?_size=0&{FACETS}")
     facets = {
         f["name"]: [(v["value"], v["count"]) for v in f["results"]]
         for f in data["facet_results"].values()
@@ -658,3 +687,17 @@ async def test_array_facets_count_rows_not_repeats(tmp_path: Path) -> None:
     assert facets["categories"] == [("A", 2), ("B", 1)]
     assert facets["tags"] == [("T", 1)]  # malformed JSON is skipped, not an error
     assert facets["published_at"] == [("2025-02", 1), ("2025-01", 1)]
+
+
+async def test_query_links_follow_the_archive_as_it_grows(demo_archive: Path, tmp_path: Path):
+    db = tmp_path / "archive.db"
+    shutil.copyfile(demo_archive, db)
+    ds = await started(db)
+    url = "https://lordspress.example/2026/01/02/a-later-story/"
+    path = f"/archive?sql=select+'{url}'+as+url"
+    assert 'class="lp-archived"' not in (await ds.client.get(path)).text
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO articles (url, title) VALUES (?, 'A later story')", [url])
+    conn.commit()
+    conn.close()
+    assert 'class="lp-archived"' in (await ds.client.get(path)).text  # read again, not stale

@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlite_utils import Database
 
+from lpscrape.archive.bodies import version_body_sql
 from lpscrape.archive.schema import CONTENT_COLUMNS, ensure_schema
 from lpscrape.archive.store import Archive
 from lpscrape.extract import extract_article
@@ -17,7 +18,8 @@ PAGE = """<html><head><title>{title} – Lord's Press</title>
 <meta property="article:published_time" content="2025-09-10T13:02:11+00:00"></head>
 <body class="single single-post"><article class="post type-post category-protocol">
 <h1 class="entry-title">{title}</h1><span class="byline">By Ada Pell</span>
-<div class="entry-content"><p>VIENNA — {text}</p></div></article></body></html>"""
+<div class="entry-content"><p>VIENNA — {text}</p></div></article>
+<aside><a href="https://lordspress.example/category/protocol/">Protocol</a></aside></body></html>"""
 
 
 GOOD = "Talks began on Monday and went on late into the night in the old palace."
@@ -78,7 +80,7 @@ def test_changed_content_is_a_new_version_and_keeps_the_old(archive: Archive) ->
     outcome = archive.add(capture("Envoys meet", "Talks ended.", "2025-09-12T09:00:00+00:00"), 2)
     assert outcome.kind == "changed"
     versions = archive.db.execute(
-        "SELECT version, body_text FROM article_versions ORDER BY version"
+        f"SELECT version, {version_body_sql('v')} FROM article_versions v ORDER BY version"
     ).fetchall()
     assert versions == [(1, "VIENNA — Talks began."), (2, "VIENNA — Talks ended.")]
     hits = archive.db.execute(
@@ -176,8 +178,8 @@ def test_the_store_never_edits_the_record_and_the_hash_covers_what_is_stored(
     before = copy.deepcopy(page.record)
     archive.add(page, 1)
     assert page.record == before  # the REST API filled the article row, not the record
-    cols = ", ".join(CONTENT_COLUMNS)
-    row = archive.db.execute(f"SELECT content_hash, {cols} FROM article_versions").fetchone()
+    cols = ", ".join(version_body_sql("v") if c == "body_text" else c for c in CONTENT_COLUMNS)
+    row = archive.db.execute(f"SELECT content_hash, {cols} FROM article_versions v").fetchone()
     assert row[0] == content_hash(dict(zip(CONTENT_COLUMNS, row[1:], strict=True)))
     assert json.loads(row[1 + list(CONTENT_COLUMNS).index("categories")]) == []
     assert json.loads(next(archive.db["articles"].rows)["categories"]) == ["Heraldry"]
@@ -235,7 +237,7 @@ def test_the_same_bytes_are_stored_once(archive: Archive) -> None:
     archive.add(first, 1)
     archive.add(again, 2)
     rows = archive.db.execute(
-        "SELECT id, body_gzip IS NULL, revisit_of FROM captures ORDER BY id"
+        "SELECT id, coalesce(body_gzip, body_zstd) IS NULL, revisit_of FROM captures ORDER BY id"
     ).fetchall()
     assert rows == [(1, 0, None), (2, 1, 1)]
     bodies = [c.body for _, _, c in archive.captures()]

@@ -47,6 +47,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .bodies import version_body_sql
+
 TABLE = "article_changes"
 COLUMNS: dict[str, type] = {
     "id": int,
@@ -400,8 +402,9 @@ def ensure_table(db: Database) -> bool:
 
 
 _VERSION_SQL = f"""
-SELECT url, version, capture_id, run_id, first_seen_at, {", ".join(VERSION_FIELDS)}
-FROM article_versions WHERE url = ? ORDER BY version
+SELECT url, version, capture_id, run_id, first_seen_at,
+{", ".join(f for f in VERSION_FIELDS if f != "body_text")}, {version_body_sql("v")} AS body_text
+FROM article_versions v WHERE url = ? ORDER BY version
 """
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import multiprocessing
 import os
 from collections import Counter
@@ -12,6 +11,7 @@ from typing import Any
 
 from lpscrape.extract import Article, extract_article
 
+from . import payloads
 from .changes import rebuild_changes
 from .store import Archive, capture_from_row
 
@@ -25,15 +25,17 @@ def _extractable(row: tuple[Any, ...]) -> bool:
     return row[7] == "article" and row[3] == 200 and not row[9]
 
 
-Job = tuple[bytes | None, str, str | None, str | None]  # body, url, content type, found via
+# Compressed body (gzip, zstd, dictionary id), url, content type, found via.
+Job = tuple[bytes | None, bytes | None, int | None, str, str | None, str | None]
+# The archive's capture dictionaries, by id: read before the pool forks, so workers have them.
+_DICTIONARIES: dict[int, bytes] = {}
 
 
 def _extract(job: Job) -> Article:
     """Decompress one stored body and extract its record (runs in a worker process)."""
-    body, url, content_type, via = job
-    return extract_article(
-        gzip.decompress(body) if body else b"", url, content_type=content_type, discovered=via
-    )
+    gz, zst, dict_id, url, content_type, via = job
+    body = payloads.decompress(gz, zst, _DICTIONARIES.get(dict_id) if zst else None)
+    return extract_article(body, url, content_type=content_type, discovered=via)
 
 
 def _extract_chunk(jobs: list[Job]) -> list[Article]:
@@ -43,7 +45,7 @@ def _extract_chunk(jobs: list[Job]) -> list[Article]:
 
 def _job(row: tuple[Any, ...]) -> Job:
     capture = capture_from_row(row, body=False)
-    return row[4], row[2], capture.header("Content-Type"), capture.discovered_via
+    return row[4], row[11], row[12], row[2], capture.header("Content-Type"), capture.discovered_via
 
 
 def _records(
@@ -80,6 +82,8 @@ def reparse(
     outcomes: Counter[str] = Counter()
     workers = workers or os.cpu_count() or 1
     count = archive.db.execute("SELECT count(*) FROM captures").fetchone()[0]
+    _DICTIONARIES.clear()
+    _DICTIONARIES.update(archive.dictionaries.load_all())
     pool = None
     if workers > 1 and count >= pool_min:
         pool = multiprocessing.get_context("fork").Pool(workers)
@@ -87,7 +91,7 @@ def reparse(
         archive.clear_articles()
         for row, record in _records(archive, pool):
             capture_id, run_id = row[0], row[1]
-            capture = capture_from_row(row, body=record is None)
+            capture = capture_from_row(row, record is None, _DICTIONARIES)
             if record is not None:
                 capture.record = record
                 archive.set_capture_extraction(capture_id, capture)

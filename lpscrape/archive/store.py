@@ -22,6 +22,8 @@ from lpscrape.extract.wpapi import posts_from_api, terms_from_api
 from lpscrape.items import Capture
 from lpscrape.urls import clean_url
 
+from . import payloads
+from .bodies import version_body_sql
 from .changes import form_change, update_changes
 from .schema import CONTENT_COLUMNS, SCHEMA_VERSION, TERMS, WEATHER_COLUMNS, ensure_schema, identify
 from .versions import content_hash, content_row
@@ -29,9 +31,6 @@ from .versions import content_hash, content_row
 RUN_COUNTERS = ("new", "changed", "unchanged", "not_modified", "skipped", "gone", "failed", "held")
 # A new version with fewer words than this share of the previous one is held for review.
 COLLAPSE_RATIO = 0.5
-# gzip level of stored bodies. Measured on 3,000 article pages of 16.8 KB: level 6 gives
-# 4.86 KB in 0.174 ms, level 4 4.95 KB (+2%) in 0.125 ms, level 1 5.38 KB (+11%) in 0.096 ms.
-CAPTURE_GZIP_LEVEL = 4
 
 
 class ArchiveError(Exception):
@@ -192,13 +191,15 @@ def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
     return int(cursor.lastrowid)
 
 
-def capture_from_row(row: tuple[Any, ...], body: bool = True) -> Capture:
-    """A Capture from a row of `Archive.capture_rows` (its body left empty if not `body`)."""
-    _id, _run, url, status, gz, headers, fetched_at, kind, lastmod, failure, via = row
+def capture_from_row(row: tuple[Any, ...], body: bool = True, dictionaries: Any = None) -> Capture:
+    """A Capture from a row of `Archive.capture_rows` (its body left empty if not `body`);
+    `dictionaries` maps a dictionary id to its bytes (a dict or `payloads.Dictionaries`)."""
+    _id, _run, url, status, gz, headers, fetched_at, kind, lastmod, failure, via, zst, dict_id = row
+    dictionary = dictionaries.get(dict_id) if zst and dictionaries is not None else None
     return Capture(
         url=url,
         status=status,
-        body=gzip.decompress(gz) if gz and body else b"",
+        body=payloads.decompress(gz, zst, dictionary) if body else b"",
         headers=json.loads(headers or "{}"),
         fetched_at=fetched_at,
         kind=kind,
@@ -226,6 +227,11 @@ class Archive:
         self._last_commit = time.monotonic()
         # Term table name -> id, for names known to be committed or in this batch.
         self._term_cache: dict[str, dict[str, int]] = {}
+        self.dictionaries = payloads.Dictionaries(db.conn)
+        # The dictionary new bodies are compressed with, once known; article pages stored
+        # without one (None: not counted yet).
+        self._dict_id: int | None = None
+        self._untrained: int | None = None
 
     @classmethod
     def open(cls, path: str | Path, **kwargs: Any) -> Archive:
@@ -251,6 +257,7 @@ class Archive:
             self.db.execute("ROLLBACK")
         self._pending = 0
         self._term_cache.clear()  # terms added in the undone batch are gone
+        self._dict_id = self._untrained = None  # so may a dictionary trained in it
 
     def commit(self) -> None:
         """Make everything written so far durable."""
@@ -342,9 +349,16 @@ class Archive:
         original = None
         if capture.body:
             original = self.db.execute(
-                "SELECT id FROM captures WHERE sha256 = ? AND body_gzip IS NOT NULL LIMIT 1",
+                "SELECT id FROM captures WHERE sha256 = ? "
+                "AND (body_gzip IS NOT NULL OR body_zstd IS NOT NULL) LIMIT 1",
                 [sha],
             ).fetchone()
+        gz = zst = dict_id = None
+        if not original:
+            dict_id = self._dictionary_id()
+            gz, zst = payloads.compress(capture.body, self.dictionaries.get(dict_id))
+            if dict_id is None and capture.kind == "article" and capture.status == 200:
+                self._untrained = (self._untrained or 0) + 1
         row = {
             "run_id": run_id,
             "url": capture.url,
@@ -355,7 +369,9 @@ class Archive:
             "headers": json.dumps(capture.headers, ensure_ascii=False),
             "sha256": sha,
             "size": len(capture.body),
-            "body_gzip": None if original else gzip.compress(capture.body, CAPTURE_GZIP_LEVEL),
+            "body_gzip": gz,
+            "body_zstd": zst,
+            "zstd_dict_id": dict_id,
             "revisit_of": original[0] if original else None,
             "article_url": self._article_key(capture),
             "etag": capture.header("ETag"),
@@ -366,6 +382,34 @@ class Archive:
             **_weather_columns(capture.record),
         }
         return _insert(self.db, "captures", row)
+
+    def _dictionary_id(self) -> int | None:
+        """The dictionary to compress new bodies with: the archive's latest, or one trained
+        now on the last article pages once `payloads.TRAIN_AFTER` are stored without one."""
+        if self._dict_id is None and self._untrained is None:
+            self._dict_id = self.db.execute(
+                f"SELECT max(id) FROM {payloads.DICTS_TABLE}"
+            ).fetchone()[0]
+            if self._dict_id is None:
+                self._untrained = self.db.execute(
+                    "SELECT count(*) FROM captures WHERE kind = 'article' AND status = 200 "
+                    "AND body_gzip IS NOT NULL"
+                ).fetchone()[0]
+        if self._dict_id is None and (self._untrained or 0) >= payloads.TRAIN_AFTER:
+            self._dict_id = self._train_dictionary()
+        return self._dict_id
+
+    def _train_dictionary(self) -> int:
+        samples = [
+            gzip.decompress(gz)
+            for (gz,) in self.db.execute(
+                "SELECT body_gzip FROM captures WHERE kind = 'article' AND status = 200 "
+                "AND body_gzip IS NOT NULL ORDER BY id DESC LIMIT ?",
+                [payloads.TRAIN_AFTER],
+            )
+        ]
+        row = {"trained_at": utc_now(), "samples": len(samples), "dict": payloads.train(samples)}
+        return _insert(self.db, payloads.DICTS_TABLE, row)
 
     def _article_key(self, capture: Capture) -> str | None:
         record = capture.record
@@ -515,6 +559,7 @@ class Archive:
             "extraction_sources": json.dumps({**record.extraction.sources, **sources}),
         }
         if existing:
+            self._keep_previous_body(url, existing[1], record.body_text)
             self._update("articles", "url", url, {**seen, **extracted})
         else:
             row = {
@@ -531,6 +576,9 @@ class Archive:
             "version": version,
             "content_hash": digest,
             **content,
+            # The current text is the article row's: stored once, there.
+            "body_text": None,
+            "body_shared": int(content["body_text"] is not None),
             "first_seen_at": capture.fetched_at,
             "last_seen_at": capture.fetched_at,
             "capture_id": capture_id,
@@ -552,9 +600,12 @@ class Archive:
     ) -> str | None:
         """Whether this content is the current version's in another form (spacing,
         typography), recording the change once per form; its class, or None."""
+        columns = [
+            c if c != "body_text" else f"{version_body_sql()} AS body_text" for c in CONTENT_COLUMNS
+        ]
         cursor = self.db.execute(
-            f"SELECT version, {', '.join(CONTENT_COLUMNS)} FROM article_versions "
-            "WHERE url = ? AND version = ?",
+            f"SELECT v.version, {', '.join(columns)} FROM article_versions v "
+            "WHERE v.url = ? AND v.version = ?",
             [url, version],
         )
         row = cursor.fetchone()
@@ -570,6 +621,15 @@ class Archive:
             capture_id=capture_id,
             run_id=run_id,
             detected_at=capture.fetched_at,
+        )
+
+    def _keep_previous_body(self, url: str, version: int, body: str | None) -> None:
+        """Before a new body replaces the article row's, store it in the version it was."""
+        self.db.execute(
+            "UPDATE article_versions SET body_text = (SELECT body_text FROM articles "
+            "WHERE url = :url), body_shared = 0 WHERE url = :url AND version = :version "
+            "AND body_shared AND (SELECT body_text FROM articles WHERE url = :url) IS NOT :body",
+            {"url": url, "version": version, "body": body},
         )
 
     def _update(self, table: str, pk: str, key: Any, values: dict[str, Any]) -> None:
@@ -649,15 +709,17 @@ class Archive:
     def capture_rows(
         self, kinds: tuple[str, ...] = ("article", "api"), chunk: int = 256
     ) -> Iterator[list[tuple[Any, ...]]]:
-        """Stored captures as raw rows (body still gzip-compressed, a revisit's from the
-        capture it points to), in fetch order, `chunk` rows at a time: never all at once."""
+        """Stored captures as raw rows (body still compressed, a revisit's from the capture it
+        points to), in fetch order, `chunk` rows at a time: never all at once."""
         marks = ", ".join("?" * len(kinds))
         last = -1
         while True:
             rows = self.db.conn.execute(
                 "SELECT c.id, c.run_id, c.url, c.status, coalesce(c.body_gzip, o.body_gzip), "
                 "c.headers, c.fetched_at, c.kind, c.sitemap_lastmod, c.failure, "
-                "c.discovered_via FROM captures c LEFT JOIN captures o ON o.id = c.revisit_of "
+                "c.discovered_via, coalesce(c.body_zstd, o.body_zstd), "
+                "coalesce(c.zstd_dict_id, o.zstd_dict_id) "
+                "FROM captures c LEFT JOIN captures o ON o.id = c.revisit_of "
                 f"WHERE c.kind IN ({marks}) AND c.id > ? ORDER BY c.id LIMIT ?",
                 [*kinds, last, chunk],
             ).fetchall()
@@ -672,7 +734,7 @@ class Archive:
         """Stored captures with their ids and run ids, in fetch order, bodies decompressed."""
         for rows in self.capture_rows(kinds):
             for row in rows:
-                yield row[0], row[1], capture_from_row(row)
+                yield row[0], row[1], capture_from_row(row, dictionaries=self.dictionaries)
 
     def set_capture_extraction(self, capture_id: int, capture: Capture) -> None:
         """Refresh what a stored capture's extraction says (its article, header weather)."""

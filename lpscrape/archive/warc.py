@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import json
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from lpscrape import __version__
+from lpscrape.archive.payloads import Dictionaries
 
 # The body is kept decoded (as Scrapy received it), so these would misdescribe it.
 _DROP_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
@@ -42,7 +42,10 @@ def _http_headers(status: int, headers_json: str | None, size: int) -> StatusAnd
 
 
 def _rows(db: Database, run_id: int | None) -> Iterator[tuple]:
-    sql = "SELECT id, url, fetched_at, status, headers, body_gzip, size, revisit_of FROM captures"
+    sql = (
+        "SELECT id, url, fetched_at, status, headers, body_gzip, body_zstd, zstd_dict_id, size, "
+        "revisit_of FROM captures"
+    )
     params: list[int] = []
     if run_id is not None:
         sql += " WHERE run_id = ?"
@@ -63,7 +66,8 @@ def write_warc(db: Database, out: BinaryIO, run_id: int | None = None) -> int:
     writer.write_record(writer.create_warcinfo_record("lpscrape.warc.gz", info))
     originals: dict[int, tuple[str, str, str]] = {}  # capture id -> digest, URL, WARC-Date
     count = 0
-    for capture_id, url, fetched_at, status, headers, body_gzip, size, revisit_of in _rows(
+    dictionaries = Dictionaries(db.conn)
+    for capture_id, url, fetched_at, status, headers, gz, zst, dict_id, size, revisit_of in _rows(
         db, run_id
     ):
         http_headers = _http_headers(status, headers, size or 0)
@@ -71,16 +75,18 @@ def write_warc(db: Database, out: BinaryIO, run_id: int | None = None) -> int:
         if revisit_of is not None:
             if revisit_of not in originals:
                 row = db.conn.execute(
-                    "SELECT url, fetched_at, body_gzip FROM captures WHERE id = ?", [revisit_of]
+                    "SELECT url, fetched_at, body_gzip, body_zstd, zstd_dict_id FROM captures "
+                    "WHERE id = ?",
+                    [revisit_of],
                 ).fetchone()
-                body = gzip.decompress(row[2]) if row[2] else b""
+                body = dictionaries.body(*row[2:])
                 originals[revisit_of] = (payload_digest(body), row[0], _warc_date(row[1]))
             digest, original_url, original_date = originals[revisit_of]
             record = writer.create_revisit_record(
                 url, digest, original_url, original_date, http_headers, date
             )
         else:
-            body = gzip.decompress(body_gzip) if body_gzip else b""
+            body = dictionaries.body(gz, zst, dict_id)
             record = writer.create_warc_record(
                 url,
                 "response",

@@ -16,9 +16,9 @@ Read-only: every page is a SELECT. Scraped text is escaped everywhere (autoescap
 
 from __future__ import annotations
 
-import gzip
 import importlib.util
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -32,22 +32,25 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 
-def _load_cite() -> ModuleType:
-    """`lpscrape.cite`, or the copy a published archive carries beside its plugins."""
+def _load(name: str) -> ModuleType:
+    """`lpscrape.<name>`, or the copy a published archive carries beside its plugins."""
     try:
-        from lpscrape import cite
+        return importlib.import_module(f"lpscrape.{name}")
     except ImportError:  # a public copy served by a Datasette without lpscrape installed
-        path = Path(__file__).parent / "lpscrape_lib" / "cite.py"
-        spec = importlib.util.spec_from_file_location("lpscrape_cite", path)
+        path = Path(__file__).parent / "lpscrape_lib" / f"{name.rsplit('.', 1)[-1]}.py"
+        alias = f"lpscrape_{name.rsplit('.', 1)[-1]}"
+        spec = importlib.util.spec_from_file_location(alias, path)
         if spec is None or spec.loader is None:
             raise
-        cite = importlib.util.module_from_spec(spec)
-        sys.modules.setdefault("lpscrape_cite", cite)
-        spec.loader.exec_module(cite)
-    return cite
+        module = importlib.util.module_from_spec(spec)
+        sys.modules.setdefault(alias, module)
+        spec.loader.exec_module(module)
+    return module
 
 
-cite = _load_cite()
+cite = _load("cite")
+version_body_sql = _load("archive.bodies").version_body_sql
+payloads = _load("archive.payloads")
 
 # The raw capture may do nothing on its own: no script, no request to any server (ours
 # included), no form, no plugin; inline styles only. `sandbox` also gives it an opaque origin.
@@ -231,7 +234,7 @@ async def _history(datasette: Any, request: Any, db: Any, url: str) -> Response:
 async def _version(datasette: Any, request: Any, db: Any, url: str, number: int) -> Response:
     rows = await _rows(
         db,
-        "SELECT v.*, c.fetched_at AS captured_at, "
+        f"SELECT v.*, {version_body_sql('v')} AS full_body, c.fetched_at AS captured_at, "
         "(SELECT max(version) FROM article_versions WHERE url = v.url) AS versions "
         "FROM article_versions v LEFT JOIN captures c ON c.id = v.capture_id "
         "WHERE v.url = ? AND v.version = ?",
@@ -252,7 +255,7 @@ async def _version(datasette: Any, request: Any, db: Any, url: str, number: int)
         "change": change[0] if change else None,
         "categories": _json_list(version["categories"]),
         "tags": _json_list(version["tags"]),
-        "paragraphs": [p.strip() for p in (version["body_text"] or "").split("\n\n") if p.strip()],
+        "paragraphs": [p.strip() for p in (version["full_body"] or "").split("\n\n") if p.strip()],
         "article_href": row_path(db.name, url),
         "history_href": archive_path(db.name, url, "changes"),
         "permalink": archive_path(db.name, url, f"version/{number}"),
@@ -304,14 +307,14 @@ async def _capture_view(datasette: Any, request: Any) -> Response:
     rows = await _rows(
         db,
         "SELECT id, run_id, url, kind, fetched_at, status, content_type, sha256, size, "
-        "article_url, body_gzip FROM captures WHERE id = ?",
+        "article_url FROM captures WHERE id = ?",
         [capture_id],
     )
     if not rows:
         raise NotFound(f"no capture {capture_id}")
     capture = rows[0]
     if request.url_vars.get("raw"):
-        body = gzip.decompress(capture["body_gzip"]) if capture["body_gzip"] else b""
+        body = await db.execute_fn(lambda conn: payloads.capture_body(conn, capture_id))
         return Response(
             body,
             content_type=capture["content_type"] or "text/html; charset=utf-8",
@@ -323,7 +326,6 @@ async def _capture_view(datasette: Any, request: Any) -> Response:
                 "Cache-Control": "public, max-age=86400, immutable",
             },
         )
-    capture.pop("body_gzip")
     article = capture["article_url"]
     context = {
         "database": db.name,
@@ -389,6 +391,36 @@ def prepare_jinja2_environment(env: Any) -> None:
     env.filters["lp_value"] = _plain
 
 
+# Per database file: its state (size and time of the file and its WAL) and the URLs of its
+# articles, read once per state: a query page of 1,000 article rows makes one read, not 1,000.
+_ARTICLE_URLS: dict[str, tuple[tuple[int, ...], frozenset[str]]] = {}
+
+
+def _file_state(path: str) -> tuple[int, ...]:
+    state: list[int] = []
+    for name in (path, path + "-wal"):
+        try:
+            st = os.stat(name)
+            state += [st.st_size, st.st_mtime_ns]
+        except OSError:
+            state += [-1, -1]
+    return tuple(state)
+
+
+async def _archived(db: Any, url: str) -> bool:
+    """True when `url` is an archived article of the database."""
+    if not db.path:  # in memory: ask each time
+        return bool((await db.execute("SELECT 1 FROM articles WHERE url = ?", [url])).rows)
+    state = _file_state(db.path)
+    cached = _ARTICLE_URLS.get(db.path)
+    if cached is None or cached[0] != state:
+        urls = await db.execute_fn(
+            lambda conn: frozenset(r[0] for r in conn.execute("SELECT url FROM articles"))
+        )
+        cached = _ARTICLE_URLS[db.path] = (state, urls)
+    return url in cached[1]
+
+
 def _plain(value: Any) -> Any:
     """A cell's value, whether Datasette expanded it into a labelled foreign key or not."""
     return value.get("value") if isinstance(value, dict) else value
@@ -437,10 +469,8 @@ def render_cell(
     if table is None and column == "url" and isinstance(raw, str) and "://" in raw:
 
         async def archived_link() -> Markup | None:
-            found = await datasette.get_database(database).execute(
-                "SELECT 1 FROM articles WHERE url = ?", [raw]
-            )
-            return _links(here(archive_path(database, raw)), raw, raw) if found.rows else None
+            found = await _archived(datasette.get_database(database), raw)
+            return _links(here(archive_path(database, raw)), raw, raw) if found else None
 
         return archived_link
     if table is None and column in QUERY_LIST_COLUMNS and isinstance(raw, str):
@@ -455,6 +485,14 @@ def render_cell(
         return Markup('<a class="lp-version" href="{}">{}</a>').format(
             here(archive_path(database, raw, f"version/{version}")), title
         )
+    if table == "article_versions" and column == "body_text" and raw is None:
+        if not _get(row, "body_shared"):
+            return None
+        page = archive_path(database, _get(row, "url"), f"version/{_get(row, 'version')}")
+        return Markup(
+            '<a class="lp-shared-body" href="{}">the text of this version</a> '
+            "(kept once: in the next version that keeps one, else the article's row)"
+        ).format(here(page))
     if table == "article_versions" and column == "content_hash" and isinstance(raw, str):
         return Markup('<code title="{}">{}…</code>').format(raw, raw[:12])
     if table == "article_changes" and column == "url" and isinstance(raw, str):
