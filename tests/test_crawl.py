@@ -179,7 +179,9 @@ def test_second_edition_makes_versions_and_marks_the_removed_article(
     for post_id in RESTYLED_IN_2:  # spacing or typography only: the same version
         url = base + old[post_id].path
         versions = query(
-            db, "SELECT version, body_text FROM article_versions WHERE url = ?", (url,)
+            db,
+            f"SELECT version, {version_body_sql('v')} FROM article_versions v WHERE url = ?",
+            (url,),
         )
         assert versions == [(1, old[post_id].body_text)]
         assert new[post_id].body_text != old[post_id].body_text
