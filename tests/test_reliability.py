@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import ROOT, crawl, query
@@ -361,7 +362,12 @@ def test_an_older_archive_is_migrated_forward(hostile: DemoServer, tmp_path: Pat
     db = v1_archive(tmp_path / "archive.db")
     old_versions = versions(db)
     assert run(hostile, db).returncode == 0
-    assert (one(db, "PRAGMA user_version"), one(db, "PRAGMA application_id")) == (2, 0x4C505343)
+    assert (one(db, "PRAGMA user_version"), one(db, "PRAGMA application_id")) == (3, 0x4C505343)
+    # Version 3 names each article's publication: older archives' by the article's host.
+    assert set(query(db, "SELECT DISTINCT publication FROM articles")) == {
+        ("lordspress.example",),
+        (urlsplit(hostile.base_url).netloc,),
+    }
     assert set(old_versions) < set(versions(db))  # the old archive's versions, kept
     assert one(db, "SELECT count(*) FROM articles") == 2 + 6
     assert query(db, "SELECT id, outcome, failures FROM crawl_runs") == [

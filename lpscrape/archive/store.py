@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from lpscrape.extract import Article
 from lpscrape.extract.wpapi import posts_from_api, terms_from_api
 from lpscrape.items import Capture
-from lpscrape.urls import clean_url
+from lpscrape.urls import clean_url, publication_of
 
 from .changes import update_changes
 from .schema import SCHEMA_VERSION, TERMS, WEATHER_COLUMNS, ensure_schema, identify
@@ -272,16 +272,16 @@ class Archive:
 
     # -- runs ---------------------------------------------------------------------------
 
-    def start_run(self, start_url: str, mode: str) -> int:
-        """A new `crawl_runs` row; runs left `running` by a killed process become `aborted`."""
+    def start_run(self, start_url: str, mode: str, publication: str | None = None) -> int:
+        """A new `crawl_runs` row; runs left `running` by a killed process become `aborted`
+        (not a distributed run's: its writer may simply be draining it)."""
         self.db.execute(
-            "UPDATE crawl_runs SET outcome = 'aborted' WHERE outcome = 'running'",
+            "UPDATE crawl_runs SET outcome = 'aborted' WHERE outcome = 'running' "
+            "AND run_key IS NULL",
         )
-        run_id = _insert(
-            self.db,
-            "crawl_runs",
-            {"started_at": utc_now(), "outcome": "running", "start_url": start_url, "mode": mode},
-        )
+        row = {"started_at": utc_now(), "outcome": "running", "start_url": start_url, "mode": mode}
+        row["publication"] = publication or publication_of(start_url)
+        run_id = _insert(self.db, "crawl_runs", row)
         self.commit()
         return run_id
 
@@ -451,6 +451,7 @@ class Archive:
             "sitemap_lastmod": capture.sitemap_lastmod,
             "etag": capture.header("ETag"),
             "last_modified": capture.header("Last-Modified"),
+            "publication": capture.publication or publication_of(url),
         }
         existing = self.db.execute(
             "SELECT content_hash, version, sitemap_lastmod, word_count, extraction_sources "
