@@ -400,7 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--idle-exit",
         type=float,
         metavar="S",
-        help="exit once S seconds pass with nothing to store and no run open (default: never)",
+        help="exit once it has closed a run and S seconds pass with nothing to store and no "
+        "run open (a batch job after a night's crawl; default: run until interrupted)",
     )
     p.add_argument("--batch", type=int, default=200, help="captures per transaction (200)")
     p.set_defaults(func=cmd_store)

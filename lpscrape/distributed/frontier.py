@@ -181,6 +181,40 @@ class SharedFrontier(Scheduler):
         )
         return self.discovering
 
+    def local_idle(self) -> bool:
+        """No discovery request waiting, being fetched or being parsed here. (The engine's
+        downloader and scraper slots are read for it: Scrapy has no public "what is in
+        progress"; robots.txt, fetched by its middleware without a kind, counts as discovery.)"""
+        engine = self.crawler.engine
+        assert engine is not None
+        if self.local or getattr(engine, "_start", None) is not None:
+            return False
+        busy = list(engine.downloader.active)
+        slot = engine.scraper.slot
+        if slot is not None:
+            busy += [*slot.active, *(entry[1] for entry in slot.queue)]
+        return not any(r.meta.get("kind") not in SHARED_KINDS for r in busy)
+
+    def check_discovery(self) -> None:
+        """Discovery here is over as soon as its own requests are (not when the shared queue
+        runs dry, as on one machine: articles discover nothing): the spider's end of discovery
+        then runs, and once what it asked for is read too, the run is told every article
+        request is in the queue — a discoverer killed after that costs no second discovery."""
+        if not self.discovering or not self.local_idle():
+            return
+        spider = self.spider
+        if not getattr(spider, "discovery_done", True):
+            if not spider.sitemaps_listed:  # type: ignore[attr-defined]
+                return  # robots.txt not read yet
+            for request in spider.end_of_discovery():  # type: ignore[attr-defined]
+                self.crawler.engine.crawl(request)  # type: ignore[union-attr]
+            if not self.local_idle():
+                return
+        self.server.set(self.keys.discovered, 1)
+        self.server.delete(self.keys.discoverer)
+        self.discovering = False
+        logger.info("discovery of run %s is over: every article is in the queue", self.token)
+
     def known(self) -> dict[str, Any]:
         """What the archive knows, as the writer last published it ({} if never)."""
         raw = self.server.get(KNOWN)
@@ -209,6 +243,9 @@ class SharedFrontier(Scheduler):
     def next_request(self) -> Request | None:
         """Discovery first (it feeds the queue), then the shared queue."""
         if self.local:
+            return heapq.heappop(self.local)[2]
+        self.check_discovery()
+        if self.local:  # the end of discovery asked for listings
             return heapq.heappop(self.local)[2]
         request = self.queue.pop()
         if request is not None:
@@ -257,10 +294,7 @@ class SharedFrontier(Scheduler):
         taking discovery over from a crawler that died with it."""
         self.server.delete(self.inflight)  # idle: every request taken has been answered
         self.queue.members.clear()
-        if self.discovering and getattr(spider, "discovery_done", True) and not self.local:
-            self.server.set(self.keys.discovered, 1)
-            self.server.delete(self.keys.discoverer)
-            self.discovering = False
+        self.check_discovery()
         self.requeue_dead()
         if self.run_over():
             return

@@ -319,8 +319,9 @@ class Writer:
 def drain(
     server: Any, db_path: str | Path, idle_exit: float | None = None, batch: int = 200
 ) -> list[int]:
-    """Drain the stream into the archive until interrupted (or, with `idle_exit`, until that
-    many seconds pass with no message and no run open); returns the runs closed."""
+    """Drain the stream into the archive until interrupted (or, with `idle_exit`, once it has
+    closed a run and that many seconds pass with no message and no run open); returns the
+    runs closed."""
     lock.acquire(db_path, purpose="store")
     try:
         writer = Writer(server, db_path, batch=batch)
@@ -331,7 +332,7 @@ def drain(
                     quiet_since = time.monotonic()
                     continue
                 quiet = idle_exit is not None and time.monotonic() - quiet_since >= idle_exit
-                if quiet and not writer.open_runs():
+                if quiet and writer.finished and not writer.open_runs():
                     return writer.finished
         finally:
             writer.close()
