@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -120,11 +121,35 @@ def article_fetches(site: DemoSite, since: int = 0) -> Counter[str]:
     return Counter(r.path for r in site.requests[since:] if r.path in paths)
 
 
-def distributed_crawl(server: DemoServer, redis_url: str, db: Path) -> list[str]:
+class Arrivals:
+    """When each request reached the site, and the most it served at once."""
+
+    def __init__(self, site: DemoSite) -> None:
+        self.times: list[float] = []
+        self.inside = self.most = 0
+        self.lock = threading.Lock()
+        respond = site.respond
+
+        def timed(*args: object) -> object:
+            with self.lock:
+                if args[0] != "HEAD":  # each crawler's start-URL probe, before Scrapy starts
+                    self.times.append(time.monotonic())
+                self.inside += 1
+                self.most = max(self.most, self.inside)
+            try:
+                return respond(*args)  # type: ignore[arg-type]
+            finally:
+                with self.lock:
+                    self.inside -= 1
+
+        site.respond = timed  # type: ignore[method-assign]
+
+
+def distributed_crawl(server: DemoServer, redis_url: str, db: Path, *extra: str) -> list[str]:
     """Two crawlers and the writer, to the end of the run; the crawlers' reports."""
     store = writer(redis_url, db)
     wait_for_writer(redis_url)
-    crawlers = [crawler(server, redis_url) for _ in range(2)]
+    crawlers = [crawler(server, redis_url, *extra) for _ in range(2)]
     reports = [finish(c) for c in crawlers]
     finish(store)
     return reports
@@ -139,7 +164,9 @@ def test_two_crawlers_and_a_writer_make_the_archive_one_process_makes(
             server.site.delays[article.path] = 0.05
         crawl(server, single)
         server.site.requests.clear()
+        arrivals = Arrivals(server.site)
         reports = distributed_crawl(server, redis_url, shared)
+        assert arrivals.most <= 2  # CONCURRENT_REQUESTS_PER_DOMAIN, for both crawlers together
         first = article_fetches(server.site)
         assert set(first.values()) == {1} and len(first) == 48  # each article fetched once
         robots = [r for r in server.site.requests if r.path == "/robots.txt"]
@@ -193,6 +220,20 @@ def test_killed_crawler_and_writer_lose_nothing_and_store_nothing_twice(
     assert query(shared, ARTICLES) == query(single, ARTICLES)
     assert query(shared, VERSIONS) == query(single, VERSIONS)
     assert query(shared, RUNS) == query(single, RUNS) == [("completed", 48, 0, 0, 0, 0, 0)]
+
+
+def test_the_host_delay_is_shared_not_multiplied(tmp_path: Path, redis_url: str) -> None:
+    with serve(DemoSite()) as server:
+        arrivals = Arrivals(server.site)
+        distributed_crawl(server, redis_url, tmp_path / "archive.db", "--delay", "0.1")
+    gaps = [b - a for a, b in zip(arrivals.times, arrivals.times[1:], strict=False)]
+    assert len(gaps) > 50
+    # One request every 0.1 s whichever crawler sends it: the send times are reserved 0.1 s
+    # apart, a request reaching the site a few ms late or early (scheduling) aside. Two crawlers
+    # keeping 0.1 s each on their own would take half the time, with many gaps near zero.
+    span = arrivals.times[-1] - arrivals.times[0]
+    assert span >= 0.095 * len(gaps), (span, len(gaps))
+    assert sorted(gaps)[len(gaps) // 10] >= 0.08, sorted(gaps)[:10]
 
 
 def test_an_unreachable_redis_is_one_line_and_exit_2(demo_server: DemoServer) -> None:
