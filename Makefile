@@ -43,6 +43,7 @@ bench: $(STAMP)  ## the benchmarks: ratios against the field's tools in the same
 	$(PY) benchmarks/crawl_speed.py
 	$(PY) benchmarks/crawl_bench.py  # lpscrape vs a minimal pipeline vs bare Scrapy, 3,000 pages
 	$(PY) benchmarks/reparse_bench.py  # reparse on every core vs one-core extraction
+	-$(PY) benchmarks/distributed_bench.py  # 1, 2, 3 crawlers + the writer; needs redis-server
 	$(PY) benchmarks/archive_latency.py
 
 clean:
