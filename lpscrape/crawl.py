@@ -33,24 +33,6 @@ def crawl_settings(db_path: str | Path, **overrides: Any) -> Settings:
     return settings
 
 
-def distributed_settings(settings: Settings, redis_url: str) -> None:
-    """A crawler of a shared frontier: scrapy-redis's scheduler (articles in Redis, once per
-    run), captures handed to the writer through Redis, and the host's delay and concurrency
-    shared by every crawler (the local delay becomes 0: the shared one replaces it)."""
-    settings.set("LPSCRAPE_REDIS_URL", redis_url, priority="cmdline")
-    settings.set("SCHEDULER", "lpscrape.distributed.frontier.SharedFrontier", priority="cmdline")
-    settings.set(
-        "ITEM_PIPELINES", {"lpscrape.distributed.handoff.HandoffPipeline": 300}, priority="cmdline"
-    )
-    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
-    middlewares["lpscrape.distributed.politeness.SharedPoliteness"] = 950
-    settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="cmdline")
-    settings.set("LPSCRAPE_HOST_DELAY", settings.getfloat("DOWNLOAD_DELAY"), priority="cmdline")
-    settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
-    settings.set("AUTOTHROTTLE_START_DELAY", 0, priority="cmdline")
-    settings.set("LPSCRAPE_LOG_KEEP", 0, priority="cmdline")  # no archive beside this crawler
-
-
 def run_distributed(
     start_url: str, redis_url: str, full: bool = False, **overrides: Any
 ) -> dict[str, Any]:
@@ -58,8 +40,8 @@ def run_distributed(
     returns this crawler's counts. Raises ArchiveError (RedisUnavailable) in one line."""
     from lpscrape.distributed.keys import connect
 
-    settings = crawl_settings("", **overrides)
-    distributed_settings(settings, redis_url)
+    # The add-on lpscrape.distributed.addon.Distributed does the rest (scrapyd's way too).
+    settings = crawl_settings("", LPSCRAPE_REDIS_URL=redis_url, **overrides)
     check_url(start_url)
     connect(redis_url).close()  # one line, exit 2, when Redis cannot be reached
     check_start_url(start_url, settings.get("USER_AGENT"))

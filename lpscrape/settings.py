@@ -93,8 +93,9 @@ LPSCRAPE_LOG_KEEP = 30  # 0: no run log files
 LPSCRAPE_LOG_FILE_LEVEL = "INFO"
 
 # --- Past one machine: a shared frontier in Redis, one archive writer -------------------
-# `lpscrape crawl --redis URL` sets LPSCRAPE_REDIS_URL, and with it the scheduler, pipeline and
-# middleware of lpscrape.distributed (see `distributed_settings` in lpscrape/crawl.py).
+# With LPSCRAPE_REDIS_URL set (`lpscrape crawl --redis URL`, or `-s`/scrapyd's `setting=`), the
+# add-on below switches the crawl to lpscrape.distributed's scheduler, pipeline and middleware.
+ADDONS = {"lpscrape.distributed.addon.Distributed": 0}
 LPSCRAPE_REDIS_URL = ""
 LPSCRAPE_REDIS_TTL = 15.0  # seconds without a heartbeat before a crawler counts as dead
 LPSCRAPE_REDIS_POLL = 0.5  # seconds between looks at the shared queue when idle

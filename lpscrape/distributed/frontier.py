@@ -247,6 +247,11 @@ class SharedFrontier(Scheduler):
         self.check_discovery()
         if self.local:  # the end of discovery asked for listings
             return heapq.heappop(self.local)[2]
+        if self.discovering:
+            # The discoverer takes no article until its discovery is over: its reactor feeds
+            # the queue for every crawler, and an article here (extracted on this reactor)
+            # would slow the feeding down to its own pace.
+            return None
         request = self.queue.pop()
         if request is not None:
             self.stats.inc_value("scheduler/dequeued/redis")

@@ -75,8 +75,10 @@ class SharedPoliteness:
         """Wait for a place at the host and for the host's next send time."""
         member = f"{self.prefix}-{next(self.counter)}"
         keys = self.keys(request)
+        pause = 0.005  # the host is full: look again soon, then less and less often
         while (wait := int(self.reserve(keys=keys, args=self.args(member)))) < 0:
-            await asyncio.sleep(self.poll / 5)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, self.poll / 5)
         request.meta[SLOT] = member
         if wait:
             await asyncio.sleep(wait / 1000)
