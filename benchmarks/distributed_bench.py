@@ -137,11 +137,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         try:
             print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
             print(f"site: {n} generated articles served by {server_name}; politeness off")
+            print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
             for crawlers in counts:
                 crawl = crawl_round(base, url, crawlers)
                 write = drain_round(url, tmp / f"archive-{crawlers}.db", n)
                 rounds[str(crawlers)] = {
                     "pages_per_s": n / crawl["seconds"],
+                    "crawl_cpu_ms_per_page": 1000 * crawl["cpu"] / n,
                     "crawl_cpu_pct": 100 * crawl["cpu"] / crawl["seconds"],
                     "writer_articles_per_s": n / write["seconds"],
                     "writer_cpu_pct": 100 * write["cpu"] / write["seconds"],
@@ -149,7 +151,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 r = rounds[str(crawlers)]
                 print(
                     f"{crawlers} crawler(s): {r['pages_per_s']:6.1f} pages/s "
-                    f"(CPU {r['crawl_cpu_pct']:4.0f}%); writer alone: "
+                    f"(CPU {r['crawl_cpu_pct']:4.0f}%, {r['crawl_cpu_ms_per_page']:4.1f} ms/page); "
+                    "writer alone: "
                     f"{r['writer_articles_per_s']:6.1f} articles/s "
                     f"(CPU {r['writer_cpu_pct']:4.0f}%)"
                 )
@@ -158,6 +161,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             redis_proc.wait(timeout=10)
             server.terminate()
             server.wait(timeout=10)
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     one = rounds[str(counts[0])]["pages_per_s"]
     speedups = {k: r["pages_per_s"] / one for k, r in rounds.items()}
     print("speed-up over one crawler: " + ", ".join(f"{k}: {v:.2f}x" for k, v in speedups.items()))
