@@ -385,7 +385,7 @@ def test_a_newer_archive_is_refused(hostile: DemoServer, tmp_path: Path) -> None
     conn.close()
     before = db.read_bytes()
     line = assert_one_line(run(hostile, db), 2)
-    assert "schema version 99, newer than this lpscrape understands (2)" in line
+    assert "schema version 99, newer than this lpscrape understands (3)" in line
     assert db.read_bytes() == before
 
 

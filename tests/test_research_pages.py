@@ -181,7 +181,9 @@ async def test_a_date_that_cannot_be_read_is_an_error_never_every_row(
 async def test_the_authors_facet_counts_each_co_author(ds: Datasette) -> None:
     data = json.loads(await get(ds, f"/{DB}/articles.json?_size=0&_facet_size=100"))
     facets = {f["name"]: f for f in data["facet_results"].values()}
-    assert set(facets) == {"categories", "tags", "authors", "dateline", "published_at"}
+    assert set(facets) == {"categories", "tags", "authors", "dateline", "published_at"} | {
+        "publication"
+    }
     got = {v["value"]: v["count"] for v in facets["authors"]["results"]}
     assert got == Counter(name for a in TRUTH for name in a.author_names)
     shared = [a for a in TRUTH if len(a.authors) > 1]
