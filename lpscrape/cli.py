@@ -19,8 +19,8 @@ EXIT_BUSY = 75  # EX_TEMPFAIL: another process holds the archive; try again late
 EXIT_STATUSES = (
     "Exit status: 0 completed; 1 failed or aborted (a storage error such as a full disk "
     "included: the run is closed as failed, the unfinished batch rolled back); 2 bad input "
-    "(unreachable start URL, unwritable, corrupt, foreign or newer archive); 3 completed "
-    "with alerts (failed requests by reason, articles expected and none stored, versions "
+    "(unreachable start URL or Redis, unwritable, corrupt, foreign or newer archive); 3 "
+    "completed with alerts (failed requests by reason, articles expected and none stored, versions "
     "held for review, degraded extraction); 75 another crawl holds the archive."
 )
 DEFAULT_DB = "archive.db"

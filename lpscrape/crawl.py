@@ -40,7 +40,7 @@ def run_distributed(
     returns this crawler's counts. Raises ArchiveError (RedisUnavailable) in one line."""
     from lpscrape.distributed.keys import connect
 
-    # The add-on lpscrape.distributed.addon.Distributed does the rest (scrapyd's way too).
+    # The spider's update_settings does the rest (lpscrape.distributed.switch; scrapyd too).
     settings = crawl_settings("", LPSCRAPE_REDIS_URL=redis_url, **overrides)
     check_url(start_url)
     connect(redis_url).close()  # one line, exit 2, when Redis cannot be reached

@@ -94,8 +94,8 @@ LPSCRAPE_LOG_FILE_LEVEL = "INFO"
 
 # --- Past one machine: a shared frontier in Redis, one archive writer -------------------
 # With LPSCRAPE_REDIS_URL set (`lpscrape crawl --redis URL`, or `-s`/scrapyd's `setting=`), the
-# add-on below switches the crawl to lpscrape.distributed's scheduler, pipeline and middleware.
-ADDONS = {"lpscrape.distributed.addon.Distributed": 0}
+# spider switches the crawl to lpscrape.distributed's scheduler, pipeline and middleware
+# (`LordsPressSpider.update_settings`, lpscrape/distributed/switch.py).
 LPSCRAPE_REDIS_URL = ""
 LPSCRAPE_REDIS_TTL = 15.0  # seconds without a heartbeat before a crawler counts as dead
 LPSCRAPE_REDIS_POLL = 0.5  # seconds between looks at the shared queue when idle

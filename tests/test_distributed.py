@@ -229,11 +229,12 @@ def test_the_host_delay_is_shared_not_multiplied(tmp_path: Path, redis_url: str)
     gaps = [b - a for a, b in zip(arrivals.times, arrivals.times[1:], strict=False)]
     assert len(gaps) > 50
     # One request every 0.1 s whichever crawler sends it: the send times are reserved 0.1 s
-    # apart, a request reaching the site a few ms late or early (scheduling) aside. Two crawlers
-    # keeping 0.1 s each on their own would take half the time, with many gaps near zero.
+    # apart; on a loaded machine one may reach the site late, making its gap long and the
+    # next one short, so the rate and the median are checked. Two crawlers keeping 0.1 s
+    # each on their own take about half the time (a median gap near 0.05 s).
     span = arrivals.times[-1] - arrivals.times[0]
     assert span >= 0.095 * len(gaps), (span, len(gaps))
-    assert sorted(gaps)[len(gaps) // 10] >= 0.08, sorted(gaps)[:10]
+    assert sorted(gaps)[len(gaps) // 2] >= 0.09, sorted(gaps)  # the median gap
 
 
 def test_an_unreachable_redis_is_one_line_and_exit_2(demo_server: DemoServer) -> None:

@@ -105,6 +105,15 @@ class LordsPressSpider(scrapy.Spider):
         self._robots: asyncio.Future[Response | None] | None = None
 
     @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        """Scrapy's hook, before the settings are frozen: with LPSCRAPE_REDIS_URL set, the
+        crawl becomes a crawler of the shared frontier (lpscrape.distributed)."""
+        from lpscrape.distributed.switch import switch
+
+        super().update_settings(settings)
+        switch(settings)
+
+    @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> LordsPressSpider:
         """Bind the start URL (argument or setting), the hosts and the discovery signals."""
         spider = super().from_crawler(crawler, *args, **kwargs)

@@ -1,5 +1,6 @@
-"""A Scrapy add-on: with LPSCRAPE_REDIS_URL set, the crawl becomes one of the crawlers of a
-shared frontier, whoever starts it (`lpscrape crawl --redis`, `scrapy crawl`, scrapyd)."""
+"""With LPSCRAPE_REDIS_URL set, a crawl becomes one of the crawlers of a shared frontier,
+whoever starts it (`lpscrape crawl --redis`, `scrapy crawl`, scrapyd): the spider's
+`update_settings` calls `switch` before the crawler's settings are frozen."""
 
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ def distributed_settings(settings: BaseSettings) -> None:
     settings.set("LPSCRAPE_LOG_KEEP", 0, priority="cmdline")  # no archive beside this crawler
 
 
-class Distributed:
-    """Switches a crawl to the shared frontier when LPSCRAPE_REDIS_URL is set; else nothing."""
-
-    def update_settings(self, settings: BaseSettings) -> None:
-        """Apply `distributed_settings` when a Redis URL is given."""
-        if settings.get("LPSCRAPE_REDIS_URL"):
-            distributed_settings(settings)
+def switch(settings: BaseSettings) -> None:
+    """Apply `distributed_settings` when a Redis URL is given; else change nothing."""
+    # Once only: Scrapy may call the spider's update_settings more than once, and the second
+    # time the local delay (already moved to LPSCRAPE_HOST_DELAY) would read 0.
+    if settings.get("LPSCRAPE_REDIS_URL") and not settings.getbool("LPSCRAPE_DISTRIBUTED"):
+        distributed_settings(settings)
+        settings.set("LPSCRAPE_DISTRIBUTED", True, priority="cmdline")
