@@ -42,6 +42,7 @@ bench: $(STAMP)  ## the benchmarks: ratios against the field's tools in the same
 	-$(PY) benchmarks/realpages.py  # needs ../shared/realpages; skipped with a message without
 	$(PY) benchmarks/crawl_speed.py
 	$(PY) benchmarks/report.py  # crawl, reparse, Datasette and CSV against plain tools -> BENCHMARKS.md
+	-$(PY) benchmarks/distributed_bench.py  # 1, 2, 3 crawlers + the writer; needs redis-server
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

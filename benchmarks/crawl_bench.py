@@ -159,6 +159,8 @@ def build_site(root: Path, base: str, n: int) -> list[str]:
 def start_server(tmp: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
     """nginx when installed, else Python's threaded static server, in its own process."""
     if NGINX.exists():
+        # nginx's worker drops root for `nobody`, who cannot enter a 0700 temporary folder.
+        tmp.chmod(0o755)
         conf = tmp / "nginx.conf"
         conf.write_text(NGINX_CONF.format(root=tmp, port=port))
         tmp.chmod(0o755)  # nginx's workers (nobody, when started as root) read the site

@@ -191,7 +191,8 @@ def render(
         f"{csv['lpscrape_s']:.2f} s, {csv['floor']} {csv['floor_s']:.2f} s "
         f"({csv['lpscrape_s'] / csv['floor_s']:.2f}×).",
         "",
-        "Earlier runs, and what each change did: `git log -p BENCHMARKS.md`.",
+        "Earlier runs, and what each change did: `git log -p BENCHMARKS.md`. Crawlers on "
+        "several machines (`benchmarks/distributed_bench.py`): `BENCHMARKS-distributed.md`.",
         "",
     ]
     return "\n".join(lines)

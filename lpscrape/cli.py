@@ -19,8 +19,8 @@ EXIT_BUSY = 75  # EX_TEMPFAIL: another process holds the archive; try again late
 EXIT_STATUSES = (
     "Exit status: 0 completed; 1 failed or aborted (a storage error such as a full disk "
     "included: the run is closed as failed, the unfinished batch rolled back); 2 bad input "
-    "(unreachable start URL, unwritable, corrupt, foreign or newer archive); 3 completed "
-    "with alerts (failed requests by reason, articles expected and none stored, versions "
+    "(unreachable start URL or Redis, unwritable, corrupt, foreign or newer archive); 3 "
+    "completed with alerts (failed requests by reason, articles expected and none stored, versions "
     "held for review, degraded extraction); 75 another crawl holds the archive."
 )
 DEFAULT_DB = "archive.db"
@@ -69,7 +69,22 @@ def cmd_crawl(args: argparse.Namespace) -> int:
                 f"--set takes NAME=VALUE with an upper-case setting name: {assignment!r}"
             )
         overrides[name] = value
-    start_url = args.start_url or crawl_default_start_url()
+    sites = crawl_sites(args)
+    if len(sites) > 1:
+        return crawl_each(sites, argv_without_sites(sys.argv[1:]))
+    publication, start_url = sites[0]
+    if publication:
+        overrides["LPSCRAPE_PUBLICATION"] = publication
+    if args.redis:
+        from lpscrape.crawl import run_distributed
+
+        mine = run_distributed(start_url, args.redis, full=args.full, **overrides)
+        print(
+            f"lpscrape: crawler done ({mine['reason']}): {mine['requests']} requests, "
+            f"{mine['handed_off']} captures handed to the writer, {mine['requeued']} requests "
+            "of stopped crawlers taken back; `lpscrape store` reports what was stored"
+        )
+        return EXIT_OK if mine["reason"] == "finished" else EXIT_FAILED
     try:
         run_id = run_crawl(start_url, args.db, full=args.full, **overrides)
     except StorageError as exc:
@@ -93,11 +108,88 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return EXIT_ALERT if summary["alerts"] else EXIT_OK
 
 
+def crawl_sites(args: argparse.Namespace) -> list[tuple[str | None, str]]:
+    """The publications to crawl, as (name or None, start URL): --start-url (repeatable),
+    a --sites file, or the live site."""
+    sites: list[tuple[str | None, str]] = [(args.publication, url) for url in args.start_url]
+    if args.sites:
+        try:
+            lines = Path(args.sites).read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise UserError(f"cannot read sites file {args.sites}: {exc.strerror}") from exc
+        for number, line in enumerate(lines, 1):
+            words = line.split("#", 1)[0].split()
+            if len(words) == 1:
+                sites.append((None, words[0]))
+            elif len(words) == 2:
+                sites.append((words[0], words[1]))
+            elif words:
+                raise UserError(f"{args.sites}:{number}: expected `URL` or `NAME URL`: {line!r}")
+    if len(sites) > 1 and args.publication:
+        raise UserError("--publication names one site: give several sites names in --sites")
+    return sites or [(args.publication, crawl_default_start_url())]
+
+
+def argv_without_sites(argv: list[str]) -> list[str]:
+    """The crawl's own arguments, without --start-url, --sites and --publication."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        name = arg.split("=", 1)[0]
+        if name in ("--start-url", "--sites", "--publication"):
+            skip = "=" not in arg
+            continue
+        out.append(arg)
+    return out
+
+
+# A worse exit status of one site's crawl wins: refused, failed, alerts, fine.
+SEVERITY = (EXIT_USAGE, EXIT_BUSY, EXIT_FAILED, EXIT_ALERT, EXIT_OK)
+
+
+def crawl_each(sites: list[tuple[str | None, str]], argv: list[str]) -> int:
+    """Several publications: one crawl each, one after the other, in its own process (each
+    a run of its own in `crawl_runs`); the worst exit status is the command's."""
+    import subprocess
+
+    statuses = []
+    for name, url in sites:
+        site = ["--start-url", url, *(["--publication", name] if name else [])]
+        print(f"lpscrape: crawling {name or url}", flush=True)
+        done = subprocess.run([sys.executable, "-m", "lpscrape", *argv, *site], check=False)
+        statuses.append(done.returncode)
+    return min(statuses, key=lambda s: SEVERITY.index(s) if s in SEVERITY else 0)
+
+
 def crawl_default_start_url() -> str:
     """The live site's address, from the project settings."""
     from lpscrape import settings
 
     return settings.LPSCRAPE_DEFAULT_START_URL
+
+
+def cmd_store(args: argparse.Namespace) -> int:
+    """The archive writer: drain the crawlers' captures from Redis into the archive."""
+    from lpscrape.crawl import format_summary, run_summary
+    from lpscrape.distributed.keys import connect
+    from lpscrape.distributed.writer import drain
+
+    server = connect(args.redis)
+    try:
+        runs = drain(server, args.db, idle_exit=args.idle_exit, batch=args.batch)
+    except KeyboardInterrupt:
+        print("lpscrape: writer stopped; undrained captures stay in Redis", file=sys.stderr)
+        return EXIT_OK
+    status = EXIT_OK
+    for run_id in runs:
+        summary = run_summary(args.db, run_id)
+        print(format_summary(summary))
+        for alert in summary["alerts"]:
+            print(f"lpscrape: ALERT: run {run_id}: {alert}", file=sys.stderr)
+            status = EXIT_ALERT
+    return status
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -246,8 +338,33 @@ def build_parser() -> argparse.ArgumentParser:
             + EXIT_STATUSES
         ),
     )
-    p.add_argument("--start-url", help="base URL of the site (default: the live site)")
+    p.add_argument(
+        "--start-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="base URL of a publication (default: the live site); repeatable: several "
+        "publications are crawled one after the other, each a run of its own",
+    )
+    p.add_argument(
+        "--sites",
+        metavar="FILE",
+        help="a file of publications, one a line: `URL` or `NAME URL` (# comments)",
+    )
+    p.add_argument(
+        "--publication",
+        metavar="NAME",
+        help="the publication's name in the archive (default: the start URL's host)",
+    )
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
+    p.add_argument(
+        "--redis",
+        metavar="URL",
+        help="crawl as one of several crawlers sharing a frontier in Redis "
+        "(redis://HOST:PORT/DB): articles are taken from one queue, fetched once whichever "
+        "crawler asks, politeness per host shared; captures go to `lpscrape store --redis URL`, "
+        "not to --db. Run it on as many hosts as you like; each returns when the run is over",
+    )
     p.add_argument("--full", action="store_true", help="revisit every article, unconditionally")
     p.add_argument(
         "--delay", type=float, help="seconds between requests (default 1.0; AutoThrottle on top)"
@@ -261,6 +378,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's log")
     p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser(
+        "store",
+        help="the archive writer of distributed crawls: drain captures from Redis into --db",
+        description=(
+            "The one writer of an archive fed by `lpscrape crawl --redis URL` crawlers on any "
+            "hosts: reads their captures from the Redis stream lpscrape:captures in batches, "
+            "stores each as a single-machine crawl would, records each run in crawl_runs "
+            "(opened by its first capture, closed when its crawlers report the end) and "
+            "acknowledges a batch only after its SQLite commit, so a killed writer loses "
+            "nothing and stores nothing twice. Publishes what the archive knows for the "
+            "crawlers' conditional requests. Runs until interrupted, or with --idle-exit. "
+            "Exit status: 0 the runs it closed completed; 2 Redis unreachable or a bad "
+            "archive; 3 a closed run has alerts; 75 another process holds the archive."
+        ),
+    )
+    p.add_argument("--redis", required=True, metavar="URL", help="redis://HOST:PORT/DB")
+    p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
+    p.add_argument(
+        "--idle-exit",
+        type=float,
+        metavar="S",
+        help="exit once it has closed a run and S seconds pass with nothing to store and no "
+        "run open (a batch job after a night's crawl; default: run until interrupted)",
+    )
+    p.add_argument("--batch", type=int, default=200, help="captures per transaction (200)")
+    p.set_defaults(func=cmd_store)
 
     p = sub.add_parser(
         "serve",

@@ -33,6 +33,32 @@ def crawl_settings(db_path: str | Path, **overrides: Any) -> Settings:
     return settings
 
 
+def run_distributed(
+    start_url: str, redis_url: str, full: bool = False, **overrides: Any
+) -> dict[str, Any]:
+    """Crawl as one of the crawlers sharing the frontier at `redis_url`, until the run is over;
+    returns this crawler's counts. Raises ArchiveError (RedisUnavailable) in one line."""
+    from lpscrape.distributed.keys import connect
+
+    # The spider's update_settings does the rest (lpscrape.distributed.switch; scrapyd too).
+    settings = crawl_settings("", LPSCRAPE_REDIS_URL=redis_url, **overrides)
+    check_url(start_url)
+    connect(redis_url).close()  # one line, exit 2, when Redis cannot be reached
+    check_start_url(start_url, settings.get("USER_AGENT"))
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(LordsPressSpider)
+    publication = overrides.get("LPSCRAPE_PUBLICATION") or None
+    process.crawl(crawler, start_url=start_url, full=full, publication=publication)
+    process.start()
+    stats = crawler.stats
+    return {
+        "requests": stats.get_value("downloader/request_count", 0),
+        "handed_off": stats.get_value("lpscrape/handed_off", 0),
+        "requeued": stats.get_value("lpscrape/requeued", 0),
+        "reason": stats.get_value("finish_reason"),
+    }
+
+
 def check_url(url: str) -> None:
     """Fail early, in one line, when the start URL is not an http(s) URL."""
     parts = urlsplit(url)

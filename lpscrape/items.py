@@ -25,6 +25,8 @@ class Capture:
     discovered_via: str | None = None
     # The URL the spider asked for, when redirects ended elsewhere; None otherwise.
     requested_url: str | None = None
+    # Which publication the page belongs to (None: named by its host when stored).
+    publication: str | None = None
     record: Article | None = field(default=None, repr=False)
 
     def header(self, name: str) -> str | None:

@@ -104,15 +104,16 @@ class ArchivePipeline:
         spider = self.crawler.spider
         mode = "full" if getattr(spider, "full", False) else "incremental"
         base = getattr(spider, "base", "")
+        publication = getattr(spider, "publication", None)
         try:
             if self.settings.getbool("LPSCRAPE_STORE_WORKER", True):
                 self.worker = StoreWorker(self.db_path, options)
                 self.worker.expect("ready")
-                self.worker.send("start_run", (base, mode))
+                self.worker.send("start_run", (base, mode, publication))
                 self.run_id, self.left_open = self.worker.expect("run")
             else:
                 self.archive = Archive.open(self.db_path, **options)
-                self.run_id, self.left_open = self.archive.start_run(base, mode)
+                self.run_id, self.left_open = self.archive.start_run(base, mode, publication)
         except (ArchiveError, sqlite3.Error, WorkerGone) as exc:
             stats.set_value("lpscrape/archive_error", str(exc))
             if self.archive is not None:

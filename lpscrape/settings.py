@@ -92,6 +92,16 @@ LPSCRAPE_LOG_DIR = ""  # default: logs/ beside the archive
 LPSCRAPE_LOG_KEEP = 30  # 0: no run log files
 LPSCRAPE_LOG_FILE_LEVEL = "INFO"
 
+# --- Past one machine: a shared frontier in Redis, one archive writer -------------------
+# With LPSCRAPE_REDIS_URL set (`lpscrape crawl --redis URL`, or `-s`/scrapyd's `setting=`), the
+# spider switches the crawl to lpscrape.distributed's scheduler, pipeline and middleware
+# (`LordsPressSpider.update_settings`, lpscrape/distributed/switch.py).
+LPSCRAPE_REDIS_URL = ""
+LPSCRAPE_REDIS_TTL = 15.0  # seconds without a heartbeat before a crawler counts as dead
+LPSCRAPE_REDIS_POLL = 0.5  # seconds between looks at the shared queue when idle
+LPSCRAPE_EXTRACT_ON_CRAWLER = True  # extract on the crawler's cores; the writer only stores
+LPSCRAPE_PUBLICATION = ""  # the publication's name (default: the start URL's host)
+
 # --- Output: progress on a terminal, a periodic log line otherwise; quiet logs ---------
 EXTENSIONS = {"lpscrape.progress.Progress": 500, "lpscrape.runlog.RunLog": 100}
 LPSCRAPE_PROGRESS_INTERVAL = 2.0

@@ -40,3 +40,10 @@ def same_host(url: str, hosts: set[str], port: int | None = None) -> bool:
         and (parts.hostname or "") in hosts
         and explicit_port(url) == port
     )
+
+
+def publication_of(url: str) -> str:
+    """A publication's default name from any of its URLs: the host without www (and port)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    return f"{host}:{parts.port}" if parts.port else host

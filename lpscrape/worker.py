@@ -45,7 +45,10 @@ class Stored(NamedTuple):
 
 def extract(capture: Capture) -> bool:
     """Attach the extracted record to a usable article or listing page; True if it crashed
-    (the capture is kept for `lpscrape reparse` once the extractor is fixed)."""
+    (the capture is kept for `lpscrape reparse` once the extractor is fixed). A capture that
+    arrives with its record (extracted on a distributed crawler) is not extracted again."""
+    if capture.record is not None:
+        return False
     if capture.failure or capture.kind not in ("article", "listing"):
         return False
     if capture.status != 200 or not capture.body:

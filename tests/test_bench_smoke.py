@@ -3,8 +3,11 @@ rot (no timing is asserted: the figures of a smoke run mean nothing)."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,3 +37,16 @@ def test_make_bench_smoke_writes_the_report(tmp_path: Path) -> None:
     for needle in ("Machine: ", "nproc", "Scrapy", "SQLite", "served by", "## Targets"):
         assert needle in text
     assert text.count("| met |") + text.count("| **missed** |") == len(report.TARGETS)
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
+def test_distributed_bench_smoke() -> None:
+    """A few dozen pages through one and two crawlers, then the writer, over a real Redis."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import distributed_bench
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    out = distributed_bench.main(["--smoke"])
+    assert out["articles"] == 40 and set(out["rounds"]) == {"1", "2"}
+    assert all(r["writer_articles_per_s"] > 0 for r in out["rounds"].values())

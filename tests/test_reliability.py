@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import ROOT, crawl, query
@@ -366,6 +367,11 @@ def test_an_older_archive_is_migrated_forward(hostile: DemoServer, tmp_path: Pat
         SCHEMA_VERSION,
         0x4C505343,
     )
+    # Version 4 names each article's publication: older archives' by the article's host.
+    assert set(query(db, "SELECT DISTINCT publication FROM articles")) == {
+        ("lordspress.example",),
+        (urlsplit(hostile.base_url).netloc,),
+    }
     assert set(old_versions) < set(versions(db))  # the old archive's versions, kept
     assert one(db, "SELECT count(*) FROM articles") == 2 + 6
     assert query(db, "SELECT id, outcome, failures FROM crawl_runs") == [

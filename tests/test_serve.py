@@ -221,7 +221,9 @@ def _top(counter: Counter[str], size: int) -> list[tuple[str, int]]:
 async def test_facet_counts_match_the_data(ds: Datasette, demo_archive: Path) -> None:
     data = await get_json(ds, f"/{DB}/articles.json?_size=0&_facet_size=100&{FACETS}")
     facets = {f["name"]: f for f in data["facet_results"].values()}
-    assert set(facets) == {"categories", "tags", "authors", "dateline", "published_at"}
+    assert set(facets) == {"categories", "tags", "authors", "dateline", "published_at"} | {
+        "publication"
+    }
     got = {name: [(v["value"], v["count"]) for v in f["results"]] for name, f in facets.items()}
 
     truth = archived_truth()
@@ -235,6 +237,8 @@ async def test_facet_counts_match_the_data(ds: Datasette, demo_archive: Path) ->
     )
     assert got["published_at"] == [tuple(r) for r in by_sql]
     assert sum(n for _, n in got["published_at"]) == len(truth) == 51
+    # One publication here (the sample site), named by its host.
+    assert [n for _, n in got["publication"]] == [51]
 
 
 async def test_facet_selection_filters(ds: Datasette, demo_archive: Path) -> None:

@@ -17,7 +17,9 @@ from .payloads import DICTS_COLUMNS, DICTS_TABLE
 # failure, discovery, payload revisits and review flags in `captures`. Version 3: a version's
 # body text is stored once (`article_versions.body_shared`, see `bodies.version_body_sql`);
 # captures compressed with zstd and a dictionary trained on the site's pages (`payloads`).
-SCHEMA_VERSION = 3
+# Version 4: several publications (`articles.publication`, `crawl_runs.publication`) and the
+# distributed writer's bookkeeping (`crawl_runs.run_key` and `tally`, `handoff_state`).
+SCHEMA_VERSION = 4
 PAGE_SIZE = 8192  # of a new archive (an older one keeps its own until a VACUUM)
 # `PRAGMA application_id` in the SQLite header: "LPSC" for an archive, "LPDE" for a demo's.
 APPLICATION_ID = 0x4C505343
@@ -77,6 +79,9 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
             "held": int,  # new versions held for review (collapsed bodies), not promoted
             "sitemap_deferred": int,  # sitemap URLs left for a later run by the per-run cap
             "error": str,  # why a failed run failed (a storage error…)
+            "publication": str,  # the publication crawled (its host, or the sites file's name)
+            "run_key": str,  # a distributed run's token in Redis (NULL for a local run)
+            "tally": str,  # JSON: a distributed run's running totals kept by the writer
         },
         "id",
         [],
@@ -118,6 +123,7 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
     "articles": (
         {
             "url": str,
+            "publication": str,  # which publication the article belongs to (facet)
             "post_id": int,
             **CONTENT_COLUMNS,
             "published_at_raw": str,
@@ -161,6 +167,8 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
         "id",
         [("url", "articles", "url"), ("capture_id", "captures", "id")],
     ),
+    # The distributed writer: the last stream message committed to this archive.
+    "handoff_state": ({"stream": str, "last_id": str}, "stream", []),
     "wp_terms": (
         {"taxonomy": str, "id": int, "name": str, "fetched_at": str},
         ("taxonomy", "id"),
@@ -196,6 +204,7 @@ INDEXES = [
     ("articles", ["fetch_url"]),
     ("articles", ["dateline"]),
     ("articles", ["byline"]),
+    ("articles", ["publication"]),
     ("wp_posts", ["link"]),
 ]
 
@@ -273,8 +282,8 @@ def _create(db: Database) -> None:
     _stamp(db)
 
 
-def _create_tables(db: Database) -> None:
-    """Whatever tables and indexes are missing (no commit)."""
+def _create_tables(db: Database, indexes: bool = True) -> None:
+    """Whatever tables (and indexes) are missing (no commit)."""
     for name, (columns, pk, fks) in TABLES.items():
         db[name].create(columns, pk=pk, foreign_keys=fks, if_not_exists=True)
     for table, (link, key) in TERMS.items():
@@ -286,6 +295,13 @@ def _create_tables(db: Database) -> None:
             foreign_keys=[("article_url", "articles", "url"), (key, table, "id")],
             if_not_exists=True,
         )
+    if indexes:
+        _create_indexes(db)
+
+
+def _create_indexes(db: Database) -> None:
+    """Whatever indexes are missing (after any missing column: SQLite would index a column
+    that does not exist yet as a constant string)."""
     for table, cols in INDEXES:
         db[table].create_index(cols, if_not_exists=True)
     db["article_versions"].create_index(["url", "version"], unique=True, if_not_exists=True)
@@ -328,18 +344,31 @@ def _migrate(db: Database, found_version: int) -> None:
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
-        _create_tables(db)
+        _create_tables(db, indexes=False)
         for name, (columns, _pk, _fks) in TABLES.items():
             have = {r[1] for r in conn.execute(f"PRAGMA table_info([{name}])")}
             for column, kind in columns.items():
                 if column not in have:
                     conn.execute(f"ALTER TABLE [{name}] ADD COLUMN [{column}] {_SQL_TYPES[kind]}")
+        _create_indexes(db)
         if found_version < 3:
             for statement in SHARE_BODIES:
                 conn.execute(statement)
+        _backfill_publication(conn)
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
     _search_and_history(db)
     _stamp(db)
+
+
+def _backfill_publication(conn: sqlite3.Connection) -> None:
+    """Archives from before version 3 held one publication: name it by each article's host."""
+    from lpscrape.urls import publication_of
+
+    rows = conn.execute("SELECT url FROM articles WHERE publication IS NULL").fetchall()
+    conn.executemany(
+        "UPDATE articles SET publication = ? WHERE url = ?",
+        [(publication_of(url), url) for (url,) in rows],
+    )

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from lpscrape.extract import Article
 from lpscrape.extract.wpapi import posts_from_api, terms_from_api
 from lpscrape.items import Capture
-from lpscrape.urls import clean_url
+from lpscrape.urls import clean_url, publication_of
 
 from . import payloads
 from .bodies import version_body_sql
@@ -279,23 +279,25 @@ class Archive:
 
     # -- runs ---------------------------------------------------------------------------
 
-    def start_run(self, start_url: str, mode: str) -> tuple[int, list[tuple[int, str]]]:
+    def start_run(
+        self, start_url: str, mode: str, publication: str | None = None
+    ) -> tuple[int, list[tuple[int, str]]]:
         """A new `crawl_runs` row, and the runs a killed process left `running` (id, start),
-        now closed as `aborted` with the reason."""
+        now closed as `aborted` with the reason (not a distributed run's: its writer may
+        simply be draining it)."""
         left = [
             (run_id, started)
             for run_id, started in self.db.execute(
-                "SELECT id, started_at FROM crawl_runs WHERE outcome = 'running' ORDER BY id"
+                "SELECT id, started_at FROM crawl_runs WHERE outcome = 'running' "
+                "AND run_key IS NULL ORDER BY id"
             )
         ]
-        run_id = _insert(
-            self.db,
-            "crawl_runs",
-            {"started_at": utc_now(), "outcome": "running", "start_url": start_url, "mode": mode},
-        )
+        row = {"started_at": utc_now(), "outcome": "running", "start_url": start_url, "mode": mode}
+        row["publication"] = publication or publication_of(start_url)
+        run_id = _insert(self.db, "crawl_runs", row)
         self.db.execute(
             "UPDATE crawl_runs SET outcome = 'aborted', error = coalesce(error, ?) "
-            "WHERE outcome = 'running' AND id != ?",
+            "WHERE outcome = 'running' AND run_key IS NULL AND id != ?",
             [f"never closed (the process was killed or crashed); found by run {run_id}", run_id],
         )
         self.commit()
@@ -504,6 +506,7 @@ class Archive:
             "sitemap_lastmod": capture.sitemap_lastmod,
             "etag": capture.header("ETag"),
             "last_modified": capture.header("Last-Modified"),
+            "publication": capture.publication or publication_of(url),
         }
         existing = self.db.execute(
             "SELECT content_hash, version, sitemap_lastmod, word_count, extraction_sources "

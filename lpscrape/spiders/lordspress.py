@@ -23,7 +23,7 @@ from lpscrape.archive.store import ArchiveError, open_readonly, utc_now
 from lpscrape.extract.dates import utc_iso
 from lpscrape.failures import NORMAL_STATUSES, exception_failure, response_failure
 from lpscrape.items import Capture, FetchFailure
-from lpscrape.urls import clean_url, explicit_port, same_host
+from lpscrape.urls import clean_url, explicit_port, publication_of, same_host
 
 API_FIELDS = "id,link,date_gmt,modified_gmt,categories,tags"
 API_TERMS = "wp-json/wp/v2/{taxonomy}?per_page=100&page={page}&_fields=id,name"
@@ -77,10 +77,18 @@ class LordsPressSpider(scrapy.Spider):
 
     name = "lordspress"
 
-    def __init__(self, start_url: str | None = None, full: Any = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        start_url: str | None = None,
+        full: Any = False,
+        publication: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._start_url = start_url
+        self._publication = publication
         self.full = _truthy(full)
+        self.frontier: Any = None  # the shared frontier (lpscrape.distributed), set when used
         self.known: dict[str, dict[str, str | None]] = {}
         self.validators: dict[str, dict[str, str | None]] = {}
         self.decided: set[str] = set()  # article URLs requested, or skipped, in this run
@@ -97,11 +105,25 @@ class LordsPressSpider(scrapy.Spider):
         self._robots: asyncio.Future[Response | None] | None = None
 
     @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        """Scrapy's hook, before the settings are frozen: with LPSCRAPE_REDIS_URL set, the
+        crawl becomes a crawler of the shared frontier (lpscrape.distributed)."""
+        from lpscrape.distributed.switch import switch
+
+        super().update_settings(settings)
+        switch(settings)
+
+    @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> LordsPressSpider:
         """Bind the start URL (argument or setting), the hosts and the discovery signals."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         start = spider._start_url or crawler.settings.get("LPSCRAPE_DEFAULT_START_URL")
         spider.base = start if start.endswith("/") else start + "/"
+        spider.publication = (
+            spider._publication
+            or crawler.settings.get("LPSCRAPE_PUBLICATION")
+            or publication_of(spider.base)
+        )
         host = urlsplit(spider.base).hostname or ""
         bare = host.removeprefix("www.")
         spider.hosts = {host, bare, f"www.{bare}"}
@@ -129,11 +151,10 @@ class LordsPressSpider(scrapy.Spider):
         if stats.get_value("lpscrape/archive_error") or stats.get_value("lpscrape/archive_busy"):
             return  # the archive cannot take this run: not one request goes out
         self._load_known()
-        for taxonomy in ("categories", "tags"):
-            path = API_TERMS.format(taxonomy=taxonomy, page=1)
-            yield self._request(path, self.parse_terms, "api", "terms", taxonomy=taxonomy)
-        yield self._request(API_POSTS.format(page=1), self.parse_api, "api")
-        yield self._request("feed/", self.parse_feed, "feed")
+        if self.frontier is not None and not self.frontier.take_discovery():
+            return  # another crawler discovers; this one takes articles from the shared queue
+        for request in self.discovery_requests():
+            yield request
         if not self.settings.getbool("ROBOTSTXT_OBEY"):
             yield self._request("robots.txt", self.parse_robots, "robots")
             return
@@ -152,6 +173,29 @@ class LordsPressSpider(scrapy.Spider):
         response.meta["via"] = "robots"
         for out in self.parse_robots(response):
             yield out
+
+    def discovery_requests(self) -> list[Request]:
+        """The REST API's terms and posts, and the feed."""
+        requests = []
+        for taxonomy in ("categories", "tags"):
+            path = API_TERMS.format(taxonomy=taxonomy, page=1)
+            requests.append(
+                self._request(path, self.parse_terms, "api", "terms", taxonomy=taxonomy)
+            )
+        requests.append(self._request(API_POSTS.format(page=1), self.parse_api, "api"))
+        requests.append(self._request("feed/", self.parse_feed, "feed"))
+        return requests
+
+    def begin_discovery(self) -> list[Request]:
+        """Discovery again from the start, in a running crawl (a distributed crawler taking
+        over from a discoverer that died): robots.txt is asked for like any page."""
+        self.sitemaps_requested.clear()
+        self.sitemaps_pending.clear()
+        self.sitemaps_listed = self.sitemap_found = self.discovery_done = False
+        self.listing_started = False
+        self._load_known()
+        robots = self._request("robots.txt", self.parse_robots, "robots")
+        return [r.replace(dont_filter=True) for r in (*self.discovery_requests(), robots)]
 
     def _robots_settled(self, response: Response | None) -> None:
         if self._robots is not None and not self._robots.done():
@@ -189,6 +233,12 @@ class LordsPressSpider(scrapy.Spider):
                 self.crawler.engine.crawl(released)
 
     def _load_known(self) -> None:
+        if self.frontier is not None:  # a distributed crawler: what the writer published
+            known = self.frontier.known()
+            articles = known.get("articles", {}).items()
+            self.known = {url: v for url, v in articles if self.on_site(url)}
+            self.validators = {} if self.full else known.get("pages", {})
+            return
         try:
             archive = open_readonly(self.settings.get("ARCHIVE_DB"))
         except ArchiveError:
@@ -262,6 +312,7 @@ class LordsPressSpider(scrapy.Spider):
             failure=failure,
             discovered_via=response.meta.get("via"),
             requested_url=(response.meta.get("redirect_urls") or [None])[0],
+            publication=self.publication,
         )
 
     # -- discovery: robots.txt and sitemaps (Scrapy's own parsing) ------------------------
@@ -390,7 +441,7 @@ class LordsPressSpider(scrapy.Spider):
     def on_idle(self, spider: Any = None) -> None:
         """The scheduler ran dry for the first time: discovery is over (whatever was
         requested twice or never answered); what only its end can decide goes out now."""
-        if self.discovery_done:
+        if self.discovery_done or (self.frontier is not None and not self.frontier.discovering):
             return
         requests = self.end_of_discovery()
         for request in requests:

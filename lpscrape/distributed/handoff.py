@@ -1,0 +1,80 @@
+"""The crawler's side of the hand-off: each capture (with its extracted record) goes to the
+writer through a Redis stream, in the same transaction that releases its request.
+
+A message is a capture or a failed fetch, pickled (the same trust as scrapy-redis's pickled
+requests: whoever can write to this Redis can run code in the writer — keep Redis private),
+with the run's token, its publication, start URL and mode, so the writer can open the run's
+row from any message; or the run's end, with the crawlers' summed request counts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from lpscrape.distributed.keys import STREAM, SiteKeys, connect
+from lpscrape.items import Capture, FetchFailure
+from lpscrape.worker import extract
+
+logger = logging.getLogger(__name__)
+
+
+def run_fields(token: str, spider: Any) -> dict[str, str]:
+    """What every message says about its run."""
+    return {
+        "run": token,
+        "publication": spider.publication,
+        "start_url": spider.base,
+        "mode": "full" if getattr(spider, "full", False) else "incremental",
+    }
+
+
+def report_run_end(server: Any, keys: SiteKeys, token: str) -> None:
+    """Tell the writer the run is over (with the crawlers' counts), and free the frontier for
+    the next run."""
+    stats = {k.decode(): int(v) for k, v in server.hgetall(keys.stats).items()}
+    server.xadd(STREAM, {"op": "end", "run": token, "data": json.dumps(stats)})
+    server.delete(keys.run)
+    logger.info("run %s of %s is over: reported to the writer", token, keys.site)
+
+
+class HandoffPipeline:
+    """Extracts each capture here (on the crawler's cores) and hands it to the writer."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.server: Any = None
+        self.extract = crawler.settings.getbool("LPSCRAPE_EXTRACT_ON_CRAWLER", True)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HandoffPipeline:
+        """Keep the crawler for its spider's frontier and its stats."""
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        """Connect to the writer's stream."""
+        self.server = connect(self.crawler.settings.get("LPSCRAPE_REDIS_URL"))
+
+    def process_item(self, item: Capture | FetchFailure) -> Capture | FetchFailure:
+        """One capture or failed fetch to the stream; its request leaves the in-flight hash in
+        the same transaction."""
+        spider = self.crawler.spider
+        frontier = spider.frontier  # type: ignore[union-attr]
+        crashed = False
+        if isinstance(item, Capture) and self.extract:
+            crashed = extract(item)
+            if crashed:
+                self.crawler.stats.inc_value("lpscrape/extract_errors")
+        fields = run_fields(frontier.token, spider)
+        fields.update(op="item", data=pickle.dumps((item, crashed), pickle.HIGHEST_PROTOCOL))
+        pipe = self.server.pipeline(transaction=True)
+        pipe.xadd(STREAM, fields)  # type: ignore[arg-type]
+        url = item.requested_url or item.url if isinstance(item, Capture) else item.url
+        frontier.done_with(url, pipe)
+        pipe.execute()
+        self.crawler.stats.inc_value("lpscrape/handed_off")
+        return item

@@ -1,0 +1,103 @@
+"""Per-host politeness shared by every crawler: one delay and one concurrency per host, kept
+in Redis, whatever the number of crawlers.
+
+Before a request goes out, an atomic script (on Redis's own clock, so the hosts' clocks do not
+matter) checks that fewer than CONCURRENT_REQUESTS_PER_DOMAIN requests of the host are out
+(from all crawlers), reserves the host's next send time (the later of now and the last
+reservation plus LPSCRAPE_HOST_DELAY) and records the request among those out, with an expiry
+so a killed crawler's places come back. The request then waits here until its time; its
+place is given back when its answer (or error) comes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import socket
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response
+from scrapy.utils.httpobj import urlparse_cached
+
+from lpscrape.distributed.keys import PREFIX, connect
+
+# KEYS: the host's next send time (ms), its requests out (a sorted set by expiry).
+# ARGV: delay ms, limit, member, expiry ms. Returns the wait in ms, or -1 when the host is full.
+RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return -1 end
+local at = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+redis.call('SET', KEYS[1], at + tonumber(ARGV[1]), 'PX', 3600000)
+redis.call('ZADD', KEYS[2], at + tonumber(ARGV[4]), ARGV[3])
+redis.call('PEXPIRE', KEYS[2], 3600000)
+return at - now
+"""
+SLOT = "lpscrape_host_slot"
+
+
+class SharedPoliteness:
+    """A downloader middleware: every crawler's requests to a host share its delay and its
+    concurrency through Redis."""
+
+    def __init__(self, server: Any, delay: float, limit: int, expiry: float, poll: float) -> None:
+        self.server = server
+        self.delay_ms = int(delay * 1000)
+        self.limit = max(1, limit)
+        self.expiry_ms = int(expiry * 1000)
+        self.poll = poll
+        self.reserve = server.register_script(RESERVE)
+        self.prefix = f"{socket.gethostname()}-{os.getpid()}"
+        self.counter = itertools.count()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedPoliteness:
+        """LPSCRAPE_HOST_DELAY and CONCURRENT_REQUESTS_PER_DOMAIN, shared by all crawlers."""
+        settings = crawler.settings
+        delay = settings.getfloat("LPSCRAPE_HOST_DELAY")
+        return cls(
+            connect(settings.get("LPSCRAPE_REDIS_URL")),
+            delay,
+            settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+            settings.getfloat("DOWNLOAD_TIMEOUT") + delay + 30,
+            settings.getfloat("LPSCRAPE_REDIS_POLL"),
+        )
+
+    def keys(self, request: Request) -> list[str]:
+        """The host's two keys."""
+        host = urlparse_cached(request).netloc.lower()
+        return [f"{PREFIX}:host:{host}:next", f"{PREFIX}:host:{host}:out"]
+
+    async def process_request(self, request: Request) -> None:
+        """Wait for a place at the host and for the host's next send time."""
+        member = f"{self.prefix}-{next(self.counter)}"
+        keys = self.keys(request)
+        pause = 0.005  # the host is full: look again soon, then less and less often
+        while (wait := int(self.reserve(keys=keys, args=self.args(member)))) < 0:
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, self.poll / 5)
+        request.meta[SLOT] = member
+        if wait:
+            await asyncio.sleep(wait / 1000)
+
+    def args(self, member: str) -> list[Any]:
+        """The script's arguments for one request."""
+        return [self.delay_ms, self.limit, member, self.expiry_ms]
+
+    def release(self, request: Request) -> None:
+        """Give the request's place at the host back."""
+        member = request.meta.pop(SLOT, None)
+        if member is not None:
+            self.server.zrem(self.keys(request)[1], member)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """The answer came: the place is free."""
+        self.release(request)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        """The request failed: the place is free."""
+        self.release(request)

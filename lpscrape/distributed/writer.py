@@ -1,0 +1,340 @@
+"""The archive writer: drains the crawlers' stream into archive.db in batches.
+
+Reliable queue: the writer reads the stream through a consumer group, stores a batch with the
+same `store()` the single-machine worker uses (a capture in, an outcome out), adds the batch's
+counts to each run's `crawl_runs` row and the last stream id applied to `handoff_state`, commits,
+and only then acknowledges (XACK) and deletes the messages. Killed before the commit, the batch
+is rolled back and read again from the group's pending list; killed between the commit and the
+acknowledgement, the messages come again and are skipped by their id. Nothing lost, nothing
+stored twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lpscrape.archive import lock
+from lpscrape.archive.store import RUN_COUNTERS, Archive, utc_now
+from lpscrape.distributed.keys import GROUP, KNOWN, STREAM
+from lpscrape.items import Capture, FetchFailure
+from lpscrape.worker import Stored, store
+
+logger = logging.getLogger(__name__)
+CONSUMER = "writer"  # one writer: a restarted one reads its predecessor's pending messages
+KEY_FIELDS = ("title", "published_at", "body_text", "authors")
+EXAMPLES_PER_REASON = 5
+NO_LIMIT = 10**9
+
+
+def stream_id(value: bytes | str) -> tuple[int, int]:
+    """A stream id (`ms-seq`) as a comparable pair."""
+    text = value.decode() if isinstance(value, bytes) else value
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq or 0)
+
+
+@dataclass
+class Tally:
+    """What one batch added to a run: the same counts the single-machine pipeline keeps."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    failures: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    warnings: Counter[str] = field(default_factory=Counter)
+    held: list[list[str | None]] = field(default_factory=list)
+    extra: Counter[str] = field(default_factory=Counter)  # articles, degraded, attempts…
+
+    def failure(self, reason: str, url: str) -> None:
+        """One failed fetch, by reason, with the first few URLs as examples."""
+        self.failures[reason] += 1
+        examples = self.examples.setdefault(reason, [])
+        if len(examples) < EXAMPLES_PER_REASON:
+            examples.append(url)
+
+    def fetch_failed(self, item: FetchFailure) -> None:
+        """A request that ended without a response."""
+        self.extra["attempts"] += item.kind == "article"
+        self.failure(item.reason, item.url)
+
+    def stored(self, stored: Stored) -> None:
+        """What one stored capture meant (as `ArchivePipeline.count`)."""
+        outcome, record = stored.outcome, stored.record
+        self.extra["extract_errors"] += stored.extract_error
+        self.extra["attempts"] += stored.kind == "article" and outcome.kind != "not_article"
+        if stored.failure:
+            self.failure(stored.failure, stored.requested_url or stored.url)
+            return
+        if outcome.kind in RUN_COUNTERS:
+            self.counts[outcome.kind] += 1
+        if outcome.kind == "held":
+            self.held.append([outcome.article_url, outcome.note])
+        if outcome.kind in ("new", "changed", "unchanged", "not_modified", "gone"):
+            self.extra["refreshed"] += 1
+        if outcome.kind in ("new", "changed", "unchanged") and record is not None:
+            self.extra["articles"] += 1
+            self.warnings.update(record.extraction.warnings)
+            missing = any(not getattr(record, f) for f in KEY_FIELDS)
+            self.extra["degraded"] += missing or record.extraction.method != "theme"
+
+
+def _merge_examples(old: dict[str, list[str]], new: dict[str, list[str]]) -> dict[str, list[str]]:
+    for reason, urls in new.items():
+        kept = old.setdefault(reason, [])
+        kept.extend(urls[: max(0, EXAMPLES_PER_REASON - len(kept))])
+    return old
+
+
+def run_alerts(row: dict[str, Any], tally: dict[str, Any], alert_share: float) -> list[str]:
+    """What the archivist must look at, from a run's totals (the single-machine pipeline's
+    alerts, minus drift: the writer keeps no run health)."""
+    out = []
+    failures = Counter(json.loads(row["failures"] or "{}"))
+    examples = json.loads(row["failure_examples"] or "{}")
+    if failures:
+        reasons = ", ".join(f"{r} ×{n}" for r, n in failures.most_common())
+        first = examples.get(failures.most_common(1)[0][0], ["?"])[0]
+        out.append(f"{sum(failures.values())} requests failed ({reasons}), e.g. {first}")
+    forbidden = tally.get("forbidden", 0)
+    expected = tally.get("attempts", 0) + forbidden
+    if expected and not tally.get("refreshed", 0):
+        why = f", {forbidden} forbidden by robots.txt" if forbidden else ""
+        out.append(
+            f"{expected} articles were expected and none was stored{why}: "
+            "the site may be down or serving errors"
+        )
+    for url, note in tally.get("held", [])[:EXAMPLES_PER_REASON]:
+        out.append(f"new version of {url} held for review, not stored: {note}")
+    articles, degraded = tally.get("articles", 0), tally.get("degraded", 0)
+    if articles >= 10 and degraded / articles >= alert_share:
+        out.append(
+            f"extraction degraded on {degraded} of {articles} articles "
+            f"({degraded / articles:.0%}): the site's theme may have changed"
+        )
+    if crashed := tally.get("extract_errors", 0):
+        out.append(f"extraction crashed on {crashed} pages (captures kept; see the log)")
+    if deferred := tally.get("sitemap_deferred", 0):
+        out.append(f"the sitemaps' cap was reached: {deferred} URLs wait for the next run")
+    return out
+
+
+class Writer:
+    """Drains the stream into one archive; the only process that writes it."""
+
+    def __init__(
+        self, server: Any, db_path: str | Path, batch: int = 200, alert_share: float = 0.2
+    ) -> None:
+        self.server = server
+        self.db_path = str(db_path)
+        self.batch = batch
+        self.alert_share = alert_share
+        self.archive = Archive.open(db_path, batch_size=NO_LIMIT, batch_seconds=NO_LIMIT)
+        self.runs: dict[str, int] = {}  # run token -> crawl_runs id
+        self.finished: list[int] = []  # runs this writer closed
+        self.stored = 0
+        try:
+            server.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+        except Exception as exc:  # BUSYGROUP: the group exists, as it should after the first
+            if "BUSYGROUP" not in str(exc):
+                raise
+        self.publish_known()
+
+    def publish_known(self) -> None:
+        """What the archive knows, for the crawlers' conditional requests and lastmod skips."""
+        known = {"articles": self.archive.known_articles(), "pages": self.archive.known_pages()}
+        self.server.set(KNOWN, json.dumps(known))
+
+    def last_applied(self) -> tuple[int, int]:
+        """The id of the last message committed to this archive."""
+        row = self.archive.db.execute(
+            "SELECT last_id FROM handoff_state WHERE stream = ?", [STREAM]
+        ).fetchone()
+        return stream_id(row[0]) if row else (0, 0)
+
+    def read(self, block_ms: int) -> list[tuple[bytes, dict[bytes, bytes]]]:
+        """This consumer's pending messages first (a killed writer's batch), then new ones."""
+        for start in ("0", ">"):
+            answer = self.server.xreadgroup(
+                GROUP,
+                CONSUMER,
+                {STREAM: start},
+                count=self.batch,
+                block=None if start == "0" else block_ms,
+            )
+            messages = answer[0][1] if answer else []
+            if messages:
+                return messages
+        return []
+
+    def drain_once(self, block_ms: int = 1000) -> int:
+        """Store one batch (up to `batch` messages); returns how many messages it read."""
+        messages = self.read(block_ms)
+        if not messages:
+            return 0
+        done = self.last_applied()
+        tallies: dict[int, Tally] = {}
+        ends: list[tuple[int, dict[str, int]]] = []
+        last = None
+        self.archive.begin()
+        for msg_id, fields in messages:
+            if stream_id(msg_id) <= done:
+                continue  # committed before a crash, never acknowledged: already stored
+            last = msg_id
+            op = fields[b"op"].decode()
+            run_id = self.run_for(fields)
+            if op == "end":
+                ends.append((run_id, json.loads(fields[b"data"])))
+                continue
+            item, crashed = pickle.loads(fields[b"data"])
+            tally = tallies.setdefault(run_id, Tally())
+            if isinstance(item, FetchFailure):
+                tally.fetch_failed(item)
+                continue
+            assert isinstance(item, Capture)
+            stored = store(self.archive, item, run_id)
+            tally.stored(stored._replace(extract_error=crashed or stored.extract_error))
+            self.stored += 1
+        for run_id, tally in tallies.items():
+            self.add_tally(run_id, tally)
+        if last is not None:  # in the batch's transaction: a redelivered message is skipped
+            self.archive.db.execute(
+                "INSERT OR REPLACE INTO handoff_state (stream, last_id) VALUES (?, ?)",
+                [STREAM, last.decode()],
+            )
+        for run_id, stats in ends:
+            self.finish(run_id, stats)  # commits the batch with the run's end
+        self.archive.commit()
+        ids = [msg_id for msg_id, _ in messages]
+        self.server.xack(STREAM, GROUP, *ids)
+        self.server.xdel(STREAM, *ids)
+        if ends:
+            self.publish_known()
+        return len(messages)
+
+    def run_for(self, fields: dict[bytes, bytes]) -> int:
+        """The `crawl_runs` id of a message's run, its row opened by the first message."""
+        token = fields[b"run"].decode()
+        if token in self.runs:
+            return self.runs[token]
+        db = self.archive.db
+        row = db.execute("SELECT id FROM crawl_runs WHERE run_key = ?", [token]).fetchone()
+        if row is None:
+            text = {k.decode(): v.decode() for k, v in fields.items() if k != b"data"}
+            cursor = db.execute(
+                "INSERT INTO crawl_runs (started_at, outcome, start_url, mode, publication, "
+                "run_key, tally) VALUES (?, 'running', ?, ?, ?, ?, '{}')",
+                [
+                    utc_now(),
+                    text.get("start_url"),
+                    text.get("mode", "incremental"),
+                    text.get("publication"),
+                    token,
+                ],
+            )
+            row = (cursor.lastrowid,)
+        self.runs[token] = int(row[0])
+        return self.runs[token]
+
+    def add_tally(self, run_id: int, tally: Tally) -> None:
+        """Add a batch's counts to its run's row (in the batch's transaction)."""
+        db = self.archive.db
+        cols = ("failures", "failure_examples", "warnings", "tally")
+        row = dict(
+            zip(
+                cols,
+                db.execute(
+                    f"SELECT {', '.join(cols)} FROM crawl_runs WHERE id = ?", [run_id]
+                ).fetchone(),
+                strict=True,
+            )
+        )
+        failures = Counter(json.loads(row["failures"] or "{}")) + tally.failures
+        warnings = Counter(json.loads(row["warnings"] or "{}")) + tally.warnings
+        examples = _merge_examples(json.loads(row["failure_examples"] or "{}"), tally.examples)
+        kept = json.loads(row["tally"] or "{}")
+        for name, value in tally.extra.items():
+            kept[name] = kept.get(name, 0) + value
+        kept["held"] = kept.get("held", []) + tally.held
+        sets = ", ".join(f"[{k}] = coalesce([{k}], 0) + ?" for k in tally.counts)
+        if sets:
+            values = [*tally.counts.values(), run_id]
+            db.execute(f"UPDATE crawl_runs SET {sets} WHERE id = ?", values)
+        db.execute(
+            "UPDATE crawl_runs SET failed = ?, failures = ?, failure_examples = ?, "
+            "warnings = ?, warning_count = ?, tally = ? WHERE id = ?",
+            [
+                sum(failures.values()),
+                json.dumps(dict(failures.most_common())),
+                json.dumps(examples),
+                json.dumps(dict(warnings.most_common()), ensure_ascii=False),
+                sum(warnings.values()),
+                json.dumps(kept),
+                run_id,
+            ],
+        )
+
+    def finish(self, run_id: int, stats: dict[str, int]) -> None:
+        """Close a run the crawlers reported over: its counts, outcome and alerts."""
+        db = self.archive.db
+        names = [*RUN_COUNTERS, "failures", "failure_examples", "warnings", "warning_count"]
+        values = db.execute(
+            f"SELECT {', '.join(f'[{n}]' for n in names)}, tally FROM crawl_runs WHERE id = ?",
+            [run_id],
+        ).fetchone()
+        row = dict(zip([*names, "tally"], values, strict=True))
+        tally = {**json.loads(row["tally"] or "{}"), **stats}
+        counts = {k: row[k] or 0 for k in RUN_COUNTERS}
+        counts["skipped"] += stats.get("skipped", 0)
+        counts.update({k: stats.get(k, 0) for k in ("requests", "fetched", "bytes_downloaded")})
+        alerts = run_alerts(row, tally, self.alert_share)
+        self.archive.finish_run(
+            run_id,
+            "completed",
+            counts,
+            alerts=alerts,
+            sitemap_deferred=stats.get("sitemap_deferred", 0),
+            tally=json.dumps(tally),
+        )
+        self.finished.append(run_id)
+
+    def open_runs(self) -> int:
+        """Runs still open in the archive (their crawlers have not reported the end)."""
+        return int(
+            self.archive.db.execute(
+                "SELECT count(*) FROM crawl_runs WHERE outcome = 'running' AND run_key IS NOT NULL"
+            ).fetchone()[0]
+        )
+
+    def close(self) -> None:
+        """Commit and close the archive."""
+        self.archive.close()
+
+
+def drain(
+    server: Any, db_path: str | Path, idle_exit: float | None = None, batch: int = 200
+) -> list[int]:
+    """Drain the stream into the archive until interrupted (or, with `idle_exit`, once it has
+    closed a run and that many seconds pass with no message and no run open); returns the
+    runs closed."""
+    lock.acquire(db_path, purpose="store")
+    try:
+        writer = Writer(server, db_path, batch=batch)
+        try:
+            quiet_since = time.monotonic()
+            while True:
+                if writer.drain_once(block_ms=500):
+                    quiet_since = time.monotonic()
+                    continue
+                quiet = idle_exit is not None and time.monotonic() - quiet_since >= idle_exit
+                if quiet and writer.finished and not writer.open_runs():
+                    return writer.finished
+        finally:
+            writer.close()
+    finally:
+        lock.release(db_path)

@@ -1,0 +1,249 @@
+"""Past one machine: two crawler processes share one frontier in a real Redis and one writer
+stores what they fetched, as one process would have; killed crawlers and writers lose nothing.
+
+Real redis-server (Debian's package; skipped with a message without it), real processes, the
+real sample site on 127.0.0.1 with a frozen clock (so the same page has the same bytes in both
+archives), real SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import ROOT, crawl, free_port, query
+
+from lpscrape.demo import DemoServer, DemoSite, serve
+
+REDIS_SERVER = shutil.which("redis-server")
+NOW = datetime(2025, 11, 5, 11, 2, 37, tzinfo=ZoneInfo("Europe/London"))
+ARTICLES = "SELECT url, publication, version, content_hash, status FROM articles ORDER BY url"
+VERSIONS = "SELECT url, version, content_hash FROM article_versions ORDER BY url, version"
+CAPTURES = "SELECT kind, url, status, sha256 FROM captures"
+RUNS = "SELECT outcome, new, changed, unchanged, not_modified, failed, held FROM crawl_runs"
+
+pytestmark = pytest.mark.skipif(
+    REDIS_SERVER is None,
+    reason="redis-server is not installed (apt-get install redis-server): skipped",
+)
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh redis-server on a free 127.0.0.1 port, in a temporary folder, no persistence."""
+    import redis
+
+    port = free_port()
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    proc = subprocess.Popen(
+        [REDIS_SERVER, *args, "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            assert proc.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def lpscrape(*args: str) -> subprocess.Popen[str]:
+    """`python -m lpscrape ARGS` started in the background."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "lpscrape", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def crawler(server: DemoServer, redis_url: str, *extra: str) -> subprocess.Popen[str]:
+    """One crawler of the shared frontier (dead after 2 s without a heartbeat)."""
+    return lpscrape(
+        "crawl", "--redis", redis_url, "--start-url", server.base_url + "/", "--delay", "0",
+        "--set", "LPSCRAPE_REDIS_TTL=2", *extra,
+    )  # fmt: skip
+
+
+def writer(redis_url: str, db: Path) -> subprocess.Popen[str]:
+    """The archive writer, ending once it closed a run and nothing came for 1 s."""
+    import redis
+
+    redis.Redis.from_url(redis_url).delete("lpscrape:known")  # see `wait_for_writer`
+    return lpscrape("store", "--redis", redis_url, "--db", str(db), "--idle-exit", "1")
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 90) -> str:
+    """Wait for a process that must succeed; its stdout."""
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, f"exit {proc.returncode}:\n{err[-3000:]}"
+    return out
+
+
+def wait_for_writer(redis_url: str) -> None:
+    """The writer has opened the archive and published what it knows."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + 30
+    while not client.exists("lpscrape:known"):
+        assert time.monotonic() < deadline, "the writer did not start"
+        time.sleep(0.05)
+
+
+def article_fetches(site: DemoSite, since: int = 0) -> Counter[str]:
+    """How often each article page was asked for."""
+    paths = {a.path for a in site.articles}
+    return Counter(r.path for r in site.requests[since:] if r.path in paths)
+
+
+class Arrivals:
+    """When each request reached the site, and the most it served at once."""
+
+    def __init__(self, site: DemoSite) -> None:
+        self.times: list[float] = []
+        self.inside = self.most = 0
+        self.lock = threading.Lock()
+        respond = site.respond
+
+        def timed(*args: object) -> object:
+            with self.lock:
+                if args[0] != "HEAD":  # each crawler's start-URL probe, before Scrapy starts
+                    self.times.append(time.monotonic())
+                self.inside += 1
+                self.most = max(self.most, self.inside)
+            try:
+                return respond(*args)  # type: ignore[arg-type]
+            finally:
+                with self.lock:
+                    self.inside -= 1
+
+        site.respond = timed  # type: ignore[method-assign]
+
+
+def distributed_crawl(server: DemoServer, redis_url: str, db: Path, *extra: str) -> list[str]:
+    """Two crawlers and the writer, to the end of the run; the crawlers' reports."""
+    store = writer(redis_url, db)
+    wait_for_writer(redis_url)
+    crawlers = [crawler(server, redis_url, *extra) for _ in range(2)]
+    reports = [finish(c) for c in crawlers]
+    finish(store)
+    return reports
+
+
+def test_two_crawlers_and_a_writer_make_the_archive_one_process_makes(
+    tmp_path: Path, redis_url: str
+) -> None:
+    single, shared = tmp_path / "single.db", tmp_path / "shared.db"
+    with serve(DemoSite(clock=lambda: NOW)) as server:
+        for article in server.site.articles:  # long enough for both crawlers to take part
+            server.site.delays[article.path] = 0.05
+        crawl(server, single)
+        server.site.requests.clear()
+        arrivals = Arrivals(server.site)
+        reports = distributed_crawl(server, redis_url, shared)
+        assert arrivals.most <= 2  # CONCURRENT_REQUESTS_PER_DOMAIN, for both crawlers together
+        first = article_fetches(server.site)
+        assert set(first.values()) == {1} and len(first) == 48  # each article fetched once
+        robots = [r for r in server.site.requests if r.path == "/robots.txt"]
+        assert len(robots) == 2  # each crawler obeys robots.txt itself; one capture is kept
+        handed = [int(r.split(", ")[1].split()[0]) for r in reports]
+        assert all(handed), reports  # both crawlers took part
+
+        server.site.edition = 2  # edits, removals, additions: conditional requests, gone pages
+        crawl(server, single, "--set", "LPSCRAPE_HEALTH_SAMPLE=0")
+        mark = len(server.site.requests)
+        distributed_crawl(server, redis_url, shared)
+        second = article_fetches(server.site, mark)
+        assert set(second.values()) == {1}
+    assert query(shared, ARTICLES) == query(single, ARTICLES)
+    assert len(query(shared, ARTICLES)) == 51
+    assert query(shared, VERSIONS) == query(single, VERSIONS)
+    assert Counter(query(shared, CAPTURES)) == Counter(query(single, CAPTURES))
+    assert query(shared, RUNS) == query(single, RUNS)
+    runs = query(shared, "SELECT run_key IS NOT NULL, publication FROM crawl_runs")
+    assert runs == [(1, f"127.0.0.1:{server.port}")] * 2
+
+
+def test_killed_crawler_and_writer_lose_nothing_and_store_nothing_twice(
+    tmp_path: Path, redis_url: str
+) -> None:
+    single, shared = tmp_path / "single.db", tmp_path / "shared.db"
+    with serve(DemoSite(clock=lambda: NOW)) as server:
+        crawl(server, single)
+        for article in server.site.articles:  # slow pages: the kills land half way
+            server.site.delays[article.path] = 0.15
+        store = writer(redis_url, shared)
+        wait_for_writer(redis_url)
+        crawlers = [crawler(server, redis_url) for _ in range(2)]
+        deadline = time.monotonic() + 60
+        while sum(article_fetches(server.site).values()) < 16:
+            assert time.monotonic() < deadline, "the crawl did not start"
+            time.sleep(0.05)
+        os.kill(crawlers[0].pid, signal.SIGKILL)  # requests it held go back to the queue
+        store.kill()  # captures not yet committed stay in Redis
+        assert store.wait() == -signal.SIGKILL and crawlers[0].wait() == -signal.SIGKILL
+        assert query(shared, "SELECT count(*) FROM articles")[0][0] < 48  # half way indeed
+        crawlers[0] = crawler(server, redis_url)  # back in the same run
+        store = writer(redis_url, shared)
+        for proc in crawlers:
+            finish(proc)
+        finish(store)
+        fetched = article_fetches(server.site)
+    assert set(fetched) == {a.path for a in server.site.articles}
+    articles = query(shared, "SELECT url FROM captures WHERE kind = 'article'")
+    assert len(articles) == len(set(articles)) == 48  # each article page stored once
+    assert query(shared, ARTICLES) == query(single, ARTICLES)
+    assert query(shared, VERSIONS) == query(single, VERSIONS)
+    assert query(shared, RUNS) == query(single, RUNS) == [("completed", 48, 0, 0, 0, 0, 0)]
+
+
+def test_the_host_delay_is_shared_not_multiplied(tmp_path: Path, redis_url: str) -> None:
+    with serve(DemoSite()) as server:
+        arrivals = Arrivals(server.site)
+        distributed_crawl(server, redis_url, tmp_path / "archive.db", "--delay", "0.1")
+    gaps = [b - a for a, b in zip(arrivals.times, arrivals.times[1:], strict=False)]
+    assert len(gaps) > 50
+    # One request every 0.1 s whichever crawler sends it: the send times are reserved 0.1 s
+    # apart; on a loaded machine one may reach the site late, making its gap long and the
+    # next one short, so the rate and the median are checked. Two crawlers keeping 0.1 s
+    # each on their own take about half the time (a median gap near 0.05 s).
+    span = arrivals.times[-1] - arrivals.times[0]
+    assert span >= 0.095 * len(gaps), (span, len(gaps))
+    assert sorted(gaps)[len(gaps) // 2] >= 0.09, sorted(gaps)  # the median gap
+
+
+def test_an_unreachable_redis_is_one_line_and_exit_2(demo_server: DemoServer) -> None:
+    nobody = f"redis://127.0.0.1:{free_port()}/0"
+    for args in (
+        ["crawl", "--redis", nobody, "--start-url", demo_server.base_url + "/"],
+        ["store", "--redis", nobody, "--db", "unused.db"],
+    ):
+        proc = lpscrape(*args)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 2, err
+        assert err.startswith(f"lpscrape: cannot reach Redis at {nobody}") and err.count("\n") == 1

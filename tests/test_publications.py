@@ -1,0 +1,37 @@
+"""Several publications in one archive: one crawl command, a run each, every article named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import query, run_cli
+
+from lpscrape.demo import DemoSite, serve
+
+
+def test_a_sites_file_crawls_each_publication_into_one_archive(tmp_path: Path) -> None:
+    db, sites = tmp_path / "archive.db", tmp_path / "sites.txt"
+    with serve(DemoSite()) as first, serve(DemoSite(edition=2)) as second:
+        sites.write_text(
+            f"# name  start URL\nfirst-press {first.base_url}/\n{second.base_url}/\n",
+            encoding="utf-8",
+        )
+        result = run_cli("crawl", "--sites", str(sites), "--db", str(db), "--delay", "0")
+        assert result.returncode == 0, result.stderr[-2000:]
+    second_name = f"127.0.0.1:{second.port}"
+    assert query(db, "SELECT publication, count(*) FROM articles GROUP BY 1 ORDER BY 1") == sorted(
+        [("first-press", 48), (second_name, 50)]
+    )
+    runs = query(db, "SELECT publication, outcome, start_url FROM crawl_runs ORDER BY id")
+    assert runs == [
+        ("first-press", "completed", first.base_url + "/"),
+        (second_name, "completed", second.base_url + "/"),
+    ]
+
+
+def test_a_bad_sites_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    sites = tmp_path / "sites.txt"
+    sites.write_text("one two three\n", encoding="utf-8")
+    result = run_cli("crawl", "--sites", str(sites), "--db", str(tmp_path / "a.db"))
+    assert result.returncode == 2
+    assert result.stderr == f"lpscrape: {sites}:1: expected `URL` or `NAME URL`: 'one two three'\n"
