@@ -210,7 +210,7 @@ async def test_search_query_highlights_snippets(ds: Datasette) -> None:
 # The articles' counts are shown on demand: these ask for all five.
 FACETS = (
     "_facet_array=categories&_facet_array=tags&_facet_array=authors&_facet=dateline"
-    "&_facet_month=published_at"
+    "&_facet_month=published_at&_facet=publication"
 )
 
 
@@ -269,7 +269,9 @@ async def test_counts_are_shown_on_demand(ds: Datasette) -> None:
     assert data["facet_results"] == {}  # the page itself counts nothing but its rows
     page = (await ds.client.get(f"/{DB}/articles?_search=treaty")).text
     links = re.findall(r'class="lp-facet-link" rel="nofollow" href="([^"]+)">([^<]+)</a>', page)
-    assert [label for _, label in links] == ["category", "tag", "author", "dateline", "month"]
+    assert [label for _, label in links] == [
+        "category", "tag", "author", "dateline", "month", "publication"
+    ]  # fmt: skip
     href = html.unescape(links[0][0])
     assert href == f"/{DB}/articles?_search=treaty&_facet_array=categories"
     counted = (await ds.client.get(href)).text
