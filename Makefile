@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)  ## create .venv and install the project with its dev tools
 
-test: $(STAMP)  ## run the whole test suite
-	$(PY) -m pytest -q
+test: $(STAMP)  ## run the whole test suite (3 processes; `pytest -q` runs it in one)
+	$(PY) -m pytest -q -n 3
 
 lint: $(STAMP)  ## ruff check + ruff format --check
 	$(VENV)/bin/ruff check lpscrape tests benchmarks
