@@ -10,6 +10,7 @@ The dictionaries are rows of `capture_dicts`; a capture names its own (`zstd_dic
 
 from __future__ import annotations
 
+import functools
 import gzip
 import sqlite3
 from typing import Any
@@ -29,8 +30,10 @@ DICTS_COLUMNS: dict[str, type] = {
 }
 
 
+@functools.cache
 def _zstd() -> Any:
-    """The zstd module (Python 3.14's, else the backport Scrapy depends on)."""
+    """The zstd module (Python 3.14's, else the backport Scrapy depends on), looked up once:
+    a failed import is not cached by Python and cost 0.45 ms on every page."""
     try:
         from compression import zstd  # type: ignore[import-not-found]
     except ImportError:
