@@ -18,10 +18,10 @@ from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.store import COLLAPSE_RATIO, RUN_COUNTERS, Archive, ArchiveError
 from lpscrape.extract import extract_article
 from lpscrape.items import Capture, FetchFailure
+from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines
 from lpscrape.worker import ARTICLE_STORED, Stored, StoreWorker, WorkerGone, store
 
 KEY_FIELDS = ("title", "published_at", "body_text", "authors")
-EXAMPLES_PER_REASON = 5
 logger = logging.getLogger(__name__)
 
 
@@ -218,46 +218,26 @@ class ArchivePipeline:
     def alerts(self) -> list[str]:
         """What the archivist must look at: failures, articles expected and not stored,
         held versions, extraction that quietly degraded."""
-        out = [
-            f"run {run_id} (started {started}) never closed: the crawl was killed or crashed "
-            "(marked aborted; what it fetched and did not store was fetched again)"
-            for run_id, started in self.left_open
-        ]
-        failed = sum(self.failures.values())
-        if failed:
-            reasons = ", ".join(f"{r} ×{n}" for r, n in self.failures.most_common())
-            first = next(iter(self.examples[self.failures.most_common(1)[0][0]]))
-            out.append(f"{failed} requests failed ({reasons}), e.g. {first}")
-        forbidden = self.crawler.stats.get_value("lpscrape/forbidden_articles", 0)
-        expected = self.article_attempts + forbidden
-        if expected and not self.refreshed:
-            why = f", {forbidden} forbidden by robots.txt" if forbidden else ""
-            out.append(
-                f"{expected} articles were expected and none was stored{why}: "
-                "the site may be down or serving errors"
-            )
-        for url, note in self.held[:EXAMPLES_PER_REASON]:
-            out.append(f"new version of {url} held for review, not stored: {note}")
-        if len(self.held) > EXAMPLES_PER_REASON:
-            out.append(f"… and {len(self.held) - EXAMPLES_PER_REASON} more versions held")
-        share = self.degraded / self.articles if self.articles else 0.0
-        enough = self.articles >= self.settings.getint("LPSCRAPE_DRIFT_MIN_ARTICLES", 10)
-        if enough and share >= self.settings.getfloat("LPSCRAPE_ALERT_SHARE", 0.2):
-            out.append(
-                f"extraction degraded on {self.degraded} of {self.articles} articles "
-                f"({share:.0%}): the site's theme may have changed"
-            )
-        crashed = self.crawler.stats.get_value("lpscrape/extract_errors", 0)
-        if crashed:
-            out.append(f"extraction crashed on {crashed} pages (captures kept; see the log)")
-        deferred = self.crawler.stats.get_value("lpscrape/sitemap_deferred", 0)
-        if deferred:
-            cap = self.settings.getint("LPSCRAPE_SITEMAP_MAX_URLS")
-            out.append(
-                f"the sitemaps' cap of {cap} URLs per run was reached: {deferred} URLs wait "
-                "for the next run (LPSCRAPE_SITEMAP_MAX_URLS)"
-            )
-        return out
+        stats = self.crawler.stats
+        totals = RunTotals(
+            failures=self.failures,
+            examples=self.examples,
+            attempts=self.article_attempts,
+            forbidden=stats.get_value("lpscrape/forbidden_articles", 0),
+            refreshed=self.refreshed,
+            held=self.held,
+            articles=self.articles,
+            degraded=self.degraded,
+            crashed=stats.get_value("lpscrape/extract_errors", 0),
+            deferred=stats.get_value("lpscrape/sitemap_deferred", 0),
+            left_open=self.left_open,
+        )
+        return alert_lines(
+            totals,
+            min_articles=self.settings.getint("LPSCRAPE_DRIFT_MIN_ARTICLES", 10),
+            share=self.settings.getfloat("LPSCRAPE_ALERT_SHARE", 0.2),
+            cap=self.settings.getint("LPSCRAPE_SITEMAP_MAX_URLS"),
+        )
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Close the run with its outcome, counts, failures, warnings and alerts."""

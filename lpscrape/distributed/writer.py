@@ -24,12 +24,12 @@ from lpscrape.archive import lock
 from lpscrape.archive.store import RUN_COUNTERS, Archive, utc_now
 from lpscrape.distributed.keys import GROUP, KNOWN, STREAM
 from lpscrape.items import Capture, FetchFailure
+from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines
 from lpscrape.worker import Stored, store
 
 logger = logging.getLogger(__name__)
 CONSUMER = "writer"  # one writer: a restarted one reads its predecessor's pending messages
 KEY_FIELDS = ("title", "published_at", "body_text", "authors")
-EXAMPLES_PER_REASON = 5
 NO_LIMIT = 10**9
 
 
@@ -94,34 +94,19 @@ def _merge_examples(old: dict[str, list[str]], new: dict[str, list[str]]) -> dic
 def run_alerts(row: dict[str, Any], tally: dict[str, Any], alert_share: float) -> list[str]:
     """What the archivist must look at, from a run's totals (the single-machine pipeline's
     alerts, minus drift: the writer keeps no run health)."""
-    out = []
-    failures = Counter(json.loads(row["failures"] or "{}"))
-    examples = json.loads(row["failure_examples"] or "{}")
-    if failures:
-        reasons = ", ".join(f"{r} ×{n}" for r, n in failures.most_common())
-        first = examples.get(failures.most_common(1)[0][0], ["?"])[0]
-        out.append(f"{sum(failures.values())} requests failed ({reasons}), e.g. {first}")
-    forbidden = tally.get("forbidden", 0)
-    expected = tally.get("attempts", 0) + forbidden
-    if expected and not tally.get("refreshed", 0):
-        why = f", {forbidden} forbidden by robots.txt" if forbidden else ""
-        out.append(
-            f"{expected} articles were expected and none was stored{why}: "
-            "the site may be down or serving errors"
-        )
-    for url, note in tally.get("held", [])[:EXAMPLES_PER_REASON]:
-        out.append(f"new version of {url} held for review, not stored: {note}")
-    articles, degraded = tally.get("articles", 0), tally.get("degraded", 0)
-    if articles >= 10 and degraded / articles >= alert_share:
-        out.append(
-            f"extraction degraded on {degraded} of {articles} articles "
-            f"({degraded / articles:.0%}): the site's theme may have changed"
-        )
-    if crashed := tally.get("extract_errors", 0):
-        out.append(f"extraction crashed on {crashed} pages (captures kept; see the log)")
-    if deferred := tally.get("sitemap_deferred", 0):
-        out.append(f"the sitemaps' cap was reached: {deferred} URLs wait for the next run")
-    return out
+    totals = RunTotals(
+        failures=json.loads(row["failures"] or "{}"),
+        examples=json.loads(row["failure_examples"] or "{}"),
+        attempts=tally.get("attempts", 0),
+        forbidden=tally.get("forbidden", 0),
+        refreshed=tally.get("refreshed", 0),
+        held=[tuple(h) for h in tally.get("held", [])],
+        articles=tally.get("articles", 0),
+        degraded=tally.get("degraded", 0),
+        crashed=tally.get("extract_errors", 0),
+        deferred=tally.get("sitemap_deferred", 0),
+    )
+    return alert_lines(totals, share=alert_share)
 
 
 class Writer:

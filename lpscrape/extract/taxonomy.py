@@ -73,9 +73,6 @@ def post_class_slugs(scope: HtmlElement, prefix: str) -> list[str]:
     return unique(slugs)
 
 
-_ARCHIVE_BASE = {"category": "category", "tag": "tag"}
-
-
 def _post_class_names(scope: HtmlElement, prefix: str) -> list[str]:
     """The names of the post's class slugs, read from the page's links to their archives
     (`/category/…/world-affairs/`). A slug is not a name (`laender` is "Länder", `software-apps`
@@ -91,7 +88,7 @@ def _post_class_names(scope: HtmlElement, prefix: str) -> list[str]:
         parts = path.split("/")
         if len(parts) < 2 or parts[-1] not in wanted or parts[-1] in named:
             continue
-        if _ARCHIVE_BASE[prefix] not in parts[:-1]:
+        if prefix not in parts[:-1]:  # WordPress's /category/… and /tag/… archives
             continue
         text = text_of(link)
         if text and len(text) <= 80:

@@ -28,6 +28,7 @@ _NOT_HEADLINE = re.compile(
 )
 _SEPARATORS = "–—|·»›:/-"
 _WORD = re.compile(r"\w+")
+_BETWEEN_PARTS = re.compile(rf"\s+[{re.escape(_SEPARATORS)}]+\s+")  # "Headline | Site"
 DEFAULT_SITE_NAMES = ("Lord's Press", "Lord’s Press")
 
 
@@ -36,11 +37,12 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
     `Headline | Site | Tagline`)."""
     # "Headline | Site | Tagline": what comes before the part that is the site's name.
     keys = {n.casefold() for n in site_names}
-    cuts = list(re.finditer(rf"\s+[{re.escape(_SEPARATORS)}]+\s+", title))
-    for cut, after in zip(cuts, [*cuts[1:], None][: len(cuts)], strict=True):
-        part = title[cut.end() : after.start() if after else len(title)].strip()
-        if part.casefold() in keys and title[: cut.start()].strip():
-            return title[: cut.start()].strip()
+    cuts = list(_BETWEEN_PARTS.finditer(title))
+    ends = [c.start() for c in cuts[1:]] + [len(title)] if cuts else []
+    for cut, end in zip(cuts, ends, strict=True):
+        head = title[: cut.start()].strip()
+        if head and title[cut.end() : end].strip().casefold() in keys:
+            return head
     for name in site_names:
         suffix = rf"\s+[{re.escape(_SEPARATORS)}]+\s*{re.escape(name)}\s*$"
         prefix = rf"^\s*{re.escape(name)}\s*[{re.escape(_SEPARATORS)}]+\s+"
@@ -94,7 +96,7 @@ def _title_parts(html_title: str, names: list[str]) -> list[str]:
     """The `<title>` without the site's name, and its first and longest parts between
     separators ("Headline | Site | Tagline")."""
     stripped = strip_site_name(html_title, names)
-    parts = re.split(rf"\s+[{re.escape(_SEPARATORS)}]+\s+", stripped)
+    parts = _BETWEEN_PARTS.split(stripped)
     return unique([stripped, parts[0], max(parts, key=len)]) if stripped else []
 
 

@@ -1,0 +1,67 @@
+"""What the archivist must look at after a run, in one line each: the same wording whether
+the run was one process (the archive pipeline) or several crawlers and a writer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+EXAMPLES_PER_REASON = 5  # failed URLs kept per reason, held versions named per run
+
+
+@dataclass
+class RunTotals:
+    """A run's totals that can raise an alert."""
+
+    failures: Mapping[str, int] = field(default_factory=dict)  # reason -> count
+    examples: Mapping[str, Sequence[str]] = field(default_factory=dict)  # reason -> URLs
+    attempts: int = 0  # article pages asked for
+    forbidden: int = 0  # article pages robots.txt forbade
+    refreshed: int = 0  # article pages stored or confirmed unchanged
+    held: Sequence[tuple[str | None, str | None]] = ()  # (url, why) of held versions
+    articles: int = 0  # article records read
+    degraded: int = 0  # of them, missing a key field
+    crashed: int = 0  # pages the extractor crashed on
+    deferred: int = 0  # sitemap URLs left for a later run
+    left_open: Sequence[tuple[int, str]] = ()  # (id, started) of runs a killed crawl left
+
+
+def alert_lines(
+    t: RunTotals, min_articles: int = 10, share: float = 0.2, cap: int | None = None
+) -> list[str]:
+    """One line per thing to look at; none for a healthy run."""
+    out = [
+        f"run {run_id} (started {started}) never closed: the crawl was killed or crashed "
+        "(marked aborted; what it fetched and did not store was fetched again)"
+        for run_id, started in t.left_open
+    ]
+    if failed := sum(t.failures.values()):
+        ranked = sorted(t.failures.items(), key=lambda kv: -kv[1])
+        reasons = ", ".join(f"{r} ×{n}" for r, n in ranked)
+        first = next(iter(t.examples.get(ranked[0][0]) or ["?"]))
+        out.append(f"{failed} requests failed ({reasons}), e.g. {first}")
+    expected = t.attempts + t.forbidden
+    if expected and not t.refreshed:
+        why = f", {t.forbidden} forbidden by robots.txt" if t.forbidden else ""
+        out.append(
+            f"{expected} articles were expected and none was stored{why}: "
+            "the site may be down or serving errors"
+        )
+    for url, note in t.held[:EXAMPLES_PER_REASON]:
+        out.append(f"new version of {url} held for review, not stored: {note}")
+    if len(t.held) > EXAMPLES_PER_REASON:
+        out.append(f"… and {len(t.held) - EXAMPLES_PER_REASON} more versions held")
+    if t.articles >= min_articles and t.degraded / t.articles >= share:
+        out.append(
+            f"extraction degraded on {t.degraded} of {t.articles} articles "
+            f"({t.degraded / t.articles:.0%}): the site's theme may have changed"
+        )
+    if t.crashed:
+        out.append(f"extraction crashed on {t.crashed} pages (captures kept; see the log)")
+    if t.deferred:
+        cap_text = f" of {cap} URLs per run" if cap else ""
+        out.append(
+            f"the sitemaps' cap{cap_text} was reached: {t.deferred} URLs wait "
+            "for the next run (LPSCRAPE_SITEMAP_MAX_URLS)"
+        )
+    return out
