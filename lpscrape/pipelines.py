@@ -19,7 +19,15 @@ from lpscrape.archive.store import COLLAPSE_RATIO, RUN_COUNTERS, Archive, Archiv
 from lpscrape.extract import extract_article
 from lpscrape.items import Capture, FetchFailure
 from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines
-from lpscrape.worker import ARTICLE_STORED, Stored, StoreWorker, WorkerGone, store
+from lpscrape.worker import (
+    ARTICLE_STORED,
+    INBOX_SIZE,
+    Stored,
+    StoreWorker,
+    WorkerGone,
+    extract,
+    store,
+)
 
 KEY_FIELDS = ("title", "published_at", "body_text", "authors")
 logger = logging.getLogger(__name__)
@@ -76,6 +84,8 @@ class ArchivePipeline:
         self.articles = 0
         self.article_attempts = 0
         self.refreshed = 0
+        # Captures the worker may have unanswered before this process extracts them itself.
+        self.balance_backlog = self.settings.getint("LPSCRAPE_BALANCE_BACKLOG", INBOX_SIZE // 2)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -134,6 +144,12 @@ class ArchivePipeline:
             self.count_failure(item.reason, item.url)
             return item
         if self.worker is not None:
+            if self.worker.sent - self.worker.answered >= self.balance_backlog:
+                # The worker is the slower side: this process extracts the page itself, so
+                # both cores share the work (the worker stores what arrives extracted as is;
+                # a crash here leaves the record unset and the worker tries and counts it).
+                extract(item)
+                self.crawler.stats.inc_value("lpscrape/extracted_in_crawl_process")
             try:
                 self.worker.send("capture", (item, self.run_id))
                 self.drain(block=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -44,6 +45,24 @@ def test_the_worker_stores_what_the_crawl_process_would(tmp_path: Path) -> None:
     )
     health = "SELECT run_id, articles FROM run_health ORDER BY run_id"
     assert query(worker, health) == query(inline, health)
+
+
+def test_pages_the_crawl_process_extracts_are_stored_the_same(tmp_path: Path) -> None:
+    """When the worker falls behind, the crawl process extracts pages itself (backlog 0:
+    every page); the archive must not tell the difference."""
+    balanced, worker = tmp_path / "balanced.db", tmp_path / "worker.db"
+    with serve(DemoSite()) as server:
+        crawl(server, balanced, "--set", "LPSCRAPE_BALANCE_BACKLOG=0")
+        crawl(server, worker, "--set", "LPSCRAPE_BALANCE_BACKLOG=100000")
+    assert query(balanced, CONTENT) == query(worker, CONTENT)
+    assert query(balanced, RUN) == query(worker, RUN)
+    logs = {
+        name: Path(query(db, "SELECT log_path FROM run_health")[0][0]).read_text()
+        for name, db in (("balanced", balanced), ("worker", worker))
+    }
+    extracted = re.search(r"'lpscrape/extracted_in_crawl_process': (\d+)", logs["balanced"])
+    assert extracted and int(extracted[1]) >= 51  # every page, listings included
+    assert "extracted_in_crawl_process" not in logs["worker"]
 
 
 def _children(pid: int) -> list[int]:

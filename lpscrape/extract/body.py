@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import trafilatura
 from lxml.html import HtmlElement
 
 from .html import classes, clean
@@ -103,6 +102,8 @@ def caption_texts(container: HtmlElement | None) -> set[str]:
 
 def fallback_paragraphs(html: str, url: str) -> list[str]:
     """Paragraphs from trafilatura's generic main-content extraction."""
+    import trafilatura  # imported late: ~9 MB a crawl whose pages the theme layer reads never needs
+
     text = trafilatura.extract(
         html,
         url=url,

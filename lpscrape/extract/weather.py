@@ -27,8 +27,9 @@ _WIND_TO_KMH = {
     "knots": 1.852, "kn": 1.852, "kt": 1.852,
 }  # fmt: skip
 
+# Walking the attributes is half the time of testing every element (`//*[contains(@class…)]`).
 _WIDGET_XPATH = (
-    "//*[contains(@class, 'weather') or contains(@id, 'weather') or contains(@class, 'splw')]"
+    "//@class[contains(., 'weather') or contains(., 'splw')]/.. | //@id[contains(., 'weather')]/.."
 )
 _NOT_WIDGETS = {"html", "body", "main", "article", "section"}
 
