@@ -21,7 +21,7 @@ from lpscrape.items import Capture, FetchFailure
 from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines
 from lpscrape.worker import (
     ARTICLE_STORED,
-    INBOX_SIZE,
+    BATCH_SECONDS,
     Stored,
     StoreWorker,
     WorkerGone,
@@ -85,7 +85,8 @@ class ArchivePipeline:
         self.article_attempts = 0
         self.refreshed = 0
         # Captures the worker may have unanswered before this process extracts them itself.
-        self.balance_backlog = self.settings.getint("LPSCRAPE_BALANCE_BACKLOG", INBOX_SIZE // 2)
+        self.balance_backlog = self.settings.getint("LPSCRAPE_BALANCE_BACKLOG", 16)
+        self.batch_timer: Any = None  # sends a part-filled batch of captures to the worker
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -151,7 +152,11 @@ class ArchivePipeline:
                 extract(item)
                 self.crawler.stats.inc_value("lpscrape/extracted_in_crawl_process")
             try:
-                self.worker.send("capture", (item, self.run_id))
+                self.worker.send_capture(item, self.run_id)
+                if self.worker.batch and self.batch_timer is None:
+                    from twisted.internet import reactor  # the one Scrapy installed
+
+                    self.batch_timer = reactor.callLater(BATCH_SECONDS, self.send_batch)
                 self.drain(block=False)
             except WorkerGone as exc:
                 self.stop_on_storage_error(exc)
@@ -165,6 +170,17 @@ class ArchivePipeline:
         self.count(stored)
         return item
 
+    def send_batch(self) -> None:
+        """Send a part-filled batch that waited `BATCH_SECONDS` (a crawl between pages)."""
+        self.batch_timer = None
+        if self.worker is None:
+            return
+        try:
+            self.worker.send_batch()
+            self.drain(block=False)
+        except WorkerGone as exc:
+            self.stop_on_storage_error(exc)
+
     def drain(self, block: bool, until: str | None = None) -> None:
         """Count the worker's answers so far (blocking: every one, up to `until`)."""
         assert self.worker is not None
@@ -177,7 +193,8 @@ class ArchivePipeline:
                 return
             kind, value = message
             if kind == "stored":
-                self.count(value)
+                for stored in value:
+                    self.count(stored)
             elif kind == "storage_error":
                 self.stop_on_storage_error(value, stop=until is None)
             if kind == until:
@@ -265,6 +282,9 @@ class ArchivePipeline:
                 self.locked = False
 
     def _finish(self, reason: str) -> None:
+        if self.batch_timer is not None and self.batch_timer.active():
+            self.batch_timer.cancel()
+        self.batch_timer = None
         if self.run_id is None or (self.archive is None and self.worker is None):
             return
         stats = self.crawler.stats

@@ -26,7 +26,9 @@ from lpscrape.items import Capture
 logger = logging.getLogger(__name__)
 # Sent by the archive pipeline for each article page stored, with `record` and `url`.
 ARTICLE_STORED = object()
-INBOX_SIZE = 32  # captures waiting for the worker at most
+SEND_BATCH = 8  # captures sent to the worker in one message (a message costs as much as a page)
+BATCH_SECONDS = 0.5  # the longest a capture waits in a part-filled batch
+INBOX_SIZE = 4  # batches waiting for the worker at most
 POLL_SECONDS = 1.0  # how often an idle worker checks that the crawl process still lives
 
 
@@ -101,9 +103,9 @@ def serve(
                 return
             continue
         try:
-            if op == "capture":
+            if op == "captures":
                 if not failed:
-                    outbox.put(("stored", store(archive, *arg)))
+                    outbox.put(("stored", [store(archive, *capture) for capture in arg]))
             elif op == "start_run":
                 try:
                     outbox.put(("run", archive.start_run(*arg)))
@@ -147,11 +149,30 @@ class StoreWorker:
             daemon=True,
         )
         self.process.start()
-        self.sent = 0  # captures sent
+        self.sent = 0  # captures sent (or waiting in `batch`)
         self.answered = 0  # their outcomes received
         self.pending: list[tuple[str, Any]] = []  # answers read while waiting for another
+        self.batch: list[tuple[Capture, int | None]] = []  # captures not sent yet
+
+    def send_capture(self, capture: Capture, run_id: int | None) -> None:
+        """Add one capture to the batch; a full batch is sent (waiting if the inbox is)."""
+        self.batch.append((capture, run_id))
+        self.sent += 1
+        if len(self.batch) >= SEND_BATCH:
+            self.send_batch()
+
+    def send_batch(self) -> None:
+        """Send the captures batched so far, if any."""
+        if self.batch:
+            batch, self.batch = self.batch, []
+            self._put("captures", batch)
 
     def send(self, op: str, arg: Any = None) -> None:
+        """Queue one message after the batched captures, waiting while the inbox is full."""
+        self.send_batch()
+        self._put(op, arg)
+
+    def _put(self, op: str, arg: Any) -> None:
         """Queue one message, waiting while the inbox is full (back-pressure)."""
         while True:
             try:
@@ -160,7 +181,6 @@ class StoreWorker:
             except queue.Full:
                 if not self.process.is_alive():
                     raise WorkerGone("the store worker ended") from None
-        self.sent += op == "capture"
 
     def receive(self, block: bool = True) -> tuple[str, Any] | None:
         """The next answer; None when not blocking and nothing is there."""
@@ -173,7 +193,8 @@ class StoreWorker:
                 if not self.process.is_alive():
                     raise WorkerGone("the store worker ended") from None
                 continue
-            self.answered += message[0] == "stored"
+            if message[0] == "stored":
+                self.answered += len(message[1])
             return message
 
     def expect(self, kind: str) -> Any:
