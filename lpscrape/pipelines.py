@@ -85,7 +85,7 @@ class ArchivePipeline:
         self.article_attempts = 0
         self.refreshed = 0
         # Captures the worker may have unanswered before this process extracts them itself.
-        self.balance_backlog = self.settings.getint("LPSCRAPE_BALANCE_BACKLOG", 16)
+        self.balance_backlog = self.settings.getint("LPSCRAPE_BALANCE_BACKLOG", 40)
         self.batch_timer: Any = None  # sends a part-filled batch of captures to the worker
 
     @classmethod
@@ -146,11 +146,12 @@ class ArchivePipeline:
             return item
         if self.worker is not None:
             if self.worker.sent - self.worker.answered >= self.balance_backlog:
-                # The worker is the slower side: this process extracts the page itself, so
-                # both cores share the work (the worker stores what arrives extracted as is;
-                # a crash here leaves the record unset and the worker tries and counts it).
+                # The worker is behind (its inbox is full): rather than wait, this process
+                # extracts the page itself and the worker stores it as it arrives (a crash
+                # here leaves the record unset: the worker tries again and counts it).
                 extract(item)
-                self.crawler.stats.inc_value("lpscrape/extracted_in_crawl_process")
+                if item.record is not None:
+                    self.crawler.stats.inc_value("lpscrape/extracted_in_crawl_process")
             try:
                 self.worker.send_capture(item, self.run_id)
                 if self.worker.batch and self.batch_timer is None:

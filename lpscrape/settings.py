@@ -52,9 +52,10 @@ ARCHIVE_BATCH_SECONDS = 2.0  # and at least this often
 # outcome out, through a bounded queue): the crawl fetches on one core while the worker
 # extracts and writes on the other. False: both in the crawl process.
 LPSCRAPE_STORE_WORKER = True
-# When this many captures wait for the worker, the crawl process extracts the next ones itself
-# (the worker only stores them): the two cores share the extraction whichever side is slower.
-LPSCRAPE_BALANCE_BACKLOG = 16
+# When this many captures wait for the worker (its inbox is full: sending would block), the crawl
+# process extracts the next ones itself and the worker only stores them, so a slow worker
+# never leaves the crawl's core idle.
+LPSCRAPE_BALANCE_BACKLOG = 40
 ITEM_PIPELINES = {
     "lpscrape.pipelines.ArchivePipeline": 300,
     "lpscrape.monitor.HealthPipeline": 400,  # after the archive: it closes the run first
