@@ -32,7 +32,11 @@ def _dump(db: Path) -> dict[str, list[tuple]]:
             "SELECT id, article_url, review, weather_location FROM captures ORDER BY id"
         ).fetchall()
         out["fts"] = conn.execute(
-            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'treaty' ORDER BY rowid"
+            "SELECT a.url FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+            "WHERE articles_fts MATCH 'treaty' ORDER BY a.url"
+        ).fetchall()
+        out["triggers"] = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
         ).fetchall()
         return out
     finally:
@@ -52,6 +56,26 @@ def test_a_pool_of_workers_rebuilds_what_one_process_does(
         assert outcomes["new"] > 0
     assert _dump(pooled) == _dump(one)
     assert _dump(pooled)["article_versions"] == _dump(demo_archive)["article_versions"]
+
+
+def test_the_search_index_is_rebuilt_once_and_kept_up_to_date_after(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "copy.db"
+    shutil.copy(demo_archive, db)
+    archive = Archive.open(db)
+    reparse(archive, workers=1)
+    archive.close()
+    after, before = _dump(db), _dump(demo_archive)
+    assert after["fts"] == before["fts"] and len(after["fts"]) > 3
+    assert after["triggers"] == before["triggers"] and len(after["triggers"]) == 3
+    conn = sqlite3.connect(db)
+    with conn:  # the triggers index an edit made after the reparse
+        conn.execute("UPDATE articles SET body_text = 'A zeppelin arrived.' WHERE rowid = 1")
+    found = conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'zeppelin'")
+    assert found.fetchall() == [(1,)]
+    assert conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    conn.close()
 
 
 def test_a_worker_crash_leaves_the_archive_as_it_was(

@@ -13,6 +13,7 @@ from lpscrape.extract import Article, extract_article
 
 from . import payloads
 from .changes import rebuild_changes
+from .schema import resume_fts
 from .store import Archive, capture_from_row
 
 # Below this many captures one process is faster than starting a pool.
@@ -88,7 +89,7 @@ def reparse(
     if workers > 1 and count >= pool_min:
         pool = multiprocessing.get_context("fork").Pool(workers)
     try:
-        archive.clear_articles()
+        archive.clear_articles(index=False)
         for row, record in _records(archive, pool):
             capture_id, run_id = row[0], row[1]
             capture = capture_from_row(row, record is None, _DICTIONARIES)
@@ -97,6 +98,7 @@ def reparse(
                 archive.set_capture_extraction(capture_id, capture)
             outcomes[archive.apply(capture, capture_id, run_id).kind] += 1
         rebuild_changes(archive.db)
+        resume_fts(archive.db.conn)  # one pass over the new articles (per row: 10% slower)
     except BaseException:
         archive.rollback()  # all or nothing: a half-rebuilt archive is worse than the old one
         raise

@@ -225,6 +225,24 @@ END;
 """
 
 
+FTS_TRIGGER_NAMES = ("articles_ai", "articles_ad", "articles_au")
+
+
+def suspend_fts(conn: sqlite3.Connection) -> None:
+    """Stop indexing articles row by row and empty the index (inside a transaction: a rebuild
+    of every article indexes them once, at the end, with `resume_fts`)."""
+    for name in FTS_TRIGGER_NAMES:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
+
+
+def resume_fts(conn: sqlite3.Connection) -> None:
+    """Index every article in one pass and index row by row again."""
+    conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+    for statement in _FTS_TRIGGERS.split("END;")[:-1]:
+        conn.execute(statement + "END;")
+
+
 class Identity(NamedTuple):
     """What an SQLite file says about itself, read without writing anything."""
 

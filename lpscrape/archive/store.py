@@ -25,7 +25,15 @@ from lpscrape.urls import clean_url, publication_of
 from . import payloads
 from .bodies import version_body_sql
 from .changes import form_change, update_changes
-from .schema import CONTENT_COLUMNS, SCHEMA_VERSION, TERMS, WEATHER_COLUMNS, ensure_schema, identify
+from .schema import (
+    CONTENT_COLUMNS,
+    SCHEMA_VERSION,
+    TERMS,
+    WEATHER_COLUMNS,
+    ensure_schema,
+    identify,
+    suspend_fts,
+)
 from .versions import content_hash, content_row
 
 RUN_COUNTERS = ("new", "changed", "unchanged", "not_modified", "skipped", "gone", "failed", "held")
@@ -748,9 +756,12 @@ class Archive:
         }
         self._update("captures", "id", capture_id, values)
 
-    def clear_articles(self) -> None:
-        """Drop every derived row (articles, versions, terms) before a rebuild from captures."""
+    def clear_articles(self, index: bool = True) -> None:
+        """Drop every derived row (articles, versions, terms) before a rebuild from captures;
+        `index=False` also stops the full-text index's per-row updates (`resume_fts` after)."""
         self.begin()
+        if not index:
+            suspend_fts(self.db.conn)
         self._term_cache.clear()
         for _, (link, _key) in TERMS.items():
             self.db.execute(f"DELETE FROM {link}")
