@@ -19,7 +19,14 @@ from lpscrape.archive.store import COLLAPSE_RATIO, RUN_COUNTERS, Archive, Archiv
 from lpscrape.extract import extract_article
 from lpscrape.items import Capture, FetchFailure
 from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines
-from lpscrape.worker import ARTICLE_STORED, Stored, StoreWorker, WorkerGone, store
+from lpscrape.worker import (
+    ARTICLE_STORED,
+    Stored,
+    StoreWorker,
+    WorkerGone,
+    measured_record,
+    store,
+)
 
 KEY_FIELDS = ("title", "published_at", "body_text", "authors")
 logger = logging.getLogger(__name__)
@@ -187,8 +194,8 @@ class ArchivePipeline:
             self.warnings.update(record.extraction.warnings)
             missing = any(not getattr(record, f) for f in KEY_FIELDS)
             self.degraded += missing or record.extraction.method != "theme"
-        if stored.kind == "article" and stored.status == 200 and record and record.is_article:
-            self.crawler.signals.send_catch_log(ARTICLE_STORED, record=record, url=stored.url)
+        if measured := measured_record(stored):
+            self.crawler.signals.send_catch_log(ARTICLE_STORED, record=measured, url=stored.url)
 
     def count_failure(self, reason: str, url: str) -> None:
         """One failed fetch, by reason, with the first few URLs as examples."""
