@@ -8,6 +8,7 @@ archives), real SQLite.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -22,7 +23,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ROOT, crawl, free_port, query
+from conftest import RESTYLED, ROOT, Webhook, calls, crawl, free_port, query, recorder
 
 from lpscrape.demo import DemoServer, DemoSite, serve
 
@@ -32,6 +33,7 @@ ARTICLES = "SELECT url, publication, version, content_hash, status FROM articles
 VERSIONS = "SELECT url, version, content_hash FROM article_versions ORDER BY url, version"
 CAPTURES = "SELECT kind, url, status, sha256 FROM captures"
 RUNS = "SELECT outcome, new, changed, unchanged, not_modified, failed, held FROM crawl_runs"
+RUN_ALERTS = "SELECT alerts FROM crawl_runs ORDER BY id"
 
 pytestmark = pytest.mark.skipif(
     REDIS_SERVER is None,
@@ -89,12 +91,12 @@ def crawler(server: DemoServer, redis_url: str, *extra: str) -> subprocess.Popen
     )  # fmt: skip
 
 
-def writer(redis_url: str, db: Path) -> subprocess.Popen[str]:
+def writer(redis_url: str, db: Path, *extra: str) -> subprocess.Popen[str]:
     """The archive writer, ending once it closed a run and nothing came for 1 s."""
     import redis
 
     redis.Redis.from_url(redis_url).delete("lpscrape:known")  # see `wait_for_writer`
-    return lpscrape("store", "--redis", redis_url, "--db", str(db), "--idle-exit", "1")
+    return lpscrape("store", "--redis", redis_url, "--db", str(db), "--idle-exit", "1", *extra)
 
 
 def finish(proc: subprocess.Popen[str], timeout: float = 90) -> str:
@@ -102,6 +104,12 @@ def finish(proc: subprocess.Popen[str], timeout: float = 90) -> str:
     out, err = proc.communicate(timeout=timeout)
     assert proc.returncode == 0, f"exit {proc.returncode}:\n{err[-3000:]}"
     return out
+
+
+def ended(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[int, str]:
+    """Wait for a process; its exit status and stderr."""
+    _, err = proc.communicate(timeout=timeout)
+    return proc.returncode, err
 
 
 def wait_for_writer(redis_url: str) -> None:
@@ -247,3 +255,57 @@ def test_an_unreachable_redis_is_one_line_and_exit_2(demo_server: DemoServer) ->
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 2, err
         assert err.startswith(f"lpscrape: cannot reach Redis at {nobody}") and err.count("\n") == 1
+
+
+def test_a_distributed_run_that_drifted_is_named_and_alerts_reach_a_command_and_a_webhook(
+    tmp_path: Path, redis_url: str, webhook: Webhook
+) -> None:
+    db = tmp_path / "archive.db"
+    command, command_calls = recorder(tmp_path, "command")
+    judging = [
+        "--set", f"LPSCRAPE_ALERT_COMMAND={command}",
+        "--set", f"LPSCRAPE_ALERT_WEBHOOK={webhook.url}",
+        "--set", "LPSCRAPE_DRIFT_MIN_RUNS=2",
+    ]  # fmt: skip
+    with serve(DemoSite()) as server:
+
+        def distributed_run() -> list[tuple[int, str]]:
+            """Two crawlers and the writer (with the alert actions) through one full run: the
+            exit status and stderr of each, the writer's last."""
+            store = writer(redis_url, db, *judging)
+            wait_for_writer(redis_url)
+            crawlers = [crawler(server, redis_url, "--full") for _ in range(2)]
+            return [ended(proc) for proc in [*crawlers, store]]
+
+        for _ in range(2):  # two healthy runs make the baseline here
+            statuses = distributed_run()
+            assert [status for status, _ in statuses] == [0, 0, 0], statuses
+        assert (calls(command_calls), webhook.posts) == ([], [])  # a healthy run calls nothing
+        server.site.restyled = RESTYLED
+        *crawlers, store = distributed_run()
+
+    drifted = {"authors", "byline", "dateline", "body_text"}
+    assert query(db, "SELECT run_id, healthy, verdict FROM run_health ORDER BY run_id") == [
+        (1, 1, "healthy (no baseline yet: 0 of 2 runs)"),
+        (2, 1, "healthy (no baseline yet: 1 of 2 runs)"),
+        (3, 0, "unhealthy: drift in authors, byline, dateline, body_text"),
+    ]
+    flagged = query(db, "SELECT field FROM run_field_health WHERE run_id = 3 AND drifted")
+    assert {f for (f,) in flagged} == drifted
+    [paragraph] = [a for a in json.loads(query(db, RUN_ALERTS)[-1][0]) if "drifted" in a]
+    assert "Run 3 drifted against the median of the last 2 healthy runs (1, 2)" in paragraph
+    assert "authors filled on 79% of articles (38 of 48), down from 100%" in paragraph
+    # the exit status says so, on the archive host and on every crawler host
+    assert store[0] == 3 and f"lpscrape: ALERT: run 3: {paragraph}" in store[1]
+    for status, err in crawlers:
+        assert status == 3 and f"lpscrape: ALERT: {paragraph}" in err
+    [command_call] = calls(command_calls)
+    assert "unhealthy: authors, body_text, byline, dateline" in command_call["stdin"]
+    assert paragraph in command_call["stdin"]
+    [post] = webhook.posts
+    assert post["json"]["run_id"] == 3 and post["json"]["healthy"] is False
+    assert {f["field"] for f in post["json"]["findings"]} == drifted
+    deliveries = query(db, "SELECT deliveries FROM run_health WHERE run_id = 3")[0][0]
+    assert json.loads(deliveries) == {"command": "ok", "webhook": "ok"}
+    # the measurements carried between the writer's batches are not left in the run's row
+    assert all("health" not in json.loads(t) for (t,) in query(db, "SELECT tally FROM crawl_runs"))

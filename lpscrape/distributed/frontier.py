@@ -148,6 +148,7 @@ class SharedFrontier(Scheduler):
             args=[uuid.uuid4().hex, self.keys.inflight("")],
         )
         self.token, self.began = got.decode(), bool(began)
+        self.stats.set_value("lpscrape/run_token", self.token)
         self.server.set(self.keys.alive(self.id), 1, px=self.ttl_ms)
         self.server.sadd(self.keys.crawlers, self.id)
         self.heartbeat = task.LoopingCall(self.beat)

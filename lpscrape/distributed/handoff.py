@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import pickle
+import time
 from typing import Any
 
 from scrapy.crawler import Crawler
 
-from lpscrape.distributed.keys import STREAM, SiteKeys, connect
+from lpscrape.distributed.keys import STREAM, WRITER, SiteKeys, connect, result_key
 from lpscrape.items import Capture, FetchFailure
 from lpscrape.worker import extract
 
@@ -40,6 +41,37 @@ def report_run_end(server: Any, keys: SiteKeys, token: str) -> None:
     server.xadd(STREAM, {"op": "end", "run": token, "data": json.dumps(stats)})
     server.delete(keys.run)
     logger.info("run %s of %s is over: reported to the writer", token, keys.site)
+
+
+def run_verdict(server: Any, token: str, wait: float, poll: float) -> dict[str, Any] | None:
+    """The writer's verdict on run `token` (`run_id`, `outcome`, `alerts`), waited for while a
+    writer runs, `wait` seconds at most; None when no writer gave it."""
+    deadline = time.monotonic() + wait
+    while True:
+        raw = server.get(result_key(token))
+        if raw is not None:
+            return read_verdict(raw)
+        if time.monotonic() >= deadline or not server.exists(WRITER):
+            return None
+        time.sleep(poll)
+
+
+def read_verdict(raw: bytes) -> dict[str, Any] | None:
+    """A verdict as the writer wrote it; None (and a warning) for anything else."""
+    try:
+        verdict = json.loads(raw)
+        run_id, outcome, alerts = verdict["run_id"], verdict["outcome"], verdict["alerts"]
+    except (ValueError, TypeError, KeyError):
+        verdict = run_id = outcome = alerts = None
+    if (
+        isinstance(run_id, int)
+        and isinstance(outcome, str)
+        and isinstance(alerts, list)
+        and all(isinstance(a, str) for a in alerts)
+    ):
+        return {"run_id": run_id, "outcome": outcome, "alerts": alerts}
+    logger.warning("the writer's verdict on the run is unreadable: %r", raw[:200])
+    return None
 
 
 class HandoffPipeline:

@@ -15,6 +15,12 @@ PREFIX = "lpscrape"
 STREAM = f"{PREFIX}:captures"  # every crawler's captures, for the one writer
 GROUP = "archive"  # the writer's consumer group on STREAM
 KNOWN = f"{PREFIX}:known"  # what the archive knows (validators, lastmod), set by the writer
+WRITER = f"{PREFIX}:writer"  # the writer's heartbeat (expires when it stops)
+
+
+def result_key(token: str) -> str:
+    """Where the writer leaves its verdict on a run it closed, for the run's crawlers."""
+    return f"{PREFIX}:result:{token}"
 
 
 class RedisUnavailable(ArchiveError):
