@@ -153,9 +153,12 @@ class Arrivals:
         site.respond = timed  # type: ignore[method-assign]
 
 
-def distributed_crawl(server: DemoServer, redis_url: str, db: Path, *extra: str) -> list[str]:
-    """Two crawlers and the writer, to the end of the run; the crawlers' reports."""
-    store = writer(redis_url, db)
+def distributed_crawl(
+    server: DemoServer, redis_url: str, db: Path, *extra: str, sample: int = 0
+) -> list[str]:
+    """Two crawlers and the writer (publishing a health sample of `sample` articles), to the
+    end of the run; the crawlers' reports."""
+    store = writer(redis_url, db, "--set", f"LPSCRAPE_HEALTH_SAMPLE={sample}")
     wait_for_writer(redis_url)
     crawlers = [crawler(server, redis_url, *extra) for _ in range(2)]
     reports = [finish(c) for c in crawlers]
@@ -309,3 +312,19 @@ def test_a_distributed_run_that_drifted_is_named_and_alerts_reach_a_command_and_
     assert json.loads(deliveries) == {"command": "ok", "webhook": "ok"}
     # the measurements carried between the writer's batches are not left in the run's row
     assert all("health" not in json.loads(t) for (t,) in query(db, "SELECT tally FROM crawl_runs"))
+
+
+def test_an_incremental_distributed_night_reads_the_health_sample(
+    tmp_path: Path, redis_url: str
+) -> None:
+    db = tmp_path / "archive.db"
+    with serve(DemoSite()) as server:
+        distributed_crawl(server, redis_url, db, sample=20)
+        mark = len(server.site.requests)
+        distributed_crawl(server, redis_url, db, sample=20)  # nothing new: only the sample
+        reads = [r for r in server.site.requests[mark:] if r.path.startswith("/20")]
+    assert len(reads) == 20 and not [r for r in reads if "If-None-Match" in r.headers]
+    assert query(db, "SELECT articles, reread, found, healthy FROM run_health ORDER BY run_id") == [
+        (48, 0, 48, 1),
+        (20, 20, 48, 1),
+    ]

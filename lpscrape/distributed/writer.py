@@ -28,6 +28,7 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from lpscrape.archive import lock
+from lpscrape.archive.runhealth import reread_sample
 from lpscrape.archive.store import RUN_COUNTERS, Archive, utc_now
 from lpscrape.distributed.keys import GROUP, KNOWN, STREAM, WRITER, result_key
 from lpscrape.extract import Article
@@ -162,8 +163,12 @@ class Writer:
         self.server.set(WRITER, self.db_path, px=WRITER_TTL_MS)
 
     def publish_known(self) -> None:
-        """What the archive knows, for the crawlers' conditional requests and lastmod skips."""
-        known = {"articles": self.archive.known_articles(), "pages": self.archive.known_pages()}
+        """What the archive knows, for the crawlers' conditional requests and lastmod skips,
+        minus the validators of the health sample (read in full, as a local crawl reads it)."""
+        articles = self.archive.known_articles()
+        sample = self.settings.getint("LPSCRAPE_HEALTH_SAMPLE", 0)
+        reread_sample(self.archive.db, articles, sample)
+        known = {"articles": articles, "pages": self.archive.known_pages()}
         self.server.set(KNOWN, json.dumps(known))
 
     def last_applied(self) -> tuple[int, int]:
