@@ -208,11 +208,14 @@ def cmd_store(args: argparse.Namespace) -> int:
     settings = crawl_settings(args.db, **setting_overrides(args.set))
     server = connect(args.redis)
     try:
-        runs = drain(server, args.db, args.idle_exit, args.batch, settings)
+        runs, unattributed = drain(server, args.db, args.idle_exit, args.batch, settings)
     except KeyboardInterrupt:
         print("lpscrape: writer stopped; undrained captures stay in Redis", file=sys.stderr)
         return EXIT_OK
     status = EXIT_OK
+    for where in unattributed:
+        print(f"lpscrape: ALERT: hand-off {where}, named no run open", file=sys.stderr)
+        status = EXIT_ALERT
     for run_id in runs:
         summary = run_summary(args.db, run_id)
         print(format_summary(summary))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -127,6 +128,17 @@ def article_fetches(site: DemoSite, since: int = 0) -> Counter[str]:
     """How often each article page was asked for."""
     paths = {a.path for a in site.articles}
     return Counter(r.path for r in site.requests[since:] if r.path in paths)
+
+
+class Planted:
+    """What an intruder with write access to Redis could hand over: unpickling it runs code
+    (here, harmlessly, it creates a file)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return exec, (f"open({str(self.path)!r}, 'w').close()",)
 
 
 class Arrivals:
@@ -328,3 +340,55 @@ def test_an_incremental_distributed_night_reads_the_health_sample(
         (48, 0, 48, 1),
         (20, 20, 48, 1),
     ]
+
+
+def test_pickles_in_redis_are_never_run_but_kept_counted_and_alerted(
+    tmp_path: Path, redis_url: str
+) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    db = tmp_path / "archive.db"
+    in_writer, in_crawler = tmp_path / "ran-in-the-writer", tmp_path / "ran-in-a-crawler"
+    command, command_calls = recorder(tmp_path, "command")
+    with serve(DemoSite()) as server:
+        for article in server.site.articles:  # the run lasts while the pickles are planted
+            server.site.delays[article.path] = 0.05
+        site = f"127.0.0.1:{server.port}"
+        store = writer(redis_url, db, "--set", f"LPSCRAPE_ALERT_COMMAND={command}")
+        wait_for_writer(redis_url)
+        crawlers = [crawler(server, redis_url) for _ in range(2)]
+        deadline = time.monotonic() + 60
+        while (token := client.get(f"lpscrape:{site}:run")) is None:
+            assert time.monotonic() < deadline, "the run did not begin"
+            time.sleep(0.02)
+        run = {"run": token, "publication": site, "start_url": server.base_url + "/"}
+        # A capture as an older lpscrape pickled it, a message naming no run, and a request
+        # at the head of the shared queue, as scrapy-redis's default serializer pickles them.
+        planted = pickle.dumps(Planted(in_writer))
+        client.xadd("lpscrape:captures", {**run, "op": "item", "data": planted})
+        client.xadd("lpscrape:captures", {"v": "1", "op": "item", "data": b"\x80\x05garbage"})
+        client.zadd(f"lpscrape:{site}:requests", {pickle.dumps(Planted(in_crawler)): -1000})
+        statuses = [ended(proc) for proc in [*crawlers, store]]
+
+    assert not in_writer.exists() and not in_crawler.exists()  # nothing was unpickled
+    # never a crash, nothing else lost: the run completed with every article
+    assert query(db, "SELECT count(*) FROM articles") == [(48,)]
+    [(outcome, failures, alerts)] = query(db, "SELECT outcome, failures, alerts FROM crawl_runs")
+    assert outcome == "completed" and json.loads(failures) == {"bad_handoff": 3}
+    [alert] = [a for a in json.loads(alerts) if "bad_handoff" in a]
+    assert alert.startswith("3 requests failed (bad_handoff ×3), e.g. ")
+    assert all(status == 3 for status, _ in statuses), statuses  # crawlers and writer say so
+    assert f"lpscrape: ALERT: run 1: {alert}" in statuses[-1][1]
+    [call] = calls(command_calls)
+    assert alert in call["stdin"]
+    # kept aside, as they came, with why
+    kept = client.xrange("lpscrape:rejected")
+    assert len(kept) == 3
+    reasons = sorted(fields[b"lpscrape:reason"].decode() for _, fields in kept)
+    assert reasons == [
+        "a queued request that is not JSON (a pickle?)",
+        "no run token",
+        "not a JSON hand-off message (a pickle from an older lpscrape?)",
+    ]
+    assert planted in [fields.get(b"data") for _, fields in kept]

@@ -1,46 +1,49 @@
 """The crawler's side of the hand-off: each capture (with its extracted record) goes to the
 writer through a Redis stream, in the same transaction that releases its request.
 
-A message is a capture or a failed fetch, pickled (the same trust as scrapy-redis's pickled
-requests: whoever can write to this Redis can run code in the writer — keep Redis private),
-with the run's token, its publication, start URL and mode, so the writer can open the run's
-row from any message; or the run's end, with the crawlers' summed request counts.
+A message is a capture or a failed fetch, as JSON (lpscrape/distributed/wire.py: no pickle
+crosses Redis), with the run's token, its publication, start URL and mode, so the writer can
+open the run's row from any message; or the run's end, with the crawlers' summed request
+counts.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import pickle
 import time
 from typing import Any
 
 from scrapy.crawler import Crawler
 
 from lpscrape.distributed.keys import STREAM, WRITER, SiteKeys, connect, result_key
+from lpscrape.distributed.wire import RunInfo, end_fields, item_fields
 from lpscrape.items import Capture, FetchFailure
 from lpscrape.worker import extract
 
 logger = logging.getLogger(__name__)
+REJECTED_MAX = 10_000  # messages kept aside at most (the oldest go first)
 
 
-def run_fields(token: str, spider: Any) -> dict[str, str]:
+def run_info(token: str, spider: Any) -> RunInfo:
     """What every message says about its run."""
-    return {
-        "run": token,
-        "publication": spider.publication,
-        "start_url": spider.base,
-        "mode": "full" if getattr(spider, "full", False) else "incremental",
-    }
+    mode = "full" if getattr(spider, "full", False) else "incremental"
+    return RunInfo(token, spider.publication, spider.base, mode)
 
 
-def report_run_end(server: Any, keys: SiteKeys, token: str) -> None:
+def report_run_end(server: Any, keys: SiteKeys, run: RunInfo) -> None:
     """Tell the writer the run is over (with the crawlers' counts), and free the frontier for
     the next run."""
     stats = {k.decode(): int(v) for k, v in server.hgetall(keys.stats).items()}
-    server.xadd(STREAM, {"op": "end", "run": token, "data": json.dumps(stats)})
+    server.xadd(STREAM, end_fields(run, stats))  # type: ignore[arg-type]
     server.delete(keys.run)
-    logger.info("run %s of %s is over: reported to the writer", token, keys.site)
+    logger.info("run %s of %s is over: reported to the writer", run.token, keys.site)
+
+
+def hand_off(server: Any, run: RunInfo, item: Capture | FetchFailure, crashed: bool) -> None:
+    """One item to the writer's stream, outside the in-flight bookkeeping (a request the
+    crawler could not read, see `SharedFrontier.next_request`)."""
+    server.xadd(STREAM, item_fields(run, item, crashed))
 
 
 def run_verdict(server: Any, token: str, wait: float, poll: float) -> dict[str, Any] | None:
@@ -101,10 +104,9 @@ class HandoffPipeline:
             crashed = extract(item)
             if crashed:
                 self.crawler.stats.inc_value("lpscrape/extract_errors")
-        fields = run_fields(frontier.token, spider)
-        fields.update(op="item", data=pickle.dumps((item, crashed), pickle.HIGHEST_PROTOCOL))
+        fields = item_fields(run_info(frontier.token, spider), item, crashed)
         pipe = self.server.pipeline(transaction=True)
-        pipe.xadd(STREAM, fields)  # type: ignore[arg-type]
+        pipe.xadd(STREAM, fields)
         url = item.requested_url or item.url if isinstance(item, Capture) else item.url
         frontier.done_with(url, pipe)
         pipe.execute()

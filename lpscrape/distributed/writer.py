@@ -12,13 +12,17 @@ Each run's field health is measured here, record by record, and kept with the ru
 between batches; the batch that ends a run closes it with the single-process crawl's own
 judgement (`lpscrape.monitor.conclude_run`: drift from the last healthy runs, the verdict,
 the alert actions) and leaves the verdict in Redis for the run's crawlers.
+
+Messages are JSON, checked field by field (lpscrape/distributed/wire.py); one that is not what
+a crawler writes (an old pickle, a forgery, a truncated field) is never run: it is kept aside
+in the stream `lpscrape:rejected` and counted as a failed request of reason `bad_handoff` in
+the run it names (or the latest run open), so the run's alerts name it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import pickle
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -30,7 +34,9 @@ from scrapy.settings import BaseSettings
 from lpscrape.archive import lock
 from lpscrape.archive.runhealth import reread_sample
 from lpscrape.archive.store import RUN_COUNTERS, Archive, utc_now
-from lpscrape.distributed.keys import GROUP, KNOWN, STREAM, WRITER, result_key
+from lpscrape.distributed.handoff import REJECTED_MAX
+from lpscrape.distributed.keys import GROUP, KNOWN, REJECTED, STREAM, WRITER, result_key
+from lpscrape.distributed.wire import BadMessage, RunInfo, read_message, read_run
 from lpscrape.extract import Article
 from lpscrape.health import RunHealth
 from lpscrape.items import Capture, FetchFailure
@@ -150,6 +156,7 @@ class Writer:
         self.archive = Archive.open(db_path, batch_size=NO_LIMIT, batch_seconds=NO_LIMIT)
         self.runs: dict[str, int] = {}  # run token -> crawl_runs id
         self.finished: list[int] = []  # runs this writer closed
+        self.unattributed: list[str] = []  # rejected messages no open run could count
         self.stored = 0
         try:
             server.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
@@ -210,19 +217,23 @@ class Writer:
             if stream_id(msg_id) <= done:
                 continue  # committed before a crash, never acknowledged: already stored
             last = msg_id
-            op = fields[b"op"].decode()
-            run_id = self.run_for(fields)
-            if op == "end":
-                end = (run_id, fields[b"run"].decode(), json.loads(fields[b"data"]))
+            try:
+                message = read_message(fields)
+            except BadMessage as exc:
+                self.reject(msg_id, fields, str(exc), tallies)
+                continue
+            run_id = self.run_for(message.run)
+            if message.op == "end":
+                end = (run_id, message.run.token, message.stats or {})
                 break  # one run's end per transaction: what follows comes again, pending
-            item, crashed = pickle.loads(fields[b"data"])
+            item = message.item
             tally = tallies.setdefault(run_id, Tally())
             if isinstance(item, FetchFailure):
                 tally.fetch_failed(item)
                 continue
             assert isinstance(item, Capture)
             stored = store(self.archive, item, run_id)
-            tally.stored(stored._replace(extract_error=crashed or stored.extract_error))
+            tally.stored(stored._replace(extract_error=message.crashed or stored.extract_error))
             self.stored += 1
         for run_id, tally in tallies.items():
             self.add_tally(run_id, tally)
@@ -240,29 +251,43 @@ class Writer:
             self.publish_known()
         return len(applied)
 
-    def run_for(self, fields: dict[bytes, bytes]) -> int:
+    def run_for(self, run: RunInfo) -> int:
         """The `crawl_runs` id of a message's run, its row opened by the first message."""
-        token = fields[b"run"].decode()
+        token = run.token
         if token in self.runs:
             return self.runs[token]
         db = self.archive.db
         row = db.execute("SELECT id FROM crawl_runs WHERE run_key = ?", [token]).fetchone()
         if row is None:
-            text = {k.decode(): v.decode() for k, v in fields.items() if k != b"data"}
             cursor = db.execute(
                 "INSERT INTO crawl_runs (started_at, outcome, start_url, mode, publication, "
                 "run_key, tally) VALUES (?, 'running', ?, ?, ?, ?, '{}')",
-                [
-                    utc_now(),
-                    text.get("start_url"),
-                    text.get("mode", "incremental"),
-                    text.get("publication"),
-                    token,
-                ],
+                [utc_now(), run.start_url, run.mode, run.publication, token],
             )
             row = (cursor.lastrowid,)
         self.runs[token] = int(row[0])
         return self.runs[token]
+
+    def reject(
+        self, msg_id: bytes, fields: dict[bytes, bytes], reason: str, tallies: dict[int, Tally]
+    ) -> None:
+        """A message that is not what a crawler writes: kept aside (never run) and counted as
+        a failure of reason `bad_handoff` in the run it names, else in the latest run open."""
+        where = f"message {msg_id.decode()} (kept in {REJECTED}: {reason})"
+        logger.error("hand-off %s", where)
+        kept = {**fields, b"lpscrape:id": msg_id, b"lpscrape:reason": reason.encode()}
+        self.server.xadd(REJECTED, kept, maxlen=REJECTED_MAX, approximate=True)
+        try:
+            run_id: int | None = self.run_for(read_run(fields))
+        except BadMessage:
+            row = self.archive.db.execute(
+                "SELECT max(id) FROM crawl_runs WHERE outcome = 'running' AND run_key IS NOT NULL"
+            ).fetchone()
+            run_id = row[0]
+        if run_id is None:
+            self.unattributed.append(where)
+            return
+        tallies.setdefault(run_id, Tally()).failure("bad_handoff", where)
 
     def add_tally(self, run_id: int, tally: Tally) -> None:
         """Add a batch's counts to its run's row (in the batch's transaction)."""
@@ -369,10 +394,10 @@ def drain(
     idle_exit: float | None = None,
     batch: int = 200,
     settings: BaseSettings | None = None,
-) -> list[int]:
+) -> tuple[list[int], list[str]]:
     """Drain the stream into the archive until interrupted (or, with `idle_exit`, once it has
     closed a run and that many seconds pass with no message and no run open); returns the
-    runs closed."""
+    runs closed, and the rejected messages that named no run open."""
     lock.acquire(db_path, purpose="store")
     try:
         writer = Writer(server, db_path, batch=batch, settings=settings)
@@ -385,7 +410,7 @@ def drain(
                     continue
                 quiet = idle_exit is not None and time.monotonic() - quiet_since >= idle_exit
                 if quiet and writer.finished and not writer.open_runs():
-                    return writer.finished
+                    return writer.finished, writer.unattributed
         finally:
             writer.close()
     finally:
