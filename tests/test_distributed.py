@@ -27,6 +27,7 @@ import pytest
 from conftest import RESTYLED, ROOT, Webhook, calls, crawl, free_port, query, recorder
 
 from lpscrape.demo import DemoServer, DemoSite, serve
+from lpscrape.demo.site import Response
 
 REDIS_SERVER = shutil.which("redis-server")
 NOW = datetime(2025, 11, 5, 11, 2, 37, tzinfo=ZoneInfo("Europe/London"))
@@ -163,6 +164,41 @@ class Arrivals:
                     self.inside -= 1
 
         site.respond = timed  # type: ignore[method-assign]
+
+
+class TooManyRequestsOnce:
+    """The site answers its `nth` article request with 429 and `Retry-After: 2`, once, and
+    notes when every request reached it (server side)."""
+
+    def __init__(self, site: DemoSite, nth: int) -> None:
+        self.arrivals: list[tuple[float, str, str, int]] = []  # (time, method, path, status)
+        self.lock = threading.Lock()
+        articles = {a.path for a in site.articles}
+        respond, seen = site.respond, [0]
+
+        def answer(method: str, path: str, headers: dict[str, str]) -> Response:
+            at = time.monotonic()
+            with self.lock:
+                seen[0] += method == "GET" and path in articles
+                refuse = method == "GET" and path in articles and seen[0] == nth
+            if refuse:
+                body = b"<html><body><h1>Too many requests</h1></body></html>"
+                response = Response(
+                    429,
+                    {
+                        "Retry-After": "2",
+                        "Content-Type": "text/html",
+                        "Content-Length": str(len(body)),
+                    },
+                    body,
+                )
+            else:
+                response = respond(method, path, headers)
+            with self.lock:
+                self.arrivals.append((at, method, path, response.status))
+            return response
+
+        site.respond = answer  # type: ignore[method-assign]
 
 
 def distributed_crawl(
@@ -392,3 +428,26 @@ def test_pickles_in_redis_are_never_run_but_kept_counted_and_alerted(
         "not a JSON hand-off message (a pickle from an older lpscrape?)",
     ]
     assert planted in [fields.get(b"data") for _, fields in kept]
+
+
+def test_one_crawlers_429_pauses_the_host_for_every_crawler(tmp_path: Path, redis_url: str) -> None:
+    with serve(DemoSite()) as server:
+        site = TooManyRequestsOnce(server.site, nth=12)
+        reports = distributed_crawl(
+            server, redis_url, tmp_path / "archive.db", "--delay", "0.1",
+            "--set", "LPSCRAPE_EXTRACT_ON_CRAWLER=False",  # reactors free to react at once
+        )  # fmt: skip
+    handed = [int(r.split(", ")[1].split()[0]) for r in reports]
+    assert all(handed), reports  # both crawlers were fetching
+    [refused] = [at for at, _, _, status in site.arrivals if status == 429]
+    after = [
+        at - refused for at, method, _, _ in site.arrivals if at > refused and method != "HEAD"
+    ]
+    assert after and after[-1] > 3  # the crawl went on long after the pause
+    # The pause runs from when the crawler that got the 429 has read it and told Redis (a few
+    # ms; longer on a loaded machine, hence half a second of grace): a request sent before
+    # that may still arrive, none after, until two seconds have passed. Without the shared
+    # pause the other crawler goes on sending a request every 0.1 s.
+    during = [round(t, 3) for t in after if 0.5 < t < 2.0]
+    assert during == [], during
+    assert query(tmp_path / "archive.db", "SELECT count(*) FROM articles") == [(48,)]
