@@ -100,9 +100,14 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         why = f": {summary['error']}" if summary.get("error") else ""
         print(f"lpscrape: crawl {summary['outcome']}{why}", file=sys.stderr)
         return EXIT_FAILED
-    for alert in summary["alerts"]:
-        print(f"lpscrape: ALERT: {alert}", file=sys.stderr)
-    return EXIT_ALERT if summary["alerts"] else EXIT_OK
+    return alert_status(summary["alerts"])
+
+
+def alert_status(alerts: list[str], prefix: str = "") -> int:
+    """Each alert as one line on stderr; EXIT_ALERT when there is any."""
+    for alert in alerts:
+        print(f"lpscrape: ALERT: {prefix}{alert}", file=sys.stderr)
+    return EXIT_ALERT if alerts else EXIT_OK
 
 
 def setting_overrides(assignments: list[str]) -> dict[str, object]:
@@ -132,9 +137,7 @@ def verdict_status(verdict: dict[str, object] | None) -> int:
         return EXIT_FAILED
     alerts = verdict["alerts"]
     assert isinstance(alerts, list)
-    for alert in alerts:
-        print(f"lpscrape: ALERT: {alert}", file=sys.stderr)
-    return EXIT_ALERT if alerts else EXIT_OK
+    return alert_status(alerts)
 
 
 def crawl_sites(args: argparse.Namespace) -> list[tuple[str | None, str]]:
@@ -212,17 +215,12 @@ def cmd_store(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("lpscrape: writer stopped; undrained captures stay in Redis", file=sys.stderr)
         return EXIT_OK
-    status = EXIT_OK
-    for where in unattributed:
-        print(f"lpscrape: ALERT: hand-off {where}, named no run open", file=sys.stderr)
-        status = EXIT_ALERT
+    statuses = [alert_status([f"hand-off {where}, named no run open" for where in unattributed])]
     for run_id in runs:
         summary = run_summary(args.db, run_id)
         print(format_summary(summary))
-        for alert in summary["alerts"]:
-            print(f"lpscrape: ALERT: run {run_id}: {alert}", file=sys.stderr)
-            status = EXIT_ALERT
-    return status
+        statuses.append(alert_status(summary["alerts"], prefix=f"run {run_id}: "))
+    return max(statuses)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

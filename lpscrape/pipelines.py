@@ -18,7 +18,7 @@ from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.store import COLLAPSE_RATIO, RUN_COUNTERS, Archive, ArchiveError
 from lpscrape.extract import extract_article
 from lpscrape.items import Capture, FetchFailure
-from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines
+from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines, limits
 from lpscrape.worker import (
     ARTICLE_STORED,
     Stored,
@@ -239,12 +239,7 @@ class ArchivePipeline:
             deferred=stats.get_value("lpscrape/sitemap_deferred", 0),
             left_open=self.left_open,
         )
-        return alert_lines(
-            totals,
-            min_articles=self.settings.getint("LPSCRAPE_DRIFT_MIN_ARTICLES", 10),
-            share=self.settings.getfloat("LPSCRAPE_ALERT_SHARE", 0.2),
-            cap=self.settings.getint("LPSCRAPE_SITEMAP_MAX_URLS"),
-        )
+        return alert_lines(totals, **limits(self.settings))
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Close the run with its outcome, counts, failures, warnings and alerts."""

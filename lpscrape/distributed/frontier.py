@@ -33,7 +33,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from lpscrape.distributed.keys import KNOWN, REJECTED, SiteKeys, connect, publication_of
+from lpscrape.distributed.keys import KNOWN, SiteKeys, connect, publication_of
 from lpscrape.distributed.wire import REQUESTS, BadMessage
 from lpscrape.items import FetchFailure
 
@@ -281,12 +281,11 @@ class SharedFrontier(Scheduler):
     def reject(self, exc: UnreadableRequest) -> None:
         """A queued entry nobody wrote as lpscrape does: kept aside in REJECTED, never run, and
         counted as a failure of the run (`bad_handoff`) through the writer."""
-        from lpscrape.distributed.handoff import REJECTED_MAX, hand_off, run_info
+        from lpscrape.distributed.handoff import hand_off, run_info, set_aside
 
-        where = f"an entry of {self.keys.queue} (kept in {REJECTED}: {exc})"
+        kept = set_aside(self.server, {"data": exc.raw}, str(exc), source=self.keys.queue)
+        where = f"an entry of {self.keys.queue} (kept as {kept})"
         logger.error("not a request lpscrape wrote: %s", where)
-        kept = {"lpscrape:source": self.keys.queue, "lpscrape:reason": str(exc), "data": exc.raw}
-        self.server.xadd(REJECTED, kept, maxlen=REJECTED_MAX, approximate=True)
         failure = FetchFailure(where, "article", "bad_handoff", str(exc)[:300])
         hand_off(self.server, run_info(self.token or "", self.spider), failure, False)
         self.stats.inc_value("lpscrape/bad_handoff")

@@ -16,13 +16,22 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from lpscrape.distributed.keys import STREAM, WRITER, SiteKeys, connect, result_key
+from lpscrape.distributed.keys import REJECTED, STREAM, WRITER, SiteKeys, connect, result_key
 from lpscrape.distributed.wire import RunInfo, end_fields, item_fields
 from lpscrape.items import Capture, FetchFailure
 from lpscrape.worker import extract
 
 logger = logging.getLogger(__name__)
 REJECTED_MAX = 10_000  # messages kept aside at most (the oldest go first)
+
+
+def set_aside(server: Any, fields: dict[Any, Any], reason: str, **where: str) -> str:
+    """Keep a message nobody wrote as lpscrape does, as it came, in REJECTED (never run);
+    returns how to find it again."""
+    notes = {f"lpscrape:{k}": v for k, v in where.items()}
+    kept = {**fields, **notes, "lpscrape:reason": reason}
+    msg_id = server.xadd(REJECTED, kept, maxlen=REJECTED_MAX, approximate=True)
+    return f"{msg_id.decode()} in {REJECTED}: {reason}"
 
 
 def run_info(token: str, spider: Any) -> RunInfo:

@@ -34,14 +34,14 @@ from scrapy.settings import BaseSettings
 from lpscrape.archive import lock
 from lpscrape.archive.runhealth import reread_sample
 from lpscrape.archive.store import RUN_COUNTERS, Archive, utc_now
-from lpscrape.distributed.handoff import REJECTED_MAX
-from lpscrape.distributed.keys import GROUP, KNOWN, REJECTED, STREAM, WRITER, result_key
+from lpscrape.distributed.handoff import set_aside
+from lpscrape.distributed.keys import GROUP, KNOWN, STREAM, WRITER, result_key
 from lpscrape.distributed.wire import BadMessage, RunInfo, read_message, read_run
 from lpscrape.extract import Article
 from lpscrape.health import RunHealth
 from lpscrape.items import Capture, FetchFailure
 from lpscrape.monitor import conclude_run
-from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines
+from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines, limits
 from lpscrape.worker import Stored, measured_record, store
 
 logger = logging.getLogger(__name__)
@@ -128,12 +128,7 @@ def run_alerts(row: dict[str, Any], tally: dict[str, Any], settings: BaseSetting
         crashed=tally.get("extract_errors", 0),
         deferred=tally.get("sitemap_deferred", 0),
     )
-    return alert_lines(
-        totals,
-        min_articles=settings.getint("LPSCRAPE_DRIFT_MIN_ARTICLES", 10),
-        share=settings.getfloat("LPSCRAPE_ALERT_SHARE", 0.2),
-        cap=settings.getint("LPSCRAPE_SITEMAP_MAX_URLS"),
-    )
+    return alert_lines(totals, **limits(settings))
 
 
 class Writer:
@@ -273,10 +268,9 @@ class Writer:
     ) -> None:
         """A message that is not what a crawler writes: kept aside (never run) and counted as
         a failure of reason `bad_handoff` in the run it names, else in the latest run open."""
-        where = f"message {msg_id.decode()} (kept in {REJECTED}: {reason})"
+        kept = set_aside(self.server, fields, reason, id=msg_id.decode())
+        where = f"message {msg_id.decode()} (kept as {kept})"
         logger.error("hand-off %s", where)
-        kept = {**fields, b"lpscrape:id": msg_id, b"lpscrape:reason": reason.encode()}
-        self.server.xadd(REJECTED, kept, maxlen=REJECTED_MAX, approximate=True)
         try:
             run_id: int | None = self.run_for(read_run(fields))
         except BadMessage:
