@@ -21,7 +21,8 @@ EXIT_STATUSES = (
     "included: the run is closed as failed, the unfinished batch rolled back); 2 bad input "
     "(unreachable start URL or Redis, unwritable, corrupt, foreign or newer archive); 3 "
     "completed with alerts (failed requests by reason, articles expected and none stored, versions "
-    "held for review, degraded extraction); 75 another crawl holds the archive."
+    "held for review, degraded extraction, drift from the last healthy runs); 75 another crawl "
+    "holds the archive."
 )
 DEFAULT_DB = "archive.db"
 
@@ -62,13 +63,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     overrides: dict[str, object] = {"LOG_LEVEL": "INFO" if args.verbose else "WARNING"}
     if args.delay is not None:
         overrides.update(DOWNLOAD_DELAY=args.delay, AUTOTHROTTLE_START_DELAY=args.delay)
-    for assignment in args.set:
-        name, sep, value = assignment.partition("=")
-        if not sep or not name.isupper():
-            raise UserError(
-                f"--set takes NAME=VALUE with an upper-case setting name: {assignment!r}"
-            )
-        overrides[name] = value
+    overrides.update(setting_overrides(args.set))
     sites = crawl_sites(args)
     if len(sites) > 1:
         return crawl_each(sites, argv_without_sites(sys.argv[1:]))
@@ -84,7 +79,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             f"{mine['handed_off']} captures handed to the writer, {mine['requeued']} requests "
             "of stopped crawlers taken back; `lpscrape store` reports what was stored"
         )
-        return EXIT_OK if mine["reason"] == "finished" else EXIT_FAILED
+        if mine["reason"] != "finished":
+            return EXIT_FAILED
+        return verdict_status(mine["verdict"])
     try:
         run_id = run_crawl(start_url, args.db, full=args.full, **overrides)
     except StorageError as exc:
@@ -103,9 +100,44 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         why = f": {summary['error']}" if summary.get("error") else ""
         print(f"lpscrape: crawl {summary['outcome']}{why}", file=sys.stderr)
         return EXIT_FAILED
-    for alert in summary["alerts"]:
-        print(f"lpscrape: ALERT: {alert}", file=sys.stderr)
-    return EXIT_ALERT if summary["alerts"] else EXIT_OK
+    return alert_status(summary["alerts"])
+
+
+def alert_status(alerts: list[str], prefix: str = "") -> int:
+    """Each alert as one line on stderr; EXIT_ALERT when there is any."""
+    for alert in alerts:
+        print(f"lpscrape: ALERT: {prefix}{alert}", file=sys.stderr)
+    return EXIT_ALERT if alerts else EXIT_OK
+
+
+def setting_overrides(assignments: list[str]) -> dict[str, object]:
+    """`--set NAME=VALUE` options as settings."""
+    overrides: dict[str, object] = {}
+    for assignment in assignments:
+        name, sep, value = assignment.partition("=")
+        if not sep or not name.isupper():
+            raise UserError(
+                f"--set takes NAME=VALUE with an upper-case setting name: {assignment!r}"
+            )
+        overrides[name] = value
+    return overrides
+
+
+def verdict_status(verdict: dict[str, object] | None) -> int:
+    """A distributed crawler's exit status: the writer's verdict on its run, as a local crawl
+    says it (no writer running, or none in time: the crawl itself went fine)."""
+    if verdict is None:
+        print(
+            "lpscrape: no writer has closed the run yet: `lpscrape store` judges it, "
+            "sends its alerts and shows it in `lpscrape status`"
+        )
+        return EXIT_OK
+    print(f"lpscrape: run {verdict['run_id']} {verdict['outcome']} (closed by the writer)")
+    if verdict["outcome"] != "completed":
+        return EXIT_FAILED
+    alerts = verdict["alerts"]
+    assert isinstance(alerts, list)
+    return alert_status(alerts)
 
 
 def crawl_sites(args: argparse.Namespace) -> list[tuple[str | None, str]]:
@@ -172,24 +204,23 @@ def crawl_default_start_url() -> str:
 
 def cmd_store(args: argparse.Namespace) -> int:
     """The archive writer: drain the crawlers' captures from Redis into the archive."""
-    from lpscrape.crawl import format_summary, run_summary
+    from lpscrape.crawl import crawl_settings, format_summary, run_summary
     from lpscrape.distributed.keys import connect
     from lpscrape.distributed.writer import drain
 
+    settings = crawl_settings(args.db, **setting_overrides(args.set))
     server = connect(args.redis)
     try:
-        runs = drain(server, args.db, idle_exit=args.idle_exit, batch=args.batch)
+        runs, unattributed = drain(server, args.db, args.idle_exit, args.batch, settings)
     except KeyboardInterrupt:
         print("lpscrape: writer stopped; undrained captures stay in Redis", file=sys.stderr)
         return EXIT_OK
-    status = EXIT_OK
+    statuses = [alert_status([f"hand-off {where}, named no run open" for where in unattributed])]
     for run_id in runs:
         summary = run_summary(args.db, run_id)
         print(format_summary(summary))
-        for alert in summary["alerts"]:
-            print(f"lpscrape: ALERT: run {run_id}: {alert}", file=sys.stderr)
-            status = EXIT_ALERT
-    return status
+        statuses.append(alert_status(summary["alerts"], prefix=f"run {run_id}: "))
+    return max(statuses)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -363,7 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="crawl as one of several crawlers sharing a frontier in Redis "
         "(redis://HOST:PORT/DB): articles are taken from one queue, fetched once whichever "
         "crawler asks, politeness per host shared; captures go to `lpscrape store --redis URL`, "
-        "not to --db. Run it on as many hosts as you like; each returns when the run is over",
+        "not to --db. Run it on as many hosts as you like; each returns when the run is over "
+        "and, while a writer runs, the writer's verdict on the run is its exit status",
     )
     p.add_argument("--full", action="store_true", help="revisit every article, unconditionally")
     p.add_argument(
@@ -389,9 +421,12 @@ def build_parser() -> argparse.ArgumentParser:
             "(opened by its first capture, closed when its crawlers report the end) and "
             "acknowledges a batch only after its SQLite commit, so a killed writer loses "
             "nothing and stores nothing twice. Publishes what the archive knows for the "
-            "crawlers' conditional requests. Runs until interrupted, or with --idle-exit. "
+            "crawlers' conditional requests. Judges each run it closes as a local crawl does "
+            "(field health, drift from the last healthy runs, alert actions) with its own "
+            "settings (--set). Runs until interrupted, or with --idle-exit. "
             "Exit status: 0 the runs it closed completed; 2 Redis unreachable or a bad "
-            "archive; 3 a closed run has alerts; 75 another process holds the archive."
+            "archive; 3 a closed run has alerts (an unhealthy run included); 75 another "
+            "process holds the archive."
         ),
     )
     p.add_argument("--redis", required=True, metavar="URL", help="redis://HOST:PORT/DB")
@@ -404,6 +439,14 @@ def build_parser() -> argparse.ArgumentParser:
         "run open (a batch job after a night's crawl; default: run until interrupted)",
     )
     p.add_argument("--batch", type=int, default=200, help="captures per transaction (200)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a setting of the writer (drift rules, alert actions, the health sample: "
+        "see the README), e.g. --set LPSCRAPE_ALERT_WEBHOOK=URL; repeatable",
+    )
     p.set_defaults(func=cmd_store)
 
     p = sub.add_parser(

@@ -37,7 +37,8 @@ def run_distributed(
     start_url: str, redis_url: str, full: bool = False, **overrides: Any
 ) -> dict[str, Any]:
     """Crawl as one of the crawlers sharing the frontier at `redis_url`, until the run is over;
-    returns this crawler's counts. Raises ArchiveError (RedisUnavailable) in one line."""
+    returns this crawler's counts and the writer's verdict on the run (None when no writer
+    gave it). Raises ArchiveError (RedisUnavailable) in one line."""
     from lpscrape.distributed.keys import connect
 
     # The spider's update_settings does the rest (lpscrape.distributed.switch; scrapyd too).
@@ -51,11 +52,22 @@ def run_distributed(
     process.crawl(crawler, start_url=start_url, full=full, publication=publication)
     process.start()
     stats = crawler.stats
+    reason, token = stats.get_value("finish_reason"), stats.get_value("lpscrape/run_token")
+    verdict = None
+    if reason == "finished" and token:
+        from lpscrape.distributed.handoff import run_verdict
+
+        wait, poll = (
+            settings.getfloat("LPSCRAPE_VERDICT_WAIT"),
+            settings.getfloat("LPSCRAPE_REDIS_POLL"),
+        )
+        verdict = run_verdict(connect(redis_url), token, wait, poll)
     return {
         "requests": stats.get_value("downloader/request_count", 0),
         "handed_off": stats.get_value("lpscrape/handed_off", 0),
         "requeued": stats.get_value("lpscrape/requeued", 0),
-        "reason": stats.get_value("finish_reason"),
+        "reason": reason,
+        "verdict": verdict,
     }
 
 

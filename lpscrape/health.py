@@ -208,6 +208,43 @@ class RunHealth:
                     health.fallback_examples.append(url)
         self.degraded += degraded
 
+    def to_state(self) -> dict[str, Any]:
+        """What has been measured so far, as JSON-ready data (the distributed writer keeps it
+        with the run between batches)."""
+        return {
+            "articles": self.articles,
+            "degraded": self.degraded,
+            "words": sorted(Counter(self.words).items()),
+            "fields": {
+                name: {
+                    "measured": fh.measured,
+                    "filled": fh.filled,
+                    "sources": dict(fh.sources),
+                    "fallback": fh.fallback,
+                    "missing_examples": fh.missing_examples,
+                    "fallback_examples": fh.fallback_examples,
+                }
+                for name, fh in self.fields.items()
+            },
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any] | None) -> RunHealth:
+        """A run's health as `to_state` left it (empty for None)."""
+        health = cls()
+        if not state:
+            return health
+        health.articles, health.degraded = state["articles"], state["degraded"]
+        health.words = [int(words) for words, n in state["words"] for _ in range(n)]
+        for name, saved in state["fields"].items():
+            fh = health.fields[name]
+            fh.measured, fh.filled = saved["measured"], saved["filled"]
+            fh.fallback = saved["fallback"]
+            fh.sources = Counter(saved["sources"])
+            fh.missing_examples = list(saved["missing_examples"])
+            fh.fallback_examples = list(saved["fallback_examples"])
+        return health
+
     @property
     def body_quantiles(self) -> dict[float, float | None]:
         """Body length (words) at the 10th, 25th, 50th, 75th and 90th percentiles."""

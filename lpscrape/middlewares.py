@@ -22,6 +22,9 @@ from lpscrape.urls import clean_url, explicit_port, same_host
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 GATE = "lpscrape_gate"  # request meta: the slot whose place the request holds
+# Sent with `request` and `seconds` when a host is paused, for whoever shares the pause with
+# other processes (lpscrape.distributed.politeness).
+HOST_PAUSED = object()
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -94,6 +97,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         """Hold every request of this request's slot for `seconds` from now."""
         if seconds <= 0:
             return
+        self.crawler.signals.send_catch_log(HOST_PAUSED, request=request, seconds=seconds)
         key = self.slot_key(request)
         until = time.monotonic() + seconds
         if until > self.paused_until.get(key, 0.0):

@@ -1,19 +1,24 @@
-"""The run's health in the crawl: measure each stored article, judge the run, alert someone.
+"""The run's health: measure each stored article, judge the run, alert someone.
 
-`HealthPipeline` comes after `ArchivePipeline`: it sees every article the run extracted in
-full and, once the run's row is closed, writes `run_health`, compares the run with the last
-healthy ones, adds a drift alert to the run, and hands any alert to the configured actions.
+`conclude_run` does it for a closed run, whoever stored it: `HealthPipeline` (after
+`ArchivePipeline` in a single-process crawl, measuring every article the run extracted in
+full) and the distributed writer (lpscrape/distributed/writer.py, measuring what it stores).
+It writes `run_health`, compares the run with the last healthy ones, adds a drift alert to
+the run, and hands any alert to the configured actions.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
+from sqlite_utils import Database
 
 from lpscrape.alerts import Alert, AlertConfig, AlertConfigError, deliver
 from lpscrape.archive.runhealth import (
@@ -69,6 +74,82 @@ def judge(
     return True, f"healthy against the median of runs {', '.join(str(r.run_id) for r in baseline)}"
 
 
+def conclude_run(
+    db: Database,
+    run_id: int,
+    health: RunHealth,
+    *,
+    outcome: str,
+    counts: Mapping[str, int],
+    alerts: list[str],
+    settings: BaseSettings,
+    archive: str | Path,
+    commit: Callable[[], None],
+    log_path: str | None = None,
+) -> Alert | None:
+    """Measure, compare, record, alert: the run's health (what its articles lost, drift from
+    the last healthy runs, its verdict) written beside its `crawl_runs` row and made durable
+    by `commit`, then any alert handed to the configured actions. Used by the single-process
+    crawl and by the distributed writer alike; returns the alert (None: a healthy run)."""
+    rules = DriftRules.from_settings(settings.getint, settings.getfloat)
+    health.found = sum(counts.get(k, 0) for k in FOUND_COUNTERS)
+    health.reread = sum(counts.get(k, 0) for k in ("changed", "unchanged"))
+    ensure_health_tables(db)
+    for name, (count, examples) in lost_fields(db, run_id, rules.body_shrink).items():
+        health.fields[name].lost, health.fields[name].lost_examples = count, examples
+    baseline = baseline_figures(db, run_id, rules.window)
+    findings = detect_drift(health, baseline, rules) if outcome == "completed" else []
+    share = settings.getfloat("LPSCRAPE_ALERT_SHARE", 0.2)
+    healthy, verdict = judge(health, baseline, findings, rules, outcome, share)
+    paragraph = alert_paragraph(run_id, health, baseline, findings) if findings else None
+    save_run_health(
+        db,
+        run_id,
+        health,
+        healthy=healthy,
+        verdict=verdict,
+        baseline=baseline,
+        findings=findings,
+        alert=paragraph,
+        log_path=log_path,
+    )
+    if paragraph:
+        append_run_alert(db, run_id, paragraph)
+        alerts = [*alerts, paragraph]
+    row = db.execute("SELECT start_url FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
+    commit()
+    if outcome == "completed" and not alerts:
+        return None  # a healthy run calls nothing
+    alert = Alert(
+        run_id=run_id,
+        archive=str(Path(archive).resolve()),
+        start_url=row[0] if row else "",
+        outcome=outcome,
+        healthy=healthy,
+        alerts=alerts,
+        findings=[f.to_dict() for f in findings],
+        log_path=log_path,
+    )
+    deliveries = send(alert, settings)
+    if deliveries:
+        try:
+            record_deliveries(db, run_id, deliveries)
+            commit()
+        except (sqlite3.Error, ArchiveError) as exc:
+            logger.error("alert deliveries of run %s not recorded: %s", run_id, exc)
+    return alert
+
+
+def send(alert: Alert, settings: BaseSettings) -> dict[str, str]:
+    """Hand the alert to every configured action; what became of each ({}: none set)."""
+    try:
+        config = AlertConfig.from_settings(settings.get)
+    except AlertConfigError as exc:
+        logger.error("alerts for run %s not sent: %s", alert.run_id, exc)
+        return {"config": f"failed: {exc}"}
+    return deliver(alert, config) if config.actions else {}
+
+
 class HealthPipeline:
     """Measures the articles of the run; judges and alerts when the spider closes."""
 
@@ -106,130 +187,53 @@ class HealthPipeline:
         outcome = {"finished": "completed", "shutdown": "aborted"}.get(reason, "failed")
         db_path = self.settings.get("ARCHIVE_DB")
         try:
-            alert = self.close_run(int(run_id), outcome, db_path)
+            db = open_database(db_path)
+            try:
+                alert = conclude_run(
+                    db,
+                    int(run_id),
+                    self.health,
+                    outcome=outcome,
+                    counts={k: stats.get_value(f"lpscrape/{k}", 0) for k in FOUND_COUNTERS},
+                    alerts=list(stats.get_value("lpscrape/alerts") or []),
+                    settings=self.settings,
+                    archive=db_path,
+                    commit=db.conn.commit,
+                    log_path=stats.get_value("lpscrape/log_path"),
+                )
+            finally:
+                db.conn.close()
         except (sqlite3.Error, ArchiveError) as exc:
             logger.error("run health of run %s not recorded: %s", run_id, exc)
             return
         if alert is not None:
-            self.send(alert, db_path)
-
-    def close_run(self, run_id: int, outcome: str, db_path: str) -> Alert | None:
-        """Measure, compare, record; returns the alert to send, or None for a healthy run."""
-        stats = self.crawler.stats
-        rules = DriftRules.from_settings(self.settings.getint, self.settings.getfloat)
-        health = self.health
-        health.found = sum(stats.get_value(f"lpscrape/{k}", 0) for k in FOUND_COUNTERS)
-        health.reread = sum(stats.get_value(f"lpscrape/{k}", 0) for k in ("changed", "unchanged"))
-        db = open_database(db_path)
-        try:
-            ensure_health_tables(db)
-            for name, (count, examples) in lost_fields(db, run_id, rules.body_shrink).items():
-                health.fields[name].lost, health.fields[name].lost_examples = count, examples
-            baseline = baseline_figures(db, run_id, rules.window)
-            findings = detect_drift(health, baseline, rules) if outcome == "completed" else []
-            healthy, verdict = judge(
-                health,
-                baseline,
-                findings,
-                rules,
-                outcome,
-                self.settings.getfloat("LPSCRAPE_ALERT_SHARE", 0.2),
-            )
-            paragraph = alert_paragraph(run_id, health, baseline, findings) if findings else None
-            log_path = stats.get_value("lpscrape/log_path")
-            save_run_health(
-                db,
-                run_id,
-                health,
-                healthy=healthy,
-                verdict=verdict,
-                baseline=baseline,
-                findings=findings,
-                alert=paragraph,
-                log_path=log_path,
-            )
-            if paragraph:
-                append_run_alert(db, run_id, paragraph)
-            db.conn.commit()
-            alerts = list(stats.get_value("lpscrape/alerts") or [])
-            if paragraph:
-                alerts.append(paragraph)
-                stats.set_value("lpscrape/alerts", alerts)
-            row = db.execute("SELECT start_url FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
-        finally:
-            db.conn.close()
-        if outcome == "completed" and not alerts:
-            return None  # a healthy run calls nothing
-        return Alert(
-            run_id=run_id,
-            archive=str(Path(db_path).resolve()),
-            start_url=row[0] if row else "",
-            outcome=outcome,
-            healthy=healthy,
-            alerts=alerts,
-            findings=[f.to_dict() for f in findings],
-            log_path=log_path,
-        )
-
-    def send(self, alert: Alert, db_path: str) -> None:
-        """Hand the alert to every configured action and keep what became of each."""
-        try:
-            config = AlertConfig.from_settings(self.settings.get)
-        except AlertConfigError as exc:
-            deliveries = {"config": f"failed: {exc}"}
-            logger.error("alerts for run %s not sent: %s", alert.run_id, exc)
-        else:
-            if not config.actions:
-                return
-            deliveries = deliver(alert, config)
-        try:
-            db = open_database(db_path)
-            try:
-                record_deliveries(db, alert.run_id, deliveries)
-                db.conn.commit()
-            finally:
-                db.conn.close()
-        except (sqlite3.Error, ArchiveError) as exc:
-            logger.error("alert deliveries of run %s not recorded: %s", alert.run_id, exc)
+            stats.set_value("lpscrape/alerts", alert.alerts)
 
     def send_unrecorded(self, run_id: int, reason: str, start_url: str) -> None:
         """Tell someone about a run the archive could not take (a full disk): the alert goes
         out, nothing is written to the archive."""
-        try:
-            config = AlertConfig.from_settings(self.settings.get)
-        except AlertConfigError as exc:
-            logger.info("alerts for run %s not sent: %s", run_id, exc)
-            return
-        if config.actions:
-            db_path = self.settings.get("ARCHIVE_DB")
-            alert = Alert(
-                run_id=run_id,
-                archive=str(Path(db_path).resolve()),
-                start_url=start_url,
-                outcome="failed",
-                healthy=None,
-                alerts=[reason],
-            )
-            deliver(alert, config)
+        db_path = self.settings.get("ARCHIVE_DB")
+        alert = Alert(
+            run_id=run_id,
+            archive=str(Path(db_path).resolve()),
+            start_url=start_url,
+            outcome="failed",
+            healthy=None,
+            alerts=[reason],
+        )
+        send(alert, self.settings)
 
 
 def alert_refused(db_path: str, start_url: str, reason: str, overrides: dict[str, Any]) -> None:
     """Send an alert for a crawl that could not start (site unreachable, archive unusable)."""
     from lpscrape.crawl import crawl_settings
 
-    settings = crawl_settings(db_path, **overrides)
-    try:
-        config = AlertConfig.from_settings(settings.get)
-    except AlertConfigError as exc:
-        logger.error("alerts not sent: %s", exc)
-        return
-    if config.actions:
-        alert = Alert(
-            run_id=0,
-            archive=str(Path(db_path).resolve()),
-            start_url=start_url,
-            outcome="refused",
-            healthy=None,
-            alerts=[f"the crawl could not start: {reason}"],
-        )
-        deliver(alert, config)
+    alert = Alert(
+        run_id=0,
+        archive=str(Path(db_path).resolve()),
+        start_url=start_url,
+        outcome="refused",
+        healthy=None,
+        alerts=[f"the crawl could not start: {reason}"],
+    )
+    send(alert, crawl_settings(db_path, **overrides))

@@ -18,7 +18,7 @@ from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.store import COLLAPSE_RATIO, RUN_COUNTERS, Archive, ArchiveError
 from lpscrape.extract import extract_article
 from lpscrape.items import Capture, FetchFailure
-from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines
+from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines, limits
 from lpscrape.worker import (
     ARTICLE_STORED,
     BATCH_SECONDS,
@@ -26,6 +26,7 @@ from lpscrape.worker import (
     StoreWorker,
     WorkerGone,
     extract,
+    measured_record,
     store,
 )
 
@@ -221,8 +222,8 @@ class ArchivePipeline:
             self.warnings.update(record.extraction.warnings)
             missing = any(not getattr(record, f) for f in KEY_FIELDS)
             self.degraded += missing or record.extraction.method != "theme"
-        if stored.kind == "article" and stored.status == 200 and record and record.is_article:
-            self.crawler.signals.send_catch_log(ARTICLE_STORED, record=record, url=stored.url)
+        if measured := measured_record(stored):
+            self.crawler.signals.send_catch_log(ARTICLE_STORED, record=measured, url=stored.url)
 
     def count_failure(self, reason: str, url: str) -> None:
         """One failed fetch, by reason, with the first few URLs as examples."""
@@ -266,12 +267,7 @@ class ArchivePipeline:
             deferred=stats.get_value("lpscrape/sitemap_deferred", 0),
             left_open=self.left_open,
         )
-        return alert_lines(
-            totals,
-            min_articles=self.settings.getint("LPSCRAPE_DRIFT_MIN_ARTICLES", 10),
-            share=self.settings.getfloat("LPSCRAPE_ALERT_SHARE", 0.2),
-            cap=self.settings.getint("LPSCRAPE_SITEMAP_MAX_URLS"),
-        )
+        return alert_lines(totals, **limits(self.settings))
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Close the run with its outcome, counts, failures, warnings and alerts."""

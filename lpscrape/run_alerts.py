@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 EXAMPLES_PER_REASON = 5  # failed URLs kept per reason, held versions named per run
 
@@ -24,6 +25,15 @@ class RunTotals:
     crashed: int = 0  # pages the extractor crashed on
     deferred: int = 0  # sitemap URLs left for a later run
     left_open: Sequence[tuple[int, str]] = ()  # (id, started) of runs a killed crawl left
+
+
+def limits(settings: Any) -> dict[str, Any]:
+    """`alert_lines`' thresholds from a crawl's (or the writer's) Scrapy settings."""
+    return {
+        "min_articles": settings.getint("LPSCRAPE_DRIFT_MIN_ARTICLES", 10),
+        "share": settings.getfloat("LPSCRAPE_ALERT_SHARE", 0.2),
+        "cap": settings.getint("LPSCRAPE_SITEMAP_MAX_URLS"),
+    }
 
 
 def alert_lines(

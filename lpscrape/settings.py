@@ -105,6 +105,9 @@ LPSCRAPE_REDIS_TTL = 15.0  # seconds without a heartbeat before a crawler counts
 LPSCRAPE_REDIS_POLL = 0.5  # seconds between looks at the shared queue when idle
 LPSCRAPE_EXTRACT_ON_CRAWLER = True  # extract on the crawler's cores; the writer only stores
 LPSCRAPE_PUBLICATION = ""  # the publication's name (default: the start URL's host)
+# After the run, a crawler waits (while a writer runs, at most this long) for the writer's
+# verdict on it: its exit status then says what a local crawl's would. 0: do not wait.
+LPSCRAPE_VERDICT_WAIT = 600.0
 
 # --- Output: progress on a terminal, a periodic log line otherwise; quiet logs ---------
 EXTENSIONS = {"lpscrape.progress.Progress": 500, "lpscrape.runlog.RunLog": 100}

@@ -65,6 +65,14 @@ def extract(capture: Capture) -> bool:
     return False
 
 
+def measured_record(stored: Stored) -> Article | None:
+    """The record a run's health measures: an article page served in full and extracted."""
+    record = stored.record
+    if stored.failure or stored.kind != "article" or stored.status != 200:
+        return None
+    return record if record is not None and record.is_article else None
+
+
 def store(archive: Archive, capture: Capture, run_id: int | None) -> Stored:
     """Extract one capture and keep it in the archive (committed in the archive's batches)."""
     crashed = extract(capture)

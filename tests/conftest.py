@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -120,3 +123,63 @@ def served(demo_archive: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# The theme update: bylines gone on one template, the dateline restyled on another, the
+# body container renamed on a third (a template: the articles of one primary category).
+RESTYLED = {"nobility": {"byline"}, "diplomacy": {"dateline"}, "protocol": {"body"}}
+RECORDER = """\
+import json, sys
+with open(sys.argv[1], "a", encoding="utf-8") as out:
+    out.write(json.dumps({"argv": sys.argv[2:], "stdin": sys.stdin.read()}) + "\\n")
+"""
+
+
+class Webhook:
+    """A real HTTP endpoint on 127.0.0.1 that keeps every POST it receives."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.posts: list[dict] = []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hook.posts.append({"type": self.headers["Content-Type"], "json": json.loads(body)})
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/lpscrape"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    """A webhook on a free 127.0.0.1 port that answers 200."""
+    hook = Webhook()
+    yield hook
+    hook.close()
+
+
+def recorder(tmp_path: Path, name: str) -> tuple[str, Path]:
+    """A command line that appends its arguments and stdin to a file, and that file."""
+    script = tmp_path / "record.py"
+    script.write_text(RECORDER)
+    out = tmp_path / f"{name}.jsonl"
+    return f"{sys.executable} {script} {out}", out
+
+
+def calls(path: Path) -> list[dict]:
+    """What a recorder received, one call per entry."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]

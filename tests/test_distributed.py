@@ -8,7 +8,9 @@ archives), real SQLite.
 
 from __future__ import annotations
 
+import json
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -22,9 +24,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ROOT, crawl, free_port, query
+from conftest import RESTYLED, ROOT, Webhook, calls, crawl, free_port, query, recorder
 
 from lpscrape.demo import DemoServer, DemoSite, serve
+from lpscrape.demo.site import Response
 
 REDIS_SERVER = shutil.which("redis-server")
 NOW = datetime(2025, 11, 5, 11, 2, 37, tzinfo=ZoneInfo("Europe/London"))
@@ -32,6 +35,7 @@ ARTICLES = "SELECT url, publication, version, content_hash, status FROM articles
 VERSIONS = "SELECT url, version, content_hash FROM article_versions ORDER BY url, version"
 CAPTURES = "SELECT kind, url, status, sha256 FROM captures"
 RUNS = "SELECT outcome, new, changed, unchanged, not_modified, failed, held FROM crawl_runs"
+RUN_ALERTS = "SELECT alerts FROM crawl_runs ORDER BY id"
 
 pytestmark = pytest.mark.skipif(
     REDIS_SERVER is None,
@@ -89,12 +93,12 @@ def crawler(server: DemoServer, redis_url: str, *extra: str) -> subprocess.Popen
     )  # fmt: skip
 
 
-def writer(redis_url: str, db: Path) -> subprocess.Popen[str]:
+def writer(redis_url: str, db: Path, *extra: str) -> subprocess.Popen[str]:
     """The archive writer, ending once it closed a run and nothing came for 1 s."""
     import redis
 
     redis.Redis.from_url(redis_url).delete("lpscrape:known")  # see `wait_for_writer`
-    return lpscrape("store", "--redis", redis_url, "--db", str(db), "--idle-exit", "1")
+    return lpscrape("store", "--redis", redis_url, "--db", str(db), "--idle-exit", "1", *extra)
 
 
 def finish(proc: subprocess.Popen[str], timeout: float = 90) -> str:
@@ -102,6 +106,12 @@ def finish(proc: subprocess.Popen[str], timeout: float = 90) -> str:
     out, err = proc.communicate(timeout=timeout)
     assert proc.returncode == 0, f"exit {proc.returncode}:\n{err[-3000:]}"
     return out
+
+
+def ended(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[int, str]:
+    """Wait for a process; its exit status and stderr."""
+    _, err = proc.communicate(timeout=timeout)
+    return proc.returncode, err
 
 
 def wait_for_writer(redis_url: str) -> None:
@@ -119,6 +129,17 @@ def article_fetches(site: DemoSite, since: int = 0) -> Counter[str]:
     """How often each article page was asked for."""
     paths = {a.path for a in site.articles}
     return Counter(r.path for r in site.requests[since:] if r.path in paths)
+
+
+class Planted:
+    """What an intruder with write access to Redis could hand over: unpickling it runs code
+    (here, harmlessly, it creates a file)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return exec, (f"open({str(self.path)!r}, 'w').close()",)
 
 
 class Arrivals:
@@ -145,9 +166,47 @@ class Arrivals:
         site.respond = timed  # type: ignore[method-assign]
 
 
-def distributed_crawl(server: DemoServer, redis_url: str, db: Path, *extra: str) -> list[str]:
-    """Two crawlers and the writer, to the end of the run; the crawlers' reports."""
-    store = writer(redis_url, db)
+class TooManyRequestsOnce:
+    """The site answers its `nth` article request with 429 and `Retry-After: 2`, once, and
+    notes when every request reached it (server side)."""
+
+    def __init__(self, site: DemoSite, nth: int) -> None:
+        self.arrivals: list[tuple[float, str, str, int]] = []  # (time, method, path, status)
+        self.lock = threading.Lock()
+        articles = {a.path for a in site.articles}
+        respond, seen = site.respond, [0]
+
+        def answer(method: str, path: str, headers: dict[str, str]) -> Response:
+            at = time.monotonic()
+            with self.lock:
+                seen[0] += method == "GET" and path in articles
+                refuse = method == "GET" and path in articles and seen[0] == nth
+            if refuse:
+                body = b"<html><body><h1>Too many requests</h1></body></html>"
+                response = Response(
+                    429,
+                    {
+                        "Retry-After": "2",
+                        "Content-Type": "text/html",
+                        "Content-Length": str(len(body)),
+                    },
+                    body,
+                )
+            else:
+                response = respond(method, path, headers)
+            with self.lock:
+                self.arrivals.append((at, method, path, response.status))
+            return response
+
+        site.respond = answer  # type: ignore[method-assign]
+
+
+def distributed_crawl(
+    server: DemoServer, redis_url: str, db: Path, *extra: str, sample: int = 0
+) -> list[str]:
+    """Two crawlers and the writer (publishing a health sample of `sample` articles), to the
+    end of the run; the crawlers' reports."""
+    store = writer(redis_url, db, "--set", f"LPSCRAPE_HEALTH_SAMPLE={sample}")
     wait_for_writer(redis_url)
     crawlers = [crawler(server, redis_url, *extra) for _ in range(2)]
     reports = [finish(c) for c in crawlers]
@@ -247,3 +306,148 @@ def test_an_unreachable_redis_is_one_line_and_exit_2(demo_server: DemoServer) ->
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 2, err
         assert err.startswith(f"lpscrape: cannot reach Redis at {nobody}") and err.count("\n") == 1
+
+
+def test_a_distributed_run_that_drifted_is_named_and_alerts_reach_a_command_and_a_webhook(
+    tmp_path: Path, redis_url: str, webhook: Webhook
+) -> None:
+    db = tmp_path / "archive.db"
+    command, command_calls = recorder(tmp_path, "command")
+    judging = [
+        "--set", f"LPSCRAPE_ALERT_COMMAND={command}",
+        "--set", f"LPSCRAPE_ALERT_WEBHOOK={webhook.url}",
+        "--set", "LPSCRAPE_DRIFT_MIN_RUNS=2",
+    ]  # fmt: skip
+    with serve(DemoSite()) as server:
+
+        def distributed_run() -> list[tuple[int, str]]:
+            """Two crawlers and the writer (with the alert actions) through one full run: the
+            exit status and stderr of each, the writer's last."""
+            store = writer(redis_url, db, *judging)
+            wait_for_writer(redis_url)
+            crawlers = [crawler(server, redis_url, "--full") for _ in range(2)]
+            return [ended(proc) for proc in [*crawlers, store]]
+
+        for _ in range(2):  # two healthy runs make the baseline here
+            statuses = distributed_run()
+            assert [status for status, _ in statuses] == [0, 0, 0], statuses
+        assert (calls(command_calls), webhook.posts) == ([], [])  # a healthy run calls nothing
+        server.site.restyled = RESTYLED
+        *crawlers, store = distributed_run()
+
+    drifted = {"authors", "byline", "dateline", "body_text"}
+    assert query(db, "SELECT run_id, healthy, verdict FROM run_health ORDER BY run_id") == [
+        (1, 1, "healthy (no baseline yet: 0 of 2 runs)"),
+        (2, 1, "healthy (no baseline yet: 1 of 2 runs)"),
+        (3, 0, "unhealthy: drift in authors, byline, dateline, body_text"),
+    ]
+    flagged = query(db, "SELECT field FROM run_field_health WHERE run_id = 3 AND drifted")
+    assert {f for (f,) in flagged} == drifted
+    [paragraph] = [a for a in json.loads(query(db, RUN_ALERTS)[-1][0]) if "drifted" in a]
+    assert "Run 3 drifted against the median of the last 2 healthy runs (1, 2)" in paragraph
+    assert "authors filled on 79% of articles (38 of 48), down from 100%" in paragraph
+    # the exit status says so, on the archive host and on every crawler host
+    assert store[0] == 3 and f"lpscrape: ALERT: run 3: {paragraph}" in store[1]
+    for status, err in crawlers:
+        assert status == 3 and f"lpscrape: ALERT: {paragraph}" in err
+    [command_call] = calls(command_calls)
+    assert "unhealthy: authors, body_text, byline, dateline" in command_call["stdin"]
+    assert paragraph in command_call["stdin"]
+    [post] = webhook.posts
+    assert post["json"]["run_id"] == 3 and post["json"]["healthy"] is False
+    assert {f["field"] for f in post["json"]["findings"]} == drifted
+    deliveries = query(db, "SELECT deliveries FROM run_health WHERE run_id = 3")[0][0]
+    assert json.loads(deliveries) == {"command": "ok", "webhook": "ok"}
+    # the measurements carried between the writer's batches are not left in the run's row
+    assert all("health" not in json.loads(t) for (t,) in query(db, "SELECT tally FROM crawl_runs"))
+
+
+def test_an_incremental_distributed_night_reads_the_health_sample(
+    tmp_path: Path, redis_url: str
+) -> None:
+    db = tmp_path / "archive.db"
+    with serve(DemoSite()) as server:
+        distributed_crawl(server, redis_url, db, sample=20)
+        mark = len(server.site.requests)
+        distributed_crawl(server, redis_url, db, sample=20)  # nothing new: only the sample
+        reads = [r for r in server.site.requests[mark:] if r.path.startswith("/20")]
+    assert len(reads) == 20 and not [r for r in reads if "If-None-Match" in r.headers]
+    assert query(db, "SELECT articles, reread, found, healthy FROM run_health ORDER BY run_id") == [
+        (48, 0, 48, 1),
+        (20, 20, 48, 1),
+    ]
+
+
+def test_pickles_in_redis_are_never_run_but_kept_counted_and_alerted(
+    tmp_path: Path, redis_url: str
+) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    db = tmp_path / "archive.db"
+    in_writer, in_crawler = tmp_path / "ran-in-the-writer", tmp_path / "ran-in-a-crawler"
+    command, command_calls = recorder(tmp_path, "command")
+    with serve(DemoSite()) as server:
+        for article in server.site.articles:  # the run lasts while the pickles are planted
+            server.site.delays[article.path] = 0.05
+        site = f"127.0.0.1:{server.port}"
+        store = writer(redis_url, db, "--set", f"LPSCRAPE_ALERT_COMMAND={command}")
+        wait_for_writer(redis_url)
+        crawlers = [crawler(server, redis_url) for _ in range(2)]
+        deadline = time.monotonic() + 60
+        while (token := client.get(f"lpscrape:{site}:run")) is None:
+            assert time.monotonic() < deadline, "the run did not begin"
+            time.sleep(0.02)
+        run = {"run": token, "publication": site, "start_url": server.base_url + "/"}
+        # A capture as an older lpscrape pickled it, a message naming no run, and a request
+        # at the head of the shared queue, as scrapy-redis's default serializer pickles them.
+        planted = pickle.dumps(Planted(in_writer))
+        client.xadd("lpscrape:captures", {**run, "op": "item", "data": planted})
+        client.xadd("lpscrape:captures", {"v": "1", "op": "item", "data": b"\x80\x05garbage"})
+        client.zadd(f"lpscrape:{site}:requests", {pickle.dumps(Planted(in_crawler)): -1000})
+        statuses = [ended(proc) for proc in [*crawlers, store]]
+
+    assert not in_writer.exists() and not in_crawler.exists()  # nothing was unpickled
+    # never a crash, nothing else lost: the run completed with every article
+    assert query(db, "SELECT count(*) FROM articles") == [(48,)]
+    [(outcome, failures, alerts)] = query(db, "SELECT outcome, failures, alerts FROM crawl_runs")
+    assert outcome == "completed" and json.loads(failures) == {"bad_handoff": 3}
+    [alert] = [a for a in json.loads(alerts) if "bad_handoff" in a]
+    assert alert.startswith("3 requests failed (bad_handoff ×3), e.g. ")
+    assert all(status == 3 for status, _ in statuses), statuses  # crawlers and writer say so
+    assert f"lpscrape: ALERT: run 1: {alert}" in statuses[-1][1]
+    [call] = calls(command_calls)
+    assert alert in call["stdin"]
+    # kept aside, as they came, with why
+    kept = client.xrange("lpscrape:rejected")
+    assert len(kept) == 3
+    reasons = sorted(fields[b"lpscrape:reason"].decode() for _, fields in kept)
+    assert reasons == [
+        "a queued request that is not JSON (a pickle?)",
+        "no run token",
+        "not a JSON hand-off message (a pickle from an older lpscrape?)",
+    ]
+    assert planted in [fields.get(b"data") for _, fields in kept]
+
+
+def test_one_crawlers_429_pauses_the_host_for_every_crawler(tmp_path: Path, redis_url: str) -> None:
+    with serve(DemoSite()) as server:
+        site = TooManyRequestsOnce(server.site, nth=12)
+        reports = distributed_crawl(
+            server, redis_url, tmp_path / "archive.db", "--delay", "0.1",
+            "--set", "LPSCRAPE_EXTRACT_ON_CRAWLER=False",  # reactors free to react at once
+        )  # fmt: skip
+    handed = [int(r.split(", ")[1].split()[0]) for r in reports]
+    assert all(handed), reports  # both crawlers were fetching
+    [refused] = [at for at, _, _, status in site.arrivals if status == 429]
+    after = [
+        at - refused for at, method, _, _ in site.arrivals if at > refused and method != "HEAD"
+    ]
+    assert after and after[-1] > 3  # the crawl went on long after the pause
+    # The pause runs from when the crawler that got the 429 has read it and told Redis (a few
+    # ms; longer on a loaded machine, hence half a second of grace): a request sent before
+    # that may still arrive, none after, until two seconds have passed. Without the shared
+    # pause the other crawler goes on sending a request every 0.1 s.
+    during = [round(t, 3) for t in after if 0.5 < t < 2.0]
+    assert during == [], during
+    assert query(tmp_path / "archive.db", "SELECT count(*) FROM articles") == [(48,)]

@@ -6,75 +6,14 @@ from __future__ import annotations
 import json
 import re
 import sys
-import threading
-from collections.abc import Iterator
 from email import message_from_bytes
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import crawl, free_port, query, run_cli
+from conftest import RESTYLED, Webhook, calls, crawl, free_port, query, recorder, run_cli
 
 from lpscrape.demo import DemoServer, DemoSite
 from lpscrape.demo.content import ADDED_IN_2, EDITED_IN_2, articles
-
-# The theme update: bylines gone on one template, the dateline restyled on another, the
-# body container renamed on a third (a template: the articles of one primary category).
-RESTYLED = {"nobility": {"byline"}, "diplomacy": {"dateline"}, "protocol": {"body"}}
-RECORDER = """\
-import json, sys
-with open(sys.argv[1], "a", encoding="utf-8") as out:
-    out.write(json.dumps({"argv": sys.argv[2:], "stdin": sys.stdin.read()}) + "\\n")
-"""
-
-
-class Webhook:
-    """A real HTTP endpoint on 127.0.0.1 that keeps every POST it receives."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.posts: list[dict] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                hook.posts.append({"type": self.headers["Content-Type"], "json": json.loads(body)})
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/lpscrape"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def webhook() -> Iterator[Webhook]:
-    hook = Webhook()
-    yield hook
-    hook.close()
-
-
-def recorder(tmp_path: Path, name: str) -> tuple[str, Path]:
-    """A command line that appends its arguments and stdin to a file, and that file."""
-    script = tmp_path / "record.py"
-    script.write_text(RECORDER)
-    out = tmp_path / f"{name}.jsonl"
-    return f"{sys.executable} {script} {out}", out
-
-
-def calls(path: Path) -> list[dict]:
-    """What a recorder received, one call per entry."""
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def test_a_theme_change_on_some_templates_is_caught_named_and_sent(

@@ -311,8 +311,11 @@ class Archive:
         self.commit()
         return run_id, left
 
-    def finish_run(self, run_id: int, outcome: str, counts: dict[str, int], **extra: Any) -> None:
-        """Close a run with its outcome, counts, failures, warnings and alerts."""
+    def finish_run(
+        self, run_id: int, outcome: str, counts: dict[str, int], commit: bool = True, **extra: Any
+    ) -> None:
+        """Close a run with its outcome, counts, failures, warnings and alerts (committed,
+        unless the caller commits it with more)."""
         row: dict[str, Any] = {k: counts.get(k, 0) for k in (*RUN_COUNTERS, "fetched", "requests")}
         row.update(bytes_downloaded=counts.get("bytes_downloaded", 0), **extra)
         row.update(finished_at=utc_now(), outcome=outcome)
@@ -321,7 +324,8 @@ class Archive:
                 row[key] = json.dumps(value, ensure_ascii=False)
         self._update("crawl_runs", "id", run_id, row)
         update_changes(self.db)  # the edit history of what this run (or a killed one) found
-        self.commit()
+        if commit:
+            self.commit()
 
     # -- what the next crawl needs to be conditional ------------------------------------
 

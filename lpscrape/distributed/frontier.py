@@ -34,6 +34,8 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from lpscrape.distributed.keys import KNOWN, SiteKeys, connect, publication_of
+from lpscrape.distributed.wire import REQUESTS, BadMessage
+from lpscrape.items import FetchFailure
 
 logger = logging.getLogger(__name__)
 SHARED_KINDS = frozenset({"article"})  # requests that go to the shared queue
@@ -75,21 +77,35 @@ def crawler_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
+class UnreadableRequest(Exception):
+    """A queued entry that is not a request this spider wrote (already out of the queue)."""
+
+    def __init__(self, reason: str, raw: bytes) -> None:
+        super().__init__(reason)
+        self.raw = raw
+
+
 class InflightQueue(PriorityQueue):
-    """scrapy-redis's priority queue, popping into the crawler's in-flight hash."""
+    """scrapy-redis's priority queue (requests as checked JSON, lpscrape.distributed.wire),
+    popping into the crawler's in-flight hash."""
 
     def __init__(self, server: Any, spider: Spider, key: str, inflight: str) -> None:
-        super().__init__(server, spider, key)
+        super().__init__(server, spider, key, serializer=REQUESTS)
         self.inflight = inflight
         self._pop = server.register_script(POP)
         self.members: dict[str, bytes] = {}  # origin URL -> its entry in the in-flight hash
 
     def pop(self, timeout: int = 0) -> Request | None:
-        """The best request, now held in this crawler's in-flight hash."""
+        """The best request, now held in this crawler's in-flight hash; UnreadableRequest (the
+        entry dropped from the hash) when it is not a request this spider wrote."""
         data = self._pop(keys=[self.key, self.inflight])
         if not data:
             return None
-        request = self._decode_request(data)
+        try:
+            request = self._decode_request(data)
+        except (BadMessage, ValueError, TypeError) as exc:  # never run: JSON, checked
+            self.server.hdel(self.inflight, data)
+            raise UnreadableRequest(str(exc), data) from None
         self.members[origin(request)] = data
         return request
 
@@ -105,7 +121,7 @@ class SharedFrontier(Scheduler):
 
     def __init__(self, crawler: Crawler, server: Any, ttl: float) -> None:
         # persist: the run's end clears the frontier, not each crawler's close
-        super().__init__(server, persist=True)
+        super().__init__(server, persist=True, serializer=REQUESTS)
         self.crawler = crawler
         self.stats = crawler.stats
         self.keys = SiteKeys("")
@@ -148,6 +164,7 @@ class SharedFrontier(Scheduler):
             args=[uuid.uuid4().hex, self.keys.inflight("")],
         )
         self.token, self.began = got.decode(), bool(began)
+        self.stats.set_value("lpscrape/run_token", self.token)
         self.server.set(self.keys.alive(self.id), 1, px=self.ttl_ms)
         self.server.sadd(self.keys.crawlers, self.id)
         self.heartbeat = task.LoopingCall(self.beat)
@@ -252,10 +269,26 @@ class SharedFrontier(Scheduler):
             # the queue for every crawler, and an article here (extracted on this reactor)
             # would slow the feeding down to its own pace.
             return None
-        request = self.queue.pop()
+        try:
+            request = self.queue.pop()
+        except UnreadableRequest as exc:
+            self.reject(exc)
+            return None
         if request is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
+
+    def reject(self, exc: UnreadableRequest) -> None:
+        """A queued entry nobody wrote as lpscrape does: kept aside in REJECTED, never run, and
+        counted as a failure of the run (`bad_handoff`) through the writer."""
+        from lpscrape.distributed.handoff import hand_off, run_info, set_aside
+
+        kept = set_aside(self.server, {"data": exc.raw}, str(exc), source=self.keys.queue)
+        where = f"an entry of {self.keys.queue} (kept as {kept})"
+        logger.error("not a request lpscrape wrote: %s", where)
+        failure = FetchFailure(where, "article", "bad_handoff", str(exc)[:300])
+        hand_off(self.server, run_info(self.token or "", self.spider), failure, False)
+        self.stats.inc_value("lpscrape/bad_handoff")
 
     def has_pending_requests(self) -> bool:
         """Anything left here or in the shared queue."""
@@ -313,7 +346,7 @@ class SharedFrontier(Scheduler):
         """Leave the run: add this crawler's counts; the last one out reports its end."""
         if self.heartbeat is not None and self.heartbeat.running:
             self.heartbeat.stop()
-        from lpscrape.distributed.handoff import report_run_end
+        from lpscrape.distributed.handoff import report_run_end, run_info
 
         stats = self.crawler.stats
         counts = {
@@ -338,7 +371,7 @@ class SharedFrontier(Scheduler):
         pipe.execute()
         last = reason == "finished" and self.run_over() and not self._others_alive()
         if last and self.server.set(self.keys.finished, self.id, nx=True):
-            report_run_end(self.server, self.keys, self.token or "")
+            report_run_end(self.server, self.keys, run_info(self.token or "", self.spider))
 
     def _others_alive(self) -> bool:
         members = [m.decode() for m in self.server.smembers(self.keys.crawlers)]

@@ -13,8 +13,15 @@ __all__ = ["publication_of"]
 
 PREFIX = "lpscrape"
 STREAM = f"{PREFIX}:captures"  # every crawler's captures, for the one writer
+REJECTED = f"{PREFIX}:rejected"  # messages nobody wrote as lpscrape does, kept aside, never run
 GROUP = "archive"  # the writer's consumer group on STREAM
 KNOWN = f"{PREFIX}:known"  # what the archive knows (validators, lastmod), set by the writer
+WRITER = f"{PREFIX}:writer"  # the writer's heartbeat (expires when it stops)
+
+
+def result_key(token: str) -> str:
+    """Where the writer leaves its verdict on a run it closed, for the run's crawlers."""
+    return f"{PREFIX}:result:{token}"
 
 
 class RedisUnavailable(ArchiveError):

@@ -7,30 +7,49 @@ and only then acknowledges (XACK) and deletes the messages. Killed before the co
 is rolled back and read again from the group's pending list; killed between the commit and the
 acknowledgement, the messages come again and are skipped by their id. Nothing lost, nothing
 stored twice.
+
+Each run's field health is measured here, record by record, and kept with the run's totals
+between batches; the batch that ends a run closes it with the single-process crawl's own
+judgement (`lpscrape.monitor.conclude_run`: drift from the last healthy runs, the verdict,
+the alert actions) and leaves the verdict in Redis for the run's crawlers.
+
+Messages are JSON, checked field by field (lpscrape/distributed/wire.py); one that is not what
+a crawler writes (an old pickle, a forgery, a truncated field) is never run: it is kept aside
+in the stream `lpscrape:rejected` and counted as a failed request of reason `bad_handoff` in
+the run it names (or the latest run open), so the run's alerts name it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import pickle
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scrapy.settings import BaseSettings
+
 from lpscrape.archive import lock
+from lpscrape.archive.runhealth import reread_sample
 from lpscrape.archive.store import RUN_COUNTERS, Archive, utc_now
-from lpscrape.distributed.keys import GROUP, KNOWN, STREAM
+from lpscrape.distributed.handoff import set_aside
+from lpscrape.distributed.keys import GROUP, KNOWN, STREAM, WRITER, result_key
+from lpscrape.distributed.wire import BadMessage, RunInfo, read_message, read_run
+from lpscrape.extract import Article
+from lpscrape.health import RunHealth
 from lpscrape.items import Capture, FetchFailure
-from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines
-from lpscrape.worker import Stored, store
+from lpscrape.monitor import conclude_run
+from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines, limits
+from lpscrape.worker import Stored, measured_record, store
 
 logger = logging.getLogger(__name__)
 CONSUMER = "writer"  # one writer: a restarted one reads its predecessor's pending messages
 KEY_FIELDS = ("title", "published_at", "body_text", "authors")
 NO_LIMIT = 10**9
+WRITER_TTL_MS = 120_000  # the heartbeat outlives a long batch or a slow alert action
+RESULT_TTL = 7 * 86400  # seconds a run's verdict waits in Redis for its crawlers
 
 
 def stream_id(value: bytes | str) -> tuple[int, int]:
@@ -50,6 +69,7 @@ class Tally:
     warnings: Counter[str] = field(default_factory=Counter)
     held: list[list[str | None]] = field(default_factory=list)
     extra: Counter[str] = field(default_factory=Counter)  # articles, degraded, attempts…
+    measured: list[tuple[Article, str]] = field(default_factory=list)  # for the run's health
 
     def failure(self, reason: str, url: str) -> None:
         """One failed fetch, by reason, with the first few URLs as examples."""
@@ -68,6 +88,8 @@ class Tally:
         outcome, record = stored.outcome, stored.record
         self.extra["extract_errors"] += stored.extract_error
         self.extra["attempts"] += stored.kind == "article" and outcome.kind != "not_article"
+        if measured := measured_record(stored):
+            self.measured.append((measured, stored.url))
         if stored.failure:
             self.failure(stored.failure, stored.requested_url or stored.url)
             return
@@ -91,9 +113,9 @@ def _merge_examples(old: dict[str, list[str]], new: dict[str, list[str]]) -> dic
     return old
 
 
-def run_alerts(row: dict[str, Any], tally: dict[str, Any], alert_share: float) -> list[str]:
+def run_alerts(row: dict[str, Any], tally: dict[str, Any], settings: BaseSettings) -> list[str]:
     """What the archivist must look at, from a run's totals (the single-machine pipeline's
-    alerts, minus drift: the writer keeps no run health)."""
+    alerts; drift is added by `conclude_run`)."""
     totals = RunTotals(
         failures=json.loads(row["failures"] or "{}"),
         examples=json.loads(row["failure_examples"] or "{}"),
@@ -106,22 +128,30 @@ def run_alerts(row: dict[str, Any], tally: dict[str, Any], alert_share: float) -
         crashed=tally.get("extract_errors", 0),
         deferred=tally.get("sitemap_deferred", 0),
     )
-    return alert_lines(totals, share=alert_share)
+    return alert_lines(totals, **limits(settings))
 
 
 class Writer:
     """Drains the stream into one archive; the only process that writes it."""
 
     def __init__(
-        self, server: Any, db_path: str | Path, batch: int = 200, alert_share: float = 0.2
+        self,
+        server: Any,
+        db_path: str | Path,
+        batch: int = 200,
+        settings: BaseSettings | None = None,
     ) -> None:
+        from lpscrape.crawl import crawl_settings
+
         self.server = server
         self.db_path = str(db_path)
         self.batch = batch
-        self.alert_share = alert_share
+        # Drift rules, alert actions, the health sample: the writer's settings, not the crawlers'.
+        self.settings = settings if settings is not None else crawl_settings(db_path)
         self.archive = Archive.open(db_path, batch_size=NO_LIMIT, batch_seconds=NO_LIMIT)
         self.runs: dict[str, int] = {}  # run token -> crawl_runs id
         self.finished: list[int] = []  # runs this writer closed
+        self.unattributed: list[str] = []  # rejected messages no open run could count
         self.stored = 0
         try:
             server.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
@@ -130,9 +160,17 @@ class Writer:
                 raise
         self.publish_known()
 
+    def beat(self) -> None:
+        """Tell the crawlers a writer runs (they wait for its verdict on their run)."""
+        self.server.set(WRITER, self.db_path, px=WRITER_TTL_MS)
+
     def publish_known(self) -> None:
-        """What the archive knows, for the crawlers' conditional requests and lastmod skips."""
-        known = {"articles": self.archive.known_articles(), "pages": self.archive.known_pages()}
+        """What the archive knows, for the crawlers' conditional requests and lastmod skips,
+        minus the validators of the health sample (read in full, as a local crawl reads it)."""
+        articles = self.archive.known_articles()
+        sample = self.settings.getint("LPSCRAPE_HEALTH_SAMPLE", 0)
+        reread_sample(self.archive.db, articles, sample)
+        known = {"articles": articles, "pages": self.archive.known_pages()}
         self.server.set(KNOWN, json.dumps(known))
 
     def last_applied(self) -> tuple[int, int]:
@@ -158,32 +196,39 @@ class Writer:
         return []
 
     def drain_once(self, block_ms: int = 1000) -> int:
-        """Store one batch (up to `batch` messages); returns how many messages it read."""
+        """Store one batch (up to `batch` messages, and up to the first run's end in them);
+        returns how many messages it applied."""
         messages = self.read(block_ms)
         if not messages:
             return 0
         done = self.last_applied()
         tallies: dict[int, Tally] = {}
-        ends: list[tuple[int, dict[str, int]]] = []
+        end: tuple[int, str, dict[str, int]] | None = None
+        applied: list[bytes] = []
         last = None
         self.archive.begin()
         for msg_id, fields in messages:
+            applied.append(msg_id)
             if stream_id(msg_id) <= done:
                 continue  # committed before a crash, never acknowledged: already stored
             last = msg_id
-            op = fields[b"op"].decode()
-            run_id = self.run_for(fields)
-            if op == "end":
-                ends.append((run_id, json.loads(fields[b"data"])))
+            try:
+                message = read_message(fields)
+            except BadMessage as exc:
+                self.reject(msg_id, fields, str(exc), tallies)
                 continue
-            item, crashed = pickle.loads(fields[b"data"])
+            run_id = self.run_for(message.run)
+            if message.op == "end":
+                end = (run_id, message.run.token, message.stats or {})
+                break  # one run's end per transaction: what follows comes again, pending
+            item = message.item
             tally = tallies.setdefault(run_id, Tally())
             if isinstance(item, FetchFailure):
                 tally.fetch_failed(item)
                 continue
             assert isinstance(item, Capture)
             stored = store(self.archive, item, run_id)
-            tally.stored(stored._replace(extract_error=crashed or stored.extract_error))
+            tally.stored(stored._replace(extract_error=message.crashed or stored.extract_error))
             self.stored += 1
         for run_id, tally in tallies.items():
             self.add_tally(run_id, tally)
@@ -192,39 +237,51 @@ class Writer:
                 "INSERT OR REPLACE INTO handoff_state (stream, last_id) VALUES (?, ?)",
                 [STREAM, last.decode()],
             )
-        for run_id, stats in ends:
-            self.finish(run_id, stats)  # commits the batch with the run's end
+        if end is not None:
+            self.finish(*end)  # commits the batch with the run's end and health, then alerts
         self.archive.commit()
-        ids = [msg_id for msg_id, _ in messages]
-        self.server.xack(STREAM, GROUP, *ids)
-        self.server.xdel(STREAM, *ids)
-        if ends:
+        self.server.xack(STREAM, GROUP, *applied)
+        self.server.xdel(STREAM, *applied)
+        if end is not None:
             self.publish_known()
-        return len(messages)
+        return len(applied)
 
-    def run_for(self, fields: dict[bytes, bytes]) -> int:
+    def run_for(self, run: RunInfo) -> int:
         """The `crawl_runs` id of a message's run, its row opened by the first message."""
-        token = fields[b"run"].decode()
+        token = run.token
         if token in self.runs:
             return self.runs[token]
         db = self.archive.db
         row = db.execute("SELECT id FROM crawl_runs WHERE run_key = ?", [token]).fetchone()
         if row is None:
-            text = {k.decode(): v.decode() for k, v in fields.items() if k != b"data"}
             cursor = db.execute(
                 "INSERT INTO crawl_runs (started_at, outcome, start_url, mode, publication, "
                 "run_key, tally) VALUES (?, 'running', ?, ?, ?, ?, '{}')",
-                [
-                    utc_now(),
-                    text.get("start_url"),
-                    text.get("mode", "incremental"),
-                    text.get("publication"),
-                    token,
-                ],
+                [utc_now(), run.start_url, run.mode, run.publication, token],
             )
             row = (cursor.lastrowid,)
         self.runs[token] = int(row[0])
         return self.runs[token]
+
+    def reject(
+        self, msg_id: bytes, fields: dict[bytes, bytes], reason: str, tallies: dict[int, Tally]
+    ) -> None:
+        """A message that is not what a crawler writes: kept aside (never run) and counted as
+        a failure of reason `bad_handoff` in the run it names, else in the latest run open."""
+        kept = set_aside(self.server, fields, reason, id=msg_id.decode())
+        where = f"message {msg_id.decode()} (kept as {kept})"
+        logger.error("hand-off %s", where)
+        try:
+            run_id: int | None = self.run_for(read_run(fields))
+        except BadMessage:
+            row = self.archive.db.execute(
+                "SELECT max(id) FROM crawl_runs WHERE outcome = 'running' AND run_key IS NOT NULL"
+            ).fetchone()
+            run_id = row[0]
+        if run_id is None:
+            self.unattributed.append(where)
+            return
+        tallies.setdefault(run_id, Tally()).failure("bad_handoff", where)
 
     def add_tally(self, run_id: int, tally: Tally) -> None:
         """Add a batch's counts to its run's row (in the batch's transaction)."""
@@ -246,6 +303,11 @@ class Writer:
         for name, value in tally.extra.items():
             kept[name] = kept.get(name, 0) + value
         kept["held"] = kept.get("held", []) + tally.held
+        if tally.measured:
+            health = RunHealth.from_state(kept.get("health"))
+            for record, url in tally.measured:
+                health.add(record, url)
+            kept["health"] = health.to_state()
         sets = ", ".join(f"[{k}] = coalesce([{k}], 0) + ?" for k in tally.counts)
         if sets:
             values = [*tally.counts.values(), run_id]
@@ -264,8 +326,9 @@ class Writer:
             ],
         )
 
-    def finish(self, run_id: int, stats: dict[str, int]) -> None:
-        """Close a run the crawlers reported over: its counts, outcome and alerts."""
+    def finish(self, run_id: int, token: str, stats: dict[str, int]) -> None:
+        """Close a run the crawlers reported over: its counts, outcome, alerts and health (in
+        the batch's transaction); then alert someone, and tell the crawlers the verdict."""
         db = self.archive.db
         names = [*RUN_COUNTERS, "failures", "failure_examples", "warnings", "warning_count"]
         values = db.execute(
@@ -274,19 +337,36 @@ class Writer:
         ).fetchone()
         row = dict(zip([*names, "tally"], values, strict=True))
         tally = {**json.loads(row["tally"] or "{}"), **stats}
+        health = RunHealth.from_state(tally.pop("health", None))  # kept in run_health instead
         counts = {k: row[k] or 0 for k in RUN_COUNTERS}
         counts["skipped"] += stats.get("skipped", 0)
         counts.update({k: stats.get(k, 0) for k in ("requests", "fetched", "bytes_downloaded")})
-        alerts = run_alerts(row, tally, self.alert_share)
+        alerts = run_alerts(row, tally, self.settings)
         self.archive.finish_run(
             run_id,
             "completed",
             counts,
+            commit=False,
             alerts=alerts,
             sitemap_deferred=stats.get("sitemap_deferred", 0),
             tally=json.dumps(tally),
         )
+        self.beat()  # alert actions may take a while
+        alert = conclude_run(
+            db,
+            run_id,
+            health,
+            outcome="completed",
+            counts=counts,
+            alerts=alerts,
+            settings=self.settings,
+            archive=self.db_path,
+            commit=self.archive.commit,
+        )
         self.finished.append(run_id)
+        said = alert.alerts if alert else []
+        verdict = {"run_id": run_id, "outcome": "completed", "alerts": said}
+        self.server.set(result_key(token), json.dumps(verdict), ex=RESULT_TTL)
 
     def open_runs(self) -> int:
         """Runs still open in the archive (their crawlers have not reported the end)."""
@@ -297,28 +377,34 @@ class Writer:
         )
 
     def close(self) -> None:
-        """Commit and close the archive."""
+        """Commit and close the archive; the crawlers stop waiting for this writer."""
         self.archive.close()
+        self.server.delete(WRITER)
 
 
 def drain(
-    server: Any, db_path: str | Path, idle_exit: float | None = None, batch: int = 200
-) -> list[int]:
+    server: Any,
+    db_path: str | Path,
+    idle_exit: float | None = None,
+    batch: int = 200,
+    settings: BaseSettings | None = None,
+) -> tuple[list[int], list[str]]:
     """Drain the stream into the archive until interrupted (or, with `idle_exit`, once it has
     closed a run and that many seconds pass with no message and no run open); returns the
-    runs closed."""
+    runs closed, and the rejected messages that named no run open."""
     lock.acquire(db_path, purpose="store")
     try:
-        writer = Writer(server, db_path, batch=batch)
+        writer = Writer(server, db_path, batch=batch, settings=settings)
         try:
             quiet_since = time.monotonic()
             while True:
+                writer.beat()
                 if writer.drain_once(block_ms=500):
                     quiet_since = time.monotonic()
                     continue
                 quiet = idle_exit is not None and time.monotonic() - quiet_since >= idle_exit
                 if quiet and writer.finished and not writer.open_runs():
-                    return writer.finished
+                    return writer.finished, writer.unattributed
         finally:
             writer.close()
     finally:
