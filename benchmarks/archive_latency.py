@@ -182,6 +182,8 @@ def server_figures(path: Path, repeat: int) -> dict[str, dict[str, float]]:
     }
     canned = {"canned query (by_dateline)": f"/{name}/by_dateline?place=antwerp"}
     ours_port, plain_port = free_port(), free_port()
+    while plain_port == ours_port:  # each socket is closed before the next: the OS may repeat
+        plain_port = free_port()
     ours = start(
         [sys.executable, "-m", "lpscrape", "serve", "--db", str(path), "--port", str(ours_port)],
         ours_port,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sqlite3
 import sys
 import urllib.request
@@ -103,10 +104,19 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return alert_status(summary["alerts"])
 
 
+# Control characters (terminal escapes, line breaks) in text that came from a site or from Redis.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """Text safe to print on one terminal line: control characters shown as `\\xNN`."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", str(text))
+
+
 def alert_status(alerts: list[str], prefix: str = "") -> int:
     """Each alert as one line on stderr; EXIT_ALERT when there is any."""
     for alert in alerts:
-        print(f"lpscrape: ALERT: {prefix}{alert}", file=sys.stderr)
+        print(f"lpscrape: ALERT: {printable(prefix + alert)}", file=sys.stderr)
     return EXIT_ALERT if alerts else EXIT_OK
 
 
@@ -132,7 +142,8 @@ def verdict_status(verdict: dict[str, object] | None) -> int:
             "sends its alerts and shows it in `lpscrape status`"
         )
         return EXIT_OK
-    print(f"lpscrape: run {verdict['run_id']} {verdict['outcome']} (closed by the writer)")
+    run, outcome = printable(verdict["run_id"]), printable(verdict["outcome"])
+    print(f"lpscrape: run {run} {outcome} (closed by the writer)")
     if verdict["outcome"] != "completed":
         return EXIT_FAILED
     alerts = verdict["alerts"]

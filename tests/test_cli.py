@@ -186,3 +186,17 @@ def test_scrapy_crawl_lordspress_does_what_lpscrape_crawl_does(
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*), count(DISTINCT url) FROM articles").fetchone() == (48, 48)
     assert conn.execute("SELECT outcome FROM crawl_runs").fetchall() == [("completed",)]
+
+
+def test_alert_lines_never_carry_terminal_escapes(capsys: pytest.CaptureFixture[str]) -> None:
+    """Alerts quote URLs, titles and (distributed) text read from Redis: printed inert."""
+    from lpscrape.cli import EXIT_ALERT, alert_status, verdict_status
+
+    hostile = "held: https://example.org/a/ retitled \x1b]0;pwned\x07\x1b[2J\rsecond line"
+    assert alert_status([hostile]) == EXIT_ALERT
+    verdict = {"run_id": "7\x1b[31m", "outcome": "completed", "alerts": [hostile]}
+    assert verdict_status(verdict) == EXIT_ALERT
+    out, err = capsys.readouterr()
+    assert not any(ch in out + err for ch in "\x1b\x07\r")
+    assert "\\x1b]0;pwned\\x07\\x1b[2J\\x0dsecond line" in err
+    assert "run 7\\x1b[31m completed" in out
