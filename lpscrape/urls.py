@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMS = {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "_ga"}
 
 
+@functools.lru_cache(maxsize=8192)  # one URL is cleaned several times as it is stored
 def clean_url(url: str) -> str:
     """The URL without `utm_*` and click-id parameters or a fragment."""
     parts = urlsplit(url.strip())
