@@ -5,12 +5,23 @@ from __future__ import annotations
 import re
 
 import lxml.html
+from lxml import etree
 from lxml.html import HtmlElement
 from w3lib.encoding import html_to_unicode
 
 # huge_tree: libxml2 otherwise drops everything below 255 levels of nesting.
 _PARSER = lxml.html.HTMLParser(
     remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True
+)
+# Every element an HtmlElement, chosen in C: lxml.html's own lookup is a Python call per element
+# (forms and inputs get no classes of their own, which nothing here uses).
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement,
+        comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
 )
 # Control characters lxml refuses (NUL and the C0 set but tab, newline, carriage return).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
