@@ -231,3 +231,19 @@ def test_www_and_bare_host_are_the_publication(spider: LordsPressSpider) -> None
 def test_tracking_parameters_are_stripped() -> None:
     url = "https://lordspress.example/a/?utm_source=rss&utm_medium=x&fbclid=1&page=2#top"
     assert clean_url(url) == "https://lordspress.example/a/?page=2"
+
+
+def test_callbacks_stay_one_object_so_scrapys_per_callback_check_is_cached() -> None:
+    """Scrapy inspects each callback's source (ast) once per callback object, weakly cached:
+    a method bound anew per request was parsed again for every response."""
+    from scrapy.utils.misc import _generator_callbacks_cache, is_generator_with_return_value
+
+    from lpscrape.spiders.lordspress import LordsPressSpider
+
+    spider = LordsPressSpider(start_url="http://127.0.0.1:9/")
+    for name in ("parse_article", "parse_sitemap", "parse_listing", "on_error"):
+        callback = getattr(spider, name)
+        assert callback is getattr(spider, name)
+        is_generator_with_return_value(callback)
+        del callback
+        assert getattr(spider, name) in _generator_callbacks_cache
