@@ -66,8 +66,13 @@ class RunLog:
         handler.setFormatter(
             logging.Formatter(settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT"))
         )
-        logging.getLogger().addHandler(handler)
+        root = logging.getLogger()
+        root.addHandler(handler)
         self.handler, self.path = handler, path
+        # Records no handler keeps (Scrapy's DEBUG line per response) are not even made: the
+        # root logger passes only what its least strict handler takes.
+        self.root_level = root.level
+        root.setLevel(min(h.level for h in root.handlers))
         rotate(folder, keep)
 
     @classmethod
@@ -86,6 +91,8 @@ class RunLog:
     def engine_stopped(self) -> None:
         """Close the file (alert deliveries at spider close are in it)."""
         if self.handler:
-            logging.getLogger().removeHandler(self.handler)
+            root = logging.getLogger()
+            root.removeHandler(self.handler)
+            root.setLevel(self.root_level)
             self.handler.close()
             self.handler = None
