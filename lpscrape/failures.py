@@ -4,19 +4,6 @@ from __future__ import annotations
 
 import re
 
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
-from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost, DNSLookupError
-from twisted.internet.error import TimeoutError as TwistedTimeoutError
-from twisted.web.client import ResponseFailed, ResponseNeverReceived
-
 # The reasons a request can fail, as counted in `crawl_runs.failures` (besides `http_NNN`).
 REASONS = {
     "http_NNN": "the site answered with this HTTP status (after retries)",
@@ -119,9 +106,11 @@ def response_failure(
     body: bytes,
     content_type: str | None = None,
     expected: tuple[int, ...] | list[int] = (),
+    error_pages: bool = True,
 ) -> str | None:
     """Why a response of this kind is a failure, or None when it is a usable answer
-    (`expected`: statuses this request was ready for, such as a guessed sitemap's 404)."""
+    (`expected`: statuses this request was ready for, such as a guessed sitemap's 404;
+    `error_pages=False` leaves the error-page check to `error_page_failure`)."""
     if status in NORMAL_STATUSES.get(kind, set()) or status in expected:
         return None
     if not 200 <= status < 300:
@@ -130,13 +119,33 @@ def response_failure(
         return None if kind == "robots" else "empty"
     if kind in HTML_KINDS and not looks_like_html(body, content_type):
         return "not_html"
-    if is_error_page(body):
+    if error_pages and is_error_page(body):
         return "error_page"
     return None
 
 
+def error_page_failure(status: int, body: bytes) -> str | None:
+    """ "error_page" for a usable 2xx answer whose page is an error page (the check the
+    crawl leaves to the store worker for article pages: it is the costliest one)."""
+    return "error_page" if 200 <= status < 300 and is_error_page(body) else None
+
+
 def exception_failure(exc: BaseException) -> str:
     """The reason for a request that failed without a usable response."""
+    # Imported here: the store worker checks pages with this module and never loads Scrapy.
+    from scrapy.exceptions import (
+        CannotResolveHostError,
+        DownloadCancelledError,
+        DownloadConnectionRefusedError,
+        DownloadFailedError,
+        DownloadTimeoutError,
+        IgnoreRequest,
+        ResponseDataLossError,
+    )
+    from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost, DNSLookupError
+    from twisted.internet.error import TimeoutError as TwistedTimeoutError
+    from twisted.web.client import ResponseFailed, ResponseNeverReceived
+
     if isinstance(exc, DownloadTimeoutError | TwistedTimeoutError | TimeoutError):
         return "timeout"
     if isinstance(exc, DownloadCancelledError):

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from lpscrape.archive.store import Archive, ArchiveError, Outcome
 from lpscrape.extract import Article, extract_article
+from lpscrape.failures import error_page_failure
 from lpscrape.items import Capture
 
 logger = logging.getLogger(__name__)
@@ -74,7 +75,10 @@ def measured_record(stored: Stored) -> Article | None:
 
 
 def store(archive: Archive, capture: Capture, run_id: int | None) -> Stored:
-    """Extract one capture and keep it in the archive (committed in the archive's batches)."""
+    """Check, extract and keep one capture in the archive (committed in the archive's
+    batches). An article page's error-page check is made here, off the crawl's core."""
+    if capture.failure is None and capture.kind == "article":
+        capture.failure = error_page_failure(capture.status, capture.body)
     crashed = extract(capture)
     outcome = archive.add(capture, run_id)
     record = capture.record if capture.kind == "article" else None

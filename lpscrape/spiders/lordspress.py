@@ -302,7 +302,12 @@ class LordsPressSpider(scrapy.Spider):
         if failure is None:
             expected = response.meta.get("handle_httpstatus_list", ())
             failure = response.meta.get("lpscrape_failure") or response_failure(
-                kind, response.status, response.body, content_type, expected
+                kind,
+                response.status,
+                response.body,
+                content_type,
+                expected,
+                error_pages=kind != "article",  # articles: checked where they are stored
             )
         never_archived = clean_url(response.url) not in self.known
         if failure is None and kind == "article" and response.status in (404, 410):
