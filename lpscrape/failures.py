@@ -78,11 +78,14 @@ def visible_text(body: bytes) -> str:
     return text.decode("utf-8", "replace")
 
 
-def is_error_page(body: bytes) -> bool:
-    """True for the error pages WordPress, PHP and proxies serve with a 200 status."""
+def is_error_page(body: bytes, text_chars: int = 0) -> bool:
+    """True for the error pages WordPress, PHP and proxies serve with a 200 status
+    (`text_chars`: visible text already known to be on the page, an article's body)."""
     head = body[:500_000]
     if _PHP_FATAL.search(head) or _WP_DIE.search(head):
         return True
+    if text_chars > SHORT_PAGE_CHARS:
+        return False  # more text than an error page shows
     lowered = head.lower()
     if not any(word in lowered for word in _ERROR_WORDS):
         return False
@@ -124,10 +127,10 @@ def response_failure(
     return None
 
 
-def error_page_failure(status: int, body: bytes) -> str | None:
-    """ "error_page" for a usable 2xx answer whose page is an error page (the check the
-    crawl leaves to the store worker for article pages: it is the costliest one)."""
-    return "error_page" if 200 <= status < 300 and is_error_page(body) else None
+def error_page_failure(status: int, body: bytes, text_chars: int = 0) -> str | None:
+    """ "error_page" for a usable 2xx answer whose page is an error page (the check the crawl
+    leaves to the store worker for article pages: it is the costliest one)."""
+    return "error_page" if 200 <= status < 300 and is_error_page(body, text_chars) else None
 
 
 def exception_failure(exc: BaseException) -> str:

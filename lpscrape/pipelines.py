@@ -172,6 +172,23 @@ class ArchivePipeline:
         self.count(stored)
         return item
 
+    def _close_run_here(
+        self, outcome: str, counts: dict[str, int], extra: dict[str, Any]
+    ) -> str | None:
+        """Close the run in this process (the worker that held the archive is gone); the
+        error when that fails too."""
+        try:
+            archive = Archive.open(self.db_path)
+        except (ArchiveError, sqlite3.Error) as exc:
+            return str(exc)
+        try:
+            archive.finish_run(self.run_id, outcome, counts, **extra)
+            archive.close()
+        except sqlite3.Error as exc:
+            archive.abandon()
+            return str(exc)
+        return None
+
     def send_batch(self) -> None:
         """Send a part-filled batch that waited `BATCH_SECONDS` (a crawl between pages)."""
         self.batch_timer = None
@@ -197,6 +214,8 @@ class ArchivePipeline:
             if kind == "stored":
                 for stored in value:
                     self.count(stored)
+            elif kind == "log":  # the worker's traceback: the run's log file, not the terminal
+                logger.info("%s", value)
             elif kind == "storage_error":
                 self.stop_on_storage_error(value, stop=until is None)
             if kind == until:
@@ -237,9 +256,14 @@ class ArchivePipeline:
         """Disk full, I/O error, read-only file: undo the batch and stop the crawl cleanly."""
         if self.storage_error:
             return
+        remedy = (
+            "the run's log says why (report it if it is a bug)"
+            if str(exc).startswith("the store worker")
+            else "free some space or fix the file"
+        )
         self.storage_error = (
-            f"storage error: {exc}; the unfinished batch was rolled back — free some space "
-            "or fix the file, and the next run fetches what this one could not store"
+            f"storage error: {exc}; the unfinished batch was rolled back — {remedy}, "
+            "and the next run fetches what this one could not store"
         )
         self.crawler.stats.set_value("lpscrape/storage_error", self.storage_error)
         logger.info("%s; the unfinished batch is rolled back and the crawl stops", exc)
@@ -312,13 +336,16 @@ class ArchivePipeline:
         }
         error: str | None = None
         if self.worker is not None:
+            gone = False
             try:
                 self.worker.send("finish", (self.run_id, outcome, counts, extra))
                 error = self.worker.expect("closed")
             except (WorkerGone, ArchiveError) as exc:
-                error = str(exc)
+                error, gone = str(exc), isinstance(exc, WorkerGone)
             self.worker.join()
             self.worker = None
+            if gone:  # killed or crashed: SQLite undid its open batch; close the run from here
+                error = self._close_run_here(outcome, counts, extra)
         else:
             assert self.archive is not None
             try:

@@ -17,6 +17,7 @@ import signal
 import sqlite3
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
+from traceback import format_exc
 from typing import Any, NamedTuple
 
 from lpscrape.archive.store import Archive, ArchiveError, Outcome
@@ -75,11 +76,14 @@ def measured_record(stored: Stored) -> Article | None:
 
 
 def store(archive: Archive, capture: Capture, run_id: int | None) -> Stored:
-    """Check, extract and keep one capture in the archive (committed in the archive's
+    """Extract, check and keep one capture in the archive (committed in the archive's
     batches). An article page's error-page check is made here, off the crawl's core."""
-    if capture.failure is None and capture.kind == "article":
-        capture.failure = error_page_failure(capture.status, capture.body)
     crashed = extract(capture)
+    if capture.failure is None and capture.kind == "article":
+        # After extraction: a body longer than any error page's text spares the page scan.
+        body = (capture.record.body_text or "") if capture.record is not None else ""
+        if failure := error_page_failure(capture.status, capture.body, len(body)):
+            capture.failure, capture.record, crashed = failure, None, False
     outcome = archive.add(capture, run_id)
     record = capture.record if capture.kind == "article" else None
     return Stored(
@@ -133,7 +137,10 @@ def serve(
                 archive.close()
                 outbox.put(("closed", None))
                 return
-        except sqlite3.Error as exc:
+        except Exception as exc:  # SQLite's errors, and any bug: the crawl stops and says so
+            if not isinstance(exc, sqlite3.Error):  # its traceback goes to the run's log file
+                outbox.put(("log", f"the store worker failed on {op!r}:\n{format_exc()}"))
+                exc = RuntimeError(f"the store worker failed: {type(exc).__name__}: {exc}")
             if op == "finish":
                 archive.abandon()
                 outbox.put(("closed", str(exc)))
@@ -153,6 +160,9 @@ class StoreWorker:
     def __init__(self, db_path: str, options: dict[str, Any]) -> None:
         ctx = multiprocessing.get_context("spawn")  # a clean process: no inherited locks
         self.inbox: Queue[Any] = ctx.Queue(INBOX_SIZE)
+        # Never wait at exit to deliver to a worker that is gone: what it did not store is
+        # fetched again by the next run.
+        self.inbox.cancel_join_thread()
         self.outbox: Queue[Any] = ctx.Queue()
         self.process: BaseProcess = ctx.Process(
             target=serve,

@@ -445,6 +445,41 @@ def test_disk_full_mid_run_fails_cleanly_and_loses_nothing(
     assert last_run(good_archive)["unchanged"] == 6
 
 
+def test_a_bug_in_the_store_worker_fails_the_run_in_one_line_and_never_hangs(
+    hostile: DemoServer, good_archive: Path, tmp_path: Path
+) -> None:
+    """Not an SQLite error: the worker must say so, roll back, and the crawl must end."""
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(
+        "from lpscrape.archive import store\n"
+        "real, calls = store.Archive.add, [0]\n"
+        "def add(self, *args, **kwargs):\n"
+        "    calls[0] += 1\n"
+        "    if calls[0] == 3:\n"
+        "        raise KeyError('a bug in the store')\n"
+        "    return real(self, *args, **kwargs)\n"
+        "store.Archive.add = add\n"
+    )
+    told = tmp_path / "alert.txt"
+    args = ["crawl", "--start-url", hostile.base_url + "/", "--db", str(good_archive)]
+    result = subprocess.run(
+        [sys.executable, "-m", "lpscrape", *args, "--delay", "0", "--full",
+         "--set", f"LPSCRAPE_ALERT_COMMAND=tee {told}"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(hooks)},
+    )  # fmt: skip
+    line = assert_one_line(result, 1)
+    assert "the store worker failed: KeyError: 'a bug in the store'" in line
+    assert "the store worker failed" in told.read_text()
+    logs = "".join(p.read_text() for p in (good_archive.parent / "logs").glob("crawl-*.log"))
+    assert "Traceback" in logs and "raise KeyError('a bug in the store')" in logs
+    run_row = last_run(good_archive)
+    assert run_row["outcome"] == "failed" and "KeyError" in run_row["error"]
+    assert one(good_archive, "PRAGMA integrity_check") == "ok"
+    assert run(hostile, good_archive, "--full").returncode == 0  # the next run completes
+
+
 @pytest.mark.skipif(not shutil.which("chattr"), reason="needs chattr to make a file read-only")
 def test_a_read_only_archive_is_refused_in_one_line(
     hostile: DemoServer, good_archive: Path

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -107,3 +109,32 @@ def test_the_worker_ends_when_the_crawl_is_killed(tmp_path: Path) -> None:
         assert crawl(server, db, check=False).returncode == 3
     assert query(db, "SELECT count(*) FROM articles") == [(48,)]
     assert query(db, "SELECT outcome FROM crawl_runs ORDER BY id") == [("aborted",), ("completed",)]
+
+
+def test_a_killed_worker_ends_the_crawl_in_one_line_and_never_hangs(tmp_path: Path) -> None:
+    """kill -9 of the store worker: the crawl stops, says so, and exits (it must not wait
+    forever to hand the worker captures it will never read)."""
+    db = tmp_path / "archive.db"
+    with serve(DemoSite()) as server:
+        for article in server.site.articles:
+            server.site.delays[article.path] = 0.05
+        args = ["crawl", "--start-url", server.base_url + "/", "--db", str(db), "--delay", "0"]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "lpscrape", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(_children(proc.pid)) < 2:
+            time.sleep(0.05)  # the worker (and multiprocessing's resource tracker)
+        worker = max(_children(proc.pid))
+        time.sleep(1.0)
+        os.kill(worker, signal.SIGKILL)
+        _, err = proc.communicate(timeout=90)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert proc.returncode == 1
+    assert lines[0].startswith("lpscrape: crawl failed: storage error: the store worker ended")
+    assert "Traceback" not in err
+    run = query(db, "SELECT outcome, error FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
+    assert run[0] == "failed" and "store worker ended" in run[1]
