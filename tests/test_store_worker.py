@@ -9,10 +9,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from conftest import crawl, query
 
-from lpscrape.demo import DemoSite, serve
+from lpscrape.demo import DemoServer, DemoSite, serve
 
 CONTENT = (
     "SELECT url, version, content_hash, title, body_text, authors, categories, tags, "
@@ -84,15 +85,18 @@ def _running(pid: int) -> bool:
         return False
 
 
+def _slow_crawl(server: DemoServer, db: Path, delay: float, **popen: Any) -> subprocess.Popen:
+    """A crawl of the sample site in its own process, each article served `delay` s late."""
+    for article in server.site.articles:
+        server.site.delays[article.path] = delay
+    args = ["crawl", "--start-url", server.base_url + "/", "--db", str(db), "--delay", "0"]
+    return subprocess.Popen([sys.executable, "-m", "lpscrape", *args], text=True, **popen)
+
+
 def test_the_worker_ends_when_the_crawl_is_killed(tmp_path: Path) -> None:
     db = tmp_path / "archive.db"
     with serve(DemoSite()) as server:
-        for article in server.site.articles:
-            server.site.delays[article.path] = 0.3
-        args = ["crawl", "--start-url", server.base_url + "/", "--db", str(db), "--delay", "0"]
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "lpscrape", *args], stderr=subprocess.DEVNULL
-        )
+        proc = _slow_crawl(server, db, 0.3, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not _children(proc.pid):
             time.sleep(0.1)
@@ -116,15 +120,7 @@ def test_a_killed_worker_ends_the_crawl_in_one_line_and_never_hangs(tmp_path: Pa
     forever to hand the worker captures it will never read)."""
     db = tmp_path / "archive.db"
     with serve(DemoSite()) as server:
-        for article in server.site.articles:
-            server.site.delays[article.path] = 0.05
-        args = ["crawl", "--start-url", server.base_url + "/", "--db", str(db), "--delay", "0"]
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "lpscrape", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        proc = _slow_crawl(server, db, 0.05, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(_children(proc.pid)) < 2:
             time.sleep(0.05)  # the worker (and multiprocessing's resource tracker)
