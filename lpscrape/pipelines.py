@@ -12,6 +12,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
+from scrapy.utils.reactor import CallLaterOnce
 
 from lpscrape.archive import lock
 from lpscrape.archive.lock import ArchiveBusy
@@ -87,7 +88,8 @@ class ArchivePipeline:
         self.refreshed = 0
         # Captures the worker may have unanswered before this process extracts them itself.
         self.balance_backlog = self.settings.getint("LPSCRAPE_BALANCE_BACKLOG", 40)
-        self.batch_timer: Any = None  # sends a part-filled batch of captures to the worker
+        # Sends a part-filled batch of captures to the worker (scheduled once at a time).
+        self.batch_timer = CallLaterOnce(self.send_batch)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -155,10 +157,8 @@ class ArchivePipeline:
                     self.crawler.stats.inc_value("lpscrape/extracted_in_crawl_process")
             try:
                 self.worker.send_capture(item, self.run_id)
-                if self.worker.batch and self.batch_timer is None:
-                    from twisted.internet import reactor  # the one Scrapy installed
-
-                    self.batch_timer = reactor.callLater(BATCH_SECONDS, self.send_batch)
+                if self.worker.batch:
+                    self.batch_timer.schedule(BATCH_SECONDS)
                 self.drain(block=False)
             except WorkerGone as exc:
                 self.stop_on_storage_error(exc)
@@ -172,26 +172,8 @@ class ArchivePipeline:
         self.count(stored)
         return item
 
-    def _close_run_here(
-        self, outcome: str, counts: dict[str, int], extra: dict[str, Any]
-    ) -> str | None:
-        """Close the run in this process (the worker that held the archive is gone); the
-        error when that fails too."""
-        try:
-            archive = Archive.open(self.db_path)
-        except (ArchiveError, sqlite3.Error) as exc:
-            return str(exc)
-        try:
-            archive.finish_run(self.run_id, outcome, counts, **extra)
-            archive.close()
-        except sqlite3.Error as exc:
-            archive.abandon()
-            return str(exc)
-        return None
-
     def send_batch(self) -> None:
         """Send a part-filled batch that waited `BATCH_SECONDS` (a crawl between pages)."""
-        self.batch_timer = None
         if self.worker is None:
             return
         try:
@@ -303,9 +285,7 @@ class ArchivePipeline:
                 self.locked = False
 
     def _finish(self, reason: str) -> None:
-        if self.batch_timer is not None and self.batch_timer.active():
-            self.batch_timer.cancel()
-        self.batch_timer = None
+        self.batch_timer.cancel()
         if self.run_id is None or (self.archive is None and self.worker is None):
             return
         stats = self.crawler.stats
@@ -345,9 +325,11 @@ class ArchivePipeline:
             self.worker.join()
             self.worker = None
             if gone:  # killed or crashed: SQLite undid its open batch; close the run from here
-                error = self._close_run_here(outcome, counts, extra)
-        else:
-            assert self.archive is not None
+                try:
+                    self.archive, error = Archive.open(self.db_path), None
+                except (ArchiveError, sqlite3.Error) as exc:
+                    error = str(exc)
+        if self.archive is not None:
             try:
                 self.archive.finish_run(self.run_id, outcome, counts, **extra)
                 self.archive.close()

@@ -16,10 +16,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
+from lpscrape.archive.schema import ensure_schema
+from lpscrape.archive.store import Archive
 from lpscrape.demo import DemoServer, DemoSite, serve
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def memory_archive() -> Archive:
+    """A new archive in memory with one run started (run 1, left open)."""
+    db = Database(memory=True)
+    ensure_schema(db)
+    archive = Archive(db)
+    archive.start_run("https://lordspress.example/", "incremental")
+    return archive
 
 
 def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
+from conftest import memory_archive
 from test_store import capture
 
 from lpscrape.archive.payloads import TRAIN_AFTER, capture_body
-from lpscrape.archive.schema import PAGE_SIZE, ensure_schema
+from lpscrape.archive.schema import PAGE_SIZE
 from lpscrape.archive.store import Archive
 
 TEXT = "Talks on the {n}th draft began on Monday and went on late into the night at the palace."
@@ -22,11 +22,7 @@ def page(n: int, day: int = 10):
 
 @pytest.fixture
 def archive() -> Archive:
-    db = Database(memory=True)
-    ensure_schema(db)
-    archive = Archive(db)
-    archive.start_run("https://lordspress.example/", "incremental")
-    return archive
+    return memory_archive()
 
 
 def stored(archive: Archive) -> list[tuple[int, int, int, int | None]]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlite_utils import Database
+from conftest import memory_archive
 
 from lpscrape.archive.bodies import version_body_sql
-from lpscrape.archive.schema import CONTENT_COLUMNS, ensure_schema
+from lpscrape.archive.schema import CONTENT_COLUMNS
 from lpscrape.archive.store import Archive
 from lpscrape.extract import extract_article
 from lpscrape.items import Capture
@@ -36,10 +36,7 @@ def capture(title: str, text: str, fetched_at: str) -> Capture:
 
 @pytest.fixture
 def archive() -> Archive:
-    db = Database(memory=True)
-    ensure_schema(db)
-    archive = Archive(db)
-    archive.start_run("https://lordspress.example/", "incremental")
+    archive = memory_archive()
     run_id, left_open = archive.start_run("https://lordspress.example/", "incremental")
     assert run_id == 2 and left_open == [(1, left_open[0][1])]  # run 1 never closed
     return archive

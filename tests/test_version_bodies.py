@@ -6,12 +6,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import memory_archive
 from sqlite_utils import Database
 from test_reliability import v1_archive
 from test_store import capture
 
 from lpscrape.archive.bodies import version_body_sql
-from lpscrape.archive.schema import SCHEMA_VERSION, ensure_schema
+from lpscrape.archive.schema import SCHEMA_VERSION
 from lpscrape.archive.store import Archive, open_database
 from lpscrape.export import export
 
@@ -36,12 +37,9 @@ def bodies(conn: sqlite3.Connection | Database) -> list[tuple[int, str | None, s
 
 @pytest.fixture
 def edited() -> Archive:
-    db = Database(memory=True)
-    ensure_schema(db)
-    archive = Archive(db)
-    run, _ = archive.start_run("https://lordspress.example/", "incremental")
+    archive = memory_archive()
     for day, (title, text) in enumerate(EDITIONS, start=10):
-        archive.add(capture(title, text, f"2025-09-{day}T14:00:00+00:00"), run)
+        archive.add(capture(title, text, f"2025-09-{day}T14:00:00+00:00"), 1)
     archive.commit()
     return archive
 

@@ -208,30 +208,32 @@ INDEXES = [
     ("wp_posts", ["link"]),
 ]
 
-_FTS_TRIGGERS = """
+# Each trigger by name (a rebuild drops them and creates them again inside its transaction,
+# where `executescript` cannot run: it commits first).
+_FTS_TRIGGERS = {
+    "articles_ai": """
 CREATE TRIGGER IF NOT EXISTS articles_ai AFTER INSERT ON articles BEGIN
   INSERT INTO articles_fts (rowid, title, body_text) VALUES (new.rowid, new.title, new.body_text);
-END;
+END""",
+    "articles_ad": """
 CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
   INSERT INTO articles_fts (articles_fts, rowid, title, body_text)
   VALUES ('delete', old.rowid, old.title, old.body_text);
-END;
--- Only a change of indexed text re-indexes: touching last_seen_at must cost nothing.
+END""",
+    # Only a change of indexed text re-indexes: touching last_seen_at must cost nothing.
+    "articles_au": """
 CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE OF title, body_text ON articles BEGIN
   INSERT INTO articles_fts (articles_fts, rowid, title, body_text)
   VALUES ('delete', old.rowid, old.title, old.body_text);
   INSERT INTO articles_fts (rowid, title, body_text) VALUES (new.rowid, new.title, new.body_text);
-END;
-"""
-
-
-FTS_TRIGGER_NAMES = ("articles_ai", "articles_ad", "articles_au")
+END""",
+}
 
 
 def suspend_fts(conn: sqlite3.Connection) -> None:
     """Stop indexing articles row by row and empty the index (inside a transaction: a rebuild
     of every article indexes them once, at the end, with `resume_fts`)."""
-    for name in FTS_TRIGGER_NAMES:
+    for name in _FTS_TRIGGERS:
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
     conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
 
@@ -239,8 +241,12 @@ def suspend_fts(conn: sqlite3.Connection) -> None:
 def resume_fts(conn: sqlite3.Connection) -> None:
     """Index every article in one pass and index row by row again."""
     conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
-    for statement in _FTS_TRIGGERS.split("END;")[:-1]:
-        conn.execute(statement + "END;")
+    _create_fts_triggers(conn)
+
+
+def _create_fts_triggers(conn: sqlite3.Connection) -> None:
+    for sql in _FTS_TRIGGERS.values():
+        conn.execute(sql)
 
 
 class Identity(NamedTuple):
@@ -338,7 +344,7 @@ def _search_and_history(db: Database) -> None:
             tokenize=FTS_TOKENIZE,
             replace=True,
         )
-    db.executescript(_FTS_TRIGGERS)
+    _create_fts_triggers(db.conn)
     if ensure_changes_table(db):  # an archive from before the edit history: fill it in
         update_changes(db)
     db.conn.commit()
