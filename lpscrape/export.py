@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from lpscrape.archive.bodies import version_body_sql
 from lpscrape.archive.store import ArchiveError
@@ -80,14 +80,26 @@ def since_value(text: str) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+class Query(NamedTuple):
+    """What to export: the SELECT to stream, its parameters and a label for messages."""
+
+    sql: str
+    params: list[Any]
+    label: str
+    # For a table: the same rows unordered, and with their order as a column `lpscrape_order`
+    # (an ORDER BY inside a subquery stops SQLite flattening it: +0.15 s on 100,000 rows).
+    unordered: str | None = None
+    keyed: str | None = None
+
+
 def build_query(
     conn: sqlite3.Connection,
     table: str | None = None,
     sql: str | None = None,
     since: str | None = None,
     category: str | None = None,
-) -> tuple[str, list[Any], str]:
-    """The SELECT to stream, its parameters and a label for messages."""
+) -> Query:
+    """The SELECT to stream (a table's rows in rowid order), its parameters and a label."""
     if table and sql:
         raise ExportError("give --table or --sql, not both")
     if sql is not None:
@@ -95,7 +107,7 @@ def build_query(
             raise ExportError("--since and --category filter the articles table: not with --sql")
         if not sql.strip():
             raise ExportError("--sql is empty")
-        return sql, [], "query"
+        return Query(sql, [], "query")
     table = table or DEFAULT_TABLE
     available = exportable_tables(conn)
     if table not in available:
@@ -112,16 +124,17 @@ def build_query(
             "EXISTS (SELECT 1 FROM json_each(articles.categories) WHERE value = ? COLLATE NOCASE)"
         )
         params.append(category)
-    query = f"SELECT {_columns(conn, table)} FROM {_quote(table)}"
-    if where:
-        query += " WHERE " + " AND ".join(where)
+    select = _columns(conn, table)
+    source = f" FROM {_quote(table)}" + (" WHERE " + " AND ".join(where) if where else "")
+    unordered = f"SELECT {select}{source}"
     is_view = (
         conn.execute("SELECT type FROM sqlite_master WHERE name = ?", [table]).fetchone()[0]
         == "view"
     )
-    if not is_view and not _without_rowid(conn, table):
-        query += " ORDER BY rowid"
-    return query, params, table
+    if is_view or _without_rowid(conn, table):
+        return Query(unordered, params, table, unordered)
+    keyed = f"SELECT {select}, rowid AS lpscrape_order{source}"
+    return Query(f"{unordered} ORDER BY rowid", params, table, unordered, keyed)
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> str:
@@ -202,38 +215,72 @@ def _csv_field(column: str, numeric: bool) -> str:
 def write_csv_in_sqlite(
     conn: sqlite3.Connection,
     out: IO[str],
-    query: str,
-    params: Sequence[Any],
+    query: Query,
     columns: list[str],
     numeric: Collection[str] = (),
 ) -> int:
     """The rows rendered as CSV lines by SQLite itself and streamed as UTF-8 bytes, in
-    batches (no BLOBs): Python never decodes or re-encodes the text. One printf per row over
-    `||`-quoted fields: measured on 100,000 articles, 0.88 s of SQL against 1.03 s for a
-    printf per field under `iif(... IS NULL ...)` and 2.0 s for a `||` chain of CASEs."""
-    fields = ", ".join(_csv_field(c, c in numeric) for c in columns)
-    line = f"printf('{','.join('%s' for _ in columns)}', {fields})"
-    aliased = ", ".join(_quote(c) for c in columns)
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    out.flush()
-    raw = out.buffer if hasattr(out, "buffer") else None
-    conn.text_factory = bytes
+    batches (no BLOBs): Python never decodes or re-encodes the text.
+
+    One printf per row. A text column with no NULL in the rows exported is quoted by printf's
+    own `"%w"` (doubles `"`); one with NULLs needs an expression that keeps NULL (an empty
+    field) apart from empty text (`""`); one that is all NULL is an empty field. Which is which
+    is counted first, in the same read transaction as the export. Measured on 100,000 articles:
+    0.90 s in all against 1.2-1.5 s with the expression on every column.
+    """
+    conn.execute("BEGIN")  # the counts and the rows read one snapshot (a crawl may be writing)
     try:
-        cursor = conn.execute(f"SELECT {line} FROM (SELECT {aliased} FROM ({query}))", list(params))
-        count = 0
-        while batch := cursor.fetchmany(BATCH_ROWS // 2):
-            chunk = b"\r\n".join(row[0] for row in batch) + b"\r\n"
-            if raw is not None:
-                raw.write(chunk)
+        nulls = _null_columns(conn, query.unordered or query.sql, query.params, columns)
+        formats: list[str] = []
+        args: list[str] = []
+        for column in columns:
+            if nulls[column] == "all":
+                formats.append("")
+            elif nulls[column] == "none" and column not in numeric:
+                formats.append('"%w"')
+                args.append(_quote(column))
             else:
-                out.write(chunk.decode("utf-8"))
-            count += len(batch)
+                formats.append("%s")
+                args.append(_csv_field(column, column in numeric))
+        line = f"printf('{','.join(formats)}'{''.join(', ' + a for a in args)})"
+        if query.keyed:
+            select = f"SELECT {line} FROM ({query.keyed}) ORDER BY lpscrape_order"
+        else:
+            select = f"SELECT {line} FROM ({query.unordered or query.sql})"
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        out.flush()
+        raw = out.buffer if hasattr(out, "buffer") else None
+        conn.text_factory = bytes
+        try:
+            cursor = conn.execute(select, query.params)
+            count = 0
+            while batch := cursor.fetchmany(BATCH_ROWS // 2):
+                chunk = b"\r\n".join(row[0] for row in batch) + b"\r\n"
+                if raw is not None:
+                    raw.write(chunk)
+                else:
+                    out.write(chunk.decode("utf-8"))
+                count += len(batch)
+        finally:
+            conn.text_factory = str
     finally:
-        conn.text_factory = str
+        conn.rollback()
     if raw is not None:
         raw.flush()
     return count
+
+
+def _null_columns(
+    conn: sqlite3.Connection, query: str, params: Sequence[Any], columns: list[str]
+) -> dict[str, str]:
+    """For each column: `none`, `some` or `all` of the query's rows hold NULL there."""
+    counts = ", ".join(f"count({_quote(c)})" for c in columns)
+    total, *filled = conn.execute(f"SELECT count(*), {counts} FROM ({query})", params).fetchone()
+    return {
+        c: "none" if n == total else "all" if n == 0 else "some"
+        for c, n in zip(columns, filled, strict=True)
+    }
 
 
 def unique_names(columns: list[str]) -> list[str]:
@@ -316,8 +363,9 @@ def export(
         raise ExportError(f"unknown format {fmt!r}: use {' or '.join(FORMATS)}")
     conn = connect_readonly(db_path)
     try:
-        query, params, label = build_query(conn, table, sql, since, category)
-        columns, rows = iter_rows(conn, query, params)
+        query = build_query(conn, table, sql, since, category)
+        label = query.label
+        columns, rows = iter_rows(conn, query.sql, query.params)
         blobs = _blob_columns(conn, label, columns) if sql is None else []
         if blobs:
             print(
@@ -328,7 +376,7 @@ def export(
             one_printf = len(set(columns)) == len(columns) <= PRINTF_MAX_COLUMNS
             if fmt == "csv" and sql is None and not blobs and one_printf:
                 numeric = _numeric_columns(conn, label)
-                return write_csv_in_sqlite(conn, out, query, params, columns, numeric)
+                return write_csv_in_sqlite(conn, out, query, columns, numeric)
             return WRITERS[fmt](out, columns, rows)
     finally:
         conn.close()

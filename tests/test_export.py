@@ -201,7 +201,7 @@ def test_csv_rendered_by_sqlite_reads_back_as_csv_writer_wrote_it(tmp_path: Path
     db = Database(db_path)
     ensure_schema(db)
     rows = [
-        ("https://example.org/1/", 'A "quoted", title', "Line one\nline two\r\n", 420, 18.5),
+        ("https://example.org/1/", 'A "quoted", title', 'Line "one"\nline two\r\n', 420, 18.5),
         ("https://example.org/2/", None, "", 0, -3.25),
         ("https://example.org/3/", "Zürich — ünïcode", "plain", None, None),
     ]
@@ -223,6 +223,7 @@ def test_csv_rendered_by_sqlite_reads_back_as_csv_writer_wrote_it(tmp_path: Path
     with out.open(encoding="utf-8", newline="") as fh:
         assert list(csv.reader(fh)) == list(csv.reader(io.StringIO(expected.getvalue())))
     # Text is always quoted, so an empty text ("") and NULL (nothing) stay apart; numbers bare.
+    # (title has a NULL, body_text none, byline is all NULL: three ways of rendering a column.)
     nulls = text.splitlines()[0].split(",").index("body_text")  # NULL columns before it
     assert '\r\n"https://example.org/2/"' + "," * nulls + '"",0,' in text
-    assert '"A ""quoted"", title"' in text and '"Line one\nline two\r\n"' in text
+    assert '"A ""quoted"", title"' in text and '"Line ""one""\nline two\r\n"' in text
