@@ -61,14 +61,14 @@ _PHP_FATAL = re.compile(
 )
 _WP_DIE = re.compile(rb"<body[^>]*\bid=[\"']error-page[\"']", re.IGNORECASE)
 _TAGS = re.compile(rb"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.IGNORECASE | re.DOTALL)
-_SPACE = re.compile(rb"\s+")
 SHORT_PAGE_CHARS = 3000  # visible text of an error page; articles are far longer
 
 
 def visible_text(body: bytes) -> str:
     """The page's text without tags, scripts or styles, whitespace collapsed."""
-    text = _SPACE.sub(b" ", _TAGS.sub(b" ", body)).strip()
-    return text.decode("utf-8", "replace")
+    # bytes.split() splits on the same ASCII whitespace as `\s` in a bytes pattern, at half
+    # the cost of a regex substitution.
+    return b" ".join(_TAGS.sub(b" ", body).split()).decode("utf-8", "replace")
 
 
 def is_error_page(body: bytes, text_chars: int = 0) -> bool:
