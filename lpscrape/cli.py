@@ -59,8 +59,6 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the publication (or another start URL) into the archive."""
-    from lpscrape.crawl import StorageError, format_summary, run_crawl, run_summary
-
     overrides: dict[str, object] = {"LOG_LEVEL": "INFO" if args.verbose else "WARNING"}
     if args.delay is not None:
         overrides.update(DOWNLOAD_DELAY=args.delay, AUTOTHROTTLE_START_DELAY=args.delay)
@@ -83,6 +81,19 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         if mine["reason"] != "finished":
             return EXIT_FAILED
         return verdict_status(mine["verdict"])
+    from lpscrape import worker
+
+    worker.start_early()  # before the crawl's imports: the worker's own start-up runs beside them
+    try:
+        return crawl_here(args, start_url, overrides)
+    finally:
+        worker.discard_early()
+
+
+def crawl_here(args: argparse.Namespace, start_url: str, overrides: dict[str, object]) -> int:
+    """One site's crawl in this process (and its store worker); the exit status."""
+    from lpscrape.crawl import StorageError, format_summary, run_crawl, run_summary
+
     try:
         run_id = run_crawl(start_url, args.db, full=args.full, **overrides)
     except StorageError as exc:

@@ -121,8 +121,8 @@ class ArchivePipeline:
         publication = getattr(spider, "publication", None)
         try:
             if self.settings.getbool("LPSCRAPE_STORE_WORKER", True):
-                self.worker = StoreWorker(self.db_path, options)
-                self.worker.expect("ready")
+                self.worker = StoreWorker.adopt()
+                self.worker.open(self.db_path, options)
                 self.worker.send("start_run", (base, mode, publication))
                 self.run_id, self.left_open = self.worker.expect("run")
             else:

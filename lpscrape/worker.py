@@ -9,6 +9,7 @@ run fetches those pages again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -98,25 +99,32 @@ def store(archive: Archive, capture: Capture, run_id: int | None) -> Stored:
     )
 
 
-def serve(
-    db_path: str, options: dict[str, Any], inbox: Queue[Any], outbox: Queue[Any], parent: int
-) -> None:
-    """The worker's loop: open the archive, then answer each message until `finish`."""
+def serve(inbox: Queue[Any], outbox: Queue[Any], parent: int) -> None:
+    """The worker's loop: wait for `open` (the archive), then answer each message until
+    `finish`. The process starts before it knows its archive: its imports overlap the crawl's
+    start-up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the crawl process's to handle
-    try:
-        archive = Archive.open(db_path, **options)
-    except (ArchiveError, sqlite3.Error) as exc:
-        outbox.put(("error", str(exc)))
-        return
-    outbox.put(("ready", None))
+    archive: Archive | None = None
     failed: str | None = None
     while True:
         try:
             op, arg = inbox.get(timeout=POLL_SECONDS)
         except queue.Empty:
             if os.getppid() != parent:  # the crawl process died (kill -9): store nothing more
-                archive.abandon()
+                if archive is not None:
+                    archive.abandon()
                 return
+            continue
+        if archive is None:
+            if op != "open":  # `quit`: started early and not needed
+                return
+            db_path, options = arg
+            try:
+                archive = Archive.open(db_path, **options)
+            except (ArchiveError, sqlite3.Error) as exc:
+                outbox.put(("error", str(exc)))
+                return
+            outbox.put(("ready", None))
             continue
         try:
             if op == "captures":
@@ -150,6 +158,28 @@ def serve(
             outbox.put(("storage_error", failed))
 
 
+_early: StoreWorker | None = None
+
+
+def start_early() -> None:
+    """Start the worker now, before the crawl's own start-up (Scrapy's imports, the engine),
+    so that the worker's start-up (a new interpreter importing the extractor and the archive:
+    about half a second) runs beside it on the other core; the archive pipeline adopts it."""
+    global _early
+    if _early is None:
+        _early = StoreWorker()
+
+
+def discard_early() -> None:
+    """End a worker `start_early` started that no pipeline adopted."""
+    global _early
+    worker, _early = _early, None
+    if worker is not None:
+        with contextlib.suppress(queue.Full):
+            worker.inbox.put(("quit", None), timeout=POLL_SECONDS)
+        worker.join()
+
+
 class WorkerGone(Exception):
     """The worker process ended without answering."""
 
@@ -157,7 +187,7 @@ class WorkerGone(Exception):
 class StoreWorker:
     """The crawl process's end of the worker: start it, send captures, read outcomes."""
 
-    def __init__(self, db_path: str, options: dict[str, Any]) -> None:
+    def __init__(self) -> None:
         ctx = multiprocessing.get_context("spawn")  # a clean process: no inherited locks
         self.inbox: Queue[Any] = ctx.Queue(INBOX_SIZE)
         # Never wait at exit to deliver to a worker that is gone: what it did not store is
@@ -166,7 +196,7 @@ class StoreWorker:
         self.outbox: Queue[Any] = ctx.Queue()
         self.process: BaseProcess = ctx.Process(
             target=serve,
-            args=(db_path, options, self.inbox, self.outbox, os.getpid()),
+            args=(self.inbox, self.outbox, os.getpid()),
             name="lpscrape-store",
             daemon=True,
         )
@@ -175,6 +205,21 @@ class StoreWorker:
         self.answered = 0  # their outcomes received
         self.pending: list[tuple[str, Any]] = []  # answers read while waiting for another
         self.batch: list[tuple[Capture, int | None]] = []  # captures not sent yet
+
+    @classmethod
+    def adopt(cls) -> StoreWorker:
+        """The worker `start_early` started, if it still runs, else a new one."""
+        global _early
+        worker, _early = _early, None
+        if worker is not None and worker.process.is_alive():
+            return worker
+        return cls()
+
+    def open(self, db_path: str, options: dict[str, Any]) -> None:
+        """Have the worker open the archive (`Archive.open` options); raises ArchiveError if
+        it cannot."""
+        self._put("open", (db_path, options))
+        self.expect("ready")
 
     def send_capture(self, capture: Capture, run_id: int | None) -> None:
         """Add one capture to the batch; a full batch is sent (waiting if the inbox is)."""

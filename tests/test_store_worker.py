@@ -134,3 +134,31 @@ def test_a_killed_worker_ends_the_crawl_in_one_line_and_never_hangs(tmp_path: Pa
     assert "Traceback" not in err
     run = query(db, "SELECT outcome, error FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
     assert run[0] == "failed" and "store worker ended" in run[1]
+
+
+def _store_workers(pid: int) -> set[int]:
+    """The crawl process's children that run multiprocessing's spawn (not its tracker)."""
+    found = set()
+    for child in _children(pid):
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in cmdline:
+            found.add(child)
+    return found
+
+
+def test_the_worker_started_early_is_the_one_that_stores(tmp_path: Path) -> None:
+    """`lpscrape crawl` starts its worker before Scrapy's start-up, and the archive pipeline
+    adopts it: one worker for the whole crawl, not a second one started by the pipeline."""
+    db = tmp_path / "archive.db"
+    with serve(DemoSite()) as server:
+        proc = _slow_crawl(server, db, 0.1, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seen: set[int] = set()
+        while proc.poll() is None:
+            seen |= _store_workers(proc.pid)
+            time.sleep(0.02)
+    assert proc.returncode == 0
+    assert len(seen) == 1
+    assert query(db, "SELECT count(*) FROM articles") == [(48,)]
