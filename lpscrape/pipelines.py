@@ -17,7 +17,6 @@ from scrapy.utils.reactor import CallLaterOnce
 from lpscrape.archive import lock
 from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.store import COLLAPSE_RATIO, RUN_COUNTERS, Archive, ArchiveError
-from lpscrape.extract import extract_article
 from lpscrape.items import Capture, FetchFailure
 from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines, limits
 from lpscrape.worker import (
@@ -33,33 +32,6 @@ from lpscrape.worker import (
 
 KEY_FIELDS = ("title", "published_at", "body_text", "authors")
 logger = logging.getLogger(__name__)
-
-
-class ExtractPipeline:
-    """Runs the pure extractor over HTML captures in the crawl process; a crash there never
-    costs the capture. (The crawl extracts in `ArchivePipeline`'s worker instead.)"""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
-        """Keep the crawler for its stats."""
-        return cls(crawler)
-
-    def process_item(self, item: Capture | FetchFailure) -> Capture | FetchFailure:
-        """Attach the extracted record to a usable article or listing page."""
-        if not isinstance(item, Capture) or item.failure:
-            return item
-        if item.kind in ("article", "listing") and item.status == 200 and item.body:
-            try:
-                item.record = extract_article(
-                    item.body, item.url, item.header("Content-Type"), item.discovered_via
-                )
-            except Exception:  # kept for `lpscrape reparse` once the extractor is fixed
-                logger.exception("extraction failed on %s; the capture is kept", item.url)
-                self.crawler.stats.inc_value("lpscrape/extract_errors")
-        return item
 
 
 class ArchivePipeline:
