@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections import Counter
 from typing import Any
 
 from scrapy import signals
@@ -18,7 +17,8 @@ from lpscrape.archive import lock
 from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.store import COLLAPSE_RATIO, RUN_COUNTERS, Archive, ArchiveError
 from lpscrape.items import Capture, FetchFailure
-from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines, limits
+from lpscrape.run_alerts import RunTotals, alert_lines, limits
+from lpscrape.tally import Tally
 from lpscrape.worker import (
     ARTICLE_STORED,
     BATCH_SECONDS,
@@ -26,11 +26,9 @@ from lpscrape.worker import (
     StoreWorker,
     WorkerGone,
     extract,
-    measured_record,
     store,
 )
 
-KEY_FIELDS = ("title", "published_at", "body_text", "authors")
 logger = logging.getLogger(__name__)
 
 
@@ -50,14 +48,7 @@ class ArchivePipeline:
         self.left_open: list[tuple[int, str]] = []  # runs a killed crawl left open
         self.storage_error: str | None = None
         self.closing: asyncio.Future[None] | None = None
-        self.warnings: Counter[str] = Counter()
-        self.failures: Counter[str] = Counter()
-        self.examples: dict[str, list[str]] = {}
-        self.held: list[tuple[str | None, str | None]] = []
-        self.degraded = 0
-        self.articles = 0
-        self.article_attempts = 0
-        self.refreshed = 0
+        self.tally = Tally()
         # Captures the worker may have unanswered before this process extracts them itself.
         self.balance_backlog = self.settings.getint("LPSCRAPE_BALANCE_BACKLOG", 40)
         # Sends a part-filled batch of captures to the worker (scheduled once at a time).
@@ -116,8 +107,8 @@ class ArchivePipeline:
         if self.run_id is None or self.storage_error:
             return item
         if isinstance(item, FetchFailure):
-            self.article_attempts += item.kind == "article"
-            self.count_failure(item.reason, item.url)
+            self.tally.fetch_failed(item)
+            self.crawler.stats.inc_value("lpscrape/failed")
             return item
         if self.worker is not None:
             if self.worker.sent - self.worker.answered >= self.balance_backlog:
@@ -176,35 +167,14 @@ class ArchivePipeline:
                 return
 
     def count(self, stored: Stored) -> None:
-        """Count what one stored capture meant."""
+        """Count what one stored capture meant (and show it to the run's health)."""
         stats = self.crawler.stats
-        outcome, record = stored.outcome, stored.record
+        measured = self.tally.stored(stored)
         if stored.extract_error:
             stats.inc_value("lpscrape/extract_errors")
-        self.article_attempts += stored.kind == "article" and outcome.kind != "not_article"
-        if stored.failure:
-            self.count_failure(stored.failure, stored.requested_url or stored.url)
-            return
-        stats.inc_value(f"lpscrape/{outcome.kind}")
-        if outcome.kind == "held":
-            self.held.append((outcome.article_url, outcome.note))
-        if outcome.kind in ("new", "changed", "unchanged", "not_modified", "gone"):
-            self.refreshed += 1
-        if outcome.kind in ("new", "changed", "unchanged") and record is not None:
-            self.articles += 1
-            self.warnings.update(record.extraction.warnings)
-            missing = any(not getattr(record, f) for f in KEY_FIELDS)
-            self.degraded += missing or record.extraction.method != "theme"
-        if measured := measured_record(stored):
+        stats.inc_value("lpscrape/failed" if stored.failure else f"lpscrape/{stored.outcome.kind}")
+        if measured:
             self.crawler.signals.send_catch_log(ARTICLE_STORED, record=measured, url=stored.url)
-
-    def count_failure(self, reason: str, url: str) -> None:
-        """One failed fetch, by reason, with the first few URLs as examples."""
-        self.failures[reason] += 1
-        self.crawler.stats.inc_value("lpscrape/failed")
-        examples = self.examples.setdefault(reason, [])
-        if len(examples) < EXAMPLES_PER_REASON:
-            examples.append(url)
 
     def stop_on_storage_error(self, exc: Exception | str, stop: bool = True) -> None:
         """Disk full, I/O error, read-only file: undo the batch and stop the crawl cleanly."""
@@ -232,15 +202,16 @@ class ArchivePipeline:
         """What the archivist must look at: failures, articles expected and not stored,
         held versions, extraction that quietly degraded."""
         stats = self.crawler.stats
+        tally = self.tally
         totals = RunTotals(
-            failures=self.failures,
-            examples=self.examples,
-            attempts=self.article_attempts,
+            failures=tally.failures,
+            examples=tally.examples,
+            attempts=tally.extra["attempts"],
             forbidden=stats.get_value("lpscrape/forbidden_articles", 0),
-            refreshed=self.refreshed,
-            held=self.held,
-            articles=self.articles,
-            degraded=self.degraded,
+            refreshed=tally.extra["refreshed"],
+            held=tally.held,
+            articles=tally.extra["articles"],
+            degraded=tally.extra["degraded"],
             crashed=stats.get_value("lpscrape/extract_errors", 0),
             deferred=stats.get_value("lpscrape/sitemap_deferred", 0),
             left_open=self.left_open,
@@ -268,7 +239,7 @@ class ArchivePipeline:
             except WorkerGone as exc:
                 self.stop_on_storage_error(exc, stop=False)
         counts = {k: stats.get_value(f"lpscrape/{k}", 0) for k in RUN_COUNTERS}
-        counts["failed"] = sum(self.failures.values())
+        counts["failed"] = sum(self.tally.failures.values())
         counts["fetched"] = stats.get_value("response_received_count", 0)
         counts["requests"] = stats.get_value("downloader/request_count", 0)
         counts["bytes_downloaded"] = stats.get_value("downloader/response_bytes", 0)
@@ -278,11 +249,11 @@ class ArchivePipeline:
         alerts = self.alerts()
         stats.set_value("lpscrape/alerts", alerts)
         extra = {
-            "warnings": dict(self.warnings.most_common()),
-            "warning_count": sum(self.warnings.values()),
+            "warnings": dict(self.tally.warnings.most_common()),
+            "warning_count": sum(self.tally.warnings.values()),
             "alerts": alerts,
-            "failures": dict(self.failures.most_common()),
-            "failure_examples": self.examples,
+            "failures": dict(self.tally.failures.most_common()),
+            "failure_examples": self.tally.examples,
             "sitemap_deferred": stats.get_value("lpscrape/sitemap_deferred", 0),
             "error": self.storage_error or (None if outcome != "failed" else reason),
         }

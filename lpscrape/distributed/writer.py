@@ -25,7 +25,7 @@ import json
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +42,11 @@ from lpscrape.health import RunHealth
 from lpscrape.items import Capture, FetchFailure
 from lpscrape.monitor import conclude_run
 from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines, limits
-from lpscrape.worker import Stored, measured_record, store
+from lpscrape.tally import Tally
+from lpscrape.worker import store
 
 logger = logging.getLogger(__name__)
 CONSUMER = "writer"  # one writer: a restarted one reads its predecessor's pending messages
-KEY_FIELDS = ("title", "published_at", "body_text", "authors")
 NO_LIMIT = 10**9
 WRITER_TTL_MS = 120_000  # the heartbeat outlives a long batch or a slow alert action
 RESULT_TTL = 7 * 86400  # seconds a run's verdict waits in Redis for its crawlers
@@ -57,53 +57,6 @@ def stream_id(value: bytes | str) -> tuple[int, int]:
     text = value.decode() if isinstance(value, bytes) else value
     ms, _, seq = text.partition("-")
     return int(ms), int(seq or 0)
-
-
-@dataclass
-class Tally:
-    """What one batch added to a run: the same counts the single-machine pipeline keeps."""
-
-    counts: Counter[str] = field(default_factory=Counter)
-    failures: Counter[str] = field(default_factory=Counter)
-    examples: dict[str, list[str]] = field(default_factory=dict)
-    warnings: Counter[str] = field(default_factory=Counter)
-    held: list[list[str | None]] = field(default_factory=list)
-    extra: Counter[str] = field(default_factory=Counter)  # articles, degraded, attempts…
-    measured: list[tuple[Article, str]] = field(default_factory=list)  # for the run's health
-
-    def failure(self, reason: str, url: str) -> None:
-        """One failed fetch, by reason, with the first few URLs as examples."""
-        self.failures[reason] += 1
-        examples = self.examples.setdefault(reason, [])
-        if len(examples) < EXAMPLES_PER_REASON:
-            examples.append(url)
-
-    def fetch_failed(self, item: FetchFailure) -> None:
-        """A request that ended without a response."""
-        self.extra["attempts"] += item.kind == "article"
-        self.failure(item.reason, item.url)
-
-    def stored(self, stored: Stored) -> None:
-        """What one stored capture meant (as `ArchivePipeline.count`)."""
-        outcome, record = stored.outcome, stored.record
-        self.extra["extract_errors"] += stored.extract_error
-        self.extra["attempts"] += stored.kind == "article" and outcome.kind != "not_article"
-        if measured := measured_record(stored):
-            self.measured.append((measured, stored.url))
-        if stored.failure:
-            self.failure(stored.failure, stored.requested_url or stored.url)
-            return
-        if outcome.kind in RUN_COUNTERS:
-            self.counts[outcome.kind] += 1
-        if outcome.kind == "held":
-            self.held.append([outcome.article_url, outcome.note])
-        if outcome.kind in ("new", "changed", "unchanged", "not_modified", "gone"):
-            self.extra["refreshed"] += 1
-        if outcome.kind in ("new", "changed", "unchanged") and record is not None:
-            self.extra["articles"] += 1
-            self.warnings.update(record.extraction.warnings)
-            missing = any(not getattr(record, f) for f in KEY_FIELDS)
-            self.extra["degraded"] += missing or record.extraction.method != "theme"
 
 
 def _merge_examples(old: dict[str, list[str]], new: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -203,6 +156,7 @@ class Writer:
             return 0
         done = self.last_applied()
         tallies: dict[int, Tally] = {}
+        measured: dict[int, list[tuple[Article, str]]] = {}  # records for each run's health
         end: tuple[int, str, dict[str, int]] | None = None
         applied: list[bytes] = []
         last = None
@@ -228,10 +182,12 @@ class Writer:
                 continue
             assert isinstance(item, Capture)
             stored = store(self.archive, item, run_id)
-            tally.stored(stored._replace(extract_error=message.crashed or stored.extract_error))
+            crashed = message.crashed or stored.extract_error
+            if record := tally.stored(stored._replace(extract_error=crashed)):
+                measured.setdefault(run_id, []).append((record, stored.url))
             self.stored += 1
         for run_id, tally in tallies.items():
-            self.add_tally(run_id, tally)
+            self.add_tally(run_id, tally, measured.get(run_id, []))
         if last is not None:  # in the batch's transaction: a redelivered message is skipped
             self.archive.db.execute(
                 "INSERT OR REPLACE INTO handoff_state (stream, last_id) VALUES (?, ?)",
@@ -283,8 +239,11 @@ class Writer:
             return
         tallies.setdefault(run_id, Tally()).failure("bad_handoff", where)
 
-    def add_tally(self, run_id: int, tally: Tally) -> None:
-        """Add a batch's counts to its run's row (in the batch's transaction)."""
+    def add_tally(
+        self, run_id: int, tally: Tally, measured: Sequence[tuple[Article, str]] = ()
+    ) -> None:
+        """Add a batch's counts (and its records, to the run's health) to its run's row (in
+        the batch's transaction)."""
         db = self.archive.db
         cols = ("failures", "failure_examples", "warnings", "tally")
         row = dict(
@@ -303,9 +262,9 @@ class Writer:
         for name, value in tally.extra.items():
             kept[name] = kept.get(name, 0) + value
         kept["held"] = kept.get("held", []) + tally.held
-        if tally.measured:
+        if measured:
             health = RunHealth.from_state(kept.get("health"))
-            for record, url in tally.measured:
+            for record, url in measured:
                 health.add(record, url)
             kept["health"] = health.to_state()
         sets = ", ".join(f"[{k}] = coalesce([{k}], 0) + ?" for k in tally.counts)
