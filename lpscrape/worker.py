@@ -29,7 +29,7 @@ from lpscrape.items import Capture
 logger = logging.getLogger(__name__)
 # Sent by the archive pipeline for each article page stored, with `record` and `url`.
 ARTICLE_STORED = object()
-SEND_BATCH = 8  # captures sent to the worker in one message (a message costs as much as a page)
+SEND_BATCH = 16  # captures per message to the worker (8: 2-3% slower crawls; 32: no faster)
 BATCH_SECONDS = 0.5  # the longest a capture waits in a part-filled batch
 INBOX_SIZE = 4  # batches waiting for the worker at most
 POLL_SECONDS = 1.0  # how often an idle worker checks that the crawl process still lives
