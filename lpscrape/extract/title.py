@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
@@ -43,14 +44,25 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
         head = title[: cut.start()].strip()
         if head and title[cut.end() : end].strip().casefold() in keys:
             return head
-    for name in site_names:
-        suffix = rf"\s+[{re.escape(_SEPARATORS)}]+\s*{re.escape(name)}\s*$"
-        prefix = rf"^\s*{re.escape(name)}\s*[{re.escape(_SEPARATORS)}]+\s+"
-        for pattern in (suffix, prefix):
-            stripped = re.sub(pattern, "", title, flags=re.I)
-            if stripped != title and stripped.strip():
-                return stripped.strip()
+    for pattern in _affixes(tuple(site_names)):
+        stripped = pattern.sub("", title)
+        if stripped != title and stripped.strip():
+            return stripped.strip()
     return title
+
+
+@lru_cache(maxsize=256)
+def _affixes(site_names: tuple[str, ...]) -> list[re.Pattern[str]]:
+    """Each name as a suffix (` – Name`) then as a prefix (`Name | `), compiled once."""
+    seps = re.escape(_SEPARATORS)
+    return [
+        re.compile(pattern, re.I)
+        for name in site_names
+        for pattern in (
+            rf"\s+[{seps}]+\s*{re.escape(name)}\s*$",
+            rf"^\s*{re.escape(name)}\s*[{seps}]+\s+",
+        )
+    ]
 
 
 def site_names(url: str, ld: JsonLd, meta: Meta) -> list[str]:
