@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from lxml.html import HtmlElement
 
-from .html import classes, clean
+from .html import classes, clean, xpath
 from .scope import is_foreign, own_post_id
 
 # The theme's content container, most specific first (news-magazine, classic/block, generic).
@@ -45,8 +45,8 @@ CONTAINERS = {
 def find_container(tree: HtmlElement, headline: HtmlElement | None = None) -> HtmlElement | None:
     """The theme's element that holds the post's content, never a related post's."""
     own = own_post_id(tree)
-    for xpath in CONTAINER_XPATHS:
-        for el in tree.xpath(xpath):
+    for path in CONTAINER_XPATHS:
+        for el in xpath(tree, path):
             if not is_foreign(el, tree, own):
                 return el
     return None

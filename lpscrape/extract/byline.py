@@ -7,7 +7,7 @@ import re
 
 from lxml.html import HtmlElement
 
-from .html import text_of, unique
+from .html import text_of, unique, xpath
 from .jsonld import JsonLd
 from .meta import Meta
 from .scope import near_headline
@@ -56,10 +56,10 @@ _HIDDEN = (
 
 def _shown_text(el: HtmlElement) -> str:
     """An element's text as a reader sees it, without screen-reader labels."""
-    if not el.xpath(_HIDDEN):
+    if not xpath(el, _HIDDEN):
         return text_of(el)
     shown = copy.deepcopy(el)
-    for hidden in shown.xpath(_HIDDEN):
+    for hidden in xpath(shown, _HIDDEN):
         hidden.drop_tree()
     return text_of(shown)
 
@@ -93,11 +93,11 @@ def find_byline(
     scope: HtmlElement, headline: HtmlElement | None = None, own_post: str | None = None
 ) -> tuple[str | None, list[str]]:
     """The byline as the page displays it (without a leading "By"), and its linked names."""
-    for xpath in BYLINE_XPATHS:
-        for el in near_headline(scope, headline, xpath, own_post):
+    for path in BYLINE_XPATHS:
+        for el in near_headline(scope, headline, path, own_post):
             text = _clean_name(_shown_text(el))
             if text and len(text) < 120:
-                linked = unique([_clean_name(text_of(a)) for a in el.xpath(_NAME_LINKS)])
+                linked = unique([_clean_name(text_of(a)) for a in xpath(el, _NAME_LINKS)])
                 if el.tag == "a":
                     linked = [text]
                 return text, [n for n in linked if n]

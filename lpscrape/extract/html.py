@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
 import lxml.html
 from lxml import etree
@@ -54,6 +56,17 @@ def clean(text: object) -> str:
     anything that is not a string (JSON-LD puts lists and objects where text is expected)."""
     # str.split() breaks on exactly what `\s` matches (str.isspace), 4x faster than re.sub.
     return " ".join(text.split()) if isinstance(text, str) else ""
+
+
+@lru_cache(maxsize=256)
+def _compiled(path: str) -> etree.XPath:
+    return etree.XPath(path)
+
+
+def xpath(el: HtmlElement, path: str) -> Any:
+    """`el.xpath(path)` with the expression compiled once: lxml compiles it on every call,
+    which costs as much as running it on a small subtree."""
+    return _compiled(path)(el)
 
 
 def text_of(el: HtmlElement) -> str:

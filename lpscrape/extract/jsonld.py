@@ -10,6 +10,7 @@ from typing import Any
 from lxml.html import HtmlElement
 
 from .html import clean as _clean
+from .html import xpath
 
 
 def clean(value: Any) -> str:
@@ -104,7 +105,7 @@ def read_jsonld(tree: HtmlElement, page_url: str = "") -> JsonLd:
     describes `page_url` wins; otherwise the first.
     """
     nodes: list[dict[str, Any]] = []
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
+    for script in xpath(tree, '//script[@type="application/ld+json"]'):
         try:
             nodes.extend(_nodes(json.loads(script.text or "")))
         except ValueError:

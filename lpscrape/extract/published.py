@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from lxml.html import HtmlElement
 
 from .dates import LONDON, day_start, parse_instant, to_utc_iso
-from .html import text_of
+from .html import text_of, xpath
 from .jsonld import JsonLd
 from .meta import Meta
 from .scope import near_headline
@@ -112,8 +112,8 @@ def find_dates(
 ) -> tuple[Found | None, Found | None]:
     """(published, modified), each from the first layer that gives a date."""
 
-    def near(xpath: str) -> list[str]:
-        return _values(near_headline(post, headline, xpath, own_post))
+    def near(path: str) -> list[str]:
+        return _values(near_headline(post, headline, path, own_post))
 
     published_layers = (
         ("jsonld", lambda: [ld.date_published]),
@@ -144,7 +144,7 @@ def find_dates(
 def _with_publisher_offset(found: Found, tree: HtmlElement) -> Found:
     """A UTC instant (WordPress prints GMT in its metadata) with the offset the page shows
     for the same instant elsewhere (`<time datetime="…-08:00">`), if it shows one."""
-    for raw in tree.xpath("//time/@datetime | //meta/@content"):
+    for raw in xpath(tree, "//time/@datetime | //meta/@content"):
         if "+00:00" in raw or not raw[:4].isdigit() or len(raw) < 20:
             continue
         dt = parse_instant(raw, None)

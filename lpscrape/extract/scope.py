@@ -7,6 +7,8 @@ import re
 
 from lxml.html import HtmlElement
 
+from .html import xpath
+
 _POST_ID = re.compile(r"\bpostid-(\d+)\b")
 _POST_CLASS = re.compile(r"^post-(\d+)$")
 # Blocks that hold other posts, other people or the site's furniture, by the words of their
@@ -90,13 +92,13 @@ def find_post(
     if post_id := own_post_id(tree):
         found = tree.xpath(f"//*[contains(concat(' ', @class, ' '), ' post-{post_id} ')]")
     else:
-        found = tree.xpath("//article") if headline is None else []
+        found = xpath(tree, "//article") if headline is None else []
         found = found if len(found) == 1 else []
     own = found[0] if found else None
     parts = [p for p in (own, headline, container) if p is not None]
     if not parts:
-        for xpath in ("//main", "//body"):
-            if found := tree.xpath(xpath):
+        for path in ("//main", "//body"):
+            if found := xpath(tree, path):
                 return found[0]
         return tree
     scope = parts[0]
@@ -119,7 +121,7 @@ def _foreign_node(node: HtmlElement, own_post: str | None) -> bool:
     site's furniture (its own class and id, tag and post id; not its ancestors)."""
     if node.tag in _FOREIGN_TAGS:
         return True
-    if node.tag == "footer" and not node.xpath("ancestor::article"):
+    if node.tag == "footer" and not xpath(node, "ancestor::article"):
         return True  # the site's footer; an article's own footer holds its terms
     names = f"{node.get('class') or ''} {node.get('id') or ''}"
     if len(names) > 1 and foreign_names(names):
@@ -177,15 +179,15 @@ def foreign_ids(scope: HtmlElement, own_post: str | None) -> set[int]:
 def near_headline(
     scope: HtmlElement,
     headline: HtmlElement | None,
-    xpath: str,
+    path: str,
     own_post: str | None = None,
     by_distance: bool = True,
 ) -> list[HtmlElement]:
-    """Elements of this post matching `xpath`, closest to the headline first (or in page
+    """Elements of this post matching the XPath `path`, closest to the headline first (or in page
     order)."""
     foreign = foreign_ids(scope, own_post)
     found = [
-        el for el in scope.xpath(xpath) if isinstance(el, HtmlElement) and id(el) not in foreign
+        el for el in xpath(scope, path) if isinstance(el, HtmlElement) and id(el) not in foreign
     ]
     if headline is None or len(found) < 2 or not by_distance:
         return found

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from .html import text_of, unique
+from .html import text_of, unique, xpath
 from .jsonld import JsonLd
 from .meta import Meta
 
@@ -92,9 +92,9 @@ def _is_furniture(h1: HtmlElement) -> bool:
         if el.tag in ("header", "nav", "aside", "footer") and el.getparent() is not None:
             if el.tag != "header" or _NOT_HEADLINE.search(el.get("class") or ""):
                 return True
-            if el.xpath("ancestor::article"):  # an article's own <header> holds its title
+            if xpath(el, "ancestor::article"):  # an article's own <header> holds its title
                 continue
-            if el.xpath(".//*[contains(@class, 'entry-title') or contains(@class, 'post-title')]"):
+            if xpath(el, ".//*[contains(@class, 'entry-title') or contains(@class, 'post-title')]"):
                 continue
             if el.getparent().tag == "body" or "site" in (el.get("class") or ""):
                 return True
@@ -114,7 +114,7 @@ def _title_parts(html_title: str, names: list[str]) -> list[str]:
 
 def find_headline(tree: HtmlElement, meta_titles: list[str]) -> HtmlElement | None:
     """The post's visible headline element, if the page has one."""
-    for h1 in tree.xpath(THEME_H1):
+    for h1 in xpath(tree, THEME_H1):
         if text_of(h1) and not _is_furniture(h1):
             return h1
     candidates = [h for h in tree.iter("h1") if text_of(h) and not _is_furniture(h)]

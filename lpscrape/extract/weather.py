@@ -8,7 +8,7 @@ from datetime import datetime
 from lxml.html import HtmlElement
 
 from .dates import LONDON, parse_instant, to_utc_iso
-from .html import clean, text_of
+from .html import clean, text_of, xpath
 from .record import Weather
 
 _NUM = r"([-−–]?\d+(?:[.,]\d+)?)"
@@ -70,12 +70,12 @@ def _shows_weather(text: str) -> bool:
 def find_widget(tree: HtmlElement) -> HtmlElement | None:
     """The outermost element that looks like a weather widget and shows a temperature:
     by the plugin's class names, else by what it shows (outside the article's text)."""
-    for el in tree.xpath(_WIDGET_XPATH):
+    for el in xpath(tree, _WIDGET_XPATH):
         if _is_widget(el) and _TEMP.search(el.text_content()):
             return el
-    for node in tree.xpath(_DEGREE_TEXT):
+    for node in xpath(tree, _DEGREE_TEXT):
         el = node.getparent()
-        if el is None or el.xpath(_IN_ARTICLE):
+        if el is None or xpath(el, _IN_ARTICLE):
             continue
         for _ in range(5):  # the smallest block around the reading that shows the rest
             if el is None or el.tag in _NOT_WIDGETS:
@@ -91,7 +91,7 @@ _CURRENT = ".//*[contains(@class, 'cur-temp') or contains(@class, 'current-temp'
 
 def _current_temperature_text(widget: HtmlElement) -> str | None:
     """The current reading's value and scale: "Feels like" or a forecast may come first."""
-    for el in widget.xpath(_CURRENT):
+    for el in xpath(widget, _CURRENT):
         for scope in (el, el.getparent()):  # the scale may sit in a sibling element
             reading = clean(" ".join(scope.itertext())) if scope is not None else ""
             if _TEMP.search(reading):
@@ -99,8 +99,8 @@ def _current_temperature_text(widget: HtmlElement) -> str | None:
     return None
 
 
-def _first_text(widget: HtmlElement, xpath: str) -> str | None:
-    found = widget.xpath(xpath)
+def _first_text(widget: HtmlElement, path: str) -> str | None:
+    found = xpath(widget, path)
     return text_of(found[0]) if found else None
 
 
