@@ -63,10 +63,10 @@ def _compiled(path: str) -> etree.XPath:
     return etree.XPath(path)
 
 
-def xpath(el: HtmlElement, path: str) -> Any:
-    """`el.xpath(path)` with the expression compiled once: lxml compiles it on every call,
-    which costs as much as running it on a small subtree."""
-    return _compiled(path)(el)
+def xpath(el: HtmlElement, path: str, **variables: Any) -> Any:
+    """`el.xpath(path, **variables)` with the expression compiled once: lxml compiles it on
+    every call, which costs as much as running it on a small subtree."""
+    return _compiled(path)(el, **variables)
 
 
 def text_of(el: HtmlElement) -> str:
