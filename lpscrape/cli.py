@@ -81,17 +81,6 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         if mine["reason"] != "finished":
             return EXIT_FAILED
         return verdict_status(mine["verdict"])
-    from lpscrape import worker
-
-    worker.start_early()  # before the crawl's imports: the worker's own start-up runs beside them
-    try:
-        return crawl_here(args, start_url, overrides)
-    finally:
-        worker.discard_early()
-
-
-def crawl_here(args: argparse.Namespace, start_url: str, overrides: dict[str, object]) -> int:
-    """One site's crawl in this process (and its store worker); the exit status."""
     from lpscrape.crawl import StorageError, format_summary, run_crawl, run_summary
 
     try:

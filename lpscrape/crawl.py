@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from lpscrape import worker
 from lpscrape.archive import lock
 from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.store import ArchiveError, check_archive, open_database
@@ -103,11 +104,14 @@ def run_crawl(start_url: str, db_path: str | Path, full: bool = False, **overrid
     try:
         check_start_url(start_url, settings.get("USER_AGENT"))
         open_database(db_path).conn.close()  # refuse a bad archive before any request goes out
+        if settings.getbool("LPSCRAPE_STORE_WORKER", True):
+            worker.start_early()  # its start-up runs beside the engine's; the pipeline adopts it
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(LordsPressSpider)
         process.crawl(crawler, start_url=start_url, full=full)
         process.start()
     finally:
+        worker.discard_early()
         lock.release(db_path)
     stats = crawler.stats
     if busy := stats.get_value("lpscrape/archive_busy"):

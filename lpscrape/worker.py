@@ -162,9 +162,10 @@ _early: StoreWorker | None = None
 
 
 def start_early() -> None:
-    """Start the worker now, before the crawl's own start-up (Scrapy's imports, the engine),
-    so that the worker's start-up (a new interpreter importing the extractor and the archive:
-    about half a second) runs beside it on the other core; the archive pipeline adopts it."""
+    """Start the worker now, before Scrapy's engine starts, so that the worker's start-up (a
+    new interpreter importing the extractor and the archive: about half a second) runs beside
+    the engine's on the other core; the archive pipeline adopts it. (Called once the crawl's
+    checks have passed: a refused crawl never starts a process.)"""
     global _early
     if _early is None:
         _early = StoreWorker()
