@@ -26,6 +26,7 @@ from lpscrape.archive.store import ArchiveError
 FORMATS = ("csv", "jsonl")
 DEFAULT_TABLE = "articles"
 BATCH_ROWS = 1000
+ORDER_KEY = "lpscrape_order"  # the rowid's alias in a table's keyed SELECT
 PRINTF_MAX_COLUMNS = 120  # SQLite functions take at most 127 arguments by default
 
 
@@ -90,6 +91,7 @@ class Query(NamedTuple):
     # (an ORDER BY inside a subquery stops SQLite flattening it: +0.15 s on 100,000 rows).
     unordered: str | None = None
     keyed: str | None = None
+    key: str = "lpscrape_order"
 
 
 def build_query(
@@ -133,8 +135,12 @@ def build_query(
     )
     if is_view or _without_rowid(conn, table):
         return Query(unordered, params, table, unordered)
-    keyed = f"SELECT {select}, rowid AS lpscrape_order{source}"
-    return Query(f"{unordered} ORDER BY rowid", params, table, unordered, keyed)
+    names = {r[1] for r in conn.execute(f"PRAGMA table_info({_quote(table)})")}
+    key = ORDER_KEY
+    while key in names:  # never the name of one of the table's own columns
+        key += "_"
+    keyed = f"SELECT {select}, rowid AS {key}{source}"
+    return Query(f"{unordered} ORDER BY rowid", params, table, unordered, keyed, key)
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> str:
@@ -234,7 +240,7 @@ def write_csv_in_sqlite(
         formats: list[str] = []
         args: list[str] = []
         for column in columns:
-            if nulls[column] == "all":
+            if nulls[column] == "all" and len(columns) > 1:  # printf('') alone is NULL
                 formats.append("")
             elif nulls[column] == "none" and column not in numeric:
                 formats.append('"%w"')
@@ -243,8 +249,10 @@ def write_csv_in_sqlite(
                 formats.append("%s")
                 args.append(_csv_field(column, column in numeric))
         line = f"printf('{','.join(formats)}'{''.join(', ' + a for a in args)})"
+        if len(columns) == 1:  # an empty line would be no field at all: `""`, as csv writes
+            line = f"coalesce(nullif({line}, ''), '\"\"')"
         if query.keyed:
-            select = f"SELECT {line} FROM ({query.keyed}) ORDER BY lpscrape_order"
+            select = f"SELECT {line} FROM ({query.keyed}) ORDER BY {query.key}"
         else:
             select = f"SELECT {line} FROM ({query.unordered or query.sql})"
         writer = csv.writer(out)

@@ -227,3 +227,25 @@ def test_csv_rendered_by_sqlite_reads_back_as_csv_writer_wrote_it(tmp_path: Path
     nulls = text.splitlines()[0].split(",").index("body_text")  # NULL columns before it
     assert '\r\n"https://example.org/2/"' + "," * nulls + '"",0,' in text
     assert '"A ""quoted"", title"' in text and '"Line ""one""\nline two\r\n"' in text
+
+
+def test_csv_of_odd_tables_reads_back_as_csv_writer_wrote_it(tmp_path: Path) -> None:
+    """A column named like the export's own rowid alias keeps the rowid order; a single
+    all-NULL column is a column of empty fields, not a crash."""
+    db_path = tmp_path / "odd.db"
+    db = Database(db_path)
+    ensure_schema(db)
+    db.execute("CREATE TABLE notes (name TEXT, lpscrape_order INTEGER)")
+    db.execute("INSERT INTO notes VALUES ('x', 3), ('y', 1), ('z', 2)")
+    db.execute("CREATE TABLE empty_notes (remark TEXT)")
+    db.execute("INSERT INTO empty_notes VALUES (NULL), (NULL)")
+    db.conn.commit()
+    db.conn.close()
+    for table, rows in (
+        ("notes", [["name", "lpscrape_order"], ["x", "3"], ["y", "1"], ["z", "2"]]),
+        ("empty_notes", [["remark"], [""], [""]]),
+    ):
+        out = tmp_path / f"{table}.csv"
+        export(db_path, "csv", out, table=table)
+        with out.open(encoding="utf-8", newline="") as fh:
+            assert list(csv.reader(fh)) == rows

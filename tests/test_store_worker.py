@@ -162,3 +162,16 @@ def test_the_worker_started_early_is_the_one_that_stores(tmp_path: Path) -> None
     assert proc.returncode == 0
     assert len(seen) == 1
     assert query(db, "SELECT count(*) FROM articles") == [(48,)]
+
+
+def test_adopt_takes_the_worker_started_early() -> None:
+    from lpscrape import worker
+
+    worker.start_early()
+    early = worker._early
+    adopted = worker.StoreWorker.adopt()
+    try:
+        assert early is not None and adopted is early and worker._early is None
+    finally:
+        adopted.inbox.put(("quit", None))
+        adopted.join()
