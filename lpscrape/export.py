@@ -87,11 +87,11 @@ class Query(NamedTuple):
     sql: str
     params: list[Any]
     label: str
-    # For a table: the same rows unordered, and with their order as a column `lpscrape_order`
-    # (an ORDER BY inside a subquery stops SQLite flattening it: +0.15 s on 100,000 rows).
+    # For a table: the same rows unordered, and with their order as the column `key` (an
+    # ORDER BY inside a subquery stops SQLite flattening it: +0.15 s on 100,000 rows).
     unordered: str | None = None
     keyed: str | None = None
-    key: str = "lpscrape_order"
+    key: str = ORDER_KEY
 
 
 def build_query(
