@@ -57,6 +57,18 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def check_alerts(db: str, overrides: dict[str, object]) -> None:
+    """Refuse a crawl whose alerts could not be sent (a missing or broken alerts file) before
+    it starts, rather than find out the night something goes wrong."""
+    from lpscrape.alerts import AlertConfig, AlertConfigError
+    from lpscrape.crawl import crawl_settings
+
+    try:
+        AlertConfig.from_settings(crawl_settings(db, **overrides).get)
+    except AlertConfigError as exc:
+        raise UserError(f"crawl refused: {exc}; no alert could be sent") from exc
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the publication (or another start URL) into the archive."""
     overrides: dict[str, object] = {"LOG_LEVEL": "INFO" if args.verbose else "WARNING"}
@@ -69,6 +81,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     publication, start_url = sites[0]
     if publication:
         overrides["LPSCRAPE_PUBLICATION"] = publication
+    check_alerts(args.db, overrides)
     if args.redis:
         from lpscrape.crawl import run_distributed
 

@@ -8,6 +8,8 @@ import re
 REASONS = {
     "http_NNN": "the site answered with this HTTP status (after retries)",
     "error_page": "a 200 whose page is a WordPress, PHP or proxy error page",
+    "not_article": "an archived article's URL answered 200 with a page that is not an article",
+    "robots_txt": "robots.txt now forbids an archived article's URL; it was not refreshed",
     "not_html": "an article or listing URL answered with something that is not HTML",
     "empty": "a 200 with an empty body",
     "not_sitemap": "a sitemap URL answered with something that is not a sitemap",

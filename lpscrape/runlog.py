@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,12 +39,36 @@ def rotate(folder: Path, keep: int) -> list[Path]:
     return old
 
 
+class QuietFileHandler(logging.FileHandler):
+    """A run log that, once it cannot be written (a full disk), says so in one line on stderr
+    and stops, instead of a traceback for every record."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """Give up on the file after its first failed write."""
+        if self.failed:
+            return
+        self.failed = True
+        error = sys.exc_info()[1]
+        reason = getattr(error, "strerror", None) or error or "write failed"
+        sys.stderr.write(f"lpscrape: run log {self.baseFilename} not written: {reason}\n")
+        logging.getLogger().removeHandler(self)
+
+    def close(self) -> None:
+        """Close the file; what a full disk kept from it is already reported."""
+        try:
+            super().close()
+        except OSError:
+            self.stream = None  # type: ignore[assignment]
+
+
 class RunLog:
     """Opens the run's log file when the crawler starts, closes it when the engine stops."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.handler: logging.FileHandler | None = None
+        self.handler: QuietFileHandler | None = None
         settings = crawler.settings
         if settings.get("LOG_FILE"):  # scrapyd (or the user) already keeps one file per run
             self.path: Path | None = Path(settings.get("LOG_FILE")).resolve()
@@ -58,7 +83,7 @@ class RunLog:
         path = folder / f"crawl-{stamp}-{os.getpid()}.log"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            handler = logging.FileHandler(path, encoding="utf-8")
+            handler = QuietFileHandler(path, encoding="utf-8")
         except OSError as exc:
             logger.warning("no run log: cannot write %s (%s)", path, exc.strerror or exc)
             return

@@ -89,8 +89,8 @@ LPSCRAPE_ALERT_COMMAND = ""  # run with the alert's text on stdin
 LPSCRAPE_ALERT_WEBHOOK = ""  # POSTed the alert as JSON
 LPSCRAPE_ALERT_MAIL_TO = ""  # comma-separated addresses, mailed through sendmail
 LPSCRAPE_ALERT_MAIL_FROM = ""  # default lpscrape@<this host>
-LPSCRAPE_SENDMAIL = "/usr/sbin/sendmail"  # called with -t -oi
-LPSCRAPE_ALERT_TIMEOUT = 30  # seconds each action may take
+LPSCRAPE_SENDMAIL = ""  # default /usr/sbin/sendmail, called with -t -oi (set: wins over the file)
+LPSCRAPE_ALERT_TIMEOUT = None  # seconds each action may take (default 30)
 # One log file per run (at LPSCRAPE_LOG_FILE_LEVEL), the newest LPSCRAPE_LOG_KEEP kept.
 LPSCRAPE_LOG_DIR = ""  # default: logs/ beside the archive
 LPSCRAPE_LOG_KEEP = 30  # 0: no run log files

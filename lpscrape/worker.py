@@ -68,6 +68,15 @@ def extract(capture: Capture) -> bool:
     return False
 
 
+def no_longer_article(archive: Archive, capture: Capture) -> bool:
+    """Whether an archived article's URL answered 200 with a page that is not an article (a
+    theme's "not found" page, the home page it was redirected to): a failure, not news."""
+    record = capture.record
+    if capture.status != 200 or record is None or record.is_article:
+        return False
+    return archive.is_known_article(capture.requested_url or capture.url)
+
+
 def measured_record(stored: Stored) -> Article | None:
     """The record a run's health measures: an article page served in full and extracted."""
     record = stored.record
@@ -85,6 +94,8 @@ def store(archive: Archive, capture: Capture, run_id: int | None) -> Stored:
         body = (capture.record.body_text or "") if capture.record is not None else ""
         if failure := error_page_failure(capture.status, capture.body, len(body)):
             capture.failure, capture.record, crashed = failure, None, False
+        elif no_longer_article(archive, capture):
+            capture.failure = "not_article"  # kept, counted: the article was not refreshed
     outcome = archive.add(capture, run_id)
     record = capture.record if capture.kind == "article" else None
     return Stored(

@@ -136,6 +136,10 @@ def test_systemd_units_verify() -> None:
     assert result.returncode == 0, result.stderr
     assert "SuccessExitStatus=3" in units["lpscrape-crawl.service"]  # alerts are not a failure
     assert "Persistent=true" in units["lpscrape-crawl.timer"]
+    for name in ("lpscrape-crawl.service", "scrapyd.service"):
+        # Mail alerts through a setgid sendmail (postfix, exim) that spools under /var.
+        assert not re.search(r"^NoNewPrivileges=", units[name], flags=re.M)
+        assert "ProtectSystem=full" in units[name]
 
 
 def test_the_crontab_line_runs_the_documented_command() -> None:

@@ -197,13 +197,34 @@ def test_failing_alert_actions_are_one_line_each_and_the_archive_is_kept(
     assert len(failures) == 3
     assert any("alert command for run 1 failed: exit status 4" in line for line in failures)
     assert any("alert webhook for run 1 failed: HTTP 500" in line for line in failures)
-    assert any("alert mail for run 1 failed:" in line and "not found" in line for line in failures)
+    # the alerts file's own sendmail, not the default one (settings never override the file)
+    missing = f"{tmp_path}/no-such-sendmail: not found"
+    assert any("alert mail for run 1 failed:" in line and missing in line for line in failures)
     assert len(dead.posts) == 1  # it was called, and said no
     assert query(db, "SELECT count(*) FROM articles") == [(47,)]
     deliveries = json.loads(query(db, "SELECT deliveries FROM run_health")[0][0])
     assert deliveries["webhook"] == "failed: HTTP 500 Internal Server Error"
     status = run_cli("status", "--db", str(db), check=True).stdout
     assert "Alerts of run 1 did not all arrive" in status
+
+
+@pytest.mark.parametrize("content", [None, 'webhook = "http://127.0.0.1:9/"\nmailto = 1\n'])
+def test_a_crawl_whose_alerts_could_not_be_sent_is_refused_before_it_starts(
+    demo_server: DemoServer, tmp_path: Path, content: str | None
+) -> None:
+    alerts_file = tmp_path / "alerts.toml"  # missing, or with a misspelt key
+    if content is not None:
+        alerts_file.write_text(content)
+    demo_server.site.requests.clear()
+    result = crawl(
+        demo_server, tmp_path / "archive.db", "--set", f"LPSCRAPE_ALERTS_FILE={alerts_file}",
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("lpscrape: crawl refused: ") and str(alerts_file) in line
+    assert line.endswith("no alert could be sent")
+    assert demo_server.site.requests == [] and not (tmp_path / "archive.db").exists()
 
 
 def test_each_run_has_its_own_log_file_and_old_ones_are_removed(

@@ -163,6 +163,52 @@ def test_error_pages_on_two_articles(hostile: DemoServer, good_archive: Path) ->
     assert versions(good_archive) == before
 
 
+def test_archived_articles_answering_pages_that_are_not_articles(
+    hostile: DemoServer, good_archive: Path
+) -> None:
+    site = hostile.site
+    home = site.respond("GET", "/", {}).body  # a theme that shows the front page instead
+    site.answer(site.articles[1].path, html(home))
+    site.answer(site.articles[2].path, redirect(hostile.base_url + "/"))  # 301 to the home
+    before = versions(good_archive)
+    result = run(hostile, good_archive, "--full")
+    assert result.returncode == 3
+    assert "ALERT: 2 requests failed (not_article ×2)" in result.stderr
+    run_row = last_run(good_archive)
+    assert (run_row["failures"], run_row["unchanged"]) == ({"not_article": 2}, 4)
+    assert sorted(run_row["failure_examples"]["not_article"]) == sorted(
+        hostile.base_url + site.articles[i].path for i in (1, 2)
+    )
+    assert versions(good_archive) == before
+    live = "SELECT count(*) FROM articles WHERE status = 'live'"
+    assert one(good_archive, live) == 6
+
+
+def test_a_fresh_crawl_of_pages_that_are_not_articles_is_no_failure(
+    hostile: DemoServer, db: Path
+) -> None:
+    site = hostile.site
+    site.answer(site.articles[1].path, html(site.respond("GET", "/", {}).body))
+    result = run(hostile, db)
+    assert (result.returncode, result.stderr) == (0, "")  # never archived: nothing was lost
+    assert (last_run(db)["failed"], last_run(db)["new"]) == (0, 5)
+
+
+def test_robots_txt_forbidding_an_archived_article_is_a_failure(
+    hostile: DemoServer, good_archive: Path
+) -> None:
+    site = hostile.site
+    forbidden = site.articles[2]
+    rules = f"User-agent: *\nDisallow: {forbidden.path}\n".encode()
+    site.answer("/robots.txt", Response(200, {"Content-Type": "text/plain"}, rules))
+    result = run(hostile, good_archive)
+    assert result.returncode == 3
+    assert "ALERT: 1 requests failed (robots_txt ×1)" in result.stderr
+    run_row = last_run(good_archive)
+    assert run_row["failure_examples"] == {"robots_txt": [hostile.base_url + forbidden.path]}
+    assert not [r for r in site.requests if r.path == forbidden.path]
+
+
 class Faults(NamedTuple):
     """One crawl of a site where most articles fail, each its own way."""
 
@@ -334,11 +380,13 @@ def assert_one_line(result: subprocess.CompletedProcess, status: int) -> str:
     return lines[0]
 
 
+@pytest.mark.parametrize("journal", ["delete", "wal"])
 def test_another_programs_sqlite_file_is_refused_untouched(
-    hostile: DemoServer, tmp_path: Path
+    hostile: DemoServer, tmp_path: Path, journal: str
 ) -> None:
     notes = tmp_path / "notes.db"
     conn = sqlite3.connect(notes)
+    conn.execute(f"PRAGMA journal_mode = {journal}")
     conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
     conn.execute("INSERT INTO notes (text) VALUES ('call the archivist')")
     conn.commit()
@@ -349,6 +397,22 @@ def test_another_programs_sqlite_file_is_refused_untouched(
     assert notes.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db"]
     assert hostile.site.requests == []
+
+
+def test_a_run_log_on_a_full_disk_is_one_line_not_a_traceback_per_record() -> None:
+    script = (
+        "import logging\n"
+        "from lpscrape.runlog import QuietFileHandler\n"
+        "logging.getLogger().addHandler(logging.NullHandler())\n"  # the console's, in a crawl
+        "handler = QuietFileHandler('/dev/full')\n"  # every write: ENOSPC, as a full disk
+        "logging.getLogger().addHandler(handler)\n"
+        "for i in range(50):\n"
+        "    logging.getLogger('x').warning('record %d', i)\n"
+        "handler.close()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert result.stderr == "lpscrape: run log /dev/full not written: No space left on device\n"
 
 
 def v1_archive(path: Path) -> Path:

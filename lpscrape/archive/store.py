@@ -60,10 +60,25 @@ def utc_now() -> str:
 
 def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     uri = f"{path.resolve().as_uri()}?mode=ro" if readonly else str(path)
+    if readonly and _settled_wal(path):
+        # Read-only is not enough in WAL mode: SQLite would still create -wal and -shm files
+        # beside another program's file. With no -wal file, the main file holds everything.
+        uri += "&immutable=1"
     try:
         return sqlite3.connect(uri, timeout=30, uri=readonly)
     except sqlite3.Error as exc:
         raise ArchiveError(f"cannot open archive {path}: {exc}") from exc
+
+
+def _settled_wal(path: Path) -> bool:
+    """A WAL-mode database file with no write-ahead log beside it (all checkpointed)."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(20)
+    except OSError:
+        return False
+    wal_mode = header[:16] == b"SQLite format 3\x00" and header[18:20] == b"\x02\x02"
+    return wal_mode and not Path(f"{path}-wal").exists()
 
 
 def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
@@ -336,6 +351,14 @@ class Archive:
             "WHERE status = 'live' AND fetch_url IS NOT NULL"
         ).fetchall()
         return {r[0]: {"etag": r[1], "last_modified": r[2], "sitemap_lastmod": r[3]} for r in rows}
+
+    def is_known_article(self, url: str) -> bool:
+        """Whether this URL is an archived article's (as fetched or as keyed)."""
+        url = clean_url(url)
+        row = self.db.execute(
+            "SELECT 1 FROM articles WHERE fetch_url = ? OR url = ? LIMIT 1", [url, url]
+        ).fetchone()
+        return row is not None
 
     def known_pages(self) -> dict[str, dict[str, str | None]]:
         """Per URL: validators of its latest usable capture (feeds, API pages)."""

@@ -616,6 +616,8 @@ class LordsPressSpider(scrapy.Spider):
         if isinstance(exc, IgnoreRequest) and not isinstance(exc.__cause__, ValueError):
             if not self.on_site(request.url):
                 reason = "offsite_redirect"  # Scrapy's offsite check, should one slip past ours
+            elif request.meta.get("kind") == "article" and clean_url(request.url) in self.known:
+                reason = "robots_txt"  # an archived article the site now forbids: not refreshed
             else:
                 self.crawler.stats.inc_value("lpscrape/ignored")  # robots.txt said no
                 if request.meta.get("kind") == "article":
