@@ -41,6 +41,7 @@ class Citation:
     authors: tuple[str, ...]
     byline: str | None
     published_at: str | None
+    published_day: str | None  # the archive's, for the current version (the page's zone)
     version: int
     versions: int
     archived_at: str
@@ -49,7 +50,10 @@ class Citation:
 
     @property
     def published(self) -> date | None:
-        """The publication day in the publisher's time zone (London)."""
+        """The publication day in the publisher's time zone, as the archive keeps it (an
+        older version's: its instant read in London)."""
+        if self.published_day:
+            return date.fromisoformat(self.published_day)
         return _local_day(self.published_at)
 
     @property
@@ -120,13 +124,15 @@ def citation(
     chosen = version or versions
     row = conn.execute(
         "SELECT v.title, v.authors, v.byline, v.published_at, v.version, c.fetched_at, "
-        "v.first_seen_at, v.capture_id FROM article_versions v "
-        "LEFT JOIN captures c ON c.id = v.capture_id WHERE v.url = ? AND v.version = ?",
+        "v.first_seen_at, v.capture_id, a.published_day FROM article_versions v "
+        "LEFT JOIN captures c ON c.id = v.capture_id "
+        "LEFT JOIN articles a ON a.url = v.url AND a.version = v.version "
+        "AND a.published_at IS v.published_at WHERE v.url = ? AND v.version = ?",
         [key, chosen],
     ).fetchone()
     if row is None:
         raise CiteError(f"{key} has no version {chosen} (it has {versions or 0})")
-    title, authors, byline, published_at, number, fetched_at, first_seen, capture_id = row
+    title, authors, byline, published_at, number, fetched_at, first_seen, capture_id, day = row
     try:
         names = tuple(str(n) for n in json.loads(authors or "[]"))
     except ValueError:
@@ -137,6 +143,7 @@ def citation(
         authors=names or ((byline,) if byline else ()),
         byline=byline,
         published_at=published_at,
+        published_day=day,
         version=number,
         versions=versions,
         archived_at=fetched_at or first_seen,

@@ -28,7 +28,7 @@ from typing import Any
 from datasette.app import Datasette
 from datasette.inspect import inspect_hash
 
-from lpscrape.archive.schema import FTS_TOKENIZE
+from lpscrape.archive.schema import FTS_TOKENIZE, SCHEMA_VERSION
 from lpscrape.archive.store import ArchiveError, open_database
 
 DATASETTE_DIR = Path(__file__).resolve().parent / "datasette"
@@ -132,10 +132,12 @@ def _outdated(path: Path) -> bool:
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         rows = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
     finally:
         conn.close()
     return (
-        "article_changes" not in rows
+        version < SCHEMA_VERSION
+        or "article_changes" not in rows
         or FTS_TOKENIZE not in (rows.get("articles_fts") or "")
         or "body_shared" not in (rows.get("article_versions") or "")
     )

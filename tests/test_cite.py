@@ -146,3 +146,33 @@ def day(instant: str) -> str:
     """`2026-12-02T…` as `2 December 2026`."""
     year, month, dd = (int(x) for x in instant[:10].split("-"))
     return f"{dd} {MONTHS.split()[month - 1]} {year}"
+
+
+# Published at 00:15 British Summer Time on 1 June 2025: 31 May in UTC, as the page's own
+# metadata gives it (`2025-05-31T23:15:55+00:00`); its permalink and the date under its
+# byline say 1 June ("Jun 1, 2025").
+AFTER_MIDNIGHT = "/2025/06/01/danish-court-rules-on-the-use-of-a-noble-particle-in-a-family-name/"
+
+
+async def test_the_publication_day_is_london_s_in_citation_range_and_month(
+    ds, demo_archive: Path
+) -> None:
+    [(url, published_at, published_day)] = query(
+        demo_archive,
+        "SELECT url, published_at, published_day FROM articles WHERE url LIKE ?",
+        ("%" + AFTER_MIDNIGHT,),
+    )
+    assert (published_at, published_day) == ("2025-05-31T23:15:55+00:00", "2025-06-01")
+    assert ", 1 June 2025. " in cite(demo_archive, url)
+    found = await ds.client.get(
+        "/archive/published_between.json?first_date=1 June 2025&last_date=1 June 2025&_shape=array"
+    )
+    assert [r["url"] for r in found.json()] == [url]
+    may = await ds.client.get(
+        "/archive/published_between.json?first_date=31/05/2025&last_date=31/05/2025&_shape=array"
+    )
+    assert url not in [r["url"] for r in may.json()]
+    june = await ds.client.get(
+        "/archive/articles.json?published_day__startswith=2025-06&_shape=array&_col=url"
+    )
+    assert url in [r["url"] for r in june.json()]

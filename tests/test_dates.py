@@ -4,7 +4,7 @@ from datetime import UTC
 
 import pytest
 
-from lpscrape.extract.dates import utc_iso
+from lpscrape.extract.dates import publication_day, utc_iso
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,21 @@ def test_written_dates_as_a_british_reader_reads_them(raw: str, expected: str) -
 @pytest.mark.parametrize("raw", ["September 2025", "2025", "Published in 2025"])
 def test_a_missing_day_is_never_filled_in(raw: str) -> None:
     assert utc_iso(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("published_at", "local", "day"),
+    [
+        ("2025-05-31T23:15:55+00:00", "2025-06-01T00:15:55+01:00", "2025-06-01"),  # BST given
+        ("2025-05-31T23:15:55+00:00", "2025-05-31T23:15:55+00:00", "2025-06-01"),  # UTC: London
+        ("2025-05-31T23:15:55+00:00", None, "2025-06-01"),
+        ("2025-01-31T23:15:55+00:00", None, "2025-01-31"),  # GMT: London is UTC
+        ("2025-06-01T03:30:00+00:00", "2025-05-31T23:30:00-04:00", "2025-05-31"),  # New York's
+        (None, None, None),
+        ("not a date", None, None),
+    ],
+)
+def test_the_publication_day_is_the_publisher_s(
+    published_at: str | None, local: str | None, day: str | None
+) -> None:
+    assert publication_day(published_at, local) == day

@@ -437,6 +437,10 @@ def test_an_older_archive_is_migrated_forward(hostile: DemoServer, tmp_path: Pat
         (urlsplit(hostile.base_url).netloc,),
     }
     assert set(old_versions) < set(versions(db))  # the old archive's versions, kept
+    # Version 5 keeps each article's publication day: the old archive's too (London days).
+    assert one(db, "SELECT count(*) FROM articles WHERE published_day IS NULL") == 0
+    days = query(db, "SELECT url, published_day FROM articles")
+    assert all(url.split("/")[3:6] == day.split("-") for url, day in days)  # /YYYY/MM/DD/
     assert one(db, "SELECT count(*) FROM articles") == 2 + 6
     assert query(db, "SELECT id, outcome, failures FROM crawl_runs") == [
         (1, "completed", None),

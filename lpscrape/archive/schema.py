@@ -19,7 +19,7 @@ from .payloads import DICTS_COLUMNS, DICTS_TABLE
 # captures compressed with zstd and a dictionary trained on the site's pages (`payloads`).
 # Version 4: several publications (`articles.publication`, `crawl_runs.publication`) and the
 # distributed writer's bookkeeping (`crawl_runs.run_key` and `tally`, `handoff_state`).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 PAGE_SIZE = 8192  # of a new archive (an older one keeps its own until a VACUUM)
 # `PRAGMA application_id` in the SQLite header: "LPSC" for an archive, "LPDE" for a demo's.
 APPLICATION_ID = 0x4C505343
@@ -129,6 +129,7 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
             "published_at_raw": str,
             "modified_at_raw": str,
             "published_at_local": str,  # the same instant with the offset the page gave
+            "published_day": str,  # YYYY-MM-DD in the publisher's zone (ranges, months)
             **WEATHER_COLUMNS,
             "first_seen_at": str,
             "last_seen_at": str,
@@ -201,6 +202,7 @@ INDEXES = [
     ("captures", ["run_id"]),
     ("captures", ["sha256"]),
     ("articles", ["published_at"]),
+    ("articles", ["published_day"]),
     ("articles", ["fetch_url"]),
     ("articles", ["dateline"]),
     ("articles", ["byline"]),
@@ -379,12 +381,27 @@ def _migrate(db: Database, found_version: int) -> None:
             for statement in SHARE_BODIES:
                 conn.execute(statement)
         _backfill_publication(conn)
+        _backfill_published_day(conn)
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
     _search_and_history(db)
     _stamp(db)
+
+
+def _backfill_published_day(conn: sqlite3.Connection) -> None:
+    """Archives from before version 5: each article's publication day in its publisher's zone."""
+    from lpscrape.extract.dates import publication_day
+
+    rows = conn.execute(
+        "SELECT url, published_at, published_at_local FROM articles "
+        "WHERE published_day IS NULL AND published_at IS NOT NULL"
+    ).fetchall()
+    conn.executemany(
+        "UPDATE articles SET published_day = ? WHERE url = ?",
+        [(publication_day(at, local), url) for url, at, local in rows],
+    )
 
 
 def _backfill_publication(conn: sqlite3.Connection) -> None:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from sqlite_utils import Database
 
 from lpscrape.extract import Article
+from lpscrape.extract.dates import publication_day
 from lpscrape.extract.wpapi import posts_from_api, terms_from_api
 from lpscrape.items import Capture
 from lpscrape.urls import clean_url, publication_of
@@ -590,6 +591,10 @@ class Archive:
             "published_at_raw": record.extraction.raw.get("published_at"),
             "modified_at_raw": record.extraction.raw.get("modified_at"),
             "published_at_local": record.published_at_local,
+            "published_day": publication_day(
+                fills.get("published_at", record.published_at),
+                None if "published_at" in fills else record.published_at_local,
+            ),
             "extraction_method": record.extraction.method,
             "extraction_warnings": json.dumps(
                 [*record.extraction.warnings, *notes], ensure_ascii=False

@@ -115,6 +115,21 @@ def local_iso(raw: str | None) -> str | None:
     return dt.isoformat(timespec="seconds")
 
 
+def publication_day(
+    published_at: str | None, local: str | None = None, zone: tzinfo = LONDON
+) -> str | None:
+    """The publication day (`YYYY-MM-DD`) in the publisher's own time zone: the page's offset
+    when it gave one other than UTC, else `zone` (a page giving UTC, as Yoast's markup does,
+    says nothing of where it was published; Lord's Press publishes in London)."""
+    if local and not local.endswith(("+00:00", "-00:00", "Z")):
+        return local[:10]
+    try:
+        instant = datetime.fromisoformat(published_at or "")
+    except ValueError:
+        return None
+    return instant.astimezone(zone).date().isoformat() if instant.tzinfo else None
+
+
 def day_start(day: str, zone: tzinfo = LONDON) -> datetime | None:
     """`YYYY-MM-DD` as 00:00 in `zone`."""
     try:
