@@ -80,10 +80,17 @@ def article_path(url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
+def route_path(url: str) -> str:
+    """An article's path in the archive's permalinks: its path on the site, a query kept in
+    the path (`?` as `%3F`: `/?p=123` is a WordPress permalink too), ending in `/` so that a
+    suffix (`version/2`, `changes`) stays apart from it."""
+    path = quote(unquote(article_path(url)), safe="/=&")
+    return path if path.endswith("/") else path + "/"
+
+
 def permalink(archive_url: str, database: str, url: str, version: int | None = None) -> str:
     """The archive's readable, stable address of an article (of one version when given)."""
-    path = quote(unquote(article_path(url)), safe="/?=&")
-    link = f"{archive_url.rstrip('/')}/{quote(database)}/article{path}"
+    link = f"{archive_url.rstrip('/')}/{quote(database)}/article{route_path(url)}"
     return link + (f"version/{version}" if version else "")
 
 

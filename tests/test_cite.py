@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
+import sqlite3
 from pathlib import Path
 
 import bibtexparser
@@ -176,3 +178,28 @@ async def test_the_publication_day_is_london_s_in_citation_range_and_month(
         "/archive/articles.json?published_day__startswith=2025-06&_shape=array&_col=url"
     )
     assert url in [r["url"] for r in june.json()]
+
+
+@pytest.mark.parametrize("site_path", ["/?p=1234", "/2025/06/01/no-trailing-slash"])
+async def test_permalinks_of_query_and_slashless_article_urls_answer(
+    demo_archive: Path, tmp_path: Path, site_path: str
+) -> None:
+    db = tmp_path / "archive.db"
+    shutil.copy(demo_archive, db)
+    [(old,)] = query(db, "SELECT url FROM articles WHERE url LIKE ?", ("%" + AFTER_MIDNIGHT,))
+    new = old.split("/2025/")[0] + site_path  # the same article under a WordPress shortlink
+    conn = sqlite3.connect(db)
+    for table in ("articles", "article_versions", "article_changes"):
+        conn.execute(f"UPDATE {table} SET url = ? WHERE url = ?", [new, old])
+    conn.commit()
+    conn.close()
+    text = cite(db, new)
+    link = re.search(r"(https://archive\.example\.org/\S+)\.$", text.strip())[1]
+    base, number = re.fullmatch(r"(.*/)version/(\d+)", link.removeprefix(ARCHIVE)).groups()
+    datasette = make_datasette(db)
+    for suffix in ("version/1", f"version/{number}", "changes", "cite"):
+        page = await datasette.client.get(base + suffix)
+        assert page.status_code == 200, (suffix, page.status_code)
+        assert "Danish court rules on the use of a noble particle" in page.text
+    article = await datasette.client.get(base)
+    assert article.status_code == 302 and tilde_encode(new) in article.headers["location"]

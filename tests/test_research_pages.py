@@ -342,6 +342,7 @@ async def test_each_version_reads_as_it_was_and_links_to_its_diff(ds: Datasette)
         html.unescape(p)
         for p in re.findall(r"<p>(.*?)</p>", first.split('class="lp-body"')[1].split("</div>")[0])
     ] == list(FIRST[post_id].body_blocks)
+    assert f'href="{base}changes">The article\'s edit history</a>' in first
     second = await get(ds, base + "version/2")
     assert f'<h1 class="lp-title">{escape(SECOND[post_id].title)}</h1>' in second
     assert f'href="{base}changes#v2"' in second and f'href="{base}version/1"' in second

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
@@ -67,8 +67,7 @@ ARTICLE_ROUTE = r"^/(?P<database>[^/]+)/article(?P<path>/.*?)(?P<action>version/
 
 def archive_path(database: str, url: str, suffix: str = "") -> str:
     """The archive's path of an article (`/db/article/2025/09/10/slug/`), plus `suffix`."""
-    path = quote(unquote(cite.article_path(url)), safe="/?=&")
-    return f"/{quote(database)}/article{path}{suffix}"
+    return f"/{quote(database)}/article{cite.route_path(url)}{suffix}"
 
 
 def row_path(database: str, url: str) -> str:
