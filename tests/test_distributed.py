@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import shutil
 import signal
 import subprocess
@@ -28,6 +29,7 @@ from conftest import RESTYLED, ROOT, Webhook, calls, crawl, free_port, query, re
 
 from lpscrape.demo import DemoServer, DemoSite, serve
 from lpscrape.demo.site import Response
+from lpscrape.distributed.keys import GROUP, STREAM
 
 REDIS_SERVER = shutil.which("redis-server")
 NOW = datetime(2025, 11, 5, 11, 2, 37, tzinfo=ZoneInfo("Europe/London"))
@@ -251,34 +253,68 @@ def test_two_crawlers_and_a_writer_make_the_archive_one_process_makes(
 def test_killed_crawler_and_writer_lose_nothing_and_store_nothing_twice(
     tmp_path: Path, redis_url: str
 ) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
     single, shared = tmp_path / "single.db", tmp_path / "shared.db"
     with serve(DemoSite(clock=lambda: NOW)) as server:
         crawl(server, single)
+        server.site.requests.clear()  # from here on, the distributed run's requests only
+        arrivals = Arrivals(server.site)
         for article in server.site.articles:  # slow pages: the kills land half way
             server.site.delays[article.path] = 0.15
         store = writer(redis_url, shared)
         wait_for_writer(redis_url)
+        store.send_signal(signal.SIGSTOP)  # frozen: the captures pile up in the stream
         crawlers = [crawler(server, redis_url) for _ in range(2)]
         deadline = time.monotonic() + 60
         while sum(article_fetches(server.site).values()) < 16:
             assert time.monotonic() < deadline, "the crawl did not start"
-            time.sleep(0.05)
+            time.sleep(0.02)
         os.kill(crawlers[0].pid, signal.SIGKILL)  # requests it held go back to the queue
-        store.kill()  # captures not yet committed stay in Redis
-        assert store.wait() == -signal.SIGKILL and crawlers[0].wait() == -signal.SIGKILL
+        killed_at = time.monotonic()
+        assert crawlers[0].wait() == -signal.SIGKILL
+        while client.xlen(STREAM) < 12:  # a backlog: the writer's next batch is a long one
+            assert time.monotonic() < deadline, "no captures reached the stream"
+            time.sleep(0.02)
+        store.send_signal(signal.SIGCONT)
+        while not client.xpending(STREAM, GROUP)["pending"]:  # it has read a batch...
+            assert time.monotonic() < deadline, "the writer read nothing"
+        store.kill()  # ...and dies before acknowledging it
+        assert store.wait() == -signal.SIGKILL
+        assert client.xpending(STREAM, GROUP)["pending"] > 0  # read, never acknowledged
         assert query(shared, "SELECT count(*) FROM articles")[0][0] < 48  # half way indeed
         crawlers[0] = crawler(server, redis_url)  # back in the same run
         store = writer(redis_url, shared)
-        for proc in crawlers:
-            finish(proc)
+        said = [finish(proc) for proc in crawlers]
         finish(store)
         fetched = article_fetches(server.site)
+    taken_back = [int(m) for out in said for m in re.findall(r"(\d+) requests of stopped", out)]
+    assert sum(taken_back) > 0, said  # the killed crawler's requests were fetched by others
+    # Its places at the host came back with its heartbeat (2 s here), not at their expiry (a
+    # minute, during which the surviving crawler would have sent nothing).
+    after = [t for t in arrivals.times if t >= killed_at]
+    assert max(b - a for a, b in zip([killed_at, *after], after, strict=False)) < 20
     assert set(fetched) == {a.path for a in server.site.articles}
     articles = query(shared, "SELECT url FROM captures WHERE kind = 'article'")
     assert len(articles) == len(set(articles)) == 48  # each article page stored once
     assert query(shared, ARTICLES) == query(single, ARTICLES)
     assert query(shared, VERSIONS) == query(single, VERSIONS)
     assert query(shared, RUNS) == query(single, RUNS) == [("completed", 48, 0, 0, 0, 0, 0)]
+
+
+def test_a_second_writer_into_another_archive_is_refused(tmp_path: Path, redis_url: str) -> None:
+    first = writer(redis_url, tmp_path / "first.db")
+    try:
+        wait_for_writer(redis_url)
+        second = lpscrape("store", "--redis", redis_url, "--db", str(tmp_path / "second.db"))
+        _, err = second.communicate(timeout=60)
+        assert second.returncode == 75, err
+        assert err.count("\n") == 1 and err.startswith("lpscrape: another writer drains this Redis")
+        assert str(tmp_path / "first.db") in err
+    finally:
+        first.terminate()
+        first.wait(timeout=30)
 
 
 def test_the_host_delay_is_shared_not_multiplied(tmp_path: Path, redis_url: str) -> None:

@@ -15,6 +15,7 @@ empty and no crawler holds a request.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import json
@@ -33,7 +34,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from lpscrape.distributed.keys import KNOWN, SiteKeys, connect, publication_of
+from lpscrape.distributed.keys import ALIVE, KNOWN, SiteKeys, connect, publication_of
 from lpscrape.distributed.wire import REQUESTS, BadMessage
 from lpscrape.items import FetchFailure
 
@@ -72,8 +73,9 @@ return 0
 """
 
 
+@functools.cache
 def crawler_id() -> str:
-    """This crawler's id in Redis: host, pid and a random suffix."""
+    """This crawler process's id in Redis: host, pid and a random suffix."""
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
@@ -185,7 +187,14 @@ class SharedFrontier(Scheduler):
 
     def beat(self) -> None:
         """Say this crawler lives; keep the discovery lock while it discovers."""
-        self.server.set(self.keys.alive(self.id), 1, px=self.ttl_ms)
+        pipe = self.server.pipeline()
+        pipe.set(self.keys.alive(self.id), 1, px=self.ttl_ms)
+        pipe.set(ALIVE + self.id, 1, px=self.ttl_ms)  # its places at the hosts
+        pipe.sadd(self.keys.crawlers, self.id)
+        if pipe.execute()[2]:
+            # Judged dead (no heartbeat for the TTL: a stalled process): what it held went back
+            # to the queue. It counts again, so the run waits for what it still fetches.
+            logger.warning("crawler %s missed its heartbeat: its requests went to others", self.id)
         if self.discovering:
             self._refresh(keys=[self.keys.discoverer], args=[self.id, self.ttl_ms])
 
@@ -365,7 +374,7 @@ class SharedFrontier(Scheduler):
         else:
             pipe.delete(self.inflight)
             pipe.srem(self.keys.crawlers, self.id)
-        pipe.delete(self.keys.alive(self.id))
+        pipe.delete(self.keys.alive(self.id), ALIVE + self.id)
         if self.discovering:
             pipe.delete(self.keys.discoverer)
         pipe.execute()

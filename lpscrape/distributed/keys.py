@@ -19,6 +19,9 @@ KNOWN = f"{PREFIX}:known"  # what the archive knows (validators, lastmod), set b
 WRITER = f"{PREFIX}:writer"  # the writer's heartbeat (expires when it stops)
 
 
+ALIVE = f"{PREFIX}:alive:"  # + a crawler process's id: its heartbeat, whatever the site
+
+
 def result_key(token: str) -> str:
     """Where the writer leaves its verdict on a run it closed, for the run's crawlers."""
     return f"{PREFIX}:result:{token}"

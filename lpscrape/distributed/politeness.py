@@ -18,24 +18,32 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import socket
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 
-from lpscrape.distributed.keys import PREFIX, connect
+from lpscrape.distributed.frontier import crawler_id
+from lpscrape.distributed.keys import ALIVE, PREFIX, connect
 from lpscrape.middlewares import HOST_PAUSED
 
 # KEYS: the host's next send time (ms), its requests out (a sorted set by expiry), the end of
-# its pause (ms). ARGV: delay ms, limit, member, expiry ms. Returns the wait in ms, or -1 when
-# the host is full.
+# its pause (ms). ARGV: delay ms, limit, member (`<crawler id>|<n>`), expiry ms, the prefix of
+# crawlers' heartbeats, this crawler's id, the heartbeat's life (ms). Returns the wait in ms,
+# or -1 when the host is full. The places of a crawler whose heartbeat stopped (killed) come
+# back at once, not at their expiry (a minute): the others would wait for nothing.
 RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('SET', ARGV[5] .. ARGV[6], 1, 'PX', tonumber(ARGV[7]))
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+for _, held in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  local owner = string.match(held, '^(.*)|')
+  if owner and redis.call('EXISTS', ARGV[5] .. owner) == 0 then
+    redis.call('ZREM', KEYS[2], held)
+  end
+end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return -1 end
 local at = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'),
                     tonumber(redis.call('GET', KEYS[3]) or '0'))
@@ -66,16 +74,19 @@ class SharedPoliteness:
     """A downloader middleware: every crawler's requests to a host share its delay and its
     concurrency through Redis."""
 
-    def __init__(self, server: Any, delay: float, limit: int, expiry: float, poll: float) -> None:
+    def __init__(
+        self, server: Any, delay: float, limit: int, expiry: float, poll: float, ttl: float
+    ) -> None:
         self.server = server
         self.delay_ms = int(delay * 1000)
         self.limit = max(1, limit)
         self.expiry_ms = int(expiry * 1000)
         self.poll = poll
+        self.ttl_ms = int(ttl * 1000)
         self.reserve = server.register_script(RESERVE)
         self.pause = server.register_script(PAUSE)
         self.paused = server.register_script(PAUSED)
-        self.prefix = f"{socket.gethostname()}-{os.getpid()}"
+        self.id = crawler_id()  # the frontier's heartbeat keeps this crawler's places
         self.counter = itertools.count()
 
     @classmethod
@@ -89,6 +100,7 @@ class SharedPoliteness:
             settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
             settings.getfloat("DOWNLOAD_TIMEOUT") + delay + 30,
             settings.getfloat("LPSCRAPE_REDIS_POLL"),
+            settings.getfloat("LPSCRAPE_REDIS_TTL"),
         )
         crawler.signals.connect(middleware.host_paused, signal=HOST_PAUSED)
         return middleware
@@ -107,7 +119,7 @@ class SharedPoliteness:
         of the host that began meanwhile (another crawler's 429)."""
         keys = self.keys(request)
         while True:
-            member = f"{self.prefix}-{next(self.counter)}"
+            member = f"{self.id}|{next(self.counter)}"
             full = 0.005  # the host is full: look again soon, then less and less often
             while (wait := int(self.reserve(keys=keys, args=self.args(member)))) < 0:
                 await asyncio.sleep(full)
@@ -124,7 +136,7 @@ class SharedPoliteness:
 
     def args(self, member: str) -> list[Any]:
         """The script's arguments for one request."""
-        return [self.delay_ms, self.limit, member, self.expiry_ms]
+        return [self.delay_ms, self.limit, member, self.expiry_ms, ALIVE, self.id, self.ttl_ms]
 
     def release(self, request: Request) -> None:
         """Give the request's place at the host back."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from lpscrape.archive import lock
+from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.runhealth import reread_sample
 from lpscrape.archive.store import RUN_COUNTERS, Archive, utc_now
 from lpscrape.distributed.handoff import set_aside
@@ -106,6 +108,8 @@ class Writer:
         self.finished: list[int] = []  # runs this writer closed
         self.unattributed: list[str] = []  # rejected messages no open run could count
         self.stored = 0
+        self.identity = f"{socket.gethostname()}:{Path(db_path).resolve()}"
+        self.claim()
         try:
             server.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
         except Exception as exc:  # BUSYGROUP: the group exists, as it should after the first
@@ -113,9 +117,27 @@ class Writer:
                 raise
         self.publish_known()
 
+    def claim(self) -> None:
+        """Be the one writer of this Redis: a second writer, into another archive, would split
+        the captures between the two. This archive's own writer, restarted, takes over (the
+        archive's lock keeps two of them apart)."""
+        if self.server.set(WRITER, self.identity, nx=True, px=WRITER_TTL_MS):
+            return
+        holder = self.server.get(WRITER)
+        holder = holder.decode() if isinstance(holder, bytes) else holder
+        if holder in (None, self.identity):
+            self.beat()
+            return
+        self.archive.close()
+        raise ArchiveBusy(
+            f"another writer drains this Redis, into {holder}: one writer per Redis (a writer "
+            f"that was killed holds it {WRITER_TTL_MS // 1000} s more; `redis-cli del {WRITER}` "
+            "if it is gone for good)"
+        )
+
     def beat(self) -> None:
         """Tell the crawlers a writer runs (they wait for its verdict on their run)."""
-        self.server.set(WRITER, self.db_path, px=WRITER_TTL_MS)
+        self.server.set(WRITER, self.identity, px=WRITER_TTL_MS)
 
     def publish_known(self) -> None:
         """What the archive knows, for the crawlers' conditional requests and lastmod skips,
