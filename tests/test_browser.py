@@ -153,7 +153,7 @@ def test_the_charts_are_drawn(served: str, tmp_path: Path) -> None:
     page = browser.dom(url, wait_ms=15_000)
     browser.screenshot(url, save_as(tmp_path, "charts"), wait_ms=15_000, height=1500)
     charts = re.split(r'<svg[^>]*class="marks"', page)[1:]
-    assert len(charts) == 5, len(charts)  # per month, places, changes, weather, crawls
+    assert len(charts) == 6, len(charts)  # per month, places, changes, weather, crawls, fields
     for chart in charts:
         drawn = re.findall(
             r'<g class="mark-(?:rect|line|symbol) role-mark[^>]*>\s*<path[^>]* d="(M[^"]+)"', chart

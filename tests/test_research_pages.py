@@ -413,7 +413,7 @@ async def test_the_charts_page_serves_every_asset_itself(ds: Datasette) -> None:
 
 async def test_each_chart_draws_the_archive_as_it_is(ds: Datasette) -> None:
     charts = ds.plugin_config("datasette-dashboards")["archive"]["charts"]
-    assert set(charts) == {"per-month", "places", "changes", "weather", "crawls"}
+    assert set(charts) == {"per-month", "places", "changes", "weather", "crawls", "field-health"}
     data = {}
     for name, chart in charts.items():
         assert chart["db"] == DB
@@ -431,6 +431,13 @@ async def test_each_chart_draws_the_archive_as_it_is(ds: Datasette) -> None:
     assert sum(r["changes"] for r in data["changes"]) == 12
     assert [r["run"] for r in data["crawls"]] == [1, 2, 3]
     assert data["weather"] and all(r["temperature_c"] is not None for r in data["weather"])
+    # The first run read all 48 articles of edition 1: every one has a title and a body; a
+    # dateline only where the sample's text opens with one.
+    first = {r["field"]: r["fill_rate"] for r in data["field-health"] if r["run"] == 1}
+    edition_1 = articles(1)
+    assert first["title"] == first["body_text"] == 1.0
+    assert first["dateline"] == round(sum(bool(a.dateline) for a in edition_1) / 48, 3)
+    assert {r["run"] for r in data["field-health"]} == {1, 2, 3}
 
 
 # -- helpers ----------------------------------------------------------------------------------
