@@ -338,7 +338,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         print(format_status(report))
-    return EXIT_OK
+    return EXIT_OK if report["ok"] else EXIT_ALERT  # 3: open alerts or next steps
 
 
 def cmd_cite(args: argparse.Namespace) -> int:

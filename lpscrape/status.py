@@ -113,8 +113,8 @@ def status_report(db_path: str | Path, runs: int = 10, now: datetime | None = No
         run_list = []
         for row in rows:
             run = dict(row)
-            run["alerts"] = json.loads(run.get("alerts") or "[]")
-            run["deliveries"] = json.loads(run.get("deliveries") or "{}")
+            for column, empty in JSON_COLUMNS.items():  # JSON in the table, values here
+                run[column] = json.loads(run.get(column) or empty)
             started, finished = _parse(run["started_at"]), _parse(run.get("finished_at"))
             took = (finished - started).total_seconds() if started and finished else None
             run["seconds"] = None if took is None else round(took)
@@ -126,7 +126,7 @@ def status_report(db_path: str | Path, runs: int = 10, now: datetime | None = No
         judged = next((r for r in run_list if r.get("verdict")), None)
         if has_health and judged:
             fields = [
-                dict(r)
+                {**dict(r), "missing_examples": json.loads(r["missing_examples"] or "[]")}
                 for r in conn.execute(
                     "SELECT field, measured, filled, fill_rate, baseline_fill_rate, layer, "
                     "fallback_share, lost, drifted, missing_examples FROM run_field_health "
@@ -156,6 +156,16 @@ def status_report(db_path: str | Path, runs: int = 10, now: datetime | None = No
     report["next_steps"] = next_steps(report, now)
     report["ok"] = not report["open_alerts"] and not report["next_steps"]
     return report
+
+
+# crawl_runs / run_health columns that hold JSON, with what an empty one means.
+JSON_COLUMNS = {
+    "alerts": "[]",
+    "deliveries": "{}",
+    "failures": "{}",
+    "failure_examples": "{}",
+    "tally": "{}",
+}
 
 
 def _open_alerts(conn: sqlite3.Connection, has_health: bool) -> list[dict[str, Any]]:
@@ -308,6 +318,8 @@ def format_status(report: dict[str, Any], now: datetime | None = None) -> str:
                     )
                 )
             )
+    if runs and runs[0].get("log_path"):
+        lines.append(f"  log of run {runs[0]['id']}: {runs[0]['log_path']}")
     lines += ["", "Open alerts"]
     for alert in report["open_alerts"]:
         lines += textwrap.wrap(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from conftest import query, run_cli
@@ -46,11 +46,34 @@ def test_status_says_what_to_do_when_crawls_stop(demo_archive: Path) -> None:
 
 
 def test_status_json_is_for_scripts(demo_archive: Path) -> None:
-    result = run_cli("status", "--db", str(demo_archive), "--json", "--runs", "1", check=True)
+    result = run_cli("status", "--db", str(demo_archive), "--json", "--runs", "1")
     report = json.loads(result.stdout)
     assert set(report) == {"archive", "runs", "health", "open_alerts", "next_steps", "ok"}
-    assert len(report["runs"]) == 1 and report["runs"][0]["outcome"] == "completed"
-    assert isinstance(report["ok"], bool)
+    [run] = report["runs"]
+    assert run["outcome"] == "completed" and run["id"] == 3
+    # JSON columns come as values, not as JSON text inside the JSON.
+    assert run["alerts"] == [] and run["failures"] == {} and run["failure_examples"] == {}
+    assert run["tally"] == {} and run["deliveries"] == {}  # no distributed tally here
+    fields = {f["field"]: f for f in report["health"]["fields"]}
+    assert isinstance(fields["dateline"]["missing_examples"], list)
+    # The sample's newest article is from 2025: something to look at, and the status says so.
+    assert report["ok"] is False and any("newest article" in s for s in report["next_steps"])
+    assert result.returncode == 3
+
+
+def test_status_exits_0_when_there_is_nothing_to_look_at(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    shutil.copy(demo_archive, db)
+    conn = sqlite3.connect(db)  # an article published today: the site is alive
+    conn.execute("UPDATE articles SET published_at = ? WHERE rowid = 1", [datetime.now(UTC)])
+    conn.commit()
+    conn.close()
+    result = run_cli("status", "--db", str(db))
+    assert result.returncode == 0, result.stdout
+    assert "Next steps\n  none" in result.stdout or "Next steps" not in result.stdout
+    assert json.loads(run_cli("status", "--db", str(db), "--json").stdout)["ok"] is True
 
 
 def test_status_reads_an_archive_from_before_run_health(demo_archive: Path, tmp_path: Path) -> None:
@@ -61,7 +84,8 @@ def test_status_reads_an_archive_from_before_run_health(demo_archive: Path, tmp_
     conn.execute("DROP TABLE run_health")
     conn.commit()
     conn.close()
-    result = run_cli("status", "--db", str(db), check=True)
+    result = run_cli("status", "--db", str(db))
+    assert result.returncode == 3  # the sample's newest article is old
     assert "completed -" in result.stdout  # runs listed, health unknown
     assert query(db, "SELECT count(*) FROM sqlite_master WHERE name = 'run_health'") == [(0,)]
 
