@@ -75,7 +75,7 @@ LPSCRAPE_SITEMAP_MAX_URLS = 10_000
 # --- Monitoring: each run's field health, drift from the last healthy runs, alerts ----
 # Known articles re-read in full by every incremental run (those seen longest ago), so a
 # night with nothing new still measures the site's current theme; 0 turns it off.
-LPSCRAPE_HEALTH_SAMPLE = 20
+LPSCRAPE_HEALTH_SAMPLE = 40
 LPSCRAPE_DRIFT_RUNS = 7  # the baseline: median of the last N healthy runs
 LPSCRAPE_DRIFT_MIN_RUNS = 3  # healthy runs needed before a baseline exists
 LPSCRAPE_DRIFT_MIN_ARTICLES = 10  # a run that read fewer articles is not judged on its fields

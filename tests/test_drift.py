@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import RESTYLED, Webhook, calls, crawl, free_port, query, recorder, run_cli
 
-from lpscrape.demo import DemoServer, DemoSite
+from lpscrape.demo import DemoServer, DemoSite, serve
 from lpscrape.demo.content import ADDED_IN_2, EDITED_IN_2, articles
 
 
@@ -138,16 +138,16 @@ def test_an_incremental_night_reads_a_sample_and_catches_a_site_wide_change(
         start = len(demo_server.site.requests)
         crawl(demo_server, db)  # nothing new: only the health sample is read
         reads = [r for r in demo_server.site.requests[start:] if r.path.startswith("/20")]
-        assert len(reads) == 20 and not [r for r in reads if "If-None-Match" in r.headers]
+        assert len(reads) == 40 and not [r for r in reads if "If-None-Match" in r.headers]
     assert query(db, "SELECT articles, reread, found, healthy FROM run_health ORDER BY run_id") == [
         (48, 0, 48, 1),
-        (20, 20, 48, 1),
-        (20, 20, 48, 1),
+        (40, 40, 48, 1),
+        (40, 40, 48, 1),
     ]
     demo_server.site.restyled = {c.slug: {"body"} for a in articles(1) for c in a.categories}
     result = crawl(demo_server, db, check=False)
     assert result.returncode == 3
-    assert "body_text from the generic fallback on 100% (20 of 20), up from 0%" in result.stderr
+    assert "body_text from the generic fallback on 100% (40 of 40), up from 0%" in result.stderr
     assert query(db, "SELECT healthy FROM run_health WHERE run_id = 4") == [(0,)]
 
 
@@ -168,6 +168,23 @@ def test_accepting_an_intended_change_makes_it_the_baseline(
     ]
     report = json.loads(run_cli("status", "--db", str(db), "--json").stdout)
     assert report["open_alerts"] == [] and report["runs"][1]["health"] == "accepted"
+
+
+@pytest.mark.parametrize(("section", "part"), [("heraldry", "dateline"), ("nobility", "byline")])
+def test_one_section_restyled_is_caught_on_an_incremental_night(
+    tmp_path: Path, section: str, part: str
+) -> None:
+    db = tmp_path / "archive.db"
+    with serve(DemoSite()) as server:  # incremental nights: 40 articles read again, 8 skipped
+        for _ in range(4):
+            assert crawl(server, db, check=False).returncode == 0
+        server.site.restyled = {section: {part}}  # one category's template only
+        result = crawl(server, db, check=False)
+    assert result.returncode == 3, result.stderr
+    assert query(db, "SELECT reread, healthy FROM run_health WHERE run_id = 5") == [(40, 0)]
+    assert part in query(db, "SELECT verdict FROM run_health WHERE run_id = 5")[0][0]
+    lost = "SELECT lost FROM run_field_health WHERE run_id = 5 AND field = ? AND drifted = 1"
+    assert query(db, lost, (part,))[0][0] >= 3  # the sample read that section's articles
 
 
 def test_failing_alert_actions_are_one_line_each_and_the_archive_is_kept(

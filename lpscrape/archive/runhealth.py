@@ -75,16 +75,22 @@ def has_health_tables(db: Database) -> bool:
 
 
 def reread_sample(db: Database, known: dict[str, dict[str, str | None]], size: int) -> int:
-    """Forget the validators of the `size` articles seen longest ago, so a run reads them anew.
+    """Forget the validators of `size` articles seen longest ago, so a run reads them anew:
+    taken in turn from each primary category (the oldest-seen of each, then the next…).
 
     An incremental run skips what has not changed; without this sample it would often
-    measure nothing and a theme change would wait for new articles to show.
+    measure nothing and a theme change would wait for new articles to show. Themes style
+    categories apart (a template per section): a sample spread over them sees a change to
+    one section's template on several of its articles the same night.
     """
     if size <= 0 or not known:
         return 0
     rows = db.execute(
-        "SELECT fetch_url FROM articles WHERE status = 'live' AND fetch_url IS NOT NULL "
-        "ORDER BY last_seen_at, url LIMIT ?",
+        "SELECT fetch_url FROM (SELECT fetch_url, last_seen_at, url, row_number() OVER ("
+        "PARTITION BY CASE WHEN json_valid(categories) THEN json_extract(categories, '$[0]') END "
+        "ORDER BY last_seen_at, url) AS turn FROM articles "
+        "WHERE status = 'live' AND fetch_url IS NOT NULL) ORDER BY turn, last_seen_at, url "
+        "LIMIT ?",
         [size],
     ).fetchall()
     chosen = [url for (url,) in rows if url in known]
