@@ -220,6 +220,7 @@ def bibtex_key(c: Citation) -> str:
 
 def as_bibtex(c: Citation) -> str:
     """A BibTeX (and biblatex) entry of type @article, the site as the journal."""
+    link = c.permalink.replace("%", r"\%")  # in a note's \url, a bare % would end the line
     fields = [
         ("author", " and ".join(_bibtex_name(n) for n in c.authors)),
         ("title", "{" + _latex(c.title) + "}"),
@@ -232,11 +233,13 @@ def as_bibtex(c: Citation) -> str:
         ("version", str(c.version)),
         (
             "note",
-            f"Archived {c.archived_at} (version {c.version} of {c.versions}): "
-            f"\\url{{{c.permalink}}}",
+            f"Archived {c.archived_at} (version {c.version} of {c.versions}): \\url{{{link}}}",
         ),
     ]
-    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields if v)
+    # The month as BibTeX's own macro (`apr`, unbraced), so styles print it in their language.
+    body = ",\n".join(
+        f"  {k} = {v}" if k == "month" else f"  {k} = {{{v}}}" for k, v in fields if v
+    )
     return f"@article{{{bibtex_key(c)},\n{body}\n}}"
 
 

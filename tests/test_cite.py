@@ -195,6 +195,10 @@ async def test_permalinks_of_query_and_slashless_article_urls_answer(
     conn.close()
     text = cite(db, new)
     link = re.search(r"(https://archive\.example\.org/\S+)\.$", text.strip())[1]
+    bibtex = cite(db, new, "--format", "bibtex")
+    note = re.search(r"note = \{.*\\url\{(.*)\}\}", bibtex)[1]
+    assert note == link.replace("%", "\\%")  # a bare % would end the line in LaTeX
+    assert re.search(r"^  month = jun,$", bibtex, re.M)  # BibTeX's month macro, unbraced
     base, number = re.fullmatch(r"(.*/)version/(\d+)", link.removeprefix(ARCHIVE)).groups()
     datasette = make_datasette(db)
     for suffix in ("version/1", f"version/{number}", "changes", "cite"):
