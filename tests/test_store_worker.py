@@ -122,9 +122,9 @@ def test_a_killed_worker_ends_the_crawl_in_one_line_and_never_hangs(tmp_path: Pa
     with serve(DemoSite()) as server:
         proc = _slow_crawl(server, db, 0.05, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(_children(proc.pid)) < 2:
-            time.sleep(0.05)  # the worker (and multiprocessing's resource tracker)
-        worker = max(_children(proc.pid))
+        while time.monotonic() < deadline and not _store_workers(proc.pid):
+            time.sleep(0.05)  # the worker (not multiprocessing's resource tracker)
+        [worker] = _store_workers(proc.pid)
         time.sleep(1.0)
         os.kill(worker, signal.SIGKILL)
         _, err = proc.communicate(timeout=90)
