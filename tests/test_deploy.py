@@ -116,7 +116,8 @@ def test_systemd_units_verify() -> None:
         pytest.skip("systemd-analyze is not installed (Debian: apt-get install systemd)")
     here = Path(sys.prefix) / "bin" / "lpscrape"
     units = {}
-    for name in ("lpscrape-crawl.service", "lpscrape-crawl.timer", "scrapyd.service"):
+    names = ("lpscrape-crawl.service", "lpscrape-crawl.timer", "lpscrape-store.service")
+    for name in (*names, "scrapyd.service"):
         text = (DEPLOY / name).read_text()
         text = text.replace("/srv/lpscrape/.venv/bin/lpscrape", str(here))
         text = text.replace("/srv/lpscrape/.venv/bin/scrapyd", str(BIN / "scrapyd"))
@@ -136,7 +137,7 @@ def test_systemd_units_verify() -> None:
     assert result.returncode == 0, result.stderr
     assert "SuccessExitStatus=3" in units["lpscrape-crawl.service"]  # alerts are not a failure
     assert "Persistent=true" in units["lpscrape-crawl.timer"]
-    for name in ("lpscrape-crawl.service", "scrapyd.service"):
+    for name in ("lpscrape-crawl.service", "lpscrape-store.service", "scrapyd.service"):
         # Mail alerts through a setgid sendmail (postfix, exim) that spools under /var.
         assert not re.search(r"^NoNewPrivileges=", units[name], flags=re.M)
         assert "ProtectSystem=full" in units[name]
