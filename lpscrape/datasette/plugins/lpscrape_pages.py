@@ -188,8 +188,11 @@ async def _article_view(datasette: Any, request: Any) -> Response:
     db = await _database(datasette, request)
     url = await _article_url(db, request.url_vars["path"])
     action = request.url_vars.get("action") or ""
-    if not action:
-        return Response.redirect(datasette.urls.path(row_path(db.name, url)))
+    if not action:  # the article's own page, at its readable address (what people copy)
+        page = await datasette.client.get(datasette.urls.path(row_path(db.name, url)))
+        return Response(
+            page.text, status=page.status_code, content_type=page.headers["content-type"]
+        )
     if action == "changes":
         return await _history(datasette, request, db, url)
     if action == "cite":
