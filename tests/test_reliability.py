@@ -449,6 +449,30 @@ def test_an_older_archive_is_migrated_forward(hostile: DemoServer, tmp_path: Pat
     assert one(db, "PRAGMA integrity_check") == "ok"
 
 
+def test_a_version_4_archive_is_migrated_forward_and_still_rebuilds(
+    hostile: DemoServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"  # written by the code of commit f7baad0 (schema version 4)
+    conn = sqlite3.connect(db)
+    conn.executescript((Path(__file__).parent / "files" / "archive_v4.sql").read_text())
+    conn.close()
+    old_versions = versions(db)
+    assert len(old_versions) == 4 and one(db, "PRAGMA user_version") == 4
+    assert run(hostile, db).returncode == 0
+    assert one(db, "PRAGMA user_version") == SCHEMA_VERSION
+    assert set(old_versions) < set(versions(db))  # kept, beside the new crawl's
+    days = query(db, "SELECT url, published_day FROM articles")  # version 5's column, filled
+    assert len(days) == 3 + 6 and all(u.split("/")[3:6] == d.split("-") for u, d in days)
+    search = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'embassy'"
+    assert one(db, search) >= 1  # the old articles are still found (treaties finds treaty)
+    before = versions(db)
+    archive = Archive.open(db)
+    reparse(archive)  # the old captures alone rebuild the same versions
+    archive.close()
+    assert versions(db) == before
+    assert one(db, "PRAGMA integrity_check") == "ok"
+
+
 def test_a_newer_archive_is_refused(hostile: DemoServer, tmp_path: Path) -> None:
     db = v1_archive(tmp_path / "archive.db")
     conn = sqlite3.connect(db)

@@ -707,3 +707,21 @@ async def test_query_links_follow_the_archive_as_it_grows(demo_archive: Path, tm
     conn.commit()
     conn.close()
     assert 'class="lp-archived"' in (await ds.client.get(path)).text  # read again, not stale
+
+
+async def test_an_archive_of_schema_version_4_is_brought_up_to_date_and_served(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "archive.db"  # written by the code of commit f7baad0
+    conn = sqlite3.connect(db)
+    conn.executescript((Path(__file__).parent / "files" / "archive_v4.sql").read_text())
+    conn.close()
+    ds = make_datasette(db)
+    await ds.invoke_startup()
+    response = await ds.client.get(
+        "/archive/published_between.json?first_date=15 October 2025&last_date=15/10/2025"
+        "&_shape=array"
+    )
+    assert response.status_code == 200, response.text[:300]
+    assert [r["published_day"] for r in response.json()] == ["2025-10-15"]
+    assert query(db, "PRAGMA user_version") == [(5,)]
