@@ -317,6 +317,35 @@ def test_a_second_writer_into_another_archive_is_refused(tmp_path: Path, redis_u
         first.wait(timeout=30)
 
 
+def test_two_publications_through_the_shared_frontier_land_in_one_archive(
+    tmp_path: Path, redis_url: str
+) -> None:
+    db, sites = tmp_path / "archive.db", tmp_path / "sites.txt"
+    with serve(DemoSite()) as first, serve(DemoSite(edition=2)) as second:
+        sites.write_text(f"press {first.base_url}/\ngazette {second.base_url}/\n")
+        store = lpscrape("store", "--redis", redis_url, "--db", str(db), "--idle-exit", "8")
+        wait_for_writer(redis_url)
+        crawlers = [
+            lpscrape("crawl", "--redis", redis_url, "--sites", str(sites), "--delay", "0")
+            for _ in range(2)
+        ]
+        for proc in crawlers:
+            finish(proc, timeout=180)
+        finish(store, timeout=180)
+        fetched = {"press": article_fetches(first.site), "gazette": article_fetches(second.site)}
+    for name, server in (("press", first), ("gazette", second)):
+        paths = {a.path for a in server.site.articles}
+        assert set(fetched[name]) == paths and set(fetched[name].values()) == {1}, name
+    by_publication = dict(
+        query(db, "SELECT publication, count(*) FROM articles GROUP BY publication")
+    )
+    assert by_publication == {"press": 48, "gazette": len(second.site.articles)}
+    assert query(db, "SELECT publication, outcome FROM crawl_runs ORDER BY id") == [
+        ("press", "completed"),
+        ("gazette", "completed"),
+    ]
+
+
 def test_the_host_delay_is_shared_not_multiplied(tmp_path: Path, redis_url: str) -> None:
     with serve(DemoSite()) as server:
         arrivals = Arrivals(server.site)
