@@ -95,6 +95,7 @@ class FieldHealth:
     fallback_examples: list[str] = field(default_factory=list)
     lost: int = 0  # re-read articles that had the field and lost it this run
     lost_examples: list[str] = field(default_factory=list)
+    lost_of: int | None = None  # articles read again in the sections of those that lost it
     baseline: float | None = None  # median fill rate of the baseline runs
     baseline_fallback: float | None = None
     drifted: bool = False
@@ -332,9 +333,11 @@ def detect_drift(
     for name, fh in health.fields.items():  # like with like: needs no baseline
         if health.reread < rules.min_articles:
             break
-        # No share of the pages read is asked for: the same pages lost what they had, and a
-        # change to one section's template touches only that section's few in the sample.
-        if fh.lost >= rules.min_pages:
+        # A share of the articles read again in the sections where it was lost: a change to
+        # one section's template shows on that section's few (in the sample), while a few
+        # publisher's edits among a full crawl's thousands raise nothing.
+        read = fh.lost_of if fh.lost_of is not None else health.reread
+        if fh.lost >= max(rules.min_pages, rules.drop * read):
             findings.append(
                 Finding(name, "lost", 1.0, 0.0, fh.lost, health.reread, fh.lost_examples)
             )

@@ -95,8 +95,9 @@ def conclude_run(
     health.found = sum(counts.get(k, 0) for k in FOUND_COUNTERS)
     health.reread = sum(counts.get(k, 0) for k in ("changed", "unchanged"))
     ensure_health_tables(db)
-    for name, (count, examples) in lost_fields(db, run_id, rules.body_shrink).items():
-        health.fields[name].lost, health.fields[name].lost_examples = count, examples
+    for name, lost in lost_fields(db, run_id, rules.body_shrink).items():
+        fh = health.fields[name]
+        fh.lost, fh.lost_examples, fh.lost_of = lost.count, lost.examples, lost.read_in_sections
     baseline = baseline_figures(db, run_id, rules.window)
     findings = detect_drift(health, baseline, rules) if outcome == "completed" else []
     share = settings.getfloat("LPSCRAPE_ALERT_SHARE", 0.2)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import RESTYLED, Webhook, calls, crawl, free_port, query, recorder, run_cli
+from faultsite import FaultSite
 
 from lpscrape.demo import DemoServer, DemoSite, serve
 from lpscrape.demo.content import ADDED_IN_2, EDITED_IN_2, articles
@@ -185,6 +186,25 @@ def test_one_section_restyled_is_caught_on_an_incremental_night(
     assert part in query(db, "SELECT verdict FROM run_health WHERE run_id = 5")[0][0]
     lost = "SELECT lost FROM run_field_health WHERE run_id = 5 AND field = ? AND drifted = 1"
     assert query(db, lost, (part,))[0][0] >= 3  # the sample read that section's articles
+
+
+def test_a_few_publisher_edits_in_a_full_crawl_raise_no_false_alarm(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    site = FaultSite(size=48)  # the whole sample site, any page of which can be rewritten
+    sections: dict[str, str] = {}  # one article with a dateline in each of three sections
+    for a in site.articles:
+        if a.dateline and a.categories[0].slug not in sections and len(sections) < 3:
+            sections[a.categories[0].slug] = a.path
+    with serve(site) as server:
+        assert crawl(server, db, check=False).returncode == 0
+        dateline = re.compile("<p>[^<]{2,40} — ".encode())  # "<p>KØBENHAVN — "
+        for path in sections.values():  # the publisher drops the dateline from each
+            site.rewrites[path] = lambda body: dateline.sub(b"<p>", body, count=1)
+        result = crawl(server, db, "--full", check=False)
+    lost = query(db, "SELECT lost, drifted FROM run_field_health WHERE run_id = 2 AND field = ?",
+                 ("dateline",))  # fmt: skip
+    assert lost == [(3, 0)]  # three lost it, among some thirty read again in their sections
+    assert (result.returncode, result.stderr) == (0, "")
 
 
 def test_failing_alert_actions_are_one_line_each_and_the_archive_is_kept(

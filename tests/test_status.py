@@ -125,3 +125,23 @@ async def test_datasette_charts_health_over_runs(demo_archive: Path) -> None:
         (2, "dateline", "text"),
         (1, "dateline", "text"),
     ]
+
+
+def test_the_health_sample_takes_each_section_in_turn(demo_archive: Path, tmp_path: Path) -> None:
+    from sqlite_utils import Database
+
+    from lpscrape.archive.runhealth import reread_sample
+    from lpscrape.archive.store import Archive
+
+    db = tmp_path / "archive.db"
+    shutil.copy(demo_archive, db)
+    archive = Archive.open(db)
+    known = archive.known_articles()
+    archive.close()
+    assert reread_sample(Database(db), known, 5) == 5
+    chosen = [url for url, v in known.items() if v["etag"] is None and v["sitemap_lastmod"] is None]
+    sections = dict(query(db, "SELECT fetch_url, json_extract(categories, '$[0]') FROM articles"))
+    # One article from each of the five sections, not the five seen longest ago.
+    assert sorted(sections[u] for u in chosen) == [
+        "Diplomacy", "Heraldry", "Nobility", "Protocol", "World Affairs"
+    ]  # fmt: skip

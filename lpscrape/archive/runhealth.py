@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
@@ -105,17 +105,30 @@ def _empty(name: str, value: Any) -> bool:
     return value in (None, "")
 
 
-def lost_fields(db: Database, run_id: int, shrink: float) -> dict[str, tuple[int, list[str]]]:
-    """Per field: articles whose new version (this run) lost what their previous one had."""
+_SECTION = "CASE WHEN json_valid(a.categories) THEN json_extract(a.categories, '$[0]') END"
+
+
+class Lost(NamedTuple):
+    """Articles of a run that lost a field their previous version had."""
+
+    count: int
+    examples: list[str]
+    read_in_sections: int  # articles read again in the run in those articles' sections
+
+
+def lost_fields(db: Database, run_id: int, shrink: float) -> dict[str, Lost]:
+    """Per field: articles whose new version (this run) lost what their previous one had,
+    and how many articles the run read again in the same sections (primary categories): a
+    template's change shows as a share of its own section, not of the whole site."""
     cols = ", ".join(f"p.[{f}], v.[{f}]" for f in _VERSION_FIELDS)
     rows = db.execute(
-        f"SELECT v.url, p.word_count, v.word_count, {cols} FROM article_versions v "
+        f"SELECT v.url, {_SECTION}, p.word_count, v.word_count, {cols} FROM article_versions v "
         "JOIN article_versions p ON p.url = v.url AND p.version = v.version - 1 "
-        "WHERE v.run_id = ? ORDER BY v.id",
+        "JOIN articles a ON a.url = v.url WHERE v.run_id = ? ORDER BY v.id",
         [run_id],
     ).fetchall()
-    lost: dict[str, tuple[int, list[str]]] = {}
-    for url, before_words, after_words, *pairs in rows:
+    found: dict[str, tuple[int, list[str], set[str | None]]] = {}
+    for url, section, before_words, after_words, *pairs in rows:
         for i, name in enumerate(_VERSION_FIELDS):
             before, after = pairs[2 * i], pairs[2 * i + 1]
             if name == "body_text":
@@ -123,9 +136,24 @@ def lost_fields(db: Database, run_id: int, shrink: float) -> dict[str, tuple[int
             else:
                 gone = not _empty(name, before) and _empty(name, after)
             if gone:
-                count, examples = lost.get(name, (0, []))
-                lost[name] = (count + 1, [*examples, url][:EXAMPLES])
-    return lost
+                count, examples, sections = found.get(name, (0, [], set()))
+                found[name] = (count + 1, [*examples, url][:EXAMPLES], sections | {section})
+    if not found:
+        return {}
+    # Read again: stored (changed or unchanged) in this run, first seen in an earlier one.
+    read_again = dict(
+        db.execute(
+            f"SELECT {_SECTION}, count(*) FROM articles a "
+            "JOIN captures c ON c.id = a.latest_capture_id "
+            "JOIN captures f ON f.id = a.first_capture_id "
+            "WHERE c.run_id = ? AND f.run_id != ? GROUP BY 1",
+            [run_id, run_id],
+        ).fetchall()
+    )
+    return {
+        name: Lost(count, examples, sum(read_again.get(s, 0) for s in sections))
+        for name, (count, examples, sections) in found.items()
+    }
 
 
 def baseline_figures(db: Database, run_id: int, window: int) -> list[RunFigures]:
