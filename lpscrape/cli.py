@@ -57,7 +57,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def check_alerts(db: str, overrides: dict[str, object]) -> None:
+def check_alerts(db: str, overrides: dict[str, object], what: str = "crawl") -> None:
     """Refuse a crawl whose alerts could not be sent (a missing or broken alerts file) before
     it starts, rather than find out the night something goes wrong."""
     from lpscrape.alerts import AlertConfig, AlertConfigError
@@ -66,7 +66,7 @@ def check_alerts(db: str, overrides: dict[str, object]) -> None:
     try:
         AlertConfig.from_settings(crawl_settings(db, **overrides).get)
     except AlertConfigError as exc:
-        raise UserError(f"crawl refused: {exc}; no alert could be sent") from exc
+        raise UserError(f"{what} refused: {exc}; no alert could be sent") from exc
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -81,7 +81,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     publication, start_url = sites[0]
     if publication:
         overrides["LPSCRAPE_PUBLICATION"] = publication
-    check_alerts(args.db, overrides)
+    if not args.redis:  # a crawler of a shared frontier sends no alert: its writer does
+        check_alerts(args.db, overrides)
     if args.redis:
         from lpscrape.crawl import run_distributed
 
@@ -232,7 +233,9 @@ def cmd_store(args: argparse.Namespace) -> int:
     from lpscrape.distributed.keys import connect
     from lpscrape.distributed.writer import drain
 
-    settings = crawl_settings(args.db, **setting_overrides(args.set))
+    overrides = setting_overrides(args.set)
+    check_alerts(args.db, overrides, "writer")  # the writer sends the runs' alerts
+    settings = crawl_settings(args.db, **overrides)
     server = connect(args.redis)
     try:
         runs, unattributed = drain(server, args.db, args.idle_exit, args.batch, settings)
@@ -504,7 +507,12 @@ def build_parser() -> argparse.ArgumentParser:
     source = p.add_mutually_exclusive_group()
     source.add_argument("--table", help="the table to export (default: articles)")
     source.add_argument("--sql", metavar="QUERY", help="a read-only SELECT to export instead")
-    p.add_argument("--since", metavar="DATE", help="articles published on or after DATE (UTC)")
+    p.add_argument(
+        "--since",
+        metavar="DATE",
+        help="articles published on or after DATE: a day (YYYY-MM-DD, the publication's own "
+        "day, as Datasette's date ranges count it) or an ISO 8601 instant (compared in UTC)",
+    )
     p.add_argument("--category", help="articles filed under this category (any case)")
     p.add_argument(
         "-o", "--output", default="-", metavar="FILE", help="output file, - for stdout (default)"

@@ -66,11 +66,13 @@ def exportable_tables(conn: sqlite3.Connection) -> list[str]:
     ]
 
 
-def since_value(text: str) -> str:
-    """A `--since` date as the ISO 8601 UTC prefix stored dates compare against."""
+def since_value(text: str) -> tuple[str, str]:
+    """A `--since` date as the column it compares with and the value: a day against the
+    publication day (the publisher's, as in Datasette's date ranges), an instant against
+    `published_at` in UTC."""
     try:
         if len(text) == 10:
-            return date.fromisoformat(text).isoformat()
+            return "published_day", date.fromisoformat(text).isoformat()
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
         raise ExportError(
@@ -78,7 +80,7 @@ def since_value(text: str) -> str:
         ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat()
+    return "published_at", moment.astimezone(UTC).isoformat()
 
 
 class Query(NamedTuple):
@@ -119,8 +121,9 @@ def build_query(
     where: list[str] = []
     params: list[Any] = []
     if since:
-        where.append("published_at >= ?")
-        params.append(since_value(since))
+        column, value = since_value(since)
+        where.append(f"{column} >= ?")
+        params.append(value)
     if category:
         where.append(
             "EXISTS (SELECT 1 FROM json_each(articles.categories) WHERE value = ? COLLATE NOCASE)"

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lpscrape.archive import lock
 from lpscrape.archive.store import ArchiveError
 
 STALE_HOURS = 36  # a nightly crawl that has not finished for this long is worth a look
@@ -87,6 +88,7 @@ def status_report(db_path: str | Path, runs: int = 10, now: datetime | None = No
         archive = {
             "path": str(path.resolve()),
             "size_bytes": size,
+            "in_use_by": lock.holder(path),  # a crawl, reparse or writer at work now
             "articles": one("SELECT count(*) FROM articles")[0],
             "live": one("SELECT count(*) FROM articles WHERE status = 'live'")[0],
             "gone": one("SELECT count(*) FROM articles WHERE status = 'gone'")[0],
@@ -198,10 +200,11 @@ def next_steps(report: dict[str, Any], now: datetime) -> list[str]:
         return [f"No crawl yet: lpscrape crawl --db {db}"]
     latest = runs[0]
     finished = next((r for r in runs if r["outcome"] != "running"), None)
-    if latest["outcome"] == "running":
+    if latest["outcome"] == "running" and not report["archive"]["in_use_by"]:
         steps.append(
-            f"Run {latest['id']} has been running since {latest['started_at']}; if no crawl "
-            "is running, it was killed: the next crawl marks it aborted and raises an alert."
+            f"Run {latest['id']} says it has been running since {latest['started_at']}, but "
+            "no process holds the archive: it was killed; the next crawl marks it aborted "
+            "and raises an alert."
         )
     if finished and finished["outcome"] in ("failed", "aborted"):
         log = f": read its log {finished['log_path']}" if finished.get("log_path") else ""
@@ -267,6 +270,11 @@ def format_status(report: dict[str, Any], now: datetime | None = None) -> str:
             f"({_ago(newest['published_at'], now)}): {newest['title']}"
         )
         lines.append(line if len(line) <= 100 else line[:99] + "…")
+    if busy := a.get("in_use_by"):
+        lines.append(
+            f"  in use now: a {busy.get('purpose', 'crawl')} (pid {busy.get('pid')}) since "
+            f"{busy.get('since', '?')}"
+        )
     runs = report["runs"]
     lines += ["", "Last runs (newest first)"]
     if runs:

@@ -69,12 +69,16 @@ def extract(capture: Capture) -> bool:
 
 
 def no_longer_article(archive: Archive, capture: Capture) -> bool:
-    """Whether an archived article's URL answered 200 with a page that is not an article (a
-    theme's "not found" page, the home page it was redirected to): a failure, not news."""
+    """Whether a live archived article's URL, still listed by the site (not only remembered by
+    the archive), answered 200 with a page that is not an article (a theme's "not found" page,
+    the home page it was redirected to): a failure, not news. One the sitemaps dropped is
+    marked gone instead (`Archive.apply`)."""
     record = capture.record
     if capture.status != 200 or record is None or record.is_article:
         return False
-    return archive.is_known_article(capture.requested_url or capture.url)
+    if capture.discovered_via == "archive":
+        return False
+    return archive.live_article_at(capture.requested_url or capture.url) is not None
 
 
 def measured_record(stored: Stored) -> Article | None:

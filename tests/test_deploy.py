@@ -140,7 +140,8 @@ def test_systemd_units_verify() -> None:
     for name in ("lpscrape-crawl.service", "lpscrape-store.service", "scrapyd.service"):
         # Mail alerts through a setgid sendmail (postfix, exim) that spools under /var.
         assert not re.search(r"^NoNewPrivileges=", units[name], flags=re.M)
-        assert "ProtectSystem=full" in units[name]
+        assert "ProtectSystem=strict" in units[name]
+        assert "-/var/spool/postfix/maildrop" in units[name]  # its spool, and only that
 
 
 def test_the_crontab_line_runs_the_documented_command() -> None:

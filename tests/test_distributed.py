@@ -317,6 +317,35 @@ def test_a_second_writer_into_another_archive_is_refused(tmp_path: Path, redis_u
         first.wait(timeout=30)
 
 
+def test_a_stalled_writer_whose_redis_was_taken_over_stops_and_leaves_the_other_be(
+    tmp_path: Path, redis_url: str
+) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    first = writer(redis_url, tmp_path / "first.db")
+    wait_for_writer(redis_url)
+    first.send_signal(signal.SIGSTOP)  # stalled past its heartbeat (120 s: here, made to end)
+    client.delete("lpscrape:writer")
+    second = lpscrape("store", "--redis", redis_url, "--db", str(tmp_path / "second.db"))
+    try:
+        deadline = time.monotonic() + 30
+        while str(tmp_path / "second.db") not in (client.get("lpscrape:writer") or b"").decode():
+            assert time.monotonic() < deadline, "the second writer did not start"
+            time.sleep(0.05)
+        first.send_signal(signal.SIGCONT)  # its next heartbeat finds the other writer
+        _, err = first.communicate(timeout=60)
+        assert first.returncode == 75, err
+        assert (
+            err.startswith("lpscrape: another writer took this Redis over") and err.count("\n") == 1
+        )
+        holder = client.get("lpscrape:writer").decode()
+        assert holder.endswith(str(tmp_path / "second.db"))  # its heartbeat left alone
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
+
+
 def test_two_publications_through_the_shared_frontier_land_in_one_archive(
     tmp_path: Path, redis_url: str
 ) -> None:

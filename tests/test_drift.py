@@ -264,6 +264,14 @@ def test_a_crawl_whose_alerts_could_not_be_sent_is_refused_before_it_starts(
     assert line.startswith("lpscrape: crawl refused: ") and str(alerts_file) in line
     assert line.endswith("no alert could be sent")
     assert demo_server.site.requests == [] and not (tmp_path / "archive.db").exists()
+    # The distributed writer, which sends the runs' alerts, is refused the same way (before it
+    # even looks for its Redis, here a port where none listens).
+    store = run_cli(
+        "store", "--redis", "redis://127.0.0.1:9/0", "--db", str(tmp_path / "archive.db"),
+        "--set", f"LPSCRAPE_ALERTS_FILE={alerts_file}",
+    )  # fmt: skip
+    assert store.returncode == 2 and store.stderr.startswith("lpscrape: writer refused: ")
+    assert not (tmp_path / "archive.db").exists()
 
 
 def test_each_run_has_its_own_log_file_and_old_ones_are_removed(

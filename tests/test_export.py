@@ -110,9 +110,14 @@ def test_since_and_category_filter_articles(demo_archive: Path, tmp_path: Path) 
     expected = {
         a.title
         for a in archived_truth()
-        if "World Affairs" in a.category_names and a.published.astimezone(UTC) >= SEPT
+        if "World Affairs" in a.category_names and a.path[1:11] >= "2025/09/01"  # London days
     }
     assert got == expected and 0 < len(got) < 10
+    # A day is the publication's own: published 00:15 BST on 1 June (31 May, 23:15 UTC).
+    export(demo_archive, "csv", out, since="2025-06-01")
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    danish = [r for r in rows if r["title"].startswith("Danish court rules")]
+    assert [r["published_at"] for r in danish] == ["2025-05-31T23:15:55+00:00"]
 
     export(demo_archive, "csv", out, since="2025-09-01T12:00:00+02:00")
     got = [r["published_at"] for r in csv.DictReader(out.open(encoding="utf-8", newline=""))]

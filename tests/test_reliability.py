@@ -184,6 +184,22 @@ def test_archived_articles_answering_pages_that_are_not_articles(
     assert one(good_archive, live) == 6
 
 
+def test_a_deleted_post_redirected_home_is_gone_not_a_failure(
+    hostile: DemoServer, good_archive: Path
+) -> None:
+    site = hostile.site
+    deleted = site.articles[3]
+    site.removed.add(deleted.path)  # out of the sitemaps…
+    site.answer(deleted.path, redirect(hostile.base_url + "/"))  # …and sent to the home page
+    result = run(hostile, good_archive)
+    assert (result.returncode, result.stderr) == (0, "")  # what SEO plugins do: no alarm
+    run_row = last_run(good_archive)
+    assert (run_row["gone"], run_row["failed"]) == (1, 0)
+    status = "SELECT status FROM articles WHERE url = ?"
+    assert one(good_archive, status, (hostile.base_url + deleted.path,)) == "gone"
+    assert run(hostile, good_archive).returncode == 0  # and not asked about every night after
+
+
 def test_a_fresh_crawl_of_pages_that_are_not_articles_is_no_failure(
     hostile: DemoServer, db: Path
 ) -> None:

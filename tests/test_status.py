@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from conftest import query, run_cli
 
+from lpscrape.demo import DemoSite, serve
 from lpscrape.serve import make_datasette
 from lpscrape.status import format_status, status_report
 
@@ -145,3 +149,33 @@ def test_the_health_sample_takes_each_section_in_turn(demo_archive: Path, tmp_pa
     assert sorted(sections[u] for u in chosen) == [
         "Diplomacy", "Heraldry", "Nobility", "Protocol", "World Affairs"
     ]  # fmt: skip
+
+
+def test_a_crawl_at_work_is_no_next_step_and_a_killed_one_is(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    shutil.copy(demo_archive, db)
+    with serve(DemoSite()) as server:
+        for article in server.site.articles:
+            server.site.delays[article.path] = 0.2  # long enough to look at it at work
+        args = ["crawl", "--start-url", server.base_url + "/", "--db", str(db), "--full"]
+        crawl = subprocess.Popen([sys.executable, "-m", "lpscrape", *args, "--delay", "0"])
+        try:
+            deadline = time.monotonic() + 60
+            while query(db, "SELECT max(id) FROM crawl_runs") != [(4,)]:
+                assert time.monotonic() < deadline, "the crawl did not start its run"
+                time.sleep(0.1)
+            report = json.loads(run_cli("status", "--db", str(db), "--json").stdout)
+            text = run_cli("status", "--db", str(db)).stdout
+        finally:
+            crawl.kill()
+            crawl.wait()
+    assert report["runs"][0]["outcome"] == "running"
+    assert report["archive"]["in_use_by"]["purpose"] == "crawl"
+    assert not [s for s in report["next_steps"] if "running" in s]
+    assert f"in use now: a crawl (pid {crawl.pid})" in text
+    # Killed: the run still says running, nobody holds the archive.
+    killed = status_report(db)
+    assert killed["archive"]["in_use_by"] is None
+    assert any("Run 4 says it has been running" in s for s in killed["next_steps"])

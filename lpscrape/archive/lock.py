@@ -100,6 +100,23 @@ def _holder_of(path: Path) -> dict[str, object]:
         os.close(fd)
 
 
+def holder(db_path: str | Path) -> dict[str, object] | None:
+    """Who holds the archive's lock now (pid, purpose, since), or None: nobody is writing it."""
+    try:
+        fd = os.open(lock_path(db_path), os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _holder(fd) or {"pid": "?"}
+        fcntl.flock(fd, fcntl.LOCK_UN)  # free: left by a killed run, if anything
+        return None
+    finally:
+        os.close(fd)
+
+
 def release(db_path: str | Path) -> None:
     """Give the lock back (the last of nested holds removes the file, then unlocks it)."""
     path = lock_path(db_path)

@@ -59,11 +59,9 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+def _connect(path: Path, readonly: bool = False, immutable: bool = False) -> sqlite3.Connection:
     uri = f"{path.resolve().as_uri()}?mode=ro" if readonly else str(path)
-    if readonly and _settled_wal(path):
-        # Read-only is not enough in WAL mode: SQLite would still create -wal and -shm files
-        # beside another program's file. With no -wal file, the main file holds everything.
+    if immutable:
         uri += "&immutable=1"
     try:
         return sqlite3.connect(uri, timeout=30, uri=readonly)
@@ -72,7 +70,9 @@ def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
 
 
 def _settled_wal(path: Path) -> bool:
-    """A WAL-mode database file with no write-ahead log beside it (all checkpointed)."""
+    """A WAL-mode database file with no write-ahead log beside it (all checkpointed). Reads
+    the file outside SQLite: only before this process has a connection to it (closing any
+    descriptor of the file drops the process's POSIX locks on it)."""
     try:
         with path.open("rb") as file:
             header = file.read(20)
@@ -113,11 +113,15 @@ def _check_writable(path: Path) -> None:
 
 
 def check_archive(path: str | Path) -> None:
-    """Refuse a file that is not an archive this code can use, reading it only."""
+    """Refuse a file that is not an archive this code can use, reading it only (call it
+    before anything else in the process opens the archive)."""
     path = Path(path)
     if not path.exists() or not path.stat().st_size:
         return
-    conn = _connect(path, readonly=True)
+    # Read-only is not enough in WAL mode: SQLite would still create -wal and -shm files
+    # beside another program's file. With no -wal file, the main file holds everything. (This
+    # check runs first, before the process opens the archive any other way.)
+    conn = _connect(path, readonly=True, immutable=_settled_wal(path))
     try:
         _check_identity(conn, path)
     finally:
@@ -353,13 +357,14 @@ class Archive:
         ).fetchall()
         return {r[0]: {"etag": r[1], "last_modified": r[2], "sitemap_lastmod": r[3]} for r in rows}
 
-    def is_known_article(self, url: str) -> bool:
-        """Whether this URL is an archived article's (as fetched or as keyed)."""
+    def live_article_at(self, url: str) -> str | None:
+        """The key of the live archived article at this URL (as fetched or as keyed)."""
         url = clean_url(url)
         row = self.db.execute(
-            "SELECT 1 FROM articles WHERE fetch_url = ? OR url = ? LIMIT 1", [url, url]
+            "SELECT url FROM articles WHERE (fetch_url = ? OR url = ?) AND status = 'live' LIMIT 1",
+            [url, url],
         ).fetchone()
-        return row is not None
+        return row[0] if row else None
 
     def known_pages(self) -> dict[str, dict[str, str | None]]:
         """Per URL: validators of its latest usable capture (feeds, API pages)."""
@@ -476,6 +481,12 @@ class Archive:
         if capture.status != 200:
             return Outcome("failed", self._article_key(capture), f"http_{capture.status}")
         if capture.record is None or not capture.record.is_article:
+            if capture.record is not None and capture.discovered_via == "archive":
+                # Gone from the sitemaps and answering with another page (the home page a
+                # deleted post is redirected to): removed, as a 404 would say.
+                url = self.live_article_at(capture.requested_url or capture.url)
+                if url:
+                    return self._mark_gone(url, capture.fetched_at)
             return Outcome("not_article")
         return self._upsert(capture, capture.record, capture_id, run_id)
 
@@ -519,9 +530,12 @@ class Archive:
         url = self._article_key(capture)
         if url is None:
             return Outcome("captured")
+        return self._mark_gone(url, capture.fetched_at)
+
+    def _mark_gone(self, url: str, when: str) -> Outcome:
         self.db.execute(
             "UPDATE articles SET status = 'gone', gone_at = coalesce(gone_at, ?) WHERE url = ?",
-            [capture.fetched_at, url],
+            [when, url],
         )
         return Outcome("gone", url)
 

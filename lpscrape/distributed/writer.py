@@ -54,6 +54,19 @@ WRITER_TTL_MS = 120_000  # the heartbeat outlives a long batch or a slow alert a
 RESULT_TTL = 7 * 86400  # seconds a run's verdict waits in Redis for its crawlers
 
 
+# KEYS: the writer's heartbeat. ARGV: this writer's identity, the heartbeat's life (ms).
+BEAT = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+return 1
+"""
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
 def stream_id(value: bytes | str) -> tuple[int, int]:
     """A stream id (`ms-seq`) as a comparable pair."""
     text = value.decode() if isinstance(value, bytes) else value
@@ -117,17 +130,17 @@ class Writer:
                 raise
         self.publish_known()
 
+    def _mine(self, script: str) -> Any:
+        return self.server.eval(script, 1, WRITER, self.identity, WRITER_TTL_MS)
+
     def claim(self) -> None:
         """Be the one writer of this Redis: a second writer, into another archive, would split
         the captures between the two. This archive's own writer, restarted, takes over (the
         archive's lock keeps two of them apart)."""
-        if self.server.set(WRITER, self.identity, nx=True, px=WRITER_TTL_MS):
+        if self._mine(BEAT):
             return
         holder = self.server.get(WRITER)
         holder = holder.decode() if isinstance(holder, bytes) else holder
-        if holder in (None, self.identity):
-            self.beat()
-            return
         self.archive.close()
         raise ArchiveBusy(
             f"another writer drains this Redis, into {holder}: one writer per Redis (a writer "
@@ -136,8 +149,15 @@ class Writer:
         )
 
     def beat(self) -> None:
-        """Tell the crawlers a writer runs (they wait for its verdict on their run)."""
-        self.server.set(WRITER, self.identity, px=WRITER_TTL_MS)
+        """Tell the crawlers a writer runs (they wait for its verdict on their run); stop if
+        another writer took the Redis over while this one stalled past its heartbeat."""
+        if not self._mine(BEAT):
+            holder = self.server.get(WRITER)
+            raise ArchiveBusy(
+                f"another writer took this Redis over while this one was stalled: "
+                f"{holder.decode() if isinstance(holder, bytes) else holder}; stopping "
+                "(what this one committed is in its archive)"
+            )
 
     def publish_known(self) -> None:
         """What the archive knows, for the crawlers' conditional requests and lastmod skips,
@@ -360,7 +380,7 @@ class Writer:
     def close(self) -> None:
         """Commit and close the archive; the crawlers stop waiting for this writer."""
         self.archive.close()
-        self.server.delete(WRITER)
+        self._mine(RELEASE)  # its own heartbeat only, never another writer's
 
 
 def drain(

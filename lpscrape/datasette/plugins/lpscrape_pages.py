@@ -189,7 +189,12 @@ async def _article_view(datasette: Any, request: Any) -> Response:
     url = await _article_url(db, request.url_vars["path"])
     action = request.url_vars.get("action") or ""
     if not action:  # the article's own page, at its readable address (what people copy)
-        page = await datasette.client.get(datasette.urls.path(row_path(db.name, url)))
+        query = request.query_string
+        cookie = request.headers.get("cookie")  # the visitor's own (an actor, if any)
+        page = await datasette.client.get(
+            datasette.urls.path(row_path(db.name, url)) + (f"?{query}" if query else ""),
+            headers={"cookie": cookie} if cookie else {},
+        )
         return Response(
             page.text, status=page.status_code, content_type=page.headers["content-type"]
         )
