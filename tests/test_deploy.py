@@ -59,10 +59,8 @@ def scrapyd(tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-def test_scrapyd_deploy_then_a_scheduled_crawl_fills_the_archive(
-    scrapyd: str, demo_server: DemoServer, tmp_path: Path
-) -> None:
-    # The project as checked out, with the [deploy] target pointing at this scrapyd.
+def deploy(scrapyd: str, tmp_path: Path) -> None:
+    """`scrapyd-deploy` of the project as checked out, its [deploy] target at this scrapyd."""
     project = tmp_path / "project"
     shutil.copytree(
         ROOT / "lpscrape", project / "lpscrape", ignore=shutil.ignore_patterns("__pycache__")
@@ -80,26 +78,42 @@ def test_scrapyd_deploy_then_a_scheduled_crawl_fills_the_archive(
     assert '"status": "ok"' in deployed.stdout + deployed.stderr
     assert _get(scrapyd + "/listspiders.json?project=lpscrape")["spiders"] == ["lordspress"]
 
-    db = tmp_path / "archive.db"
-    form = [
-        ("project", "lpscrape"),
-        ("spider", "lordspress"),
-        ("start_url", demo_server.base_url + "/"),
-        ("setting", f"ARCHIVE_DB={db}"),
-        ("setting", "DOWNLOAD_DELAY=0"),
-        ("setting", "AUTOTHROTTLE_START_DELAY=0"),
-    ]
-    data = urllib.parse.urlencode(form).encode()
-    with urllib.request.urlopen(scrapyd + "/schedule.json", data=data, timeout=10) as response:
-        job = json.loads(response.read())
+
+def schedule(scrapyd: str, form: list[tuple[str, str]]) -> dict:
+    """A `schedule.json` call, as deploy/schedule-scrapyd.sh makes it; the job it started."""
+    data = urllib.parse.urlencode([("project", "lpscrape"), ("spider", "lordspress"), *form])
+    with urllib.request.urlopen(scrapyd + "/schedule.json", data=data.encode(), timeout=10) as r:
+        job = json.loads(r.read())
     assert job["status"] == "ok", job
+    return job
+
+
+def wait_finished(scrapyd: str, job: dict) -> None:
+    """Until scrapyd lists the job as finished."""
     deadline = time.monotonic() + 120
     while True:
         jobs = _get(scrapyd + "/listjobs.json?project=lpscrape")
         if [j for j in jobs["finished"] if j["id"] == job["jobid"]]:
-            break
+            return
         assert time.monotonic() < deadline, f"the scrapyd job did not finish: {jobs}"
         time.sleep(0.5)
+
+
+def test_scrapyd_deploy_then_a_scheduled_crawl_fills_the_archive(
+    scrapyd: str, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    deploy(scrapyd, tmp_path)
+    db = tmp_path / "archive.db"
+    job = schedule(
+        scrapyd,
+        [
+            ("start_url", demo_server.base_url + "/"),
+            ("setting", f"ARCHIVE_DB={db}"),
+            ("setting", "DOWNLOAD_DELAY=0"),
+            ("setting", "AUTOTHROTTLE_START_DELAY=0"),
+        ],
+    )
+    wait_finished(scrapyd, job)
 
     assert query(db, "SELECT count(*) FROM articles") == [(48,)]
     assert query(db, "SELECT outcome, new, mode FROM crawl_runs") == [
@@ -108,6 +122,41 @@ def test_scrapyd_deploy_then_a_scheduled_crawl_fills_the_archive(
     [(log_path, healthy)] = query(db, "SELECT log_path, healthy FROM run_health")
     assert log_path.endswith(f"lpscrape/lordspress/{job['jobid']}.log") and healthy == 1
     assert "Spider closed (finished)" in Path(log_path).read_text()
+
+
+def test_a_scrapyd_job_with_a_redis_url_is_a_crawler_of_the_shared_frontier(
+    scrapyd: str, redis_url: str, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    deploy(scrapyd, tmp_path)
+    db = tmp_path / "archive.db"
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "lpscrape", "store", "--redis", redis_url, "--db", str(db),
+         "--idle-exit", "2"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        demo_server.site.requests.clear()
+        job = schedule(
+            scrapyd,
+            [
+                ("start_url", demo_server.base_url + "/"),
+                ("setting", f"LPSCRAPE_REDIS_URL={redis_url}"),  # README, "Under scrapyd"
+                ("setting", "DOWNLOAD_DELAY=0"),
+                ("setting", "AUTOTHROTTLE_START_DELAY=0"),
+            ],
+        )
+        wait_finished(scrapyd, job)
+        out, err = writer.communicate(timeout=120)
+    finally:
+        writer.kill()
+    assert writer.returncode == 0, err
+    assert "run 1 completed" in out  # closed by the writer, from the job's end-of-run message
+    assert query(db, "SELECT count(*) FROM articles") == [(48,)]
+    assert query(db, "SELECT outcome, new, run_key IS NOT NULL FROM crawl_runs") == [
+        ("completed", 48, 1)
+    ]
+    paths = [r.path for r in demo_server.site.requests if r.path.startswith("/20")]
+    assert len(paths) == len(set(paths)) == 48  # through the shared frontier, each once
 
 
 def test_systemd_units_verify() -> None:
