@@ -9,6 +9,7 @@ raises a false alarm.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -187,11 +188,17 @@ class RunHealth:
     degraded: int = 0  # articles missing a key field or extracted by the fallback
     found: int = 0  # articles the run found (fetched, not modified or skipped)
     reread: int = 0  # articles already in the archive that the run read in full
+    shortest: list[tuple[int, str]] = field(default_factory=list)  # (-words, url), a heap
 
     def add(self, record: Article, url: str) -> None:
         """Count one extracted article."""
         self.articles += 1
         self.words.append(record.word_count or 0)
+        shortest = (-(record.word_count or 0), url)  # the few shortest bodies, as examples
+        if len(self.shortest) < EXAMPLES:
+            heapq.heappush(self.shortest, shortest)
+        else:
+            heapq.heappushpop(self.shortest, shortest)
         degraded = record.extraction.method != "theme"
         for name, health in self.fields.items():
             health.measured += 1
@@ -227,6 +234,7 @@ class RunHealth:
                 }
                 for name, fh in self.fields.items()
             },
+            "shortest": self.shortest,
         }
 
     @classmethod
@@ -237,6 +245,7 @@ class RunHealth:
             return health
         health.articles, health.degraded = state["articles"], state["degraded"]
         health.words = [int(words) for words, n in state["words"] for _ in range(n)]
+        health.shortest = [(int(w), str(u)) for w, u in state.get("shortest", [])]
         for name, saved in state["fields"].items():
             fh = health.fields[name]
             fh.measured, fh.filled = saved["measured"], saved["filled"]
@@ -373,7 +382,8 @@ def detect_drift(
     body_before = _median(r.body_median for r in baseline)
     body_now = health.body_quantiles[0.5]
     if body_before and body_now is not None and body_now < rules.body_shrink * body_before:
-        findings.append(Finding("body_text", "body", body_before, body_now, n, n))
+        shortest = [url for _, url in sorted(health.shortest, reverse=True)]  # shortest first
+        findings.append(Finding("body_text", "body", body_before, body_now, n, n, shortest))
         health.fields["body_text"].drifted = True
     return _ordered(findings)
 

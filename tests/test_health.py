@@ -99,11 +99,17 @@ def test_no_baseline_no_comparison() -> None:
 
 
 def test_a_collapsed_body_is_drift() -> None:
-    records = [record(i, words=100) for i in range(30)]
-    findings = detect_drift(run(records), healthy_baseline(), RULES)
+    records = [record(i, words=100 + i) for i in range(30)]
+    records[7].word_count = 12  # the shortest bodies are the examples, shortest first
+    records[19].word_count = 30
+    health = run(records)
+    findings = detect_drift(health, healthy_baseline(), RULES)
     assert [(f.field, f.kind, f.before, f.after) for f in findings] == [
-        ("body_text", "body", 300.0, 100.0)
+        ("body_text", "body", 300.0, 113.0)
     ]
+    assert findings[0].examples[:3] == [records[7].url, records[19].url, records[0].url]
+    # The distributed writer keeps a run's health between batches: the examples too.
+    assert RunHealth.from_state(health.to_state()).shortest == health.shortest
 
 
 def test_the_fallback_doing_the_work_is_drift() -> None:
