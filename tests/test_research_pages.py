@@ -79,6 +79,7 @@ def titles_with(predicate: object) -> set[str]:
         ("treaty", lambda w: w & {"treaty", "treaties"}),
         ("treat*", lambda w: any(x.startswith("treat") for x in w)),  # prefix
         ("treaty OR envoy", lambda w: w & {"treaty", "treaties", "envoy", "envoys"}),
+        ("treaty or envoy", lambda w: w & {"treaty", "treaties", "envoy", "envoys"}),
         ("Zurich", lambda w: "zurich" in w),  # accents folded
         ("zürich", lambda w: "zurich" in w),
         ("munchen", lambda w: "munchen" in w),

@@ -38,16 +38,17 @@ _OPERATORS = {"OR", "AND"}
 
 def fts_terms(query: str | None) -> str:
     """A search box's text as an FTS5 query that never fails: every word must appear
-    (`treaty envoy`), `"an exact phrase"`, a prefix (`treat*`), `OR` between alternatives,
-    `-word` to exclude; any other punctuation is text. "" when nothing is searchable."""
+    (`treaty envoy`), `"an exact phrase"`, a prefix (`treat*`), `OR` (or `or`) between
+    alternatives, `-word` to exclude; any other punctuation is text. "" when nothing is
+    searchable."""
     positives: list[str] = []
     negatives: list[str] = []
     pending_or = False
     for match in _FTS_TOKEN.finditer(query or ""):
         negate, phrase, star, bare = match.groups()
         if bare is not None:
-            if bare in _OPERATORS:
-                pending_or = bare == "OR" and bool(positives)
+            if bare in _OPERATORS or bare == "or":  # "treaty or envoy", as people type it
+                pending_or = bare.upper() == "OR" and bool(positives)
                 continue
             negate = "-" if bare.startswith("-") and len(bare) > 1 else ""
             phrase, star = bare.lstrip("-") if negate else bare, ""
