@@ -16,7 +16,7 @@ class Capture:
     body: bytes = field(repr=False)
     headers: dict[str, list[str]] = field(default_factory=dict, repr=False)
     fetched_at: str = ""
-    kind: str = "article"  # article | listing | sitemap | feed | api | robots
+    kind: str = "article"  # article | listing | sitemap | feed | api | robots | retried | redirect
     sitemap_lastmod: str | None = None
     # Why this response is a failed fetch (see `lpscrape.failures`); None when usable.
     failure: str | None = None

@@ -41,6 +41,29 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+# Responses the spider never sees, kept as captures of these kinds: an answer a retry
+# replaced (a 503 before the 200), a redirect followed (the 301 before the page).
+RETRIED, REDIRECT = "retried", "redirect"
+EARLIER = "lpscrape_earlier"  # request meta: the answers before this one
+
+
+def keep_earlier(request: Request, response: Response, kind: str) -> None:
+    """Carry an answer that will not reach the spider on the request that replaces it, as
+    plain values (a shared frontier keeps requests as JSON), with the time it came."""
+    answer = {
+        "kind": kind,
+        "url": response.url,
+        "status": response.status,
+        "headers": {
+            k.decode("latin-1"): [v.decode("latin-1") for v in vs]
+            for k, vs in response.headers.items()
+        },
+        "body": response.body,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    request.meta[EARLIER] = [*request.meta.get(EARLIER, ()), answer]
+
+
 class HostGate:
     """At most `limit` requests of one host between this middleware and the site: the rest
     wait here, where a pause can hold them (past it they would sit in Scrapy's slot queue)."""
@@ -143,7 +166,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
         header = response.headers.get(b"Retry-After")
         asked = retry_after_seconds(header.decode("latin-1") if header else None)
         self.pause(request, min(self.cap, asked if asked is not None else self.backoff(request)))
-        return self.retry(request, response_status_message(response.status)) or response
+        retry = self.retry(request, response_status_message(response.status))
+        if retry is None:
+            return response  # the last answer: kept by the spider as the failed fetch
+        keep_earlier(retry, response, RETRIED)
+        return retry
 
     def process_exception(self, request: Request, exception: Exception) -> Request | None:
         """A timeout or a lost connection pauses the host for the backoff, then retries."""
@@ -195,4 +222,6 @@ class RedirectGuardMiddleware:
         if reason:
             request.meta["lpscrape_failure"] = reason
             request.meta["dont_redirect"] = True
+        else:  # followed: RedirectMiddleware copies this meta into the next request
+            keep_earlier(request, response, REDIRECT)
         return response

@@ -17,6 +17,7 @@ from lpscrape.archive import lock
 from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.store import COLLAPSE_RATIO, RUN_COUNTERS, Archive, ArchiveError
 from lpscrape.items import Capture, FetchFailure
+from lpscrape.middlewares import REDIRECT, RETRIED
 from lpscrape.run_alerts import RunTotals, alert_lines, limits
 from lpscrape.tally import Tally
 from lpscrape.worker import (
@@ -172,7 +173,11 @@ class ArchivePipeline:
         measured = self.tally.stored(stored)
         if stored.extract_error:
             stats.inc_value("lpscrape/extract_errors")
-        stats.inc_value("lpscrape/failed" if stored.failure else f"lpscrape/{stored.outcome.kind}")
+        if stored.kind in (RETRIED, REDIRECT):  # an earlier answer, not a fetch of its own
+            stats.inc_value("lpscrape/earlier_answers")
+        else:
+            failed = stored.failure
+            stats.inc_value("lpscrape/failed" if failed else f"lpscrape/{stored.outcome.kind}")
         if measured:
             self.crawler.signals.send_catch_log(ARTICLE_STORED, record=measured, url=stored.url)
 

@@ -313,11 +313,16 @@ def test_failed_responses_are_kept_with_status_headers_and_reason(faults: Faults
     assert_failed_alone(faults, "http_429", "http_429")
     rows = query(
         faults.db,
-        "SELECT status, failure, json_extract(headers, '$.Content-Type[0]') FROM captures "
-        "WHERE failure LIKE 'http_%' ORDER BY status",
+        "SELECT kind, status, failure, json_extract(headers, '$.Content-Type[0]') FROM captures "
+        "WHERE failure LIKE 'http_%' ORDER BY status, id",
     )
     html_type = "text/html; charset=UTF-8"
-    assert rows == [(429, "http_429", html_type), (500, "http_500", html_type)]
+    assert rows == [  # the answer the retry replaced, then the last one
+        ("retried", 429, "http_429", html_type),
+        ("article", 429, "http_429", html_type),
+        ("retried", 500, "http_500", html_type),
+        ("article", 500, "http_500", html_type),
+    ]
 
 
 def test_every_failure_of_the_run_is_in_its_alert(faults: Faults) -> None:
@@ -325,6 +330,29 @@ def test_every_failure_of_the_run_is_in_its_alert(faults: Faults) -> None:
     line = next(a for a in alerts(faults.result) if "requests failed" in a)
     assert line.startswith("lpscrape: ALERT: 9 requests failed (not_html ×2, ")
     assert all(f"{reason} ×" in line for reason in faults.run["failures"])
+
+
+def test_a_retried_answer_and_a_followed_redirect_are_kept_too(
+    hostile: DemoServer, db: Path
+) -> None:
+    site, base = hostile.site, hostile.base_url
+    busy, moved = site.articles[1], site.articles[2]
+    site.answer(busy.path, html(b"<h1>Busy</h1>", status=503, **{"Retry-After": "0"}), Pass)
+    site.answer(moved.path, redirect(base + moved.path + "?from=old"), Pass)
+    result = run(hostile, db)
+    assert (result.returncode, result.stderr) == (0, "")  # both ended well: nothing to alert
+    assert (last_run(db)["new"], last_run(db)["failed"]) == (6, 0)
+    kept = "SELECT kind, status, failure, url, id FROM captures WHERE url LIKE ? ORDER BY id"
+    [retried, page] = query(db, kept, (base + busy.path,))
+    assert retried[:4] == ("retried", 503, "http_503", base + busy.path)
+    assert page[:3] == ("article", 200, None)
+    conn = sqlite3.connect(db)
+    assert capture_body(conn, retried[4]) == b"<h1>Busy</h1>"  # as served
+    conn.close()
+    [hop, *_] = query(db, kept, (base + moved.path + "%",))
+    assert hop[:4] == ("redirect", 301, None, base + moved.path)
+    location = "SELECT json_extract(headers, '$.Location[0]') FROM captures WHERE id = ?"
+    assert one(db, location, (hop[4],)) == base + moved.path + "?from=old"
 
 
 # -- no wrong version, ever ----------------------------------------------------------------

@@ -19,6 +19,7 @@ from scrapy.crawler import Crawler
 from lpscrape.distributed.keys import REJECTED, STREAM, WRITER, SiteKeys, connect, result_key
 from lpscrape.distributed.wire import RunInfo, end_fields, item_fields
 from lpscrape.items import Capture, FetchFailure
+from lpscrape.middlewares import REDIRECT, RETRIED
 from lpscrape.worker import extract
 
 logger = logging.getLogger(__name__)
@@ -116,8 +117,10 @@ class HandoffPipeline:
         fields = item_fields(run_info(frontier.token, spider), item, crashed)
         pipe = self.server.pipeline(transaction=True)
         pipe.xadd(STREAM, fields)
-        url = item.requested_url or item.url if isinstance(item, Capture) else item.url
-        frontier.done_with(url, pipe)
+        if not (isinstance(item, Capture) and item.kind in (RETRIED, REDIRECT)):
+            # The request is done with its own answer (an earlier one comes first, not alone).
+            url = item.requested_url or item.url if isinstance(item, Capture) else item.url
+            frontier.done_with(url, pipe)
         pipe.execute()
         self.crawler.stats.inc_value("lpscrape/handed_off")
         return item

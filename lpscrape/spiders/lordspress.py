@@ -23,6 +23,7 @@ from lpscrape.archive.store import ArchiveError, open_readonly, utc_now
 from lpscrape.extract.dates import utc_iso
 from lpscrape.failures import NORMAL_STATUSES, exception_failure, response_failure
 from lpscrape.items import Capture, FetchFailure
+from lpscrape.middlewares import EARLIER, REDIRECT, RETRIED
 from lpscrape.urls import clean_url, explicit_port, publication_of, same_host
 
 API_FIELDS = "id,link,date_gmt,modified_gmt,categories,tags"
@@ -291,12 +292,28 @@ class LordsPressSpider(scrapy.Spider):
 
     # -- captures: every response the spider sees is kept as served ------------------------
 
+    def earlier(self, response: Response) -> Iterator[Capture]:
+        """The answers before this one that reached no callback, kept too: a response a retry
+        replaced (the 503 before the 200, `retried`) and each redirect followed (`redirect`)."""
+        for answer in response.meta.get(EARLIER, ()):
+            here = (answer["url"], answer["status"]) == (response.url, response.status)
+            if answer["kind"] == REDIRECT and here:
+                continue  # a redirect that was not followed after all: this very response
+            yield Capture(
+                url=answer["url"],
+                status=answer["status"],
+                body=answer["body"],
+                headers=answer["headers"],
+                fetched_at=answer["at"],
+                kind=answer["kind"],
+                failure=f"http_{answer['status']}" if answer["kind"] == RETRIED else None,
+                discovered_via=response.meta.get("via"),
+                publication=self.publication,
+            )
+
     def capture(self, response: Response, failure: str | None = None) -> Capture:
         """The response as a capture item, with why it failed when it did."""
-        headers = {
-            k.decode("latin-1"): [v.decode("latin-1") for v in vs]
-            for k, vs in response.headers.items()
-        }
+        headers = _headers(response)
         kind = response.meta.get("kind", "article")
         content_type = headers.get("Content-Type", [None])[0]
         if failure is None:
@@ -330,6 +347,7 @@ class LordsPressSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
         """Follow the `Sitemap:` lines (relative ones too); guess WordPress's paths without."""
+        yield from self.earlier(response)
         capture = self.capture(response)
         yield capture
         found: list[str] = []
@@ -413,6 +431,7 @@ class LordsPressSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         """A sitemap index (follow post sitemaps) or a urlset (request changed articles)."""
+        yield from self.earlier(response)
         capture = self.capture(response)
         sitemap = None
         if response.status == 200 and capture.failure is None:
@@ -497,6 +516,7 @@ class LordsPressSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         """The RSS feed: what is new."""
+        yield from self.earlier(response)
         capture = self.capture(response)
         links: list[str] = []
         if response.status == 200 and capture.failure is None:
@@ -511,6 +531,7 @@ class LordsPressSpider(scrapy.Spider):
 
     def parse_api(self, response: Response) -> Iterator[Any]:
         """The REST API's posts (a second source); its absence is normal."""
+        yield from self.earlier(response)
         capture = self.capture(response)
         posts: Any = []
         if response.status == 200 and capture.failure is None:
@@ -530,6 +551,7 @@ class LordsPressSpider(scrapy.Spider):
 
     def parse_terms(self, response: Response) -> Iterator[Any]:
         """The REST API's categories or tags (names for the posts' term ids)."""
+        yield from self.earlier(response)
         capture = self.capture(response)
         yield capture
         page = int(response.meta.get("page", 1))
@@ -556,6 +578,7 @@ class LordsPressSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """Home, category and archive pages: their article links and further pages."""
+        yield from self.earlier(response)
         capture = self.capture(response)
         yield capture
         if response.status != 200 or capture.failure or not isinstance(response, TextResponse):
@@ -600,6 +623,7 @@ class LordsPressSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[Capture]:
         """An article page (or its 304 / 404): kept exactly as served."""
+        yield from self.earlier(response)
         yield self.capture(response)
 
     def on_error(self, failure: Any) -> Iterator[Any]:
@@ -610,6 +634,7 @@ class LordsPressSpider(scrapy.Spider):
         if request.meta.get("sitemap"):
             yield from self.sitemap_answered(request.meta["sitemap"])
         if failure.check(HttpError):
+            yield from self.earlier(failure.value.response)
             yield self.capture(failure.value.response)
             return
         exc = failure.value
@@ -633,3 +658,9 @@ class LordsPressSpider(scrapy.Spider):
             detail=failure.getErrorMessage()[:300],
             discovered_via=request.meta.get("via"),
         )
+
+
+def _headers(response: Response) -> dict[str, list[str]]:
+    return {
+        k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()
+    }
