@@ -47,6 +47,13 @@ RETRIED, REDIRECT = "retried", "redirect"
 EARLIER = "lpscrape_earlier"  # request meta: the answers before this one
 
 
+def response_headers(response: Response) -> dict[str, list[str]]:
+    """A response's headers as text, every value of each kept."""
+    return {
+        k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()
+    }
+
+
 def keep_earlier(request: Request, response: Response, kind: str) -> None:
     """Carry an answer that will not reach the spider on the request that replaces it, as
     plain values (a shared frontier keeps requests as JSON), with the time it came."""
@@ -54,10 +61,7 @@ def keep_earlier(request: Request, response: Response, kind: str) -> None:
         "kind": kind,
         "url": response.url,
         "status": response.status,
-        "headers": {
-            k.decode("latin-1"): [v.decode("latin-1") for v in vs]
-            for k, vs in response.headers.items()
-        },
+        "headers": response_headers(response),
         "body": response.body,
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
     }

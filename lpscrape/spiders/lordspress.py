@@ -23,7 +23,7 @@ from lpscrape.archive.store import ArchiveError, open_readonly, utc_now
 from lpscrape.extract.dates import utc_iso
 from lpscrape.failures import NORMAL_STATUSES, exception_failure, response_failure
 from lpscrape.items import Capture, FetchFailure
-from lpscrape.middlewares import EARLIER, REDIRECT, RETRIED
+from lpscrape.middlewares import EARLIER, REDIRECT, RETRIED, response_headers
 from lpscrape.urls import clean_url, explicit_port, publication_of, same_host
 
 API_FIELDS = "id,link,date_gmt,modified_gmt,categories,tags"
@@ -313,7 +313,7 @@ class LordsPressSpider(scrapy.Spider):
 
     def capture(self, response: Response, failure: str | None = None) -> Capture:
         """The response as a capture item, with why it failed when it did."""
-        headers = _headers(response)
+        headers = response_headers(response)
         kind = response.meta.get("kind", "article")
         content_type = headers.get("Content-Type", [None])[0]
         if failure is None:
@@ -658,9 +658,3 @@ class LordsPressSpider(scrapy.Spider):
             detail=failure.getErrorMessage()[:300],
             discovered_via=request.meta.get("via"),
         )
-
-
-def _headers(response: Response) -> dict[str, list[str]]:
-    return {
-        k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()
-    }
