@@ -81,9 +81,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     publication, start_url = sites[0]
     if publication:
         overrides["LPSCRAPE_PUBLICATION"] = publication
-    if not args.redis:  # a crawler of a shared frontier sends no alert: its writer does
-        check_alerts(args.db, overrides)
-    if args.redis:
+    if args.redis:  # a crawler of a shared frontier sends no alert: its writer does
         from lpscrape.crawl import run_distributed
 
         mine = run_distributed(start_url, args.redis, full=args.full, **overrides)
@@ -97,6 +95,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         return verdict_status(mine["verdict"])
     from lpscrape.crawl import StorageError, format_summary, run_crawl, run_summary
 
+    check_alerts(args.db, overrides)
     try:
         run_id = run_crawl(start_url, args.db, full=args.full, **overrides)
     except StorageError as exc:

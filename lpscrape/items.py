@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 
 from lpscrape.extract import Article
 
+# Capture kinds of answers that reached no callback: one a retry replaced (the 503 before the
+# 200), a redirect followed (the 301 before the page). Kept, never counted as fetches.
+RETRIED, REDIRECT = "retried", "redirect"
+EARLIER_KINDS = frozenset({RETRIED, REDIRECT})
+
 
 @dataclass
 class Capture:

@@ -18,6 +18,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.response import response_status_message
 from w3lib.url import safe_url_string
 
+from lpscrape.items import REDIRECT, RETRIED
 from lpscrape.urls import clean_url, explicit_port, same_host
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
@@ -41,10 +42,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-# Responses the spider never sees, kept as captures of these kinds: an answer a retry
-# replaced (a 503 before the 200), a redirect followed (the 301 before the page).
-RETRIED, REDIRECT = "retried", "redirect"
-EARLIER = "lpscrape_earlier"  # request meta: the answers before this one
+EARLIER = "lpscrape_earlier"  # request meta: the answers before this one (items.EARLIER_KINDS)
 
 
 def response_headers(response: Response) -> dict[str, list[str]]:

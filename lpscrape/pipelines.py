@@ -16,8 +16,7 @@ from scrapy.utils.reactor import CallLaterOnce
 from lpscrape.archive import lock
 from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.store import COLLAPSE_RATIO, RUN_COUNTERS, Archive, ArchiveError
-from lpscrape.items import Capture, FetchFailure
-from lpscrape.middlewares import REDIRECT, RETRIED
+from lpscrape.items import EARLIER_KINDS, Capture, FetchFailure
 from lpscrape.run_alerts import RunTotals, alert_lines, limits
 from lpscrape.tally import Tally
 from lpscrape.worker import (
@@ -173,9 +172,7 @@ class ArchivePipeline:
         measured = self.tally.stored(stored)
         if stored.extract_error:
             stats.inc_value("lpscrape/extract_errors")
-        if stored.kind in (RETRIED, REDIRECT):  # an earlier answer, not a fetch of its own
-            stats.inc_value("lpscrape/earlier_answers")
-        else:
+        if stored.kind not in EARLIER_KINDS:  # an earlier answer is no fetch of its own
             failed = stored.failure
             stats.inc_value("lpscrape/failed" if failed else f"lpscrape/{stored.outcome.kind}")
         if measured:

@@ -46,12 +46,16 @@ class QuietFileHandler(logging.FileHandler):
     failed = False
 
     def handleError(self, record: logging.LogRecord) -> None:
-        """Give up on the file after its first failed write."""
+        """Give up on the file after its first failed write (a record that cannot be
+        formatted gets Python's usual report, and the file goes on)."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            super().handleError(record)
+            return
         if self.failed:
             return
         self.failed = True
-        error = sys.exc_info()[1]
-        reason = getattr(error, "strerror", None) or error or "write failed"
+        reason = error.strerror or error
         sys.stderr.write(f"lpscrape: run log {self.baseFilename} not written: {reason}\n")
         logging.getLogger().removeHandler(self)
 

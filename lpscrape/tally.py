@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from lpscrape.archive.store import RUN_COUNTERS
 from lpscrape.extract import Article
 from lpscrape.health import KEY_FIELDS
-from lpscrape.items import FetchFailure
-from lpscrape.middlewares import REDIRECT, RETRIED
+from lpscrape.items import EARLIER_KINDS, FetchFailure
 from lpscrape.run_alerts import EXAMPLES_PER_REASON
 from lpscrape.worker import Stored, measured_record
 
@@ -45,8 +44,7 @@ class Tally:
         """Count what one stored capture meant; returns the record the run's health measures
         (an article page served whole and extracted), if it is one."""
         outcome, record = stored.outcome, stored.record
-        if stored.kind in (RETRIED, REDIRECT):  # kept as an answer, not a fetch of its own
-            self.extra["earlier_answers"] += 1
+        if stored.kind in EARLIER_KINDS:  # kept as an answer, not a fetch of its own
             return None
         self.extra["extract_errors"] += stored.extract_error
         self.extra["attempts"] += stored.kind == "article" and outcome.kind != "not_article"

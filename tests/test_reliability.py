@@ -459,6 +459,24 @@ def test_a_run_log_on_a_full_disk_is_one_line_not_a_traceback_per_record() -> No
     assert result.stderr == "lpscrape: run log /dev/full not written: No space left on device\n"
 
 
+def test_a_record_that_cannot_be_formatted_does_not_end_the_run_log(tmp_path: Path) -> None:
+    log = tmp_path / "run.log"
+    script = (
+        "import logging\n"
+        "from lpscrape.runlog import QuietFileHandler\n"
+        "logging.getLogger().addHandler(logging.NullHandler())\n"
+        f"handler = QuietFileHandler({str(log)!r})\n"
+        "logging.getLogger().addHandler(handler)\n"
+        "logging.getLogger('x').warning('%d pages', 'many')\n"  # a library's bad call
+        "logging.getLogger('x').warning('after it')\n"
+        "handler.close()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert "--- Logging error ---" in result.stderr  # Python's own report of that record
+    assert "not written" not in result.stderr  # the disk is not blamed
+    assert log.read_text() == "after it\n"  # and the run's log goes on
+
+
 def v1_archive(path: Path) -> Path:
     """A version 1 archive, as the first lpscrape wrote them."""
     conn = sqlite3.connect(path)

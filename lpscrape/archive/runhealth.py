@@ -74,6 +74,10 @@ def has_health_tables(db: Database) -> bool:
     return all(db[name].exists() for name in HEALTH_TABLES)
 
 
+# An article's section: its primary category (of `articles a`).
+_SECTION = "CASE WHEN json_valid(a.categories) THEN json_extract(a.categories, '$[0]') END"
+
+
 def reread_sample(db: Database, known: dict[str, dict[str, str | None]], size: int) -> int:
     """Forget the validators of `size` articles seen longest ago, so a run reads them anew:
     taken in turn from each primary category (the oldest-seen of each, then the next…).
@@ -87,8 +91,7 @@ def reread_sample(db: Database, known: dict[str, dict[str, str | None]], size: i
         return 0
     rows = db.execute(
         "SELECT fetch_url FROM (SELECT fetch_url, last_seen_at, url, row_number() OVER ("
-        "PARTITION BY CASE WHEN json_valid(categories) THEN json_extract(categories, '$[0]') END "
-        "ORDER BY last_seen_at, url) AS turn FROM articles "
+        f"PARTITION BY {_SECTION} ORDER BY last_seen_at, url) AS turn FROM articles a "
         "WHERE status = 'live' AND fetch_url IS NOT NULL) ORDER BY turn, last_seen_at, url "
         "LIMIT ?",
         [size],
@@ -103,9 +106,6 @@ def _empty(name: str, value: Any) -> bool:
     if name in _LIST_FIELDS:
         return value in (None, "", "[]")
     return value in (None, "")
-
-
-_SECTION = "CASE WHEN json_valid(a.categories) THEN json_extract(a.categories, '$[0]') END"
 
 
 class Lost(NamedTuple):

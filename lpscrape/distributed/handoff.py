@@ -18,8 +18,7 @@ from scrapy.crawler import Crawler
 
 from lpscrape.distributed.keys import REJECTED, STREAM, WRITER, SiteKeys, connect, result_key
 from lpscrape.distributed.wire import RunInfo, end_fields, item_fields
-from lpscrape.items import Capture, FetchFailure
-from lpscrape.middlewares import REDIRECT, RETRIED
+from lpscrape.items import EARLIER_KINDS, Capture, FetchFailure
 from lpscrape.worker import extract
 
 logger = logging.getLogger(__name__)
@@ -117,7 +116,7 @@ class HandoffPipeline:
         fields = item_fields(run_info(frontier.token, spider), item, crashed)
         pipe = self.server.pipeline(transaction=True)
         pipe.xadd(STREAM, fields)
-        if not (isinstance(item, Capture) and item.kind in (RETRIED, REDIRECT)):
+        if not (isinstance(item, Capture) and item.kind in EARLIER_KINDS):
             # The request is done with its own answer (an earlier one comes first, not alone).
             url = item.requested_url or item.url if isinstance(item, Capture) else item.url
             frontier.done_with(url, pipe)

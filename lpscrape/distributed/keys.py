@@ -17,8 +17,6 @@ REJECTED = f"{PREFIX}:rejected"  # messages nobody wrote as lpscrape does, kept 
 GROUP = "archive"  # the writer's consumer group on STREAM
 KNOWN = f"{PREFIX}:known"  # what the archive knows (validators, lastmod), set by the writer
 WRITER = f"{PREFIX}:writer"  # the writer's heartbeat (expires when it stops)
-
-
 ALIVE = f"{PREFIX}:alive:"  # + a crawler process's id: its heartbeat, whatever the site
 
 

@@ -133,30 +133,29 @@ class Writer:
     def _mine(self, script: str) -> Any:
         return self.server.eval(script, 1, WRITER, self.identity, WRITER_TTL_MS)
 
+    def _holder(self) -> str:
+        holder = self.server.get(WRITER)
+        return holder.decode() if isinstance(holder, bytes) else str(holder)
+
     def claim(self) -> None:
         """Be the one writer of this Redis: a second writer, into another archive, would split
         the captures between the two. This archive's own writer, restarted, takes over (the
         archive's lock keeps two of them apart)."""
-        if self._mine(BEAT):
-            return
-        holder = self.server.get(WRITER)
-        holder = holder.decode() if isinstance(holder, bytes) else holder
-        self.archive.close()
-        raise ArchiveBusy(
-            f"another writer drains this Redis, into {holder}: one writer per Redis (a writer "
-            f"that was killed holds it {WRITER_TTL_MS // 1000} s more; `redis-cli del {WRITER}` "
-            "if it is gone for good)"
-        )
+        if not self._mine(BEAT):
+            self.archive.close()
+            raise ArchiveBusy(
+                f"another writer drains this Redis, into {self._holder()}: one writer per Redis "
+                f"(a writer that was killed holds it {WRITER_TTL_MS // 1000} s more; "
+                f"`redis-cli del {WRITER}` if it is gone for good)"
+            )
 
     def beat(self) -> None:
         """Tell the crawlers a writer runs (they wait for its verdict on their run); stop if
         another writer took the Redis over while this one stalled past its heartbeat."""
         if not self._mine(BEAT):
-            holder = self.server.get(WRITER)
             raise ArchiveBusy(
                 f"another writer took this Redis over while this one was stalled: "
-                f"{holder.decode() if isinstance(holder, bytes) else holder}; stopping "
-                "(what this one committed is in its archive)"
+                f"{self._holder()}; stopping (what this one committed is in its archive)"
             )
 
     def publish_known(self) -> None:

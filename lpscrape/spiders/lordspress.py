@@ -22,8 +22,8 @@ from lpscrape.archive.runhealth import reread_sample
 from lpscrape.archive.store import ArchiveError, open_readonly, utc_now
 from lpscrape.extract.dates import utc_iso
 from lpscrape.failures import NORMAL_STATUSES, exception_failure, response_failure
-from lpscrape.items import Capture, FetchFailure
-from lpscrape.middlewares import EARLIER, REDIRECT, RETRIED, response_headers
+from lpscrape.items import REDIRECT, RETRIED, Capture, FetchFailure
+from lpscrape.middlewares import EARLIER, response_headers
 from lpscrape.urls import clean_url, explicit_port, publication_of, same_host
 
 API_FIELDS = "id,link,date_gmt,modified_gmt,categories,tags"
