@@ -61,10 +61,10 @@ def check_alerts(db: str, overrides: dict[str, object], what: str = "crawl") -> 
     """Refuse a crawl whose alerts could not be sent (a missing or broken alerts file) before
     it starts, rather than find out the night something goes wrong."""
     from lpscrape.alerts import AlertConfig, AlertConfigError
-    from lpscrape.crawl import crawl_settings
+    from lpscrape.crawl import setting_reader
 
     try:
-        AlertConfig.from_settings(crawl_settings(db, **overrides).get)
+        AlertConfig.from_settings(setting_reader(overrides))
     except AlertConfigError as exc:
         raise UserError(f"{what} refused: {exc}; no alert could be sent") from exc
 

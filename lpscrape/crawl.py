@@ -6,18 +6,21 @@ import json
 import sqlite3
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
-
+from lpscrape import settings as project_settings
 from lpscrape import worker
 from lpscrape.archive import lock
 from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.store import ArchiveError, check_archive, open_database
-from lpscrape.spiders.lordspress import LordsPressSpider
+
+# Scrapy is imported where a crawl starts, after the store worker is forked from this process
+# while it is still small (see `worker.StoreWorker`).
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
 
 
 class StorageError(Exception):
@@ -26,6 +29,8 @@ class StorageError(Exception):
 
 def crawl_settings(db_path: str | Path, **overrides: Any) -> Settings:
     """The project's settings with the archive path and any overrides."""
+    from scrapy.settings import Settings
+
     settings = Settings()
     settings.setmodule("lpscrape.settings", priority="project")
     settings.set("ARCHIVE_DB", str(db_path), priority="cmdline")
@@ -40,7 +45,10 @@ def run_distributed(
     """Crawl as one of the crawlers sharing the frontier at `redis_url`, until the run is over;
     returns this crawler's counts and the writer's verdict on the run (None when no writer
     gave it). Raises ArchiveError (RedisUnavailable) in one line."""
+    from scrapy.crawler import CrawlerProcess
+
     from lpscrape.distributed.keys import connect
+    from lpscrape.spiders.lordspress import LordsPressSpider
 
     # The spider's update_settings does the rest (lpscrape.distributed.switch; scrapyd too).
     settings = crawl_settings("", LPSCRAPE_REDIS_URL=redis_url, **overrides)
@@ -94,18 +102,34 @@ def check_start_url(url: str, user_agent: str, timeout: float = 15.0) -> None:
         raise ArchiveError(f"cannot reach {url}: {reason}") from exc
 
 
+def setting_reader(overrides: dict[str, Any]) -> Callable[[str, Any], Any]:
+    """`Settings.get` of a crawl with these overrides, without importing Scrapy (so that the
+    store worker is forked from a small process)."""
+    return lambda name, default=None: overrides.get(name, getattr(project_settings, name, default))
+
+
+def wants_store_worker(overrides: dict[str, Any]) -> bool:
+    """LPSCRAPE_STORE_WORKER as Scrapy's `getbool` reads it, read before Scrapy is imported."""
+    value = setting_reader(overrides)("LPSCRAPE_STORE_WORKER", True)
+    return str(value).strip().lower() not in ("0", "false", "")
+
+
 def run_crawl(start_url: str, db_path: str | Path, full: bool = False, **overrides: Any) -> int:
     """Crawl the site into the archive in this process; returns the run id (0 if none).
     Raises ArchiveBusy when another process holds the archive, before any request."""
-    settings = crawl_settings(db_path, **overrides)
     check_url(start_url)
     check_archive(db_path)  # a foreign or newer file is refused before anything touches it
     lock.acquire(db_path)
     try:
-        check_start_url(start_url, settings.get("USER_AGENT"))
+        check_start_url(start_url, setting_reader(overrides)("USER_AGENT", None))
         open_database(db_path).conn.close()  # refuse a bad archive before any request goes out
-        if settings.getbool("LPSCRAPE_STORE_WORKER", True):
+        if wants_store_worker(overrides):
             worker.start_early()  # its start-up runs beside the engine's; the pipeline adopts it
+        from scrapy.crawler import CrawlerProcess
+
+        from lpscrape.spiders.lordspress import LordsPressSpider
+
+        settings = crawl_settings(db_path, **overrides)
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(LordsPressSpider)
         process.crawl(crawler, start_url=start_url, full=full)

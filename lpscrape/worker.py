@@ -16,11 +16,14 @@ import os
 import queue
 import signal
 import sqlite3
+import sys
+import threading
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from traceback import format_exc
 from typing import Any, NamedTuple
 
+from lpscrape.archive import lock
 from lpscrape.archive.store import Archive, ArchiveError, Outcome
 from lpscrape.extract import Article, extract_article
 from lpscrape.failures import error_page_failure
@@ -173,6 +176,23 @@ def serve(inbox: Queue[Any], outbox: Queue[Any], parent: int) -> None:
             outbox.put(("storage_error", failed))
 
 
+def start_method() -> str:
+    """How to start the worker: a fork of this process while it is small and runs one thread
+    (`lpscrape crawl` starts it before importing Scrapy: no copy of Scrapy's memory, no
+    interpreter start-up, no multiprocessing helper process); else a new interpreter (inside
+    a running Scrapy, as under scrapyd: another thread may hold a lock a fork would copy)."""
+    if threading.active_count() == 1 and "scrapy" not in sys.modules:
+        return "fork"
+    return "spawn"
+
+
+def serve_forked(inbox: Queue[Any], outbox: Queue[Any], parent: int) -> None:
+    """`serve` in a fork of the crawl process: without the archive lock's descriptor, which
+    would keep the lock held after the crawl process ends."""
+    lock.forget_inherited()
+    serve(inbox, outbox, parent)
+
+
 _early: StoreWorker | None = None
 
 
@@ -204,14 +224,14 @@ class StoreWorker:
     """The crawl process's end of the worker: start it, send captures, read outcomes."""
 
     def __init__(self) -> None:
-        ctx = multiprocessing.get_context("spawn")  # a clean process: no inherited locks
+        ctx = multiprocessing.get_context(start_method())
         self.inbox: Queue[Any] = ctx.Queue(INBOX_SIZE)
         # Never wait at exit to deliver to a worker that is gone: what it did not store is
         # fetched again by the next run.
         self.inbox.cancel_join_thread()
         self.outbox: Queue[Any] = ctx.Queue()
         self.process: BaseProcess = ctx.Process(
-            target=serve,
+            target=serve_forked if ctx.get_start_method() == "fork" else serve,
             args=(self.inbox, self.outbox, os.getpid()),
             name="lpscrape-store",
             daemon=True,

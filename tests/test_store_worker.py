@@ -115,6 +115,30 @@ def test_the_worker_ends_when_the_crawl_is_killed(tmp_path: Path) -> None:
     assert query(db, "SELECT outcome FROM crawl_runs ORDER BY id") == [("aborted",), ("completed",)]
 
 
+def test_a_killed_crawl_frees_the_archive_though_its_worker_lingers(tmp_path: Path) -> None:
+    """The worker is a fork of the crawl process: it must not keep the archive's lock the
+    crawl process held, or the next run is refused until the worker notices and ends."""
+    from lpscrape.archive import lock
+
+    db = tmp_path / "archive.db"
+    with serve(DemoSite()) as server:
+        proc = _slow_crawl(server, db, 0.3, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not _store_workers(proc.pid):
+            time.sleep(0.05)
+        [worker] = _store_workers(proc.pid)
+        time.sleep(1.0)
+        os.kill(worker, signal.SIGSTOP)  # it cannot notice the crawl's end, nor exit
+        try:
+            proc.kill()
+            proc.wait()
+            lock.acquire(db)  # raises ArchiveBusy while any process holds the lock
+            lock.release(db)
+        finally:
+            os.kill(worker, signal.SIGKILL)
+            os.kill(worker, signal.SIGCONT)
+
+
 def test_a_killed_worker_ends_the_crawl_in_one_line_and_never_hangs(tmp_path: Path) -> None:
     """kill -9 of the store worker: the crawl stops, says so, and exits (it must not wait
     forever to hand the worker captures it will never read)."""
@@ -136,17 +160,25 @@ def test_a_killed_worker_ends_the_crawl_in_one_line_and_never_hangs(tmp_path: Pa
     assert run[0] == "failed" and "store worker ended" in run[1]
 
 
-def _store_workers(pid: int) -> set[int]:
-    """The crawl process's children that run multiprocessing's spawn (not its tracker)."""
-    found = set()
+def _cmdlines(pid: int) -> dict[int, bytes]:
+    """The command lines of a process's children, by pid."""
+    found = {}
     for child in _children(pid):
         try:
-            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            found[child] = Path(f"/proc/{child}/cmdline").read_bytes()
         except OSError:
             continue
-        if b"spawn_main" in cmdline:
-            found.add(child)
     return found
+
+
+def _store_workers(pid: int) -> set[int]:
+    """The crawl process's store workers: forks of it (its own command line), or new
+    interpreters running multiprocessing's spawn (not multiprocessing's resource tracker)."""
+    try:
+        own = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return set()
+    return {c for c, line in _cmdlines(pid).items() if line == own or b"spawn_main" in line}
 
 
 def test_the_worker_started_early_is_the_one_that_stores(tmp_path: Path) -> None:
@@ -156,11 +188,16 @@ def test_the_worker_started_early_is_the_one_that_stores(tmp_path: Path) -> None
     with serve(DemoSite()) as server:
         proc = _slow_crawl(server, db, 0.1, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         seen: set[int] = set()
+        helpers: set[bytes] = set()
         while proc.poll() is None:
             seen |= _store_workers(proc.pid)
+            helpers |= {line for line in _cmdlines(proc.pid).values() if b"multiprocessing" in line}
             time.sleep(0.02)
     assert proc.returncode == 0
     assert len(seen) == 1
+    # A fork of the crawl process before Scrapy is imported: no new interpreter, and no
+    # multiprocessing resource tracker beside it (12 MB of the crawl's peak memory).
+    assert helpers == set()
     assert query(db, "SELECT count(*) FROM articles") == [(48,)]
 
 

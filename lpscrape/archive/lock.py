@@ -131,3 +131,11 @@ def release(db_path: str | Path) -> None:
     path.unlink(missing_ok=True)
     fcntl.flock(fd, fcntl.LOCK_UN)
     os.close(fd)
+
+
+def forget_inherited() -> None:
+    """In a forked child: close the lock descriptors inherited from the parent (the lock
+    stays the parent's; only the parent releases it)."""
+    for fd, _count in _HELD.values():
+        os.close(fd)
+    _HELD.clear()
