@@ -176,11 +176,27 @@ def test_screen_reader_labels_are_not_part_of_the_byline() -> None:
     assert record.authors == []  # never "Post author By Ada Pell"
 
 
-@pytest.mark.parametrize("shown", ["freeman1984", "c1ph4"])
+@pytest.mark.parametrize("shown", ["freeman1984", "c1ph4", "cipha[at]cipha.net", "ada at pell.net"])
 def test_a_name_with_digits_is_never_cut_at_the_digit(shown: str) -> None:
     body = f'<h1>T</h1><span class="byline">By <span class="fn">{shown}</span></span>'
     record = extract_article(page(body + BODY, "", ARTICLE), "https://s.example/t/")
     assert record.authors == []  # an account-like name: not "freeman", not "c"
+
+
+@pytest.mark.parametrize(
+    ("meta", "authors"),
+    [
+        ("December 10, 2019 &middot; By Jane Doe &middot; in News", ["Jane Doe"]),
+        ("10. Dezember 2019 | von Jonas Brandt und Anna Keller", ["Jonas Brandt", "Anna Keller"]),
+        # The name is the account-like link, refused: never the month the date began with.
+        ('Dezember 10, 2019 &middot; von <a rel="author" href="/author/f/">freeman1984</a>', []),
+    ],
+    ids=["by-after-date", "von-after-date", "month-left-of-refused-name"],
+)
+def test_a_byline_that_begins_with_the_date(meta: str, authors: list[str]) -> None:
+    body = f'<h1>T</h1><div class="byline">{meta}</div>' + BODY
+    record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
+    assert record.authors == authors
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,10 @@ _PREFIX = re.compile(
     r"av|af|autor(?:in)?|author)\s*:?\s+",
     re.I,
 )
+# "March 3, 2020 · By Jane Doe · in News": the byline proper starts at its "By".
+_LATER_PREFIX = re.compile(
+    r"[|•·–—]\s*(?=(?:(?:written|posted|published)\s+by|by|von|par|door|por)\s+\S)", re.I
+)
 _SPLIT = re.compile(r"\s*,\s*(?:and\s+|und\s+|et\s+)?|\s+(?:and|und|et|y|e|en)\s+|\s*&\s*")
 # What follows a name in a byline: a date, a time, "on …", "| Updated …".
 _TAIL = re.compile(
@@ -44,6 +48,17 @@ _TAIL = re.compile(
 NOT_NAMES = {
     "admin", "administrator", "editor", "redaktion admin", "root", "webmaster", "wpadmin",
     "author", "guest", "user", "staff", "no author", "unknown",
+}  # fmt: skip
+_AT = re.compile(r"[\[(]\s*at\s*[\])]|\sat\s.*\.\w{2,}$")
+# A month's name left where a date was glued to a byline ("Dezember 10, 2019 von …").
+MONTHS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "januar", "februar", "märz", "juni", "juli", "oktober",
+    "dezember", "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+    "septembre", "octobre", "novembre", "décembre", "enero", "febrero", "marzo", "abril",
+    "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+    "gennaio", "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre", "ottobre",
+    "dicembre", "januari", "februari", "maart", "mei", "augustus",
 }  # fmt: skip
 
 
@@ -65,6 +80,8 @@ def _shown_text(el: HtmlElement) -> str:
 
 
 def _clean_name(name: str) -> str:
+    if later := _LATER_PREFIX.search(name):
+        name = name[later.end() :]
     name = _PREFIX.sub("", name.strip())
     return _TAIL.sub("", name).strip(" ,;:|-–—")
 
@@ -82,8 +99,10 @@ def _plausible(name: str, site: set[str]) -> bool:
         0 < len(name) <= 60
         and len(name.split()) <= 5
         and key not in NOT_NAMES
+        and key not in MONTHS
         and key not in site
         and "@" not in name
+        and not _AT.search(key)  # "cipha[at]cipha.net": an address, written to fool spammers
         and "http" not in key
         and not any(c.isdigit() for c in name)
     )
