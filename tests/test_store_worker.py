@@ -123,11 +123,7 @@ def test_a_killed_crawl_frees_the_archive_though_its_worker_lingers(tmp_path: Pa
     db = tmp_path / "archive.db"
     with serve(DemoSite()) as server:
         proc = _slow_crawl(server, db, 0.3, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not _store_workers(proc.pid):
-            time.sleep(0.05)
-        [worker] = _store_workers(proc.pid)
-        time.sleep(1.0)
+        worker = _busy_worker(proc)
         os.kill(worker, signal.SIGSTOP)  # it cannot notice the crawl's end, nor exit
         try:
             proc.kill()
@@ -145,12 +141,7 @@ def test_a_killed_worker_ends_the_crawl_in_one_line_and_never_hangs(tmp_path: Pa
     db = tmp_path / "archive.db"
     with serve(DemoSite()) as server:
         proc = _slow_crawl(server, db, 0.05, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not _store_workers(proc.pid):
-            time.sleep(0.05)  # the worker (not multiprocessing's resource tracker)
-        [worker] = _store_workers(proc.pid)
-        time.sleep(1.0)
-        os.kill(worker, signal.SIGKILL)
+        os.kill(_busy_worker(proc), signal.SIGKILL)
         _, err = proc.communicate(timeout=90)
     lines = [line for line in err.splitlines() if line.strip()]
     assert proc.returncode == 1
@@ -158,6 +149,16 @@ def test_a_killed_worker_ends_the_crawl_in_one_line_and_never_hangs(tmp_path: Pa
     assert "Traceback" not in err
     run = query(db, "SELECT outcome, error FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
     assert run[0] == "failed" and "store worker ended" in run[1]
+
+
+def _busy_worker(proc: subprocess.Popen) -> int:
+    """The pid of a crawl's store worker, once it has been storing for a second."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not _store_workers(proc.pid):
+        time.sleep(0.05)
+    [worker] = _store_workers(proc.pid)
+    time.sleep(1.0)
+    return worker
 
 
 def _cmdlines(pid: int) -> dict[int, bytes]:
