@@ -44,7 +44,7 @@ from lpscrape.worker import ARTICLE_STORED
 
 logger = logging.getLogger(__name__)
 # What the spider's counters say about the articles a run found.
-FOUND_COUNTERS = ("new", "changed", "unchanged", "not_modified", "skipped")
+FOUND_COUNTERS = ("new", "changed", "unchanged", "not_modified", "skipped", "held")
 
 
 def judge(
@@ -93,7 +93,7 @@ def conclude_run(
     crawl and by the distributed writer alike; returns the alert (None: a healthy run)."""
     rules = DriftRules.from_settings(settings.getint, settings.getfloat)
     health.found = sum(counts.get(k, 0) for k in FOUND_COUNTERS)
-    health.reread = sum(counts.get(k, 0) for k in ("changed", "unchanged"))
+    health.reread = sum(counts.get(k, 0) for k in ("changed", "unchanged", "held"))
     ensure_health_tables(db)
     for name, lost in lost_fields(db, run_id, rules.body_shrink).items():
         fh = health.fields[name]

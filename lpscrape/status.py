@@ -19,7 +19,7 @@ from lpscrape.archive.store import ArchiveError
 
 STALE_HOURS = 36  # a nightly crawl that has not finished for this long is worth a look
 OLD_ARTICLE_DAYS = 30
-COUNTS = ("new", "changed", "unchanged", "not_modified", "skipped", "gone", "failed")
+COUNTS = ("new", "changed", "unchanged", "not_modified", "skipped", "held", "gone", "failed")
 
 
 def _connect(db_path: str | Path) -> sqlite3.Connection:
@@ -220,6 +220,12 @@ def next_steps(report: dict[str, Any], now: datetime) -> list[str]:
             f"adjust the extractor, then `lpscrape reparse --db {db}`; if the site's change is "
             f"intended, `lpscrape status --db {db} --accept {finished['id']}`."
         )
+    if finished and finished.get("held"):
+        steps.append(
+            f"{finished['held']} new versions were held for review in run {finished['id']}, "
+            "not stored: their captures' `review` says why. If the extractor misread the page, "
+            f"fix it and `lpscrape reparse --db {db}`."
+        )
     if finished and finished.get("failed"):
         steps.append(
             f"{finished['failed']} requests failed in run {finished['id']}: the next run "
@@ -279,19 +285,20 @@ def format_status(report: dict[str, Any], now: datetime | None = None) -> str:
     lines += ["", "Last runs (newest first)"]
     if runs:
         lines.append(
-            f"  {'run':>4} {'started (UTC)':16} {'time':>5} {'outcome':9} {'health':10} "
-            f"{'read':>4} {'new':>4} {'chg':>4} {'same':>4} {'304':>4} {'skip':>4} {'gone':>4} "
-            f"{'fail':>4} {'KiB':>6}"
+            f"  {'run':>4} {'started (UTC)':16} {'time':>5} {'outcome':9} {'health':9} "
+            f"{'read':>4} {'new':>4} {'chg':>4} {'same':>4} {'304':>4} {'skip':>4} {'held':>4} "
+            f"{'gone':>4} "
+            f"{'fail':>4} {'KiB':>5}"
         )
     for r in runs:
         seconds = f"{r['seconds']}s" if r["seconds"] is not None else "-"
         measured = r.get("measured")
         lines.append(
             f"  {r['id']:>4} {(r['started_at'] or '')[:16].replace('T', ' '):16} "
-            f"{seconds:>5} {r['outcome']:9} {r['health']:10} "
+            f"{seconds:>5} {r['outcome']:9} {r['health']:9} "
             f"{'-' if measured is None else measured:>4} "
             + " ".join(f"{r.get(k) or 0:>4}" for k in COUNTS)
-            + f" {(r.get('bytes_downloaded') or 0) / 1024:>6.0f}"
+            + f" {(r.get('bytes_downloaded') or 0) / 1024:>5.0f}"
         )
     if not runs:
         lines.append("  none yet")
@@ -356,17 +363,30 @@ def format_status(report: dict[str, Any], now: datetime | None = None) -> str:
 
 
 def accept(db_path: str | Path, run_id: int) -> str:
-    """Make run `run_id` the new baseline; returns a line saying so."""
+    """Make run `run_id` the new baseline and store the new versions it held for review;
+    returns a line saying so."""
+    from lpscrape.archive import lock
+    from lpscrape.archive.reparse import store_held
     from lpscrape.archive.runhealth import accept_run, ensure_health_tables
-    from lpscrape.archive.store import open_database
+    from lpscrape.archive.store import Archive, open_database
 
     _connect(db_path).close()  # refuses a missing or foreign file without creating anything
-    db = open_database(db_path)
+    lock.acquire(db_path, purpose="accept")
     try:
-        ensure_health_tables(db)
-        if not accept_run(db, run_id):
-            raise ArchiveError(f"run {run_id} has no recorded health in {db_path}")
-        db.conn.commit()
+        archive = Archive(open_database(db_path))
+        try:
+            ensure_health_tables(archive.db)
+            if not accept_run(archive.db, run_id):
+                raise ArchiveError(f"run {run_id} has no recorded health in {db_path}")
+            stored = store_held(archive, run_id)
+        except BaseException:
+            archive.abandon()  # all or nothing
+            raise
+        archive.close()
     finally:
-        db.conn.close()
-    return f"run {run_id} accepted: later runs are compared with it and the healthy runs after it"
+        lock.release(db_path)
+    held = f"; the {stored} new versions it held for review are stored" if stored else ""
+    return (
+        f"run {run_id} accepted: later runs are compared with it and the healthy runs after "
+        f"it{held}"
+    )

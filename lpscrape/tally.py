@@ -57,7 +57,8 @@ class Tally:
             self.held.append((outcome.article_url, outcome.note))
         if outcome.kind in ("new", "changed", "unchanged", "not_modified", "gone"):
             self.extra["refreshed"] += 1
-        if outcome.kind in ("new", "changed", "unchanged") and record is not None:
+        # A held version was read in full too: its extraction is what went wrong.
+        if outcome.kind in ("new", "changed", "unchanged", "held") and record is not None:
             self.extra["articles"] += 1
             self.warnings.update(record.extraction.warnings)
             missing = any(not getattr(record, f) for f in KEY_FIELDS)  # or generic extraction

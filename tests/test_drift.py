@@ -42,6 +42,16 @@ def test_a_theme_change_on_some_templates_is_caught_named_and_sent(
     result = crawl(demo_server, db, *alerting, check=False)
 
     assert result.returncode == 3  # completed with alerts
+    # The restyled pages are held for review, not stored as the publisher's edits: every
+    # article still says what it said, and the run counts and names the held versions.
+    assert query(db, "SELECT count(*) FROM article_versions WHERE run_id = 5") == [(0,)]
+    assert query(db, "SELECT count(*) FROM articles WHERE authors = '[]'") == [(0,)]
+    [(held,)] = query(db, "SELECT held FROM crawl_runs WHERE id = 5")
+    review = "SELECT count(*) FROM captures WHERE run_id = 5 AND review IS NOT NULL"
+    assert held >= 20 and query(db, review) == [(held,)]
+    assert (
+        "authors, byline gone, with the headline's and the body's words unchanged" in result.stderr
+    )
     drifted = {"authors", "byline", "dateline", "body_text"}
     assert query(db, "SELECT healthy, verdict FROM run_health WHERE run_id = 5") == [
         (0, "unhealthy: drift in authors, byline, dateline, body_text")
@@ -161,8 +171,13 @@ def test_accepting_an_intended_change_makes_it_the_baseline(
     demo_server.site.restyled = {"diplomacy": {"dateline"}, "world-affairs": {"dateline"}}
     assert crawl(demo_server, db, *quick, check=False).returncode == 3
     assert query(db, "SELECT healthy FROM run_health WHERE run_id = 2") == [(0,)]
+    assert query(db, "SELECT count(*) FROM article_versions WHERE run_id = 2") == [(0,)]
     accepted = run_cli("status", "--db", str(db), "--accept", "2", check=True)
-    assert "run 2 accepted" in accepted.stdout
+    [(held,)] = query(db, "SELECT held FROM crawl_runs WHERE id = 2")
+    assert held > 0 and f"the {held} new versions it held for review are stored" in accepted.stdout
+    # Accepted as the site's own change: what run 2 held is stored as new versions.
+    restyled = "SELECT count(*) FROM article_versions WHERE run_id = 2 AND dateline IS NULL"
+    assert query(db, restyled) == [(held,)]
     assert crawl(demo_server, db, *quick, check=False).returncode == 0
     assert query(db, "SELECT healthy, baseline_runs FROM run_health WHERE run_id = 3") == [
         (1, "[2]")

@@ -115,3 +115,22 @@ def reparse(
             pool.join()
     archive.commit()
     return outcomes
+
+
+def store_held(archive: Archive, run_id: int) -> int:
+    """Store the new versions run `run_id` held for review, its change having been accepted
+    as the site's own: each held capture extracted again and applied without the hold rules,
+    unless a later capture of its article was stored since. Returns how many (no commit)."""
+    rows = archive.held_capture_rows(run_id)
+    _DICTIONARIES.update(archive.dictionaries.load_all())
+    archive.begin()
+    archive.hold = False
+    try:
+        for row in rows:
+            capture = capture_from_row(row, True, _DICTIONARIES)
+            capture.record = _extract(_job(row))
+            archive.set_capture_extraction(row[0], capture)
+            archive.apply(capture, row[0], row[1])
+    finally:
+        archive.hold = True
+    return len(rows)

@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from lpscrape.health import EXAMPLES, FIELDS, Finding, RunFigures, RunHealth
 
-from .store import utc_now
+from .store import held_fields, utc_now
 
 HEALTH_TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
     "run_health": (
@@ -127,7 +127,7 @@ def lost_fields(db: Database, run_id: int, shrink: float) -> dict[str, Lost]:
         "JOIN articles a ON a.url = v.url WHERE v.run_id = ? ORDER BY v.id",
         [run_id],
     ).fetchall()
-    found: dict[str, tuple[int, list[str], set[str | None]]] = {}
+    losses: list[tuple[str, str | None, str]] = []
     for url, section, before_words, after_words, *pairs in rows:
         for i, name in enumerate(_VERSION_FIELDS):
             before, after = pairs[2 * i], pairs[2 * i + 1]
@@ -136,17 +136,29 @@ def lost_fields(db: Database, run_id: int, shrink: float) -> dict[str, Lost]:
             else:
                 gone = not _empty(name, before) and _empty(name, after)
             if gone:
-                count, examples, sections = found.get(name, (0, [], set()))
-                found[name] = (count + 1, [*examples, url][:EXAMPLES], sections | {section})
+                losses.append((name, section, url))
+    # New versions held for review, not stored, lost what their reason says.
+    for url, section, review in db.execute(
+        f"SELECT c.article_url, {_SECTION}, c.review FROM captures c "
+        "JOIN articles a ON a.url = c.article_url "
+        "WHERE c.run_id = ? AND c.review IS NOT NULL ORDER BY c.id",
+        [run_id],
+    ).fetchall():
+        losses += [(name, section, url) for name in held_fields(review)]
+    found: dict[str, tuple[int, list[str], set[str | None]]] = {}
+    for name, section, url in losses:
+        count, examples, sections = found.get(name, (0, [], set()))
+        found[name] = (count + 1, [*examples, url][:EXAMPLES], sections | {section})
     if not found:
         return {}
-    # Read again: stored (changed or unchanged) in this run, first seen in an earlier one.
+    # Read again in this run (changed, unchanged or held), first seen in an earlier one.
     read_again = dict(
         db.execute(
-            f"SELECT {_SECTION}, count(*) FROM articles a "
-            "JOIN captures c ON c.id = a.latest_capture_id "
+            f"SELECT {_SECTION}, count(DISTINCT a.url) FROM captures c "
+            "JOIN articles a ON a.url = c.article_url "
             "JOIN captures f ON f.id = a.first_capture_id "
-            "WHERE c.run_id = ? AND f.run_id != ? GROUP BY 1",
+            "WHERE c.run_id = ? AND f.run_id != ? AND c.kind = 'article' AND c.status = 200 "
+            "AND c.failure IS NULL GROUP BY 1",
             [run_id, run_id],
         ).fetchall()
     )

@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -197,6 +198,42 @@ def collapse_reason(
     return None
 
 
+# Fields a theme update loses while the article's words stay the same.
+KEPT_FIELDS = ("authors", "byline", "dateline", "published_at")
+_WORD = re.compile(r"\w+")
+
+
+def _same_words(before: str | None, after: str | None) -> bool:
+    return _WORD.findall((before or "").casefold()) == _WORD.findall((after or "").casefold())
+
+
+def lost_field_reason(before: dict[str, Any], content: dict[str, Any]) -> str | None:
+    """Why a new version looks like the page's markup changed, not the article (None if it
+    does not): a field the version before had is gone, the headline's and the body's words
+    unchanged — a publisher who edits a byline away edits nothing else only by rare chance,
+    a theme update always does."""
+    if not _same_words(before.get("title"), content.get("title")):
+        return None
+    if not _same_words(before.get("body_text"), content.get("body_text")):
+        return None
+    empty = (None, "", "[]")
+    lost = [f for f in KEPT_FIELDS if before.get(f) not in empty and content.get(f) in empty]
+    if not lost:
+        return None
+    return f"{', '.join(lost)}{_LOST} the headline's and the body's words unchanged"
+
+
+_LOST = " gone, with"
+
+
+def held_fields(review: str) -> list[str]:
+    """The fields a held version lost, read back from its `captures.review` reason."""
+    if review.startswith("body collapsed"):  # `collapse_reason` (a layer change is no loss)
+        return ["body_text"]
+    head, found, _ = review.partition(_LOST)
+    return [f for f in head.split(", ") if f in KEPT_FIELDS] if found else []
+
+
 def _weather_columns(record: Article | None) -> dict[str, Any]:
     weather = record.weather if record else None
     return {col: getattr(weather, col.removeprefix("weather_"), None) for col in WEATHER_COLUMNS}
@@ -217,6 +254,16 @@ def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
         list(row.values()),
     )
     return int(cursor.lastrowid)
+
+
+# A capture as `capture_from_row` reads it (a revisit's body from the capture it points to).
+_CAPTURE_ROWS = (
+    "SELECT c.id, c.run_id, c.url, c.status, coalesce(c.body_gzip, o.body_gzip), "
+    "c.headers, c.fetched_at, c.kind, c.sitemap_lastmod, c.failure, "
+    "c.discovered_via, coalesce(c.body_zstd, o.body_zstd), "
+    "coalesce(c.zstd_dict_id, o.zstd_dict_id) "
+    "FROM captures c LEFT JOIN captures o ON o.id = c.revisit_of"
+)
 
 
 def capture_from_row(row: tuple[Any, ...], body: bool = True, dictionaries: Any = None) -> Capture:
@@ -251,6 +298,7 @@ class Archive:
         self.batch_size = batch_size
         self.batch_seconds = batch_seconds
         self.collapse_ratio = collapse_ratio
+        self.hold = True  # hold suspect new versions for review (off: storing accepted ones)
         self._pending = 0
         self._last_commit = time.monotonic()
         # Term table name -> id, for names known to be committed or in this batch.
@@ -571,8 +619,16 @@ class Archive:
                 [capture.fetched_at, url, existing[1]],
             )
             return Outcome("unchanged", url)
-        if existing and self._form_change(
-            url, existing[1], content, digest, capture, capture_id, run_id
+        before = self._version_content(url, existing[1]) if existing else None
+        if before and form_change(
+            self.db,
+            url,
+            before,
+            content,
+            digest,
+            capture_id=capture_id,
+            run_id=run_id,
+            detected_at=capture.fetched_at,
         ):
             # The same words in another form: the version stays, the change is on record.
             self._update("articles", "url", url, seen)
@@ -581,9 +637,10 @@ class Archive:
                 [capture.fetched_at, url, existing[1]],
             )
             return Outcome("unchanged", url)
-        if existing:
+        if existing and self.hold:
             layer = json.loads(existing[4] or "{}").get("body_text")
             reason = collapse_reason(existing[3], layer, record, self.collapse_ratio)
+            reason = reason or (lost_field_reason(before, content) if before else None)
             if reason:  # kept as a capture, flagged, never promoted over the good version
                 self._update("captures", "id", capture_id, {"review": reason})
                 return Outcome("held", url, reason)
@@ -645,18 +702,8 @@ class Archive:
         self._link_terms(url, terms, fresh=not existing)
         return Outcome("changed" if existing else "new", url)
 
-    def _form_change(
-        self,
-        url: str,
-        version: int,
-        content: dict[str, Any],
-        digest: str,
-        capture: Capture,
-        capture_id: int,
-        run_id: int | None,
-    ) -> str | None:
-        """Whether this content is the current version's in another form (spacing,
-        typography), recording the change once per form; its class, or None."""
+    def _version_content(self, url: str, version: int) -> dict[str, Any] | None:
+        """What one stored version says (its content columns, its body text included)."""
         columns = [
             c if c != "body_text" else f"{version_body_sql()} AS body_text" for c in CONTENT_COLUMNS
         ]
@@ -668,17 +715,7 @@ class Archive:
         row = cursor.fetchone()
         if row is None:
             return None
-        before = dict(zip([d[0] for d in cursor.description], row, strict=True))
-        return form_change(
-            self.db,
-            url,
-            before,
-            content,
-            digest,
-            capture_id=capture_id,
-            run_id=run_id,
-            detected_at=capture.fetched_at,
-        )
+        return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
     def _keep_previous_body(self, url: str, version: int, body: str | None) -> None:
         """Before a new body replaces the article row's, store it in the version it was."""
@@ -772,18 +809,23 @@ class Archive:
         last = -1
         while True:
             rows = self.db.conn.execute(
-                "SELECT c.id, c.run_id, c.url, c.status, coalesce(c.body_gzip, o.body_gzip), "
-                "c.headers, c.fetched_at, c.kind, c.sitemap_lastmod, c.failure, "
-                "c.discovered_via, coalesce(c.body_zstd, o.body_zstd), "
-                "coalesce(c.zstd_dict_id, o.zstd_dict_id) "
-                "FROM captures c LEFT JOIN captures o ON o.id = c.revisit_of "
-                f"WHERE c.kind IN ({marks}) AND c.id > ? ORDER BY c.id LIMIT ?",
+                f"{_CAPTURE_ROWS} WHERE c.kind IN ({marks}) AND c.id > ? ORDER BY c.id LIMIT ?",
                 [*kinds, last, chunk],
             ).fetchall()
             if not rows:
                 return
             yield rows
             last = rows[-1][0]
+
+    def held_capture_rows(self, run_id: int) -> list[tuple[Any, ...]]:
+        """The captures of one run whose new version was held for review, as raw rows, each
+        only while no later capture of its article has been stored."""
+        return self.db.conn.execute(
+            f"{_CAPTURE_ROWS} JOIN articles a ON a.url = c.article_url "
+            "WHERE c.run_id = ? AND c.review IS NOT NULL AND a.latest_capture_id < c.id "
+            "ORDER BY c.id",
+            [run_id],
+        ).fetchall()
 
     def captures(
         self, kinds: tuple[str, ...] = ("article", "api")
