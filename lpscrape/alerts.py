@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import shlex
 import socket
@@ -21,6 +22,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from lpscrape import __version__
 
@@ -70,38 +72,83 @@ class AlertConfig:
     def from_settings(cls, get: Callable[[str, Any], Any]) -> AlertConfig:
         """From Scrapy settings (`settings.get`), over the file `LPSCRAPE_ALERTS_FILE` if set."""
         values: dict[str, Any] = {}
+        where: dict[str, str] = {}
         path = get("LPSCRAPE_ALERTS_FILE", "")
         if path:
             values.update(read_alerts_file(path))
+            where.update((key, f"alerts file {path}: {key}") for key in values)
         for key, setting in FILE_KEYS.items():
             value = get(setting, None)
             if value not in (None, "", []):
                 values[key] = value
-        return cls.from_values(values)
+                where[key] = setting
+        return cls.from_values(values, where)
 
     @classmethod
-    def from_values(cls, values: dict[str, Any]) -> AlertConfig:
-        """From plain values: strings are split like a shell would, lists kept as given."""
+    def from_values(
+        cls, values: dict[str, Any], where: dict[str, str] | None = None
+    ) -> AlertConfig:
+        """From plain values (strings split as a shell would); AlertConfigError names a bad one."""
 
-        def words(value: Any) -> list[str]:
-            return shlex.split(value) if isinstance(value, str) else [str(v) for v in value]
+        def name(key: str) -> str:
+            return (where or {}).get(key, key)
 
-        def addresses(value: Any) -> list[str]:
-            items = value.split(",") if isinstance(value, str) else value
-            return [a.strip() for a in items if a.strip()]
+        def strings(key: str, split: Callable[[str], list[str]]) -> list[str]:
+            value = values[key]
+            if isinstance(value, str):
+                try:
+                    return split(value)
+                except ValueError as exc:
+                    raise AlertConfigError(f"{name(key)} cannot be read: {exc}") from None
+            if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+                return [str(v) for v in value]
+            raise AlertConfigError(
+                f"{name(key)} must be a string or a list of strings, got {value!r}"
+            )
+
+        def text(key: str) -> str:
+            value = values.get(key) or ""
+            if not isinstance(value, str):
+                raise AlertConfigError(f"{name(key)} must be a string, got {value!r}")
+            return value
 
         config = cls()
         if values.get("command"):
-            config.command = words(values["command"])
-        config.webhook = str(values.get("webhook") or "")
+            config.command = strings("command", shlex.split)
+        config.webhook = text("webhook")
+        if config.webhook and not _web_url(config.webhook):
+            raise AlertConfigError(
+                f"{name('webhook')} must be an http(s) URL, got {config.webhook!r}"
+            )
         if values.get("mail_to"):
-            config.mail_to = addresses(values["mail_to"])
-        config.mail_from = str(values.get("mail_from") or f"lpscrape@{socket.getfqdn()}")
+            addresses = strings("mail_to", lambda value: value.split(","))
+            config.mail_to = [a.strip() for a in addresses if a.strip()]
+        config.mail_from = text("mail_from") or f"lpscrape@{socket.getfqdn()}"
         if values.get("sendmail"):
-            config.sendmail = words(values["sendmail"])
+            config.sendmail = strings("sendmail", shlex.split)
         if values.get("timeout"):
-            config.timeout = float(values["timeout"])
+            config.timeout = seconds(values["timeout"], name("timeout"))
         return config
+
+
+def _web_url(text: str) -> bool:
+    """True for an http(s) URL with a host."""
+    try:
+        parts = urlsplit(text)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # an unclosed [IPv6 address
+        return False
+
+
+def seconds(value: Any, name: str) -> float:
+    """A timeout given as a number or a numeric string, checked: positive and finite."""
+    try:
+        number = float(value) if isinstance(value, int | float | str) else math.nan
+    except ValueError:
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
+        raise AlertConfigError(f"{name} must be a positive number of seconds, got {value!r}")
+    return number
 
 
 def read_alerts_file(path: str | Path) -> dict[str, Any]:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import ast
+import difflib
+import importlib.util
 import json
 import os
 import re
 import sqlite3
 import sys
 import urllib.request
+from functools import cache
 from pathlib import Path
 
+from lpscrape import __version__
 from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.store import ArchiveError
 from lpscrape.extract import extract_article
@@ -142,8 +147,73 @@ def setting_overrides(assignments: list[str]) -> dict[str, object]:
             raise UserError(
                 f"--set takes NAME=VALUE with an upper-case setting name: {assignment!r}"
             )
+        check_setting(name, value)
         overrides[name] = value
     return overrides
+
+
+@cache
+def scrapy_defaults() -> dict[str, object] | None:
+    """Scrapy's default settings by name (None: not a literal), read from its source."""
+    # Not imported: that loads Twisted, and a crawl forks its store worker before Scrapy is
+    # imported (see lpscrape.crawl). None when the source cannot be found or read.
+    spec = importlib.util.find_spec("scrapy")  # finds the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    source = Path(spec.submodule_search_locations[0], "settings", "default_settings.py")
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    defaults: dict[str, object] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                value = None
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id.isupper():
+                    defaults[target.id] = value
+    return defaults
+
+
+def check_setting(name: str, value: str) -> None:
+    """Refuse an unknown `--set` name, or a value not of its setting's type (number, bool, dict)."""
+    from lpscrape import settings as project_settings
+
+    known = scrapy_defaults()
+    ours = {n: getattr(project_settings, n) for n in dir(project_settings) if n.isupper()}
+    if known is not None and name not in known and name not in ours:
+        close = difflib.get_close_matches(name, [*known, *ours], n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise UserError(f"--set {name}: no such setting, neither Scrapy's nor lpscrape's{hint}")
+    default = ours[name] if name in ours else (known or {}).get(name)
+    if isinstance(default, bool):
+        if value.strip() not in ("True", "true", "False", "false") and not _integer(value):
+            raise UserError(f"--set {name}={value!r}: expected True or False (or 1 or 0)")
+    elif isinstance(default, int | float):
+        try:
+            float(value)
+        except ValueError:
+            raise UserError(f"--set {name}={value!r}: expected a number") from None
+    elif isinstance(default, dict):
+        try:
+            is_dict = isinstance(json.loads(value), dict)
+        except ValueError:
+            is_dict = False
+        if not is_dict:
+            raise UserError(f"--set {name}={value!r}: expected a JSON object")
+
+
+def _integer(text: str) -> bool:
+    """True when `int()` reads the text (as Scrapy's `getbool` first tries)."""
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
 
 
 def verdict_status(verdict: dict[str, object] | None) -> int:
@@ -171,8 +241,10 @@ def crawl_sites(args: argparse.Namespace) -> list[tuple[str | None, str]]:
     if args.sites:
         try:
             lines = Path(args.sites).read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise UserError(f"cannot read sites file {args.sites}: {exc.strerror}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise UserError(f"cannot read sites file {args.sites}: {why}") from exc
+        named = len(sites)
         for number, line in enumerate(lines, 1):
             words = line.split("#", 1)[0].split()
             if len(words) == 1:
@@ -181,6 +253,8 @@ def crawl_sites(args: argparse.Namespace) -> list[tuple[str | None, str]]:
                 sites.append((words[0], words[1]))
             elif words:
                 raise UserError(f"{args.sites}:{number}: expected `URL` or `NAME URL`: {line!r}")
+        if len(sites) == named:  # never the live site by default: the file was meant to name some
+            raise UserError(f"sites file {args.sites} names no publication")
     if len(sites) > 1 and args.publication:
         raise UserError("--publication names one site: give several sites names in --sites")
     return sites or [(args.publication, crawl_default_start_url())]
@@ -262,8 +336,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "warc":
         from lpscrape.archive.warc import export_warc
 
-        if args.output == "-" or args.table or args.sql or args.since or args.category:
+        if args.table or args.sql or args.since or args.category:
             raise UserError("export warc takes only --db and -o FILE.warc.gz")
+        if args.output == "-":
+            raise UserError("export warc: -o FILE is required (the .warc.gz file to write)")
         if not Path(args.db).exists():
             raise UserError(f"no archive at {args.db}: run `lpscrape crawl` first")
         count = export_warc(args.db, args.output)
@@ -272,8 +348,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "datasette":
         from lpscrape.serve import write_datasette_dir
 
-        if args.output == "-" or args.table or args.sql or args.since or args.category:
+        if args.table or args.sql or args.since or args.category:
             raise UserError("export datasette takes only --db and -o DIR")
+        if args.output == "-":
+            raise UserError("export datasette: -o DIR is required (the folder to write)")
         target = write_datasette_dir(args.db, args.output)
         print(f"lpscrape: wrote {target} with its Datasette configuration: datasette {args.output}")
         return EXIT_OK
@@ -308,10 +386,15 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     """Re-extract every article from the stored captures, offline."""
     from lpscrape.archive import lock
     from lpscrape.archive.reparse import reparse
-    from lpscrape.archive.store import Archive
+    from lpscrape.archive.store import Archive, check_archive
 
     if not Path(args.db).exists():
         raise UserError(f"no archive at {args.db}: run `lpscrape crawl` first")
+    check_archive(args.db)  # not SQLite, another program's or newer: refused, read only
+    if not _has_tables(Path(args.db)):  # an empty file would become a new, empty archive
+        raise UserError(
+            f"{args.db} is not an lpscrape archive (it is empty): nothing to re-extract"
+        )
     lock.acquire(args.db, purpose="reparse")
     try:
         archive = Archive.open(args.db)
@@ -321,9 +404,23 @@ def cmd_reparse(args: argparse.Namespace) -> int:
             archive.close()
     finally:
         lock.release(args.db)
+    if not outcomes:
+        print(f"lpscrape: no captures to re-extract in {args.db}")
+        return EXIT_OK
     counts = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
     print(f"lpscrape: re-extracted the archive from its captures: {counts}")
     return EXIT_OK
+
+
+def _has_tables(path: Path) -> bool:
+    """True when the SQLite file (vetted by `check_archive`) has any table; reads only."""
+    if not path.stat().st_size:
+        return False
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+    finally:
+        conn.close()
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -367,12 +464,46 @@ def cmd_cite(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {number}")
+    return number
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 1 to 65535."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port from 1 to 65535, got {number}")
+    return number
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds, 0 or more."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 <= number < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, got {text}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="lpscrape",
         description="The archive of record for Lord's Press: crawl, capture, extract, serve.",
     )
+    parser.add_argument("--version", action="version", version=f"lpscrape {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
@@ -425,7 +556,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--full", action="store_true", help="revisit every article, unconditionally")
     p.add_argument(
-        "--delay", type=float, help="seconds between requests (default 1.0; AutoThrottle on top)"
+        "--delay", type=seconds, help="seconds between requests (default 1.0; AutoThrottle on top)"
     )
     p.add_argument(
         "--set",
@@ -485,7 +616,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8001, help="port to listen on (default: 8001)")
+    p.add_argument(
+        "--port", type=port_number, default=8001, help="port to listen on (default: 8001)"
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(
@@ -532,7 +665,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
     p.add_argument("--serve", action="store_true", help="then open Datasette over the archive")
-    p.add_argument("--port", type=int, default=8001, help="Datasette port with --serve")
+    p.add_argument("--port", type=port_number, default=8001, help="Datasette port with --serve")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser(
@@ -568,7 +701,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
     p.add_argument("--json", action="store_true", help="print the report as JSON, for scripts")
-    p.add_argument("--runs", type=int, default=10, help="how many runs to show (default: 10)")
+    p.add_argument(
+        "--runs", type=positive_int, default=10, help="how many runs to show (default: 10)"
+    )
     p.add_argument(
         "--accept", type=int, metavar="RUN", help="accept run RUN as the new drift baseline"
     )
@@ -589,7 +724,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url", metavar="URL", help="the article's URL (or its path, /2025/09/10/slug/)")
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
     p.add_argument("--format", choices=FORMATS, default="text", help="default: text")
-    p.add_argument("--version", type=int, help="cite this version (default: the latest)")
+    p.add_argument(
+        "--version", type=positive_int, help="cite this version, 1 or more (default: the latest)"
+    )
     p.add_argument(
         "--archive-url",
         default=os.environ.get("LPSCRAPE_ARCHIVE_URL", DEFAULT_ARCHIVE_URL),

@@ -82,7 +82,11 @@ def run_distributed(
 
 def check_url(url: str) -> None:
     """Fail early, in one line, when the start URL is not an http(s) URL."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises on a port out of range
+    except ValueError as exc:  # an unclosed [IPv6 address, a port out of range
+        raise ArchiveError(f"start URL {url!r} is not a valid URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ArchiveError(f"start URL must be an http(s) URL, got {url!r}")
 

@@ -190,6 +190,8 @@ def _check_port(host: str, port: int) -> None:
     try:
         with socket.create_server((host, port), reuse_port=False):
             pass
+    except OverflowError as exc:  # a port past 65535 (the command line refuses it first)
+        raise ServeError(f"cannot listen on {host}:{port}: not a port (1 to 65535)") from exc
     except OSError as exc:
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 

@@ -66,11 +66,12 @@ def acquire(db_path: str | Path, purpose: str = "crawl") -> None:
         fd = _open_locked(path)
     except BlockingIOError:
         holder = _holder_of(path)
-        who = f"pid {holder.get('pid', '?')}, a {holder.get('purpose', 'crawl')} since "
-        who += str(holder.get("since", "?"))
+        theirs = holder.get("purpose", "crawl")
+        who = f"pid {holder.get('pid', '?')}, a {theirs} since {holder.get('since', '?')}"
+        refused = f"a second {purpose}" if purpose == theirs else f"the {purpose}"
         raise ArchiveBusy(
             f"{db_path} is being written by another process ({who}); "
-            "not starting a second crawl — try again when it has finished"
+            f"not starting {refused} — try again when it has finished"
         ) from None
     except OSError as exc:
         raise ArchiveError(f"cannot lock archive {db_path}: {exc.strerror or exc}") from exc
