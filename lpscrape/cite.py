@@ -128,7 +128,7 @@ def citation(
     versions = conn.execute(
         "SELECT max(version) FROM article_versions WHERE url = ?", [key]
     ).fetchone()[0]
-    chosen = version or versions
+    chosen = versions if version is None else version
     row = conn.execute(
         "SELECT v.title, v.authors, v.byline, v.published_at, v.version, c.fetched_at, "
         "v.first_seen_at, v.capture_id, a.published_day FROM article_versions v "

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import sqlite3
+import urllib.request
 from pathlib import Path
 
 import bibtexparser
@@ -16,10 +17,11 @@ from citeproc import Citation as CslCitation
 from citeproc import CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
 from conftest import query, run_cli
+from datasette.app import Datasette
 from datasette.utils import tilde_encode
 
 from lpscrape.demo.content import EDITS_IN_2, articles
-from lpscrape.serve import make_datasette
+from lpscrape.serve import make_datasette, write_datasette_dir
 
 SECOND = {a.id: a for a in articles(2)}
 # A co-signed article that changed once: authors, two versions, a known publication day.
@@ -207,3 +209,90 @@ async def test_permalinks_of_query_and_slashless_article_urls_answer(
         assert "Danish court rules on the use of a noble particle" in page.text
     article = await datasette.client.get(base)
     assert article.status_code == 200 and "Danish court rules on the use" in article.text
+
+
+def _permalinks_on(page: str) -> dict[str, str]:
+    """The archive addresses an article page gives: shown, in each citation, in its links."""
+    text = html.unescape(re.search(r'<pre class="lp-cite-text">(.*?)</pre>', page, re.S)[1])
+    bibtex = html.unescape(re.search(r'<pre class="lp-cite-bibtex">(.*?)</pre>', page, re.S)[1])
+    csl = html.unescape(re.search(r'<pre class="lp-cite-csl">(.*?)</pre>', page, re.S)[1])
+    return {
+        "shown": html.unescape(
+            re.search(r'class="lp-permalink" href="[^"]+">([^<]+)</a>', page)[1]
+        ),
+        "text": re.search(r"(\S+)\.$", text.strip())[1],
+        "bibtex": re.search(r"\\url\{(.*)\}\}", bibtex)[1].replace("\\%", "%"),
+        "csl": json.loads(csl)[0]["archive_location"],
+        "alternate": html.unescape(
+            re.search(
+                r'<link rel="alternate" type="application/json\+datasette" href="([^"]+)"', page
+            )[1]
+        ),
+    }
+
+
+def test_the_article_page_names_the_address_the_visitor_used(served: str) -> None:
+    page_url = f"{served}/archive/article{ARTICLE.path}"
+    with urllib.request.urlopen(page_url, timeout=30) as response:
+        page = response.read().decode()
+        link_header = response.headers["Link"]
+    assert ":80/" not in served and served.startswith("http://127.0.0.1:")
+    links = _permalinks_on(page)
+    assert links.pop("shown") == page_url
+    assert links.pop("alternate").startswith(f"{served}/archive/articles/")
+    assert set(links.values()) == {page_url + "version/2"}, links
+    assert link_header.startswith(f"{served}/archive/articles/")
+    assert "localhost" not in page
+    # The permalink it gives answers on that server, as the cited version.
+    with urllib.request.urlopen(page_url + "version/2", timeout=30) as response:
+        assert "Version 2 of 2" in response.read().decode()
+
+
+@pytest.mark.parametrize("public", [False, True])
+async def test_the_article_page_follows_the_host_and_scheme_asked_for(
+    demo_archive: Path, tmp_path: Path, public: bool
+) -> None:
+    if public:  # the copy `lpscrape export datasette` makes, as `datasette public/` serves it
+        write_datasette_dir(demo_archive, tmp_path / "public")
+        datasette = Datasette(config_dir=tmp_path / "public")
+    else:
+        datasette = make_datasette(demo_archive)
+    await datasette.invoke_startup()
+    host = "archive.example.org:8443"
+    for headers, scheme in (({"host": host}, "http"), ({"host": host}, "https")):
+        page = await datasette.client.request(
+            "GET",
+            f"{scheme}://{host}/archive/article{ARTICLE.path}",
+            headers=headers,
+            avoid_path_rewrites=True,
+        )
+        assert page.status_code == 200
+        links = _permalinks_on(page.text)
+        base = f"{scheme}://{host}/archive/"
+        assert links.pop("shown") == f"{base}article{ARTICLE.path}"
+        assert links.pop("alternate").startswith(f"{base}articles/")
+        assert set(links.values()) == {f"{base}article{ARTICLE.path}version/2"}, links
+
+
+@pytest.mark.parametrize(
+    ("version", "status", "message"),
+    [
+        ("9", 404, "has no version 9 (it has 2)"),
+        ("0", 404, "has no version 0 (it has 2)"),
+        ("abc", 400, "'abc' is not a version number"),
+        ("-1", 400, "'-1' is not a version number"),
+        ("1.5", 400, "'1.5' is not a version number"),
+    ],
+)
+async def test_citing_a_version_the_article_does_not_have_is_a_readable_error(
+    ds, version: str, status: int, message: str
+) -> None:
+    base = f"/archive/article{ARTICLE.path}cite"
+    for fmt in ("text", "bibtex", "csl-json"):
+        response = await ds.client.get(base, params={"version": version, "format": fmt})
+        assert response.status_code == status, (version, fmt, response.text[:300])
+        assert message in response.text and "Traceback" not in response.text
+    first = await ds.client.get(base, params={"version": "1"})
+    assert first.status_code == 200 and "(version 1 of 2)" in first.text
+    latest = await ds.client.get(base, params={"version": ""})
+    assert latest.status_code == 200 and "(version 2 of 2)" in latest.text

@@ -15,7 +15,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 import pytest
 from conftest import query
@@ -85,6 +85,8 @@ def titles_with(predicate: object) -> set[str]:
         ("munchen", lambda w: "munchen" in w),
         ("envoy -japan", lambda w: w & {"envoy", "envoys"} and "japan" not in w),
         ('"horse-drawn carriage"', lambda w: {"horse", "drawn", "carriage"} <= w),
+        ("-treaty", lambda w: not w & {"treaty", "treaties"}),  # only words to leave out
+        ("-treaty -envoy", lambda w: not w & {"treaty", "treaties", "envoy", "envoys"}),
     ],
 )
 async def test_search_finds_what_people_type(ds: Datasette, typed: str, expected: object) -> None:
@@ -94,6 +96,58 @@ async def test_search_finds_what_people_type(ds: Datasette, typed: str, expected
     assert {r["title"] for r in found} == truth, typed
     hits = await rows(ds, f"/{DB}/search.json?q={typed}")
     assert {r["title"] for r in hits} == truth, typed
+
+
+async def test_only_words_to_leave_out_list_every_article_without_them(ds: Datasette) -> None:
+    treaty = titles_with(lambda w: w & {"treaty", "treaties"})
+    assert 0 < len(treaty) < len(TRUTH)
+    for page in (f"/{DB}/articles?_search=-treaty", f"/{DB}/search?q=-treaty"):
+        text = html.unescape(await get(ds, page))
+        assert "only leaves words out" in text, page  # the page says what it lists
+        assert not [t for t in treaty if f">{t}<" in text], page
+
+
+@pytest.mark.parametrize("typed", ["*", "^", "AND", "OR", "-", '"', "* ^ AND"])
+async def test_a_search_with_no_word_lists_nothing_and_says_why(ds: Datasette, typed: str) -> None:
+    assert await rows(ds, f"/{DB}/articles.json?_search={quote(typed)}") == []
+    assert await rows(ds, f"/{DB}/search.json?q={quote(typed)}") == []
+    for page in (f"/{DB}/articles?_search={quote(typed)}", f"/{DB}/search?q={quote(typed)}"):
+        text = html.unescape(await get(ds, page))
+        assert f"“{typed}” has no word to search for" in text, page
+        assert 'class="lp-article-link"' not in text and 'class="lp-archived"' not in text
+    everything = await rows(ds, f"/{DB}/articles.json?_search=+")  # a blank box: no search
+    assert len(everything) == len(TRUTH)
+
+
+async def test_the_search_query_says_when_it_shows_only_its_best_hits(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    shutil.copy(demo_archive, db)
+    conn = sqlite3.connect(db)  # the same 51 articles four more times: 816 in all
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(articles)") if r[1] != "url"]
+    for i in range(4):
+        conn.execute(
+            f"INSERT INTO articles (url, {', '.join(columns)}) "
+            f"SELECT url || 'copy-{i}/', {', '.join(columns)} FROM articles"
+        )
+    conn.commit()
+    conn.close()
+    datasette = make_datasette(db)
+    await datasette.invoke_startup()
+    treaty = len(titles_with(lambda w: w & {"treaty", "treaties"})) * 16
+    for typed, hits, best in (("the", 816, "best"), ("-treaty", 816 - treaty, "newest")):
+        assert hits > 200
+        page = await get(datasette, f"/{DB}/search?q={quote(typed)}")
+        assert page.count('class="lp-archived"') == 200
+        note = html.unescape(re.search(r'class="message-warning lp-search-cut">(.*?)</p>', page)[1])
+        assert f"Only the {best} 200 of the {hits} " in note, note
+        href = html.unescape(re.search(r'class="lp-search-all" href="([^"]+)"', note)[1])
+        assert href == f"/{DB}/articles?_search={quote_plus(typed)}"
+        every = json.loads(await get(datasette, href.replace("/articles?", "/articles.json?")))
+        assert every["filtered_table_rows_count"] == hits  # all of them, page by page
+    few = await get(datasette, f"/{DB}/search?q=treaty")
+    assert few.count('class="lp-archived"') == treaty and "lp-search-cut" not in few
 
 
 async def test_treaties_finds_articles_that_only_say_treaty(ds: Datasette) -> None:

@@ -1,7 +1,9 @@
 """Datasette plugin for the Lord's Press archive.
 
 A month facet and an array facet that scales, searches that never fail on punctuation or an
-empty box, highlighted search snippets (escaped), a JSON-list filter for the article page,
+empty box (the table's `?_search=` and the `search` query read the box alike: words to find,
+only words to leave out, or no word at all), highlighted search snippets (escaped), a note
+when the `search` query shows only its best hits, a JSON-list filter for the article page,
 and a startup check that refuses write queries. Loaded from this folder by `lpscrape serve`
 (and by `datasette --plugins-dir`); it adds no write path of its own.
 """
@@ -12,21 +14,22 @@ import json
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from datetime import date, timedelta
+from types import ModuleType
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import quote_plus
 
 import datasette.facets
+from datasette import filters as stock_filters
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import ArrayFacet, ColumnFacet, DateFacet, Facet
+from datasette.filters import FilterArguments
 from datasette.plugins import pm
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+from datasette.utils.asgi import BadRequest
 from markupsafe import Markup, escape
-
-Scope = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]], Any]
 
 MONTH_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]*"
 SNIPPET_COLUMN = "snippet"
@@ -36,11 +39,9 @@ _FTS_TOKEN = re.compile(r'(-?)"([^"]*)"?(\*?)|(\S+)')
 _OPERATORS = {"OR", "AND"}
 
 
-def fts_terms(query: str | None) -> str:
-    """A search box's text as an FTS5 query that never fails: every word must appear
-    (`treaty envoy`), `"an exact phrase"`, a prefix (`treat*`), `OR` (or `or`) between
-    alternatives, `-word` to exclude; any other punctuation is text. "" when nothing is
-    searchable."""
+def _fts_parts(query: str | None) -> tuple[list[str], list[str]]:
+    """The words, phrases and prefixes to find (`OR ` before an alternative) and those to
+    leave out, each quoted for FTS5; punctuation alone and bare operators are dropped."""
     positives: list[str] = []
     negatives: list[str] = []
     pending_or = False
@@ -54,7 +55,7 @@ def fts_terms(query: str | None) -> str:
             phrase, star = bare.lstrip("-") if negate else bare, ""
             if phrase.endswith("*"):
                 phrase, star = phrase.rstrip("*"), "*"
-        if not re.search(r"\w", phrase):
+        if not re.search(r"[^\W_]", phrase):
             continue  # nothing FTS5 would index: punctuation alone
         term = '"' + phrase.replace('"', "") + '"' + star
         if negate:
@@ -62,15 +63,65 @@ def fts_terms(query: str | None) -> str:
         else:
             positives.append(f"OR {term}" if pending_or else term)
         pending_or = False
+    return positives, negatives
+
+
+def fts_terms(query: str | None) -> str:
+    """A search box's text as an FTS5 query that never fails: every word must appear
+    (`treaty envoy`), `"an exact phrase"`, a prefix (`treat*`), `OR` (or `or`) between
+    alternatives, `-word` to exclude; any other punctuation is text. "" when there is no
+    word to find (blank, punctuation, operators, or only words to leave out)."""
+    positives, negatives = _fts_parts(query)
     if not positives:
         return ""
     return " ".join(positives) + "".join(f" NOT {t}" for t in negatives)
 
 
+def fts_excluded(query: str | None) -> str:
+    """For a search of only words to leave out (`-treaty -envoy`): an FTS5 query matching the
+    articles that have any of them (`"treaty" OR "envoy"`), to be subtracted from every
+    article (FTS5 has no bare NOT); "" for any other search."""
+    positives, negatives = _fts_parts(query)
+    return "" if positives else " OR ".join(negatives)
+
+
+def search_mode(query: str | None) -> str:
+    """How a search box's text is answered: `all` (blank: no search), `match` (words to find),
+    `exclude` (only words to leave out: every article without them) or `nothing` (no word
+    to search for: `*`, `^`, `AND`…: no article)."""
+    if not (query or "").strip():
+        return "all"
+    positives, negatives = _fts_parts(query)
+    return "match" if positives else "exclude" if negatives else "nothing"
+
+
 def safe_escape_fts(query: str | None) -> str:
-    """`fts_terms`, but a query with no searchable term matches nothing instead of raising an
-    FTS5 syntax error (`"`, `""`, blanks)."""
+    """`fts_terms`, but a query with no word to find matches nothing instead of raising an
+    FTS5 syntax error (`"`, `""`, blanks, `-treaty`)."""
     return fts_terms(query) or '""'
+
+
+def safe_fts_excluded(query: str | None) -> str:
+    """`fts_excluded`, but matching nothing (never an FTS5 syntax error) when it is ""."""
+    return fts_excluded(query) or '""'
+
+
+def search_note(query: str | None) -> str | None:
+    """What a page says above the results of a search with no word to find, else None."""
+    mode = search_mode(query)
+    if mode == "nothing":
+        return (
+            f"“{query}” has no word to search for, so no article is listed: type a word "
+            "(treaty), a phrase in double quotes, a prefix (treat*), treaty OR envoy, and "
+            "-word to leave out articles with that word."
+        )
+    if mode == "exclude":
+        words = ", ".join(term.replace('"', "") for term in _fts_parts(query)[1])
+        return (
+            f"“{query}” only leaves words out: listed are the articles that have none of "
+            f"them ({words})."
+        )
+    return None
 
 
 # Letters that Unicode does not decompose into a base letter and an accent.
@@ -230,6 +281,8 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
     """Replace `escape_fts` (registered by Datasette before us) with the search-box one; add
     `lp_fold` (accent- and case-free text) for the dateline query."""
     conn.create_function("escape_fts", 1, safe_escape_fts, deterministic=True)
+    conn.create_function("lp_fts_exclude", 1, safe_fts_excluded, deterministic=True)
+    conn.create_function("lp_search_mode", 1, search_mode, deterministic=True)
     conn.create_function("lp_fold", 1, fold, deterministic=True)
 
 
@@ -308,27 +361,141 @@ def register_magic_parameters() -> list[tuple[str, Callable[[str, Any], str | No
     return [("lpfrom", _date_bound(0)), ("lpuntil", _date_bound(1))]
 
 
+# Datasette's `?_search=` filter, one of three in its `datasette.filters` plugin, is replaced
+# by `search_filters` below; the other two stay as they are.
+if pm.is_registered(stock_filters):
+    pm.unregister(stock_filters)
+    _kept_filters = ModuleType("datasette.filters")
+    _kept_filters.where_filters = stock_filters.where_filters  # type: ignore[attr-defined]
+    _kept_filters.through_filters = stock_filters.through_filters  # type: ignore[attr-defined]
+    pm.register(_kept_filters, "datasette.filters")
+
+
+def search_clause(pk: str, fts_table: str, target: str, param: str, text: str) -> str:
+    """The WHERE clause of one search box: its words found (`match`), every article without
+    the words it leaves out (`exclude`), or no article when it has no word (`nothing`)."""
+    mode = search_mode(text)
+    if mode == "nothing":
+        return "0"
+    negate, function = ("not ", "lp_fts_exclude") if mode == "exclude" else ("", "escape_fts")
+    return (
+        f"{escape_sqlite(pk)} {negate}in (select rowid from {escape_sqlite(fts_table)} "
+        f"where {escape_sqlite(target)} match {function}(:{param}))"
+    )
+
+
+@hookimpl(specname="filters_from_request")
+def search_filters(request: Any, database: str, table: str, datasette: Any) -> Any:
+    """`?_search=` (and `?_search_COLUMN=`) as the `search` query answers it: words found,
+    only words left out (every article without them: FTS5 has no bare NOT), no word at all
+    (no article, and a note saying why); a blank box is no search. `_searchmode=raw` is
+    Datasette's own."""
+    stock = stock_filters.search_filters(request, database, table, datasette)
+
+    async def inner() -> FilterArguments:
+        metadata = datasette.table_metadata(database, table)
+        raw = (request.args.get("_searchmode") or metadata.get("searchmode")) == "raw"
+        if raw:
+            return await stock()
+        db = datasette.get_database(database)
+        fts_table = request.args.get("_fts_table") or metadata.get("fts_table")
+        fts_table = fts_table or await db.fts_table(table)
+        fts_pk = request.args.get("_fts_pk", metadata.get("fts_pk", "rowid"))
+        found = FilterArguments([], {}, [], {"supports_search": bool(fts_table)})
+        boxes = {
+            key: request.args[key]
+            for key in request.args
+            if key.startswith("_search") and key != "_searchmode" and request.args[key].strip()
+        }
+        if not fts_table or not boxes:
+            return found
+        if "_search" in boxes:
+            boxes = {"_search": boxes["_search"]}
+        for i, (key, text) in enumerate(boxes.items()):
+            column = key.split("_search_", 1)[1] if key != "_search" else None
+            if column is not None and column not in await db.table_columns(fts_table):
+                raise BadRequest("Cannot search by that column")
+            param = "search" if column is None else f"search_{i}"
+            pk = fts_pk if column is None else "rowid"
+            found.where_clauses.append(
+                search_clause(pk, fts_table, column or fts_table, param, text)
+            )
+            found.params[param] = text
+            where = f"search{f' column {column!r}' if column else ''}"
+            mode = search_mode(text)
+            found.human_descriptions.append(
+                f'{where} matches "{text}"'
+                if mode == "match"
+                else f'{where} leaves out "{text}"'
+                if mode == "exclude"
+                else f'{where} for "{text}" has no word to look for'
+            )
+            found.extra_context["search"] = text
+            found.extra_context["lp_search_note"] = search_note(text)
+        return found
+
+    return inner
+
+
+SEARCH_QUERY = "search"
+
+
+async def search_hits(db: Any, fts_table: str, text: str) -> int:
+    """How many articles the search box's `text` lists, all of them (the query shows some)."""
+    mode = search_mode(text)
+    fts = escape_sqlite(fts_table)
+    if mode == "match":
+        sql, params = f"select count(*) from {fts} where {fts} match ?", [fts_terms(text)]
+    elif mode == "exclude":
+        sql = f"select count(*) from articles where rowid not in (select rowid from {fts} "
+        sql += f"where {fts} match ?)"
+        params = [fts_excluded(text)]
+    else:
+        return 0
+    return (await db.execute(sql, params)).rows[0][0]
+
+
 @hookimpl
-def asgi_wrapper() -> Callable[[ASGIApp], ASGIApp]:
-    """Drop `_search=` parameters that hold no searchable term: an empty search box lists
-    everything instead of failing."""
+def extra_template_vars(template: str, database: str | None, request: Any, datasette: Any) -> Any:
+    """On the `search` query's page: the note on a search with no word to find or only words
+    to leave out, and, when it shows fewer articles than match, how many match and where
+    to page through all of them."""
+    if not template.startswith("query") or request is None or database is None:
+        return {}
+    if request.url_vars.get("table") != SEARCH_QUERY:
+        return {}
 
-    def wrap(app: ASGIApp) -> ASGIApp:
-        async def stripped(scope: Scope, receive: Any, send: Any) -> Any:
-            if scope.get("type") == "http" and b"_search" in scope.get("query_string", b""):
-                pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-                kept = [
-                    (k, v)
-                    for k, v in pairs
-                    if not (k.startswith("_search") and k != "_searchmode" and not fts_terms(v))
-                ]
-                if len(kept) != len(pairs):
-                    scope = dict(scope, query_string=urlencode(kept).encode("latin-1"))
-            return await app(scope, receive, send)
+    async def search_vars() -> dict[str, Any]:
+        query = await datasette.get_canned_query(database, SEARCH_QUERY, request.actor)
+        text = request.args.get("q") or ""
+        mode = search_mode(text)
+        if query is None or mode == "all":
+            return {}
+        found: dict[str, Any] = {"lp_search_note": search_note(text)}
+        limit = re.search(r"\blimit\s+(\d+)", query["sql"], re.I)
+        fts_table = datasette.table_metadata(database, "articles").get("fts_table")
+        if not (limit and fts_table):
+            return found
+        shown = int(limit[1])
+        hits = await search_hits(datasette.get_database(database), fts_table, text)
+        if hits > shown:
+            best, which = ("best", "matching articles")
+            if mode == "exclude":
+                best, which = ("newest", "articles without those words")
+            found["lp_search_cut"] = Markup(
+                "Only the {best} {shown:,} of the {hits:,} {which} are listed. All {hits:,}, "
+                'page by page and sortable: <a class="lp-search-all" href="{href}">the same '
+                "search on the articles table</a>."
+            ).format(
+                best=best,
+                which=which,
+                shown=shown,
+                hits=hits,
+                href=datasette.urls.table(database, "articles") + "?_search=" + quote_plus(text),
+            )
+        return found
 
-        return stripped
-
-    return wrap
+    return search_vars
 
 
 def json_list(value: Any) -> list[str]:

@@ -189,20 +189,29 @@ async def _article_view(datasette: Any, request: Any) -> Response:
     url = await _article_url(db, request.url_vars["path"])
     action = request.url_vars.get("action") or ""
     if not action:  # the article's own page, at its readable address (what people copy)
-        query = request.query_string
-        cookie = request.headers.get("cookie")  # the visitor's own (an actor, if any)
-        page = await datasette.client.get(
-            datasette.urls.path(row_path(db.name, url)) + (f"?{query}" if query else ""),
-            headers={"cookie": cookie} if cookie else {},
-        )
-        return Response(
-            page.text, status=page.status_code, content_type=page.headers["content-type"]
-        )
+        return await _row_page(datasette, request, row_path(db.name, url))
     if action == "changes":
         return await _history(datasette, request, db, url)
     if action == "cite":
         return await _citation(datasette, request, db, url)
     return await _version(datasette, request, db, url, int(action.split("/")[1]))
+
+
+async def _row_page(datasette: Any, request: Any, path: str) -> Response:
+    """Datasette's page at `path`, asked for as the visitor asked: their scheme and Host (so
+    the permalinks and links on it name the address they used), their cookie (an actor)."""
+    query = request.query_string
+    scheme = request.scheme if request.scheme in ("http", "https") else "http"
+    host = request.host if request.host.isascii() and request.host.isprintable() else "localhost"
+    headers = {"host": host}
+    if request.headers.get("cookie"):
+        headers["cookie"] = request.headers["cookie"]
+    target = f"{scheme}://localhost{datasette.urls.path(path)}" + (f"?{query}" if query else "")
+    page = await datasette.client.request("GET", target, headers=headers, avoid_path_rewrites=True)
+    kept = {"Link": page.headers["link"]} if "link" in page.headers else {}
+    return Response(
+        page.text, status=page.status_code, content_type=page.headers["content-type"], headers=kept
+    )
 
 
 async def _history(datasette: Any, request: Any, db: Any, url: str) -> Response:
@@ -289,9 +298,18 @@ async def _citation(datasette: Any, request: Any, db: Any, url: str) -> Response
     fmt = request.args.get("format") or "text"
     if fmt not in cite.FORMATS:
         return Response.text(f"unknown format {fmt}: use {', '.join(cite.FORMATS)}", status=400)
-    version = request.args.get("version")
-    number = int(version) if version and version.isdigit() else None
-    text = (await _cite_text(datasette, request, db, url, number))[fmt]
+    version = (request.args.get("version") or "").strip()
+    if version and not (version.isascii() and version.isdigit()):
+        return Response.text(
+            f"version {version!r} is not a version number: give 1, 2… (or leave it out for "
+            "the latest)",
+            status=400,
+        )
+    try:
+        cited = await _cite_text(datasette, request, db, url, int(version) if version else None)
+    except cite.CiteError as exc:  # a version the article does not have (0 included)
+        return Response.text(str(exc), status=404)
+    text = cited[fmt]
     kind = {"text": "text/plain", "bibtex": "application/x-bibtex", "csl-json": "application/json"}
     return Response(
         text + "\n",
