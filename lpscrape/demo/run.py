@@ -121,7 +121,7 @@ def run_demo(db: Path) -> dict[str, Any]:
         server.site.edition = 3
         print(
             f"\nThe site publishes its third edition: {len(RETURNED_IN_3)} removed article "
-            "returns. Crawling everything again (--full), which also finds the silent edit…",
+            "returns. Crawling everything again (--full)…",
             flush=True,
         )
         _crawl(server.base_url, db, "--full")
