@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 from scrapy.utils.reactor import CallLaterOnce
 
+from lpscrape.alerts import AlertConfig, AlertConfigError
 from lpscrape.archive import lock
 from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.store import COLLAPSE_RATIO, RUN_COUNTERS, Archive, ArchiveError
@@ -62,8 +63,15 @@ class ArchivePipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        """Take the archive's lock, open it and start this run's row."""
+        """Check the alerts can be sent, take the archive's lock, open it, start the run."""
         stats = self.crawler.stats
+        try:  # checked by `lpscrape crawl` already; this is for scrapyd and `scrapy crawl`
+            AlertConfig.from_settings(self.settings.get)
+        except AlertConfigError as exc:
+            stats.set_value(
+                "lpscrape/archive_error", f"crawl refused: {exc}; no alert could be sent"
+            )
+            raise CloseSpider("alerts_unusable") from exc
         try:
             lock.acquire(self.db_path)
         except ArchiveBusy as exc:
@@ -217,6 +225,7 @@ class ArchivePipeline:
             crashed=stats.get_value("lpscrape/extract_errors", 0),
             deferred=stats.get_value("lpscrape/sitemap_deferred", 0),
             left_open=self.left_open,
+            skipped=stats.get_value("lpscrape/skipped", 0),
         )
         return alert_lines(totals, **limits(self.settings))
 

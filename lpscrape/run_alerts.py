@@ -25,6 +25,7 @@ class RunTotals:
     crashed: int = 0  # pages the extractor crashed on
     deferred: int = 0  # sitemap URLs left for a later run
     left_open: Sequence[tuple[int, str]] = ()  # (id, started) of runs a killed crawl left
+    skipped: int = 0  # articles found and not asked for (their lastmod unchanged)
 
 
 def limits(settings: Any) -> dict[str, Any]:
@@ -56,6 +57,11 @@ def alert_lines(
         out.append(
             f"{expected} articles were expected and none was stored{why}: "
             "the site may be down or serving errors"
+        )
+    elif not expected and not t.skipped and not t.failures:
+        out.append(
+            "no article was found: neither the sitemaps, the feed nor the REST API listed a "
+            "post; is the start URL a WordPress site's home page?"
         )
     for url, note in t.held[:EXAMPLES_PER_REASON]:
         out.append(f"new version of {url} held for review, not stored: {note}")

@@ -188,6 +188,27 @@ def test_scrapy_crawl_lordspress_does_what_lpscrape_crawl_does(
     assert conn.execute("SELECT outcome FROM crawl_runs").fetchall() == [("completed",)]
 
 
+def test_scrapy_crawl_refuses_an_alerts_file_it_cannot_use(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    """What scrapyd runs (`scrapy crawl`): a missing alerts file stops the job before any
+    request, as `lpscrape crawl` refuses it, not on the night an alert has to go out."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "archive.db"
+    args = ["-a", f"start_url={demo_server.base_url}/", "-s", f"ARCHIVE_DB={db}"]
+    args += ["-s", f"LPSCRAPE_ALERTS_FILE={tmp_path / 'missing.toml'}", "-s", "DOWNLOAD_DELAY=0"]
+    scrapy = [sys.executable, "-m", "scrapy", "crawl", "lordspress", *args]
+    result = subprocess.run(
+        scrapy, cwd=Path(__file__).parent.parent, capture_output=True, text=True
+    )
+    assert "crawl refused: " in result.stderr and "missing.toml" in result.stderr
+    assert "'finish_reason': 'alerts_unusable'" in result.stderr
+    assert not [r for r in demo_server.site.requests if r.path.startswith("/20")]
+    assert not db.exists()  # the archive untouched: not even created
+
+
 def test_alert_lines_never_carry_terminal_escapes(capsys: pytest.CaptureFixture[str]) -> None:
     """Alerts quote URLs, titles and (distributed) text read from Redis: printed inert."""
     from lpscrape.cli import EXIT_ALERT, alert_status, verdict_status

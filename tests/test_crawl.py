@@ -266,6 +266,9 @@ def test_killed_crawl_resumes_to_a_complete_archive(demo_server: DemoServer, db:
     assert one(db, "SELECT count(*) FROM article_versions") == 48
     assert one(db, "SELECT count(DISTINCT url) FROM article_versions") == 48
     assert query(db, "SELECT outcome FROM crawl_runs ORDER BY id") == [("aborted",), ("completed",)]
+    # The killed run's counts are what it stored, read back by the run that found it open.
+    assert query(db, "SELECT new, changed, failed FROM crawl_runs WHERE id = 1") == [(stored, 0, 0)]
+    assert one(db, "SELECT new FROM crawl_runs WHERE id = 2") == 48 - stored
 
 
 def test_a_page_that_keeps_timing_out_is_counted_and_raised(

@@ -4,6 +4,7 @@ RELIABILITY.md lists them."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
@@ -12,9 +13,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -893,3 +896,27 @@ def test_progress_on_a_terminal_in_the_log_otherwise(hostile: DemoServer, db: Pa
     os.close(leader)
     assert b"\r[00:0" in seen and b"fetched" in seen  # a line rewritten in place
     assert b"INFO" not in seen
+
+
+def test_a_site_with_no_post_is_not_a_quiet_success(tmp_path: Path, db: Path) -> None:
+    """A start URL that is not a WordPress site (a plain page, every other path 404): nothing
+    to archive, and the archivist hears it (it would otherwise end `completed`, exit 0)."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("<html><body><p>Welcome</p></body></html>")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "site"))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        args = ["crawl", "--start-url", url, "--db", str(db), "--delay", "0"]
+        result = subprocess.run(
+            [sys.executable, "-m", "lpscrape", *args],
+            capture_output=True, text=True, timeout=120, cwd=ROOT,
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 3, result.stderr
+    assert "lpscrape: ALERT: no article was found" in result.stderr
+    assert last_run(db)["outcome"] == "completed" and last_run(db)["new"] == 0

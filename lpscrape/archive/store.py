@@ -256,6 +256,25 @@ def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
     return int(cursor.lastrowid)
 
 
+# A killed run's counts, from what it stored before it died (its own tally died with it;
+# SET expressions see the row as it was, hence the versions counted again for `unchanged`).
+_ABORTED_COUNTS = ", ".join(
+    f"{name} = (SELECT count(*) FROM {source} WHERE run_id = crawl_runs.id AND {where})"
+    for name, source, where in (
+        ("new", "article_versions", "version = 1"),
+        ("changed", "article_versions", "version > 1"),
+        ("held", "captures", "review IS NOT NULL"),
+        ("not_modified", "captures", "kind = 'article' AND status = 304"),
+        ("failed", "captures", "failure IS NOT NULL AND kind NOT IN ('retried', 'redirect')"),
+    )
+)
+_ABORTED_COUNTS += (
+    ", unchanged = max(0, (SELECT count(DISTINCT article_url) FROM captures WHERE run_id = "
+    "crawl_runs.id AND kind = 'article' AND status = 200 AND failure IS NULL AND review IS "
+    "NULL AND article_url IS NOT NULL) - (SELECT count(*) FROM article_versions WHERE "
+    "run_id = crawl_runs.id))"
+)
+
 # A capture as `capture_from_row` reads it (a revisit's body from the capture it points to).
 _CAPTURE_ROWS = (
     "SELECT c.id, c.run_id, c.url, c.status, coalesce(c.body_gzip, o.body_gzip), "
@@ -372,8 +391,8 @@ class Archive:
         row["publication"] = publication or publication_of(start_url)
         run_id = _insert(self.db, "crawl_runs", row)
         self.db.execute(
-            "UPDATE crawl_runs SET outcome = 'aborted', error = coalesce(error, ?) "
-            "WHERE outcome = 'running' AND run_key IS NULL AND id != ?",
+            f"UPDATE crawl_runs SET outcome = 'aborted', error = coalesce(error, ?), "
+            f"{_ABORTED_COUNTS} WHERE outcome = 'running' AND run_key IS NULL AND id != ?",
             [f"never closed (the process was killed or crashed); found by run {run_id}", run_id],
         )
         self.commit()

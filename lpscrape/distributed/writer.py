@@ -95,6 +95,7 @@ def run_alerts(row: dict[str, Any], tally: dict[str, Any], settings: BaseSetting
         degraded=tally.get("degraded", 0),
         crashed=tally.get("extract_errors", 0),
         deferred=tally.get("sitemap_deferred", 0),
+        skipped=row.get("skipped") or 0,
     )
     return alert_lines(totals, **limits(settings))
 
