@@ -76,7 +76,9 @@ def check_alerts(db: str, overrides: dict[str, object], what: str = "crawl") -> 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the publication (or another start URL) into the archive."""
-    overrides: dict[str, object] = {"LOG_LEVEL": "INFO" if args.verbose else "WARNING"}
+    # Without -v the console (cron's mail) gets errors only, one line each; the run's log file
+    # keeps everything from INFO up (lpscrape.runlog).
+    overrides: dict[str, object] = {"LOG_LEVEL": "INFO" if args.verbose else "ERROR"}
     if args.delay is not None:
         overrides.update(DOWNLOAD_DELAY=args.delay, AUTOTHROTTLE_START_DELAY=args.delay)
     overrides.update(setting_overrides(args.set))
@@ -98,7 +100,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         if mine["reason"] != "finished":
             return EXIT_FAILED
         return verdict_status(mine["verdict"])
-    from lpscrape.crawl import StorageError, format_summary, run_crawl, run_summary
+    from lpscrape.crawl import StartRefused, StorageError, format_summary, run_crawl, run_summary
 
     check_alerts(args.db, overrides)
     try:
@@ -109,7 +111,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     except ArchiveError as exc:  # a crawl that could not start still tells someone (#9)
         from lpscrape.monitor import alert_refused
 
-        alert_refused(args.db, start_url, str(exc), overrides)
+        # Refused for its start URL, a usable archive keeps the refusal as a run of its own
+        # (`lpscrape status` shows it); refused for the archive itself, nothing is written.
+        record = isinstance(exc, StartRefused)
+        alert_refused(args.db, start_url, str(exc), overrides, record=record, full=args.full)
         raise
     summary = run_summary(args.db, run_id)
     if not summary:

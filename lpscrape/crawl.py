@@ -27,6 +27,11 @@ class StorageError(Exception):
     """The archive could not be written during the run (disk full, I/O error…)."""
 
 
+class StartRefused(ArchiveError):
+    """The crawl was refused for its start URL (malformed, or the site unreachable), not for
+    the archive: a usable archive records the refusal as a run (`monitor.alert_refused`)."""
+
+
 def crawl_settings(db_path: str | Path, **overrides: Any) -> Settings:
     """The project's settings with the archive path and any overrides."""
     from scrapy.settings import Settings
@@ -86,9 +91,9 @@ def check_url(url: str) -> None:
         parts = urlsplit(url)
         _ = parts.port  # raises on a port out of range
     except ValueError as exc:  # an unclosed [IPv6 address, a port out of range
-        raise ArchiveError(f"start URL {url!r} is not a valid URL: {exc}") from None
+        raise StartRefused(f"start URL {url!r} is not a valid URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ArchiveError(f"start URL must be an http(s) URL, got {url!r}")
+        raise StartRefused(f"start URL must be an http(s) URL, got {url!r}")
 
 
 def check_start_url(url: str, user_agent: str, timeout: float = 15.0) -> None:
@@ -103,7 +108,7 @@ def check_start_url(url: str, user_agent: str, timeout: float = 15.0) -> None:
         pass  # the site answered, whatever it said
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise ArchiveError(f"cannot reach {url}: {reason}") from exc
+        raise StartRefused(f"cannot reach {url}: {reason}") from exc
 
 
 def setting_reader(overrides: dict[str, Any]) -> Callable[[str, Any], Any]:

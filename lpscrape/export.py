@@ -2,8 +2,9 @@
 
 Rows are read with a plain read-only `sqlite3` cursor in batches and written as they come, so a
 table of any size exports with the same memory. Every column of the table or query is written,
-in its order; NULL is an empty CSV field and `null` in JSON. BLOB columns (`captures.body_gzip`)
-are written as standard base64 text (no line breaks), and a note on stderr says so.
+in its order; in CSV text is always quoted and NULL is an empty field (so the two stay apart),
+in JSON NULL is `null`. BLOB columns (`captures.body_gzip`) are written as standard base64 text
+(no line breaks), and a note on stderr says so.
 """
 
 from __future__ import annotations
@@ -199,13 +200,26 @@ def _blob(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
 
 
+def _csv_value(value: Any) -> str:
+    """One value as a CSV field, as the table export's SQL renders it: text (and a BLOB's
+    base64) always quoted with `"` doubled, numbers bare, NULL an empty field."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return f'"{_blob(value)}"'
+    if isinstance(value, str):
+        return '"' + value.replace('"', '""') + '"'
+    return repr(value) if isinstance(value, float) else str(value)
+
+
 def write_csv(out: IO[str], columns: list[str], rows: Iterator[tuple[Any, ...]]) -> int:
-    """A header of every column, then the rows; returns how many rows were written."""
-    writer = csv.writer(out)
-    writer.writerow(columns)
+    """A header of every column, then the rows (a query's, or a table's that SQLite cannot
+    render: BLOBs, repeated names), NULL kept apart from empty text; returns the rows written."""
+    csv.writer(out).writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow([_blob(v) if isinstance(v, bytes) else v for v in row])
+        line = ",".join(_csv_value(v) for v in row)
+        out.write((line if line or len(row) > 1 else '""') + "\r\n")  # `""`: a row, not a gap
         count += 1
     return count
 

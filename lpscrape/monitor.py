@@ -225,16 +225,135 @@ class HealthPipeline:
         send(alert, self.settings)
 
 
-def alert_refused(db_path: str, start_url: str, reason: str, overrides: dict[str, Any]) -> None:
-    """Send an alert for a crawl that could not start (site unreachable, archive unusable)."""
+def alert_refused(
+    db_path: str,
+    start_url: str,
+    reason: str,
+    overrides: dict[str, Any],
+    *,
+    record: bool = False,
+    full: bool = False,
+) -> None:
+    """Send an alert for a crawl that could not start (site unreachable, archive unusable).
+
+    With `record` (the refusal is about the start URL, not the archive) and a usable archive,
+    the refusal is kept as a run of its own (`record_refusal`), its alert and deliveries with
+    it, so `lpscrape status` shows it; otherwise the alert goes out as run 0, nothing written.
+    """
     from lpscrape.crawl import crawl_settings
 
+    settings = crawl_settings(db_path, **overrides)
+    text = f"the crawl could not start: {reason}"
+    if record:
+        mode = "full" if full else "incremental"
+        publication = str(overrides.get("LPSCRAPE_PUBLICATION") or "") or None
+        if record_refusal(db_path, start_url, reason, text, settings, mode, publication):
+            return
     alert = Alert(
         run_id=0,
         archive=str(Path(db_path).resolve()),
         start_url=start_url,
         outcome="refused",
         healthy=None,
-        alerts=[f"the crawl could not start: {reason}"],
+        alerts=[text],
     )
-    send(alert, crawl_settings(db_path, **overrides))
+    send(alert, settings)
+
+
+def usable_archive(db_path: str | Path) -> bool:
+    """True for an existing lpscrape archive of this schema version (read only: an older
+    one is not migrated by a crawl that never started, a foreign or newer one never touched)."""
+    from lpscrape.archive.schema import CORE_TABLES, SCHEMA_VERSION, identify
+    from lpscrape.archive.store import check_archive
+
+    path = Path(db_path)
+    if not path.is_file() or not path.stat().st_size:
+        return False
+    try:
+        check_archive(path)  # another program's, newer, not SQLite: refused, untouched
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            found = identify(conn)
+        finally:
+            conn.close()
+    except (sqlite3.Error, ArchiveError):
+        return False
+    return found.ours and found.version == SCHEMA_VERSION and found.tables >= CORE_TABLES
+
+
+def record_refusal(
+    db_path: str,
+    start_url: str,
+    reason: str,
+    text: str,
+    settings: BaseSettings,
+    mode: str,
+    publication: str | None,
+) -> bool:
+    """Keep a refused crawl in a usable archive: a `crawl_runs` row with outcome `refused`,
+    its error and alert, started and finished at once, nothing fetched; its run health is
+    not judged (never a baseline) and its alert goes out under its run id, what became of
+    each action kept. False, nothing written, when the archive is missing, not a usable
+    lpscrape archive, held by another process or cannot be written."""
+    import json
+
+    from lpscrape.archive import lock
+    from lpscrape.archive.lock import ArchiveBusy
+    from lpscrape.archive.store import RUN_COUNTERS, utc_now
+    from lpscrape.urls import publication_of
+
+    if not usable_archive(db_path):
+        return False
+    try:
+        lock.acquire(db_path)
+    except (ArchiveBusy, ArchiveError):
+        return False  # another crawl at work: it keeps the archive; the alert still goes out
+    try:
+        try:
+            db = open_database(db_path)
+        except (sqlite3.Error, ArchiveError):
+            return False  # read-only, say: the alert still goes out, as run 0
+        try:
+            now = utc_now()
+            try:
+                publication = publication or publication_of(start_url)
+            except ValueError:
+                publication = None
+            row: dict[str, Any] = {k: 0 for k in (*RUN_COUNTERS, "requests", "fetched")}
+            row.update(
+                started_at=now,
+                finished_at=now,
+                outcome="refused",
+                start_url=start_url,
+                mode=mode,
+                publication=publication,
+                bytes_downloaded=0,
+                error=reason,
+                alerts=json.dumps([text], ensure_ascii=False),
+            )
+            names = ", ".join(f"[{k}]" for k in row)
+            cursor = db.conn.execute(
+                f"INSERT INTO crawl_runs ({names}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
+            )
+            run_id = int(cursor.lastrowid or 0)
+            conclude_run(
+                db,
+                run_id,
+                RunHealth(),
+                outcome="refused",
+                counts={},
+                alerts=[text],
+                settings=settings,
+                archive=db_path,
+                commit=db.conn.commit,
+            )
+        except sqlite3.Error as exc:
+            db.conn.rollback()
+            logger.error("the refused crawl was not recorded in %s: %s", db_path, exc)
+            return False
+        finally:
+            db.conn.close()
+    finally:
+        lock.release(db_path)
+    return True

@@ -1,6 +1,7 @@
 """One log file per run, beside the archive, the oldest removed past a count.
 
-The console stays as quiet as `LOG_LEVEL` says; the file keeps `LPSCRAPE_LOG_FILE_LEVEL`
+The console stays as quiet as `LOG_LEVEL` says (`lpscrape crawl` without `-v`: ERROR, one
+line per record, its traceback only in the file); the file keeps `LPSCRAPE_LOG_FILE_LEVEL`
 (INFO by default), so a run that went wrong can be read the morning after. Its path is kept
 in the run's stats (`lpscrape/log_path`) and recorded with the run's health. Under scrapyd,
 which writes one log per job itself (`LOG_FILE`), that file is the run's log.
@@ -67,6 +68,37 @@ class QuietFileHandler(logging.FileHandler):
             self.stream = None  # type: ignore[assignment]
 
 
+class OneLineFormatter(logging.Formatter):
+    """A console's formatter that writes each record on one line: the first line of what
+    `inner` writes, without traceback or stack (the run's log file keeps them)."""
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as `inner` formats it, cut to its first line."""
+        bare = logging.makeLogRecord(record.__dict__)  # the file's handler still gets it whole
+        bare.exc_info, bare.exc_text, bare.stack_info = None, None, None
+        first, cut, _ = self.inner.format(bare).partition("\n")
+        return f"{first} […]" if cut else first
+
+
+def quiet_console() -> None:
+    """Make Scrapy's console handler write one line per record when it shows only warnings
+    or worse (cron mails it); with `-v` (INFO) it is left as it is."""
+    from scrapy.utils.log import get_scrapy_root_handler
+
+    console = get_scrapy_root_handler()
+    if (
+        isinstance(console, logging.StreamHandler)
+        and not isinstance(console, logging.FileHandler)
+        and console.level > logging.INFO
+        and not isinstance(console.formatter, OneLineFormatter)
+    ):
+        console.setFormatter(OneLineFormatter(console.formatter or logging.Formatter()))
+
+
 class RunLog:
     """Opens the run's log file when the crawler starts, closes it when the engine stops."""
 
@@ -74,6 +106,7 @@ class RunLog:
         self.crawler = crawler
         self.handler: QuietFileHandler | None = None
         settings = crawler.settings
+        quiet_console()
         if settings.get("LOG_FILE"):  # scrapyd (or the user) already keeps one file per run
             self.path: Path | None = Path(settings.get("LOG_FILE")).resolve()
             return
@@ -89,7 +122,7 @@ class RunLog:
             folder.mkdir(parents=True, exist_ok=True)
             handler = QuietFileHandler(path, encoding="utf-8")
         except OSError as exc:
-            logger.warning("no run log: cannot write %s (%s)", path, exc.strerror or exc)
+            logger.error("no run log: cannot write %s (%s)", path, exc.strerror or exc)
             return
         handler.setLevel(settings.get("LPSCRAPE_LOG_FILE_LEVEL", "INFO"))
         handler.setFormatter(

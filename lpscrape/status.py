@@ -20,6 +20,9 @@ from lpscrape.archive.store import ArchiveError
 STALE_HOURS = 36  # a nightly crawl that has not finished for this long is worth a look
 OLD_ARTICLE_DAYS = 30
 COUNTS = ("new", "changed", "unchanged", "not_modified", "skipped", "held", "gone", "failed")
+# Runs that did something: not one still running, nor a refused crawl (it fetched nothing,
+# was never judged, and its refusal is its own next step).
+NOT_A_RUN = ("running", "refused")
 
 
 def _connect(db_path: str | Path) -> sqlite3.Connection:
@@ -63,6 +66,8 @@ def _ago(instant: str | None, now: datetime) -> str:
 def _health_word(run: dict[str, Any]) -> str:
     if run["outcome"] == "running":
         return "running"
+    if run["outcome"] == "refused":
+        return "-"
     healthy = run.get("healthy")
     if healthy == 1:
         return "accepted" if run.get("accepted_at") else "healthy"
@@ -125,7 +130,7 @@ def status_report(db_path: str | Path, runs: int = 10, now: datetime | None = No
             run.pop("drift_alert", None)
             run_list.append(run)
         fields = []
-        judged = next((r for r in run_list if r.get("verdict")), None)
+        judged = next((r for r in run_list if r.get("verdict") and r["outcome"] != "refused"), None)
         if has_health and judged:
             fields = [
                 {**dict(r), "missing_examples": json.loads(r["missing_examples"] or "[]")}
@@ -185,7 +190,7 @@ def _open_alerts(conn: sqlite3.Connection, has_health: bool) -> list[dict[str, A
     out = []
     for run_id, outcome, alerts in rows:
         texts = json.loads(alerts or "[]")
-        if outcome != "completed":
+        if outcome not in ("completed", "refused"):  # a refusal's alert says it could not start
             texts = [f"the crawl ended {outcome}", *texts]
         out += [{"run_id": run_id, "alert": text} for text in texts]
     return out
@@ -199,7 +204,13 @@ def next_steps(report: dict[str, Any], now: datetime) -> list[str]:
     if not runs:
         return [f"No crawl yet: lpscrape crawl --db {db}"]
     latest = runs[0]
-    finished = next((r for r in runs if r["outcome"] != "running"), None)
+    finished = next((r for r in runs if r["outcome"] not in NOT_A_RUN), None)
+    refused = next((r for r in runs if r["outcome"] != "running"), None)
+    if refused and refused["outcome"] == "refused":  # the latest crawl never started
+        steps.append(
+            f"Run {refused['id']} was refused, nothing fetched: {refused.get('error')}. Check "
+            "the site and the start URL; the next crawl starts as usual."
+        )
     if latest["outcome"] == "running" and not report["archive"]["in_use_by"]:
         steps.append(
             f"Run {latest['id']} says it has been running since {latest['started_at']}, but "
@@ -370,7 +381,13 @@ def accept(db_path: str | Path, run_id: int) -> str:
     from lpscrape.archive.runhealth import accept_run, ensure_health_tables
     from lpscrape.archive.store import Archive, open_database
 
-    _connect(db_path).close()  # refuses a missing or foreign file without creating anything
+    conn = _connect(db_path)  # refuses a missing or foreign file without creating anything
+    try:
+        row = conn.execute("SELECT outcome FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
+    finally:
+        conn.close()
+    if row is not None and row["outcome"] == "refused":
+        raise ArchiveError(f"run {run_id} was refused and fetched nothing: it cannot be a baseline")
     lock.acquire(db_path, purpose="accept")
     try:
         archive = Archive(open_database(db_path))

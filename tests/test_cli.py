@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, crawl, free_port, run_cli, wait_for
+from conftest import ROOT, crawl, free_port, query, run_cli, wait_for
 
 from lpscrape.demo import DemoServer
 
@@ -23,17 +23,24 @@ def assert_one_line_error(result) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_unreachable_start_url_leaves_the_archive_untouched(
+def test_unreachable_start_url_is_a_refused_run_and_nothing_else(
     demo_server: DemoServer, tmp_path: Path
 ) -> None:
     db = tmp_path / "archive.db"
     crawl(demo_server, db)
-    before = db.read_bytes()
+    everything_else = (
+        "SELECT (SELECT group_concat(content_hash) FROM article_versions), "
+        "(SELECT count(*) FROM captures), (SELECT group_concat(id || outcome) FROM crawl_runs)"
+    )
+    before = query(db, everything_else)
     url = f"http://127.0.0.1:{free_port()}/"
     result = run_cli("crawl", "--start-url", url, "--db", str(db))
     assert_one_line_error(result)
     assert "cannot reach" in result.stderr
-    assert db.read_bytes() == before
+    # The refusal is kept as a run of its own (for `lpscrape status`); nothing else changed.
+    assert query(db, "SELECT outcome FROM crawl_runs WHERE id = 2") == [("refused",)]
+    runs_before = everything_else.replace("FROM crawl_runs)", "FROM crawl_runs WHERE id < 2)")
+    assert query(db, runs_before) == before
 
 
 def test_database_in_a_missing_folder(demo_server: DemoServer, tmp_path: Path) -> None:

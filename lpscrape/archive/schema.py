@@ -58,7 +58,7 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
             "id": int,
             "started_at": str,
             "finished_at": str,
-            "outcome": str,  # running | completed | aborted | failed
+            "outcome": str,  # running | completed | aborted | failed | refused
             "start_url": str,
             "mode": str,  # incremental | full | reparse
             "requests": int,
