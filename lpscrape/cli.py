@@ -413,7 +413,19 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         print(f"lpscrape: no captures to re-extract in {args.db}")
         return EXIT_OK
     counts = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
-    print(f"lpscrape: re-extracted the archive from its captures: {counts}")
+    conn = sqlite3.connect(args.db)
+    try:
+        live, gone = conn.execute(
+            "SELECT count(*) FILTER (WHERE status = 'live'), count(*) FILTER (WHERE status = "
+            "'gone') FROM articles"
+        ).fetchone()
+    finally:
+        conn.close()
+    print(
+        f"lpscrape: re-extracted the archive from its {outcomes.total()} captures, replayed in "
+        f"the order they were fetched (each counted as what it meant then: {counts}); the "
+        f"archive now holds {live} live articles and {gone} gone"
+    )
     return EXIT_OK
 
 

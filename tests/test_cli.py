@@ -148,8 +148,10 @@ def test_reparse_rebuilds_the_same_archive_offline(demo_archive: Path, tmp_path:
     conn.execute("UPDATE articles SET title = 'damaged'")  # what a bad extractor might leave
     conn.commit()
     conn.close()
-    run_cli("reparse", "--db", str(db), check=True)
+    said = run_cli("reparse", "--db", str(db), check=True).stdout
     conn = sqlite3.connect(db)
+    live = conn.execute("SELECT count(*) FROM articles WHERE status = 'live'").fetchone()[0]
+    assert f"the archive now holds {live} live articles and 0 gone" in said
     assert conn.execute(query).fetchall() == before
     assert conn.execute(versions_sql + " ORDER BY id").fetchall() == versions
     assert conn.execute(
