@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import os
 import shutil
 import socket
 import sqlite3
@@ -28,7 +29,7 @@ from typing import Any
 from datasette.app import Datasette
 from datasette.inspect import inspect_hash
 
-from lpscrape.archive.schema import FTS_TOKENIZE, SCHEMA_VERSION
+from lpscrape.archive.schema import FTS_TOKENIZE, SCHEMA_VERSION, VERSION_TEXTS
 from lpscrape.archive.store import ArchiveError, open_database
 
 DATASETTE_DIR = Path(__file__).resolve().parent / "datasette"
@@ -132,6 +133,7 @@ def _outdated(path: Path) -> bool:
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         rows = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+        views = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     finally:
         conn.close()
@@ -140,6 +142,8 @@ def _outdated(path: Path) -> bool:
         or "article_changes" not in rows
         or FTS_TOKENIZE not in (rows.get("articles_fts") or "")
         or "body_shared" not in (rows.get("article_versions") or "")
+        # The view is a convenience: added where the file can be written, else served without.
+        or (VERSION_TEXTS not in views and os.access(path, os.W_OK))
     )
 
 

@@ -128,3 +128,19 @@ def test_an_older_archive_keeps_every_text_once_migrated(tmp_path: Path) -> None
         "SELECT count(*) FROM article_versions WHERE url != ? AND body_text IS NOT NULL", [url]
     ).fetchone() == (0,)
     conn.close()
+
+
+def test_the_version_texts_view_gives_every_version_its_text(
+    edited: Archive, tmp_path: Path
+) -> None:
+    """What a researcher reads and exports versions from: no text left empty because it is
+    stored once elsewhere."""
+    rows = edited.db.execute(
+        "SELECT version, title, body_text FROM version_texts ORDER BY version"
+    ).fetchall()
+    assert rows == [(n, t, f"VIENNA — {b}") for n, (t, b) in enumerate(EDITIONS, start=1)]
+    db = tmp_path / "archive.db"
+    edited.db.conn.execute(f"VACUUM INTO '{db}'")
+    out = tmp_path / "versions.csv"
+    assert export(db, "csv", out, table="version_texts") == len(EDITIONS)
+    assert out.read_text().count("VIENNA — ") == len(EDITIONS)

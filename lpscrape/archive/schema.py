@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from sqlite_utils import Database
 
-from .bodies import SHARE_BODIES
+from .bodies import SHARE_BODIES, version_body_sql
 from .changes import ensure_table as ensure_changes_table
 from .changes import update_changes
 from .payloads import DICTS_COLUMNS, DICTS_TABLE
@@ -294,12 +294,34 @@ def ensure_schema(db: Database) -> int:
     db.execute("PRAGMA foreign_keys = ON")
     if found.version == SCHEMA_VERSION and found.tables >= CORE_TABLES:
         _search_and_history(db)  # cheap when current; restores either if it went missing
-        return found.version
-    if found.tables:
+    elif found.tables:
         _migrate(db, found.version)
     else:
         _create(db)
+    _version_texts(db)
     return found.version
+
+
+# Every version with its whole text, for reading and exporting: in `article_versions` a text
+# kept once elsewhere is NULL (`body_shared`).
+VERSION_TEXTS = "version_texts"
+
+
+def _version_texts(db: Database) -> None:
+    """The `version_texts` view, if missing (no schema version: a view holds no data)."""
+    if db.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = ?", [VERSION_TEXTS]
+    ).fetchone():
+        return
+    columns = [
+        f"{version_body_sql()} AS body_text" if c == "body_text" else f"v.[{c}]"
+        for c in TABLES["article_versions"][0]
+        if c != "body_shared"
+    ]
+    db.execute(
+        f"CREATE VIEW {VERSION_TEXTS} AS SELECT {', '.join(columns)} FROM article_versions v"
+    )
+    db.conn.commit()
 
 
 def _create(db: Database) -> None:
