@@ -12,6 +12,7 @@ import re
 import sqlite3
 import sys
 import urllib.request
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -481,37 +482,26 @@ def cmd_cite(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number of at least 1."""
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {number}")
-    return number
+def bounded(
+    parse: Callable[[str], float], low: float, high: float, what: str, bounds: str
+) -> Callable[[str], float]:
+    """An argparse type: `parse(text)`, refused unless from `low` to `high`."""
+
+    def check(text: str) -> float:
+        try:
+            number = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not low <= number <= high:  # NaN too
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {text}")
+        return number
+
+    return check
 
 
-def port_number(text: str) -> int:
-    """An argparse type: a TCP port, 1 to 65535."""
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 1 <= number <= 65535:
-        raise argparse.ArgumentTypeError(f"must be a port from 1 to 65535, got {number}")
-    return number
-
-
-def seconds(text: str) -> float:
-    """An argparse type: a finite number of seconds, 0 or more."""
-    try:
-        number = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 <= number < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, got {text}")
-    return number
+positive_int = bounded(int, 1, sys.maxsize, "a whole number", "1 or more")
+port_number = bounded(int, 1, 65535, "a port number", "a port from 1 to 65535")
+seconds = bounded(float, 0, sys.float_info.max, "a number of seconds", "0 or more seconds")
 
 
 def build_parser() -> argparse.ArgumentParser:
