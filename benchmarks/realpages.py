@@ -19,7 +19,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ import trafilatura
 from w3lib.encoding import html_to_unicode
 
 from lpscrape.extract import extract_article
+from lpscrape.extract.dates import publication_day
 
 DEFAULT_PAGES = Path(__file__).resolve().parent.parent.parent / "shared" / "realpages"
 FIELDS = ("date", "authors", "title", "categories", "tags")
@@ -75,13 +76,12 @@ def gold(page: dict[str, Any]) -> dict[str, Any]:
 def ours(html: str, url: str) -> dict[str, Any]:
     """lpscrape's record, reduced to the scored fields."""
     r = extract_article(html, url).to_dict()
-    day = None
-    if r.get("published_at_local"):
-        day = r["published_at_local"][:10]
-    elif r.get("published_at"):  # no zone on the page: the record reads it as London time
-        day = datetime.fromisoformat(r["published_at"]).astimezone(LONDON).date().isoformat()
+    # The day the archive keeps (`articles.published_day`), for a site whose zone is not
+    # known (Lord's Press's is London): the day the page gave, else the permalink's; a time
+    # given without an offset was read as London's.
+    zone = UTC if r["published_at_local"] else LONDON
     return {
-        "date": day,
+        "date": publication_day(r["published_at"], r["published_at_local"], zone, url),
         "authors": names(r["authors"]) or None,
         "title": title(r["title"]),
         "categories": terms(r["categories"]) or None,

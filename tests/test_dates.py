@@ -65,3 +65,26 @@ def test_the_publication_day_is_the_publisher_s(
     published_at: str | None, local: str | None, day: str | None
 ) -> None:
     assert publication_day(published_at, local) == day
+
+
+@pytest.mark.parametrize(
+    ("published_at", "local", "url", "day"),
+    [
+        # WordPress.com gives UTC; the permalink has the day in the site's zone (Vienna).
+        ("2018-12-31T23:11:59+00:00", "2018-12-31T23:11:59+00:00",
+         "https://literaturgefluester.wordpress.com/2019/01/01/ins-neue-jahr-4/", "2019-01-01"),
+        # West of UTC: late evening in New York is the next day in UTC.
+        ("2019-01-01T03:00:00+00:00", "2019-01-01T03:00:00+00:00",
+         "https://site.example/2018/12/31/late-night/", "2018-12-31"),
+        # A permalink days away from the instant is not the post's day (London's is).
+        ("2019-01-01T03:00:00+00:00", None, "https://site.example/2018/06/30/moved/", "2019-01-01"),
+        # The page's own offset wins over the permalink.
+        ("2019-01-01T03:00:00+00:00", "2019-01-01T04:00:00+01:00",
+         "https://site.example/2018/12/31/x/", "2019-01-01"),
+    ],
+    ids=["east-of-utc", "west-of-utc", "far-permalink", "page-offset"],
+)  # fmt: skip
+def test_a_permalink_gives_the_day_a_utc_time_does_not(
+    published_at: str, local: str | None, url: str, day: str
+) -> None:
+    assert publication_day(published_at, local, url=url) == day

@@ -684,6 +684,7 @@ class Archive:
             "published_day": publication_day(
                 fills.get("published_at", record.published_at),
                 None if "published_at" in fills else record.published_at_local,
+                url=url,
             ),
             "extraction_method": record.extraction.method,
             "extraction_warnings": json.dumps(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
@@ -115,19 +115,34 @@ def local_iso(raw: str | None) -> str | None:
     return dt.isoformat(timespec="seconds")
 
 
+# A WordPress permalink's date: the post's date in the site's own time zone.
+PERMALINK_DAY = re.compile(r"/((?:19|20)\d{2})/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/")
+
+
 def publication_day(
-    published_at: str | None, local: str | None = None, zone: tzinfo = LONDON
+    published_at: str | None, local: str | None = None, zone: tzinfo = LONDON, url: str = ""
 ) -> str | None:
     """The publication day (`YYYY-MM-DD`) in the publisher's own time zone: the page's offset
-    when it gave one other than UTC, else `zone` (a page giving UTC, as Yoast's markup does,
-    says nothing of where it was published; Lord's Press publishes in London)."""
+    when it gave one other than UTC; else the permalink's `/YYYY/MM/DD/`, which WordPress
+    writes in the site's zone, when it is within a day of the instant (WordPress.com and
+    Yoast give every time in UTC, whatever the site's zone); else the day in `zone` (Lord's
+    Press publishes in London)."""
     if local and not local.endswith(("+00:00", "-00:00", "Z")):
         return local[:10]
     try:
         instant = datetime.fromisoformat(published_at or "")
     except ValueError:
         return None
-    return instant.astimezone(zone).date().isoformat() if instant.tzinfo else None
+    if not instant.tzinfo:
+        return None
+    if linked := PERMALINK_DAY.search(url):
+        try:
+            day = date(int(linked[1]), int(linked[2]), int(linked[3]))
+        except ValueError:  # 2019/02/30
+            day = None
+        if day and abs((day - instant.astimezone(UTC).date()).days) <= 1:
+            return day.isoformat()
+    return instant.astimezone(zone).date().isoformat()
 
 
 def day_start(day: str, zone: tzinfo = LONDON) -> datetime | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
-from .dates import LONDON, day_start, parse_instant, to_utc_iso
+from .dates import LONDON, PERMALINK_DAY, day_start, parse_instant, to_utc_iso
 from .html import text_of, xpath
 from .jsonld import JsonLd
 from .meta import Meta
@@ -45,7 +45,6 @@ _VISIBLE_DATE = (
     " or contains(@class, 'post-meta') or contains(@class, 'entry-meta')"
     " or contains(@class, 'byline') or contains(@class, 'dateline-date')]"
 )
-_PERMALINK_DAY = re.compile(r"/((?:19|20)\d{2})/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/")
 _HAS_DAY = re.compile(r"\d")
 
 
@@ -129,7 +128,7 @@ def find_dates(
         ("theme", lambda: near(_TIME_MODIFIED)),
     )
     published = _first(published_layers)
-    if published is None and (m := _PERMALINK_DAY.search(url)):
+    if published is None and (m := PERMALINK_DAY.search(url)):
         published = _day(m[1], m[2], m[3], m[0], "permalink")
     if published is None:
         published = _htmldate(html, url)
