@@ -258,6 +258,20 @@ def test_visible_terms_win_over_theme_sections_in_json_ld() -> None:
     assert record.categories == ["Diplomacy", "Europe"]
 
 
+def test_tags_printed_after_the_post_element_are_its_own() -> None:
+    body = (  # the theme closes the content's element, then prints the tags, then related posts
+        '<div class="story"><h1>T</h1>' + BODY + "</div>"
+        '<p class="red-tags"><b>TAGS:</b> <a href="/tag/envoys/" rel="tag">envoys</a>, '
+        '<a href="/tag/protocol/" rel="tag">protocol</a></p>'
+        '<div class="jp-relatedposts"><h3>Related</h3><a href="/tag/sport/" rel="tag">sport</a>'
+        "</div>"
+        '<div class="other"><h2>Another story</h2><a href="/tag/weather/" rel="tag">weather</a>'
+        "</div>"
+    )
+    record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
+    assert record.tags == ["envoys", "protocol"]
+
+
 def test_theme_sections_alone_are_not_categories() -> None:
     head = (
         '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "T", '

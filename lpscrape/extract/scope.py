@@ -144,6 +144,29 @@ def is_foreign(el: HtmlElement, scope: HtmlElement, own_post: str | None = None)
     return False
 
 
+_ANOTHER_POST = ".//article | .//h1 | .//h2"
+AFTER_POST_LEVELS = 2  # the post's own siblings, and its parent's
+
+
+def after_post(scope: HtmlElement, own_post: str | None = None) -> list[HtmlElement]:
+    """The blocks that follow the post, where themes print its terms ("Tags: …" under the
+    content): the following siblings of the post and of its parent, up to the first that
+    holds another post, a headline, comments or the site's furniture."""
+    blocks: list[HtmlElement] = []
+    node: HtmlElement | None = scope
+    for _ in range(AFTER_POST_LEVELS):
+        if node is None or node.tag in ("body", "html", "main"):
+            break
+        for sibling in node.itersiblings():
+            if not isinstance(sibling.tag, str):
+                continue
+            if _foreign_node(sibling, own_post) or xpath(sibling, _ANOTHER_POST):
+                return blocks
+            blocks.append(sibling)
+        node = node.getparent()
+    return blocks
+
+
 def own_post_id(tree: HtmlElement) -> str | None:
     """The post id the body declares (`postid-N`), if any."""
     body = tree.find("body")

@@ -9,7 +9,7 @@ from lxml.html import HtmlElement
 from .html import text_of, unique
 from .jsonld import JsonLd
 from .meta import Meta
-from .scope import foreign_ids
+from .scope import after_post, foreign_ids
 
 Found = tuple[list[str], str | None]
 
@@ -39,17 +39,27 @@ def term_links(
     if _last[0] is scope and _last[1] == own_post:
         return _last[2]
     foreign = foreign_ids(scope, own_post)
+    categories, tags = _links(scope, foreign)
+    if not (categories and tags):  # printed after the post's element: its "Tags: …" line
+        for block in after_post(scope, own_post):
+            more = _links(block, foreign_ids(block, own_post))
+            categories, tags = categories or more[0], tags or more[1]
+    _last[:] = [scope, own_post, (unique(categories), unique(tags))]
+    return _last[2]
+
+
+def _links(block: HtmlElement, foreign: set[int]) -> tuple[list[str], list[str]]:
+    """Category and tag link names in one block, in page order, foreign blocks aside."""
     categories, tags = [], []
-    for a in scope.iter("a"):
+    for a in block.iter("a"):
         if id(a) in foreign:
             continue
         rel = (a.get("rel") or "").split()
         kind = "category" if "category" in rel else None
-        kind = kind or _list_kind(a, scope) or ("tag" if "tag" in rel else None)
+        kind = kind or _list_kind(a, block) or ("tag" if "tag" in rel else None)
         if kind:
             (categories if kind == "category" else tags).append(text_of(a).lstrip("#").strip())
-    _last[:] = [scope, own_post, (unique(categories), unique(tags))]
-    return _last[2]
+    return categories, tags
 
 
 _last: list = [None, None, ([], [])]  # the last scope's terms: categories and tags share it
