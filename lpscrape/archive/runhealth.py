@@ -78,23 +78,29 @@ def has_health_tables(db: Database) -> bool:
 _SECTION = "CASE WHEN json_valid(a.categories) THEN json_extract(a.categories, '$[0]') END"
 
 
-def reread_sample(db: Database, known: dict[str, dict[str, str | None]], size: int) -> int:
+def reread_sample(
+    db: Database,
+    known: dict[str, dict[str, str | None]],
+    size: int,
+    publication: str | None = None,
+) -> int:
     """Forget the validators of `size` articles seen longest ago, so a run reads them anew:
     taken in turn from each primary category (the oldest-seen of each, then the next…).
 
     An incremental run skips what has not changed; without this sample it would often
     measure nothing and a theme change would wait for new articles to show. Themes style
     categories apart (a template per section): a sample spread over them sees a change to
-    one section's template on several of its articles the same night.
+    one section's template on several of its articles the same night. With `publication`,
+    the sample is that publication's own (each publication of an archive gets `size`).
     """
     if size <= 0 or not known:
         return 0
     rows = db.execute(
         "SELECT fetch_url FROM (SELECT fetch_url, last_seen_at, url, row_number() OVER ("
         f"PARTITION BY {_SECTION} ORDER BY last_seen_at, url) AS turn FROM articles a "
-        "WHERE status = 'live' AND fetch_url IS NOT NULL) ORDER BY turn, last_seen_at, url "
-        "LIMIT ?",
-        [size],
+        "WHERE status = 'live' AND fetch_url IS NOT NULL AND (? IS NULL OR publication = ?)) "
+        "ORDER BY turn, last_seen_at, url LIMIT ?",
+        [publication, publication, size],
     ).fetchall()
     chosen = [url for (url,) in rows if url in known]
     for url in chosen:
@@ -169,15 +175,22 @@ def lost_fields(db: Database, run_id: int, shrink: float) -> dict[str, Lost]:
 
 
 def baseline_figures(db: Database, run_id: int, window: int) -> list[RunFigures]:
-    """The last `window` healthy runs before `run_id`, none before an accepted one; oldest first."""
+    """The last `window` healthy runs of the same publication before `run_id`, none before an
+    accepted one; oldest first (one publication is never judged by another's figures)."""
+    same = (
+        "run_id IN (SELECT id FROM crawl_runs WHERE publication IS "
+        "(SELECT publication FROM crawl_runs WHERE id = :run))"
+    )
     accepted = db.execute(
-        "SELECT max(run_id) FROM run_health WHERE accepted_at IS NOT NULL AND run_id < ?",
-        [run_id],
+        "SELECT max(run_id) FROM run_health WHERE accepted_at IS NOT NULL AND run_id < :run "
+        f"AND {same}",
+        {"run": run_id},
     ).fetchone()[0]
     runs = db.execute(
         "SELECT run_id, articles, found, body_words_median FROM run_health "
-        "WHERE healthy = 1 AND run_id < ? AND run_id >= ? ORDER BY run_id DESC LIMIT ?",
-        [run_id, accepted or 0, window],
+        f"WHERE healthy = 1 AND run_id < :run AND run_id >= :after AND {same} "
+        "ORDER BY run_id DESC LIMIT :window",
+        {"run": run_id, "after": accepted or 0, "window": window},
     ).fetchall()
     figures = []
     for rid, articles, found, body_median in reversed(runs):

@@ -37,7 +37,7 @@ from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.runhealth import reread_sample
 from lpscrape.archive.store import RUN_COUNTERS, Archive, utc_now
 from lpscrape.distributed.handoff import set_aside
-from lpscrape.distributed.keys import GROUP, KNOWN, STREAM, WRITER, result_key
+from lpscrape.distributed.keys import ALIVE, GROUP, KNOWN, STREAM, WRITER, result_key
 from lpscrape.distributed.wire import BadMessage, RunInfo, read_message, read_run
 from lpscrape.extract import Article
 from lpscrape.health import RunHealth
@@ -164,7 +164,10 @@ class Writer:
         minus the validators of the health sample (read in full, as a local crawl reads it)."""
         articles = self.archive.known_articles()
         sample = self.settings.getint("LPSCRAPE_HEALTH_SAMPLE", 0)
-        reread_sample(self.archive.db, articles, sample)
+        for (publication,) in self.archive.db.execute(
+            "SELECT DISTINCT publication FROM articles"
+        ).fetchall():  # a sample of each publication's own
+            reread_sample(self.archive.db, articles, sample, publication)
         known = {"articles": articles, "pages": self.archive.known_pages()}
         self.server.set(KNOWN, json.dumps(known))
 
@@ -383,6 +386,11 @@ class Writer:
         self._mine(RELEASE)  # its own heartbeat only, never another writer's
 
 
+def crawlers_at_work(server: Any) -> bool:
+    """True while a crawler's heartbeat is in Redis (one fetching before its first capture)."""
+    return next(iter(server.scan_iter(match=f"{ALIVE}*", count=1000)), None) is not None
+
+
 def drain(
     server: Any,
     db_path: str | Path,
@@ -390,9 +398,9 @@ def drain(
     batch: int = 200,
     settings: BaseSettings | None = None,
 ) -> tuple[list[int], list[str]]:
-    """Drain the stream into the archive until interrupted (or, with `idle_exit`, once it has
-    closed a run and that many seconds pass with no message and no run open); returns the
-    runs closed, and the rejected messages that named no run open."""
+    """Drain the stream into the archive until interrupted (or, with `idle_exit`, once that
+    many seconds pass with no message, no run open and no crawler at work, whether or not it
+    closed a run); returns the runs closed, and the rejected messages that named no run open."""
     lock.acquire(db_path, purpose="store")
     try:
         writer = Writer(server, db_path, batch=batch, settings=settings)
@@ -400,11 +408,11 @@ def drain(
             quiet_since = time.monotonic()
             while True:
                 writer.beat()
-                if writer.drain_once(block_ms=500):
+                if writer.drain_once(block_ms=500) or crawlers_at_work(server):
                     quiet_since = time.monotonic()
                     continue
                 quiet = idle_exit is not None and time.monotonic() - quiet_since >= idle_exit
-                if quiet and writer.finished and not writer.open_runs():
+                if quiet and not writer.open_runs():
                     return writer.finished, writer.unattributed
         finally:
             writer.close()

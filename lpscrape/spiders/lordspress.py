@@ -258,7 +258,7 @@ class LordsPressSpider(scrapy.Spider):
                 self.validators = archive.known_pages()
                 # Issue #9: a sample read in full, so every run measures the current theme.
                 sample = self.settings.getint("LPSCRAPE_HEALTH_SAMPLE", 0)
-                reread_sample(archive.db, self.known, sample)
+                reread_sample(archive.db, self.known, sample, self.publication)
         finally:
             archive.close()
 
