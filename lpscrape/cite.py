@@ -32,6 +32,18 @@ class CiteError(ValueError):
     """The article cannot be cited as asked: one line a person can act on."""
 
 
+class AmbiguousArticle(CiteError):
+    """A path that names an article in several publications of the archive."""
+
+    def __init__(self, path: str, matches: dict[str, str]) -> None:
+        self.path = path
+        self.matches = matches  # publication -> the article's archive key
+        super().__init__(
+            f"{path} is an article of {len(matches)} publications ({', '.join(matches)}): "
+            "choose one with --publication NAME, or give the article's full URL"
+        )
+
+
 @dataclass(frozen=True)
 class Citation:
     """What a citation of one archived version of an article says."""
@@ -80,39 +92,86 @@ def article_path(url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def route_path(url: str) -> str:
+def route_path(url: str, publication: str | None = None) -> str:
     """An article's path in the archive's permalinks: its path on the site, a query kept in
     the path (`?` as `%3F`: `/?p=123` is a WordPress permalink too), ending in `/` so that a
-    suffix (`version/2`, `changes`) stays apart from it."""
+    suffix (`version/2`, `changes`) stays apart from it; `/@NAME` first when `publication`
+    is given (an archive of several publications names it in every permalink)."""
     path = quote(unquote(article_path(url)), safe="/=&")
-    return path if path.endswith("/") else path + "/"
+    path = path if path.endswith("/") else path + "/"
+    return f"/@{quote(publication, safe='')}{path}" if publication else path
 
 
-def permalink(archive_url: str, database: str, url: str, version: int | None = None) -> str:
+def permalink(
+    archive_url: str,
+    database: str,
+    url: str,
+    version: int | None = None,
+    publication: str | None = None,
+) -> str:
     """The archive's readable, stable address of an article (of one version when given)."""
-    link = f"{archive_url.rstrip('/')}/{quote(database)}/article{route_path(url)}"
+    link = f"{archive_url.rstrip('/')}/{quote(database)}/article{route_path(url, publication)}"
     return link + (f"version/{version}" if version else "")
 
 
-def find_article(conn: sqlite3.Connection, url: str) -> str:
-    """The archive key of an article given its URL (canonical, fetched, or on another host)."""
+def publications(conn: sqlite3.Connection) -> list[str]:
+    """The publications the archive's articles belong to, by name."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(articles)")}
+    if "publication" not in columns:  # an archive from before several publications
+        return []
+    sql = "SELECT DISTINCT publication FROM articles WHERE publication IS NOT NULL ORDER BY 1"
+    return [r[0] for r in conn.execute(sql)]
+
+
+def permalink_publication(conn: sqlite3.Connection, url: str) -> str | None:
+    """The publication an article's permalink names: its own when the archive holds several
+    (so that a permalink never changes again), none in an archive of one."""
+    return _publication_of(conn, url) if len(publications(conn)) > 1 else None
+
+
+def _publication_of(conn: sqlite3.Connection, url: str) -> str | None:
+    if "publication" not in {r[1] for r in conn.execute("PRAGMA table_info(articles)")}:
+        return None
+    row = conn.execute("SELECT publication FROM articles WHERE url = ?", [url]).fetchone()
+    return row[0] if row else None
+
+
+def find_article(conn: sqlite3.Connection, url: str, publication: str | None = None) -> str:
+    """The archive key of an article given its URL (canonical, fetched, or on another host)
+    or its path, in `publication` when given; a path of several publications' articles is
+    `AmbiguousArticle` unless `publication` chooses one."""
+    known = publications(conn)
+    if publication is not None and publication not in known:
+        names = ", ".join(known) or "none"
+        raise CiteError(f"no publication {publication!r} in the archive (it holds: {names})")
     for sql in (
         "SELECT url FROM articles WHERE url = ?",
         "SELECT url FROM articles WHERE fetch_url = ?",
     ):
         row = conn.execute(sql, [url]).fetchone()
         if row:
-            return row[0]
+            found = _publication_of(conn, row[0])
+            if publication is None or found == publication:
+                return row[0]
+            raise CiteError(f"{url} is an article of {found}, not of {publication}")
     wanted = unquote(article_path(url)).rstrip("/")
     if wanted:
         like = "%" + wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = conn.execute(
             "SELECT url FROM articles WHERE url LIKE ? ESCAPE '\\' ORDER BY url", [like]
         ).fetchall()
-        matches = [r[0] for r in rows if unquote(article_path(r[0])).rstrip("/") == wanted]
+        matches: dict[str, str] = {}
+        for (key,) in rows:
+            if unquote(article_path(key)).rstrip("/") == wanted:
+                matches.setdefault(_publication_of(conn, key) or "", key)
+        if publication is not None:
+            matches = {p: k for p, k in matches.items() if p == publication}
+        if len(matches) > 1:
+            raise AmbiguousArticle(article_path(url), dict(sorted(matches.items())))
         if matches:
-            return matches[0]
-    raise CiteError(f"no archived article at {url}: give its URL as the archive lists it")
+            return next(iter(matches.values()))
+    where = f" in {publication}" if publication is not None else ""
+    raise CiteError(f"no archived article at {url}{where}: give its URL as the archive lists it")
 
 
 def citation(
@@ -122,9 +181,11 @@ def citation(
     database: str,
     archive_url: str = DEFAULT_ARCHIVE_URL,
     version: int | None = None,
+    publication: str | None = None,
 ) -> Citation:
-    """The citation of an archived article (its current version unless `version` is given)."""
-    key = find_article(conn, url)
+    """The citation of an archived article (its current version unless `version` is given),
+    at a path of several publications' articles the one in `publication`."""
+    key = find_article(conn, url, publication)
     versions = conn.execute(
         "SELECT max(version) FROM article_versions WHERE url = ?", [key]
     ).fetchone()[0]
@@ -155,7 +216,7 @@ def citation(
         versions=versions,
         archived_at=fetched_at or first_seen,
         capture_id=capture_id,
-        permalink=permalink(archive_url, database, key, number),
+        permalink=permalink(archive_url, database, key, number, permalink_publication(conn, key)),
     )
 
 

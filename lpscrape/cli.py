@@ -321,6 +321,8 @@ def cmd_store(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("lpscrape: writer stopped; undrained captures stay in Redis", file=sys.stderr)
         return EXIT_OK
+    if not runs:  # a night the crawlers never started: nothing to judge, nothing wrong here
+        print(f"lpscrape: no run to store: nothing arrived in {args.idle_exit:g} s idle")
     statuses = [alert_status([f"hand-off {where}, named no run open" for where in unattributed])]
     for run_id in runs:
         summary = run_summary(args.db, run_id)
@@ -472,6 +474,7 @@ def cmd_cite(args: argparse.Namespace) -> int:
             database=database_name(path),
             archive_url=args.archive_url,
             version=args.version,
+            publication=args.publication,
         )
     except CiteError as exc:
         raise UserError(str(exc)) from exc
@@ -588,9 +591,9 @@ def build_parser() -> argparse.ArgumentParser:
             "crawlers' conditional requests. Judges each run it closes as a local crawl does "
             "(field health, drift from the last healthy runs, alert actions) with its own "
             "settings (--set). Runs until interrupted, or with --idle-exit. "
-            "Exit status: 0 the runs it closed completed; 2 Redis unreachable or a bad "
-            "archive; 3 a closed run has alerts (an unhealthy run included); 75 another "
-            "process holds the archive."
+            "Exit status: 0 the runs it closed completed (or none arrived); 2 Redis "
+            "unreachable or a bad archive; 3 a closed run has alerts (an unhealthy run "
+            "included); 75 another process holds the archive."
         ),
     )
     p.add_argument("--redis", required=True, metavar="URL", help="redis://HOST:PORT/DB")
@@ -599,8 +602,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--idle-exit",
         type=float,
         metavar="S",
-        help="exit once it has closed a run and S seconds pass with nothing to store and no "
-        "run open (a batch job after a night's crawl; default: run until interrupted)",
+        help="exit once S seconds pass with nothing to store, no run open and no crawler at "
+        "work, even if no run arrived (then says so, exit 0); a batch job after a night's "
+        "crawl; default: run until interrupted",
     )
     p.add_argument("--batch", type=int, default=200, help="captures per transaction (200)")
     p.add_argument(
@@ -733,6 +737,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default="text", help="default: text")
     p.add_argument(
         "--version", type=positive_int, help="cite this version, 1 or more (default: the latest)"
+    )
+    p.add_argument(
+        "--publication",
+        metavar="NAME",
+        help="the publication whose article it is, when its path is in several publications",
     )
     p.add_argument(
         "--archive-url",

@@ -211,7 +211,18 @@ def next_steps(report: dict[str, Any], now: datetime) -> list[str]:
             f"Run {refused['id']} was refused, nothing fetched: {refused.get('error')}. Check "
             "the site and the start URL; the next crawl starts as usual."
         )
-    if latest["outcome"] == "running" and not report["archive"]["in_use_by"]:
+    busy = report["archive"]["in_use_by"]
+    writing = bool(busy) and busy.get("purpose") == "store"  # a writer is draining Redis
+    for run in runs:
+        if run["outcome"] == "running" and run.get("run_key") and not writing:
+            steps.append(
+                f"Run {run['id']} is a distributed run still open and no writer is storing "
+                f"it: its captures wait in Redis. Start `lpscrape store --redis URL --db {db}` "
+                "(URL: the crawlers' Redis); it stores them and closes the run once its "
+                "crawlers have reported the end (if they were all killed, a crawler started "
+                "again reports it)."
+            )
+    if latest["outcome"] == "running" and not latest.get("run_key") and not busy:
         steps.append(
             f"Run {latest['id']} says it has been running since {latest['started_at']}, but "
             "no process holds the archive: it was killed; the next crawl marks it aborted "
@@ -260,9 +271,17 @@ def next_steps(report: dict[str, Any], now: datetime) -> list[str]:
         )
     age = report["archive"]["newest_article_age_days"]
     if age is not None and age > OLD_ARTICLE_DAYS:
+        if finished and not finished.get("log_path"):  # a distributed run keeps no log
+            where = (
+                f"run {finished['id']} kept no log; see the sitemaps it fetched: `lpscrape "
+                f'export csv --db {db} --sql "SELECT url, status, failure FROM captures '
+                f"WHERE run_id = {finished['id']} AND kind = 'sitemap'\"`"
+            )
+        else:
+            where = "see the sitemaps in the last run's log"
         steps.append(
             f"The newest article was published {age} days ago: if the site has published "
-            "since, discovery is missing new posts (see the sitemaps in the last run's log)."
+            f"since, discovery is missing new posts ({where})."
         )
     return steps
 

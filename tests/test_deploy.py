@@ -131,7 +131,7 @@ def test_a_scrapyd_job_with_a_redis_url_is_a_crawler_of_the_shared_frontier(
     db = tmp_path / "archive.db"
     writer = subprocess.Popen(
         [sys.executable, "-m", "lpscrape", "store", "--redis", redis_url, "--db", str(db),
-         "--idle-exit", "2"],
+         "--idle-exit", "15"],  # scrapyd may take seconds to start the job's crawler
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

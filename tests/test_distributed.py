@@ -29,6 +29,7 @@ from conftest import RESTYLED, ROOT, Webhook, calls, crawl, free_port, query, re
 from lpscrape.demo import DemoServer, DemoSite, serve
 from lpscrape.demo.site import Response
 from lpscrape.distributed.keys import GROUP, STREAM
+from lpscrape.status import status_report
 
 REDIS_SERVER = shutil.which("redis-server")
 NOW = datetime(2025, 11, 5, 11, 2, 37, tzinfo=ZoneInfo("Europe/London"))
@@ -65,11 +66,12 @@ def crawler(server: DemoServer, redis_url: str, *extra: str) -> subprocess.Popen
 
 
 def writer(redis_url: str, db: Path, *extra: str) -> subprocess.Popen[str]:
-    """The archive writer, ending once it closed a run and nothing came for 1 s."""
+    """The archive writer, ending once no run is open and nothing came for 6 s (long enough
+    for the crawlers started after it to beat in Redis)."""
     import redis
 
     redis.Redis.from_url(redis_url).delete("lpscrape:known")  # see `wait_for_writer`
-    return lpscrape("store", "--redis", redis_url, "--db", str(db), "--idle-exit", "1", *extra)
+    return lpscrape("store", "--redis", redis_url, "--db", str(db), "--idle-exit", "6", *extra)
 
 
 def finish(proc: subprocess.Popen[str], timeout: float = 90) -> str:
@@ -514,3 +516,53 @@ def test_one_crawlers_429_pauses_the_host_for_every_crawler(tmp_path: Path, redi
     during = [round(t, 3) for t in after if 0.5 < t < 2.0]
     assert during == [], during
     assert query(tmp_path / "archive.db", "SELECT count(*) FROM articles") == [(48,)]
+
+
+def test_a_writer_with_nothing_to_store_exits_once_idle_and_says_so(
+    tmp_path: Path, redis_url: str
+) -> None:
+    started = time.monotonic()
+    store = lpscrape(
+        "store", "--redis", redis_url, "--db", str(tmp_path / "a.db"), "--idle-exit", "1"
+    )
+    try:
+        out, err = store.communicate(timeout=60)  # a night the crawlers never started
+    finally:
+        store.kill()
+    assert store.returncode == 0, err
+    assert "lpscrape: no run to store: nothing arrived in 1 s idle" in out
+    assert time.monotonic() - started < 30
+
+
+def test_status_sends_a_distributed_run_left_open_to_its_writer_not_to_aborted(
+    tmp_path: Path, redis_url: str
+) -> None:
+    db = tmp_path / "archive.db"
+    with serve(DemoSite()) as server:
+        for article in server.site.articles:  # slow pages: the writer dies half way
+            server.site.delays[article.path] = 0.05
+        store = writer(redis_url, db)
+        wait_for_writer(redis_url)
+        one = crawler(server, redis_url, "--set", "LPSCRAPE_VERDICT_WAIT=0")
+        deadline = time.monotonic() + 60
+        while not db.exists() or not query(db, "SELECT count(*) FROM articles")[0][0]:
+            assert time.monotonic() < deadline, "the writer stored nothing"
+            time.sleep(0.05)
+        store.kill()
+        assert store.wait() == -signal.SIGKILL
+        assert "no writer has closed the run yet" in finish(one)
+        [(run_id, outcome)] = query(db, "SELECT id, outcome FROM crawl_runs")
+        assert outcome == "running"
+        steps = status_report(db)["next_steps"]
+        [step] = [s for s in steps if f"Run {run_id} " in s]
+        assert "distributed run still open" in step
+        assert f"lpscrape store --redis URL --db {db.resolve()}" in step
+        assert "it was killed" not in step and "aborted" not in step
+        finish(writer(redis_url, db))  # the restarted writer closes it, as the step says
+    assert query(db, "SELECT outcome FROM crawl_runs") == [("completed",)]
+    later = datetime.now(ZoneInfo("UTC")).replace(year=2100)  # the newest article, long ago
+    [old] = [s for s in status_report(db, now=later)["next_steps"] if "newest article" in s]
+    assert "last run's log" not in old and f"run {run_id} kept no log" in old
+    sql = re.search(r'--sql "([^"]+)"', old)[1]  # the command it gives finds the sitemaps
+    assert query(db, sql) and all(url.endswith(".xml") for url, _, _ in query(db, sql))
+    assert not [s for s in status_report(db)["next_steps"] if "still open" in s]

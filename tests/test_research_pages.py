@@ -377,6 +377,19 @@ async def test_the_history_shows_a_retitle_a_byline_and_terms(ds: Datasette) -> 
     assert '<ins class="lp-ins">¶</ins>' in whitespace
 
 
+async def test_a_retitle_reads_as_two_runs_of_words_in_valid_html(ds: Datasette) -> None:
+    page = await history_of(ds, EDITS_IN_2["retitle"])
+    headline = page.split("<h3>Headline</h3>")[1].split("<h3>")[0]
+    removed = '<del class="lp-del">in a short ceremony</del>'
+    assert f'{removed} <ins class="lp-ins">at the royal palace</ins>' in headline
+    assert "ceremony at the royal palace" in re.sub(r"<[^>]+>", "", headline)  # as copied
+    open_p = 0  # every </p> closes a <p>, none opens inside another
+    for tag in re.findall(r"<(/?)p[ >]", page):
+        assert not (tag == "" and open_p), "a <p> inside a <p>"
+        open_p += 1 if tag == "" else -1
+        assert open_p >= 0, "a stray </p>"
+
+
 async def test_the_withdrawal_and_return_are_in_the_history(
     ds: Datasette, demo_archive: Path
 ) -> None:

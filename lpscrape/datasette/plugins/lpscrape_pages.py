@@ -1,7 +1,9 @@
 """Datasette plugin: the archive's own pages for reading articles as a historian does.
 
 - `/{db}/article/{path}`: the readable, stable permalink of an article (its path on the site,
-  `/2025/09/10/slug/`); it leads to the article's page.
+  `/2025/09/10/slug/`); it leads to the article's page. In an archive of several publications
+  the permalink names the article's own: `/{db}/article/@{publication}/{path}`; a bare path
+  that several publications' articles share answers 300, a page listing them.
 - `/{db}/article/{path}version/{n}`: one version as it read then.
 - `/{db}/article/{path}changes`: the edit history, each change with its class and the removed
   and added words marked.
@@ -24,7 +26,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
@@ -59,15 +61,26 @@ CAPTURE_CSP = (
     "form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
 )
 CONTEXT_PARAGRAPHS = 1  # unchanged paragraphs shown either side of a change
-ARTICLE_ROUTE = r"^/(?P<database>[^/]+)/article(?P<path>/.*?)(?P<action>version/\d+|changes|cite)?$"
+ARTICLE_ROUTE = (
+    r"^/(?P<database>[^/]+)/article(?:/@(?P<publication>[^/]+))?(?P<path>/.*?)"
+    r"(?P<action>version/\d+|changes|cite)?$"
+)
 
 
 # -- shared ------------------------------------------------------------------------------------
 
 
-def archive_path(database: str, url: str, suffix: str = "") -> str:
-    """The archive's path of an article (`/db/article/2025/09/10/slug/`), plus `suffix`."""
-    return f"/{quote(database)}/article{cite.route_path(url)}{suffix}"
+def archive_path(database: str, url: str, suffix: str = "", publication: str | None = None) -> str:
+    """The archive's path of an article (`/db/article/2025/09/10/slug/`, with `@publication/`
+    first when given), plus `suffix`."""
+    return f"/{quote(database)}/article{cite.route_path(url, publication)}{suffix}"
+
+
+async def permalink_path(db: Any, url: str, suffix: str = "") -> str:
+    """The permalink of an article of `db` (naming its publication when `db` holds several),
+    plus `suffix`."""
+    publications, several = await _article_publications(db)
+    return archive_path(db.name, url, suffix, publications.get(url) if several else None)
 
 
 def row_path(database: str, url: str) -> str:
@@ -85,12 +98,16 @@ async def _database(datasette: Any, request: Any) -> Any:
     return db
 
 
-async def _article_url(db: Any, path: str) -> str:
-    """The archive key of the article at `path` on the site; NotFound when there is none."""
+async def _article_url(db: Any, path: str, publication: str | None = None) -> str:
+    """The archive key of the article at `path` on the site (in `publication` when given);
+    NotFound when there is none, `cite.AmbiguousArticle` when several publications have one."""
     try:
-        return await db.execute_fn(lambda conn: cite.find_article(conn, path))
+        return await db.execute_fn(lambda conn: cite.find_article(conn, path, publication))
+    except cite.AmbiguousArticle:
+        raise
     except cite.CiteError:
-        raise NotFound(f"no archived article at {path}") from None
+        where = f" in {publication}" if publication else ""
+        raise NotFound(f"no archived article at {path}{where}") from None
 
 
 async def _rows(db: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -150,7 +167,9 @@ def diff_html(diff_json: str | None, whole: bool = False) -> Markup:
             out.append(_skipped(skipped))
             skipped = 0
         parts = []
-        for op, text in paragraph:
+        for k, (op, text) in enumerate(paragraph):
+            if k and op != "=" != paragraph[k - 1][0] and not _spaced(paragraph[k - 1][1], text):
+                parts.append(" ")  # a removed run and the added one: two words, not one
             if op == "=":
                 parts.append(str(escape(text)))
             else:
@@ -160,6 +179,11 @@ def diff_html(diff_json: str | None, whole: bool = False) -> Markup:
     if skipped:
         out.append(_skipped(skipped))
     return Markup("\n".join(out))
+
+
+def _spaced(before: str, after: str) -> bool:
+    """True when whitespace already parts two neighbouring runs of a diff."""
+    return before[-1:].isspace() or after[:1].isspace()
 
 
 def _skipped(n: int) -> str:
@@ -186,8 +210,16 @@ async def article_view(datasette: Any, request: Any) -> Response:
 
 async def _article_view(datasette: Any, request: Any) -> Response:
     db = await _database(datasette, request)
-    url = await _article_url(db, request.url_vars["path"])
+    path, publication = request.url_vars["path"], request.url_vars.get("publication")
     action = request.url_vars.get("action") or ""
+    if publication is not None:
+        publication = unquote(publication)
+        if publication not in await db.execute_fn(cite.publications):  # `/@x/` on the site
+            path, publication = f"/@{request.url_vars['publication']}{path}", None
+    try:
+        url = await _article_url(db, path, publication)
+    except cite.AmbiguousArticle as exc:
+        return await _choices(datasette, request, db, exc, action)
     if not action:  # the article's own page, at its readable address (what people copy)
         return await _row_page(datasette, request, row_path(db.name, url))
     if action == "changes":
@@ -195,6 +227,20 @@ async def _article_view(datasette: Any, request: Any) -> Response:
     if action == "cite":
         return await _citation(datasette, request, db, url)
     return await _version(datasette, request, db, url, int(action.split("/")[1]))
+
+
+async def _choices(datasette: Any, request: Any, db: Any, found: Any, action: str) -> Response:
+    """300 Multiple Choices: the articles of several publications at one path, each by its
+    own permalink (with the page asked for: a version, the history, the citation)."""
+    query = f"?{request.query_string}" if request.query_string else ""
+    choices = []
+    for publication, url in found.matches.items():
+        rows = await _rows(db, "SELECT title, published_at FROM articles WHERE url = ?", [url])
+        href = archive_path(db.name, url, action, publication or None) + query
+        choices.append({"publication": publication, "url": url, "href": href, **rows[0]})
+    context = {"database": db.name, "path": found.path, "choices": choices}
+    html = await datasette.render_template("lp_choices.html", context, request=request)
+    return Response.html(html, status=300)
 
 
 async def _row_page(datasette: Any, request: Any, path: str) -> Response:
@@ -241,7 +287,7 @@ async def _history(datasette: Any, request: Any, db: Any, url: str) -> Response:
         "versions": versions,
         "changes": changes,
         "article_href": row_path(db.name, url),
-        "permalink": archive_path(db.name, url),
+        "permalink": await permalink_path(db, url),
     }
     html = await datasette.render_template("lp_history.html", context, request=request)
     return Response.html(html)
@@ -273,8 +319,8 @@ async def _version(datasette: Any, request: Any, db: Any, url: str, number: int)
         "tags": _json_list(version["tags"]),
         "paragraphs": [p.strip() for p in (version["full_body"] or "").split("\n\n") if p.strip()],
         "article_href": row_path(db.name, url),
-        "history_href": archive_path(db.name, url, "changes"),
-        "permalink": archive_path(db.name, url, f"version/{number}"),
+        "history_href": await permalink_path(db, url, "changes"),
+        "permalink": await permalink_path(db, url, f"version/{number}"),
         "cite_text": await _cite_text(datasette, request, db, url, number),
     }
     html = await datasette.render_template("lp_version.html", context, request=request)
@@ -357,7 +403,7 @@ async def _capture_view(datasette: Any, request: Any) -> Response:
         "capture": capture,
         "raw_href": f"/{quote(db.name)}/capture/{capture_id}/raw",
         "article_href": row_path(db.name, article) if article else None,
-        "history_href": archive_path(db.name, article, "changes") if article else None,
+        "history_href": await permalink_path(db, article, "changes") if article else None,
         "row_href": f"/{quote(db.name)}/captures/{capture_id}",
         "csp": CAPTURE_CSP,
     }
@@ -398,8 +444,8 @@ def extra_template_vars(
         changes = await _rows(db, "SELECT count(*) AS n FROM article_changes WHERE url = ?", [url])
         return {
             "lp_cite": citation,
-            "lp_permalink": archive_path(database, url),
-            "lp_history": archive_path(database, url, "changes"),
+            "lp_permalink": await permalink_path(db, url),
+            "lp_history": await permalink_path(db, url, "changes"),
             "lp_changes": changes[0]["n"],
             "lp_captures": captures[0],
         }
@@ -408,17 +454,20 @@ def extra_template_vars(
 
 
 @hookimpl
-def prepare_jinja2_environment(env: Any) -> None:
+def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
     """`lp_archive_path` for templates: an article's permalink in this archive."""
-    env.filters["lp_archive_path"] = lambda url, database, suffix="": archive_path(
-        database, _plain(url), suffix
-    )
+
+    async def lp_archive_path(url: Any, database: str, suffix: str = "") -> str:
+        return await permalink_path(datasette.get_database(database), _plain(url), suffix)
+
+    env.filters["lp_archive_path"] = lp_archive_path
     env.filters["lp_value"] = _plain
 
 
-# Per database file: its state (size and time of the file and its WAL) and the URLs of its
-# articles, read once per state: a query page of 1,000 article rows makes one read, not 1,000.
-_ARTICLE_URLS: dict[str, tuple[tuple[int, ...], frozenset[str]]] = {}
+# Per database file: its state (size and time of the file and its WAL), the URLs of its
+# articles with their publications and whether it holds several, read once per state: a query
+# page of 1,000 article rows makes one read, not 1,000.
+_ARTICLE_URLS: dict[str, tuple[tuple[int, ...], dict[str, str | None], bool]] = {}
 
 
 def _file_state(path: str) -> tuple[int, ...]:
@@ -432,18 +481,28 @@ def _file_state(path: str) -> tuple[int, ...]:
     return tuple(state)
 
 
-async def _archived(db: Any, url: str) -> bool:
-    """True when `url` is an archived article of the database."""
+def _read_publications(conn: Any) -> tuple[dict[str, str | None], bool]:
+    """Every article's URL with its publication, and whether the archive holds several."""
+    several = len(cite.publications(conn)) > 1
+    column = "publication" if several else "NULL"
+    return dict(conn.execute(f"SELECT url, {column} FROM articles").fetchall()), several
+
+
+async def _article_publications(db: Any) -> tuple[dict[str, str | None], bool]:
+    """The archived articles of the database with their publications (`_read_publications`)."""
     if not db.path:  # in memory: ask each time
-        return bool((await db.execute("SELECT 1 FROM articles WHERE url = ?", [url])).rows)
+        return await db.execute_fn(_read_publications)
     state = _file_state(db.path)
     cached = _ARTICLE_URLS.get(db.path)
     if cached is None or cached[0] != state:
-        urls = await db.execute_fn(
-            lambda conn: frozenset(r[0] for r in conn.execute("SELECT url FROM articles"))
-        )
-        cached = _ARTICLE_URLS[db.path] = (state, urls)
-    return url in cached[1]
+        urls, several = await db.execute_fn(_read_publications)
+        cached = _ARTICLE_URLS[db.path] = (state, urls, several)
+    return cached[1], cached[2]
+
+
+async def _archived(db: Any, url: str) -> bool:
+    """True when `url` is an archived article of the database."""
+    return url in (await _article_publications(db))[0]
 
 
 def _plain(value: Any) -> Any:
@@ -494,8 +553,10 @@ def render_cell(
     if table is None and column == "url" and isinstance(raw, str) and "://" in raw:
 
         async def archived_link() -> Markup | None:
-            found = await _archived(datasette.get_database(database), raw)
-            return _links(here(archive_path(database, raw)), raw, raw) if found else None
+            db = datasette.get_database(database)
+            if not await _archived(db, raw):
+                return None
+            return _links(here(await permalink_path(db, raw)), raw, raw)
 
         return archived_link
     if table is None and column in QUERY_LIST_COLUMNS and isinstance(raw, str):
@@ -504,36 +565,40 @@ def render_cell(
     if table in LIST_COLUMNS and column in LIST_COLUMNS[table] and isinstance(raw, str):
         items = _json_list(raw)
         return _listing(items) if items or raw.strip() == "[]" else None
+
+    def linked(template: str, url: Any, suffix: str, *rest: Any) -> Any:
+        """`template` with the article's permalink (plus `suffix`) first, then `rest`."""
+
+        async def cell() -> Markup:
+            db = datasette.get_database(database)
+            return Markup(template).format(here(await permalink_path(db, url, suffix)), *rest)
+
+        return cell
+
     if table == "article_versions" and column == "url" and isinstance(raw, str):
         version = _get(row, "version")
         title = _get(row, "title") or raw
-        return Markup('<a class="lp-version" href="{}">{}</a>').format(
-            here(archive_path(database, raw, f"version/{version}")), title
-        )
+        return linked('<a class="lp-version" href="{}">{}</a>', raw, f"version/{version}", title)
     if table == "article_versions" and column == "body_text" and raw is None:
         if not _get(row, "body_shared"):
             return None
-        page = archive_path(database, _get(row, "url"), f"version/{_get(row, 'version')}")
-        return Markup(
+        return linked(
             '<a class="lp-shared-body" href="{}">the text of this version</a> '
-            "(kept once: in the next version that keeps one, else the article's row)"
-        ).format(here(page))
+            "(kept once: in the next version that keeps one, else the article's row)",
+            _get(row, "url"),
+            f"version/{_get(row, 'version')}",
+        )
     if table == "article_versions" and column == "content_hash" and isinstance(raw, str):
         return Markup('<code title="{}">{}…</code>').format(raw, raw[:12])
     if table == "article_changes" and column == "url" and isinstance(raw, str):
         title = _get(row, "title_after") or raw
         anchor = f"changes#change-{_get(row, 'id')}"
-        return Markup('<a class="lp-change" href="{}">{}</a>').format(
-            here(archive_path(database, raw, anchor)), title
-        )
+        return linked('<a class="lp-change" href="{}">{}</a>', raw, anchor, title)
     if table == "article_changes" and column in DIFF_COLUMNS:
         if not raw:
             return None
         anchor = f"changes#change-{_get(row, 'id')}"
-        url = _get(row, "url")
-        return Markup('<a href="{}">read the diff</a>').format(
-            here(archive_path(database, url, anchor))
-        )
+        return linked('<a href="{}">read the diff</a>', _get(row, "url"), anchor)
     if table == "captures" and column == "url" and isinstance(raw, str):
         return Markup(
             '<a class="lp-captured" href="{}">as captured</a> · '
