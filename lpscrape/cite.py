@@ -114,23 +114,23 @@ def permalink(
     return link + (f"version/{version}" if version else "")
 
 
+def _publication_column(conn: sqlite3.Connection) -> str:
+    """`publication`, or `NULL` in an archive from before several publications."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(articles)")}
+    return "publication" if "publication" in columns else "NULL"
+
+
 def publications(conn: sqlite3.Connection) -> list[str]:
     """The publications the archive's articles belong to, by name."""
-    columns = {r[1] for r in conn.execute("PRAGMA table_info(articles)")}
-    if "publication" not in columns:  # an archive from before several publications
-        return []
-    sql = "SELECT DISTINCT publication FROM articles WHERE publication IS NOT NULL ORDER BY 1"
+    column = _publication_column(conn)
+    sql = f"SELECT DISTINCT {column} FROM articles WHERE {column} IS NOT NULL ORDER BY 1"
     return [r[0] for r in conn.execute(sql)]
 
 
 def permalink_publication(conn: sqlite3.Connection, url: str) -> str | None:
     """The publication an article's permalink names: its own when the archive holds several
     (so that a permalink never changes again), none in an archive of one."""
-    return _publication_of(conn, url) if len(publications(conn)) > 1 else None
-
-
-def _publication_of(conn: sqlite3.Connection, url: str) -> str | None:
-    if "publication" not in {r[1] for r in conn.execute("PRAGMA table_info(articles)")}:
+    if len(publications(conn)) < 2:
         return None
     row = conn.execute("SELECT publication FROM articles WHERE url = ?", [url]).fetchone()
     return row[0] if row else None
@@ -140,30 +140,27 @@ def find_article(conn: sqlite3.Connection, url: str, publication: str | None = N
     """The archive key of an article given its URL (canonical, fetched, or on another host)
     or its path, in `publication` when given; a path of several publications' articles is
     `AmbiguousArticle` unless `publication` chooses one."""
-    known = publications(conn)
-    if publication is not None and publication not in known:
+    column = _publication_column(conn)
+    if publication is not None and publication not in (known := publications(conn)):
         names = ", ".join(known) or "none"
         raise CiteError(f"no publication {publication!r} in the archive (it holds: {names})")
-    for sql in (
-        "SELECT url FROM articles WHERE url = ?",
-        "SELECT url FROM articles WHERE fetch_url = ?",
-    ):
-        row = conn.execute(sql, [url]).fetchone()
+    for where in ("url = ?", "fetch_url = ?"):
+        row = conn.execute(f"SELECT url, {column} FROM articles WHERE {where}", [url]).fetchone()
         if row:
-            found = _publication_of(conn, row[0])
-            if publication is None or found == publication:
+            if publication is None or row[1] == publication:
                 return row[0]
-            raise CiteError(f"{url} is an article of {found}, not of {publication}")
+            raise CiteError(f"{url} is an article of {row[1]}, not of {publication}")
     wanted = unquote(article_path(url)).rstrip("/")
     if wanted:
         like = "%" + wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = conn.execute(
-            "SELECT url FROM articles WHERE url LIKE ? ESCAPE '\\' ORDER BY url", [like]
+            f"SELECT url, {column} FROM articles WHERE url LIKE ? ESCAPE '\\' ORDER BY url",
+            [like],
         ).fetchall()
         matches: dict[str, str] = {}
-        for (key,) in rows:
+        for key, found in rows:
             if unquote(article_path(key)).rstrip("/") == wanted:
-                matches.setdefault(_publication_of(conn, key) or "", key)
+                matches.setdefault(found or "", key)
         if publication is not None:
             matches = {p: k for p, k in matches.items() if p == publication}
         if len(matches) > 1:
