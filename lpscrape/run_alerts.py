@@ -26,6 +26,8 @@ class RunTotals:
     deferred: int = 0  # sitemap URLs left for a later run
     left_open: Sequence[tuple[int, str]] = ()  # (id, started) of runs a killed crawl left
     skipped: int = 0  # articles found and not asked for (their lastmod unchanged)
+    lost_crawlers: int = 0  # crawlers of a shared frontier that died (or stalled) mid-run
+    taken_back: int = 0  # the requests they held, fetched again by the others
 
 
 def limits(settings: Any) -> dict[str, Any]:
@@ -74,6 +76,13 @@ def alert_lines(
         )
     if t.crashed:
         out.append(f"extraction crashed on {t.crashed} pages (captures kept; see the log)")
+    if t.lost_crawlers:
+        out.append(
+            f"{t.lost_crawlers} crawler process{'es' if t.lost_crawlers > 1 else ''} stopped "
+            "without leaving the run (killed, or stalled past LPSCRAPE_REDIS_TTL): the "
+            f"{t.taken_back} requests held went back to the queue and were fetched by the "
+            "others; see the crawler hosts' logs"
+        )
     if t.deferred:
         cap_text = f" of {cap} URLs per run" if cap else ""
         out.append(

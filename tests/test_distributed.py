@@ -257,11 +257,19 @@ def test_killed_crawler_and_writer_lose_nothing_and_store_nothing_twice(
         assert query(shared, "SELECT count(*) FROM articles")[0][0] < 48  # half way indeed
         crawlers[0] = crawler(server, redis_url)  # back in the same run
         store = writer(redis_url, shared)
-        said = [finish(proc) for proc in crawlers]
-        finish(store)
+        outs = [proc.communicate(timeout=120) for proc in [*crawlers, store]]
         fetched = article_fetches(server.site)
+    said = [out for out, _ in outs]
     taken_back = [int(m) for out in said for m in re.findall(r"(\d+) requests of stopped", out)]
     assert sum(taken_back) > 0, said  # the killed crawler's requests were fetched by others
+    # Nothing was lost, but a process died: the archivist hears it, from every host, once.
+    alert = (
+        "1 crawler process stopped without leaving the run (killed, or stalled past "
+        f"LPSCRAPE_REDIS_TTL): the {sum(taken_back)} requests held went back to the queue"
+    )
+    assert [proc.returncode for proc in [*crawlers, store]] == [3, 3, 3], outs
+    assert all(alert in err for _, err in outs), outs
+    assert alert in query(shared, "SELECT alerts FROM crawl_runs")[0][0]
     # Its places at the host came back with its heartbeat (2 s here), not at their expiry (a
     # minute, during which the surviving crawler would have sent nothing).
     after = [t for t in arrivals.times if t >= killed_at]

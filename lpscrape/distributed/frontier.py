@@ -49,12 +49,16 @@ redis.call('ZREM', KEYS[1], got[1])
 redis.call('HSET', KEYS[2], got[1], got[2])
 return got[1]
 """
-# Put a dead crawler's in-flight requests back in the queue, and forget the crawler.
+# Put a crawler's in-flight requests back in the queue, and forget the crawler; a dead one
+# (ARGV[2] = 1) is counted in the run's stats once, whichever crawler found it, for the alert.
 REQUEUE = """
 local entries = redis.call('HGETALL', KEYS[2])
 for i = 1, #entries, 2 do redis.call('ZADD', KEYS[1], entries[i + 1], entries[i]) end
 redis.call('DEL', KEYS[2])
-redis.call('SREM', KEYS[3], ARGV[1])
+if redis.call('SREM', KEYS[3], ARGV[1]) == 1 and ARGV[2] == '1' then
+  redis.call('HINCRBY', KEYS[4], 'crawlers_lost', 1)
+  redis.call('HINCRBY', KEYS[4], 'taken_back', #entries / 2)
+end
 return #entries / 2
 """
 # Join the run in progress, or begin a new one on a clean frontier (what a finished run left).
@@ -321,8 +325,8 @@ class SharedFrontier(Scheduler):
             other = member.decode()
             if other == self.id or self.server.exists(self.keys.alive(other)):
                 continue
-            keys = [self.keys.queue, self.keys.inflight(other), self.keys.crawlers]
-            count = int(self._requeue(keys=keys, args=[other]))
+            keys = [self.keys.queue, self.keys.inflight(other), self.keys.crawlers, self.keys.stats]
+            count = int(self._requeue(keys=keys, args=[other, 1]))
             if count:
                 logger.warning("crawler %s stopped: %d requests back in the queue", other, count)
             moved += count
@@ -370,7 +374,8 @@ class SharedFrontier(Scheduler):
         for name, value in counts.items():
             pipe.hincrby(self.keys.stats, name, int(value or 0))
         if reason != "finished":  # stopped early (Ctrl+C): what it held goes back for the others
-            self._requeue(keys=[self.keys.queue, self.inflight, self.keys.crawlers], args=[self.id])
+            keys = [self.keys.queue, self.inflight, self.keys.crawlers, self.keys.stats]
+            self._requeue(keys=keys, args=[self.id, 0])
         else:
             pipe.delete(self.inflight)
             pipe.srem(self.keys.crawlers, self.id)

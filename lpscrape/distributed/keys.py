@@ -97,7 +97,7 @@ class SiteKeys:
 
     @property
     def stats(self) -> str:
-        """The crawlers' request counts, summed as each one closes."""
+        """The crawlers' request counts, summed as each one closes, and the crawlers lost."""
         return self.key("stats")
 
     @property
