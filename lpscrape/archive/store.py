@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import hashlib
 import json
@@ -177,8 +178,13 @@ def same_article(canonical: str, fetched: str) -> bool:
 def article_key(record: Article, fetch_url: str) -> str:
     """The article's key: the URL fetched, or its canonical URL when that names the same
     page — a canonical naming another article never makes one page overwrite another."""
+    return _key(record.canonical_url, fetch_url)
+
+
+@functools.lru_cache(maxsize=4096)  # asked for the capture row, then for the article row
+def _key(canonical_url: str | None, fetch_url: str) -> str:
     fetched = clean_url(fetch_url)
-    canonical = clean_url(record.canonical_url or fetch_url)
+    canonical = clean_url(canonical_url or fetch_url)
     return canonical if same_article(canonical, fetched) else fetched
 
 
