@@ -52,15 +52,16 @@ class Browser:
             f"--user-data-dir={profile}",
         ]
 
-    def dom(self, url: str, wait_ms: int = 0) -> str:
+    def dom(self, url: str, wait_ms: int = 0, tz: str | None = None) -> str:
         """The page's DOM after it loaded and ran its scripts (and `wait_ms` of virtual time,
-        for pages that fetch and draw after loading)."""
+        for pages that fetch and draw after loading), in the time zone `tz` if given."""
         extra = [f"--virtual-time-budget={wait_ms}"] if wait_ms else []
         result = subprocess.run(
             [*self.args, "--window-size=1280,1600", *extra, "--dump-dom", url],
             capture_output=True,
             text=True,
             timeout=90,
+            env={**os.environ, "TZ": tz} if tz else None,
         )
         assert result.returncode == 0 and "</html>" in result.stdout, result.stderr[-2000:]
         return result.stdout
@@ -147,10 +148,10 @@ def test_the_diff_page_marks_removed_and_added_words(served: str, tmp_path: Path
     assert "correction" in text(page)
 
 
-def test_the_charts_are_drawn(served: str, tmp_path: Path) -> None:
+def test_the_charts_are_drawn(served: str, demo_archive: Path, tmp_path: Path) -> None:
     browser = Browser(tmp_path / "profile")
     url = f"{served}/-/dashboards/archive"
-    page = browser.dom(url, wait_ms=15_000)
+    page = browser.dom(url, wait_ms=15_000, tz="America/New_York")  # a reader far from UTC
     browser.screenshot(url, save_as(tmp_path, "charts"), wait_ms=15_000, height=1500)
     charts = re.split(r'<svg[^>]*class="marks"', page)[1:]
     assert len(charts) == 6, len(charts)  # per month, places, changes, weather, crawls, fields
@@ -163,6 +164,15 @@ def test_the_charts_are_drawn(served: str, tmp_path: Path) -> None:
     antwerp = sum(a.dateline == "ANTWERP" for a in articles(3))
     assert f'aria-label="articles: {antwerp}; dateline: ANTWERP"' in page
     assert "Articles per month of publication" in text(page)
+    # The weather chart's axis says UTC, and is: the capture's time, on a 24-hour clock,
+    # whatever the reader's own zone.
+    [(observed,)] = query(
+        demo_archive,
+        "SELECT DISTINCT weather_observed_at FROM captures WHERE weather_observed_at IS NOT NULL LIMIT 1",
+    )
+    weather = page[page.index("The page header's weather widget") :]
+    axis = re.findall(r">([^<>]+)</text>", weather[: weather.index("observed at (UTC)</text>")])
+    assert any(datetime.fromisoformat(observed).strftime("%H:%M") in label for label in axis), axis
 
 
 def test_the_article_page_offers_a_citation(served: str, tmp_path: Path) -> None:
