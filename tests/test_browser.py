@@ -168,7 +168,8 @@ def test_the_charts_are_drawn(served: str, demo_archive: Path, tmp_path: Path) -
     # whatever the reader's own zone.
     [(observed,)] = query(
         demo_archive,
-        "SELECT DISTINCT weather_observed_at FROM captures WHERE weather_observed_at IS NOT NULL LIMIT 1",
+        "SELECT DISTINCT weather_observed_at FROM captures "
+        "WHERE weather_observed_at IS NOT NULL LIMIT 1",
     )
     weather = page[page.index("The page header's weather widget") :]
     axis = re.findall(r">([^<>]+)</text>", weather[: weather.index("observed at (UTC)</text>")])

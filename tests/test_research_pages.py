@@ -205,6 +205,7 @@ def published_in(first: str, last: str) -> set[str]:
         ("2025-09", "", "2025-09-01", "9999"),
         ("1 April 2025", "31/05/2025", "2025-04-01", "2025-05-31"),
         ("", "2025-03", "0000", "2025-03-31"),
+        ("2025/09/03", "2025/09", "2025-09-03", "2025-09-30"),  # year first, with slashes
     ],
 )
 async def test_dates_as_people_write_them(
@@ -228,6 +229,21 @@ async def test_a_date_that_cannot_be_read_is_an_error_never_every_row(
     page = await ds.client.get(f"/{DB}/published_between", params={"last_date": bad})
     assert page.status_code == 400
     assert "cannot read" in html.unescape(page.text) and "<tbody>" not in page.text
+    # the CSV too: a 400 with the reason, never an empty file a script would save
+    csv = await ds.client.get(f"/{DB}/published_between.csv", params={"first_date": bad})
+    assert csv.status_code == 400 and f"cannot read '{bad}' as a date" in csv.text
+
+
+async def test_dates_the_wrong_way_round_are_said_not_an_empty_list(ds: Datasette) -> None:
+    swapped = {"first_date": "2025-10-01", "last_date": "September 2025"}
+    for suffix in ("", ".json", ".csv"):
+        response = await ds.client.get(f"/{DB}/published_between{suffix}", params=swapped)
+        assert response.status_code == 400, suffix
+        said = html.unescape(response.text)
+        assert "last_date 'September 2025' comes before first_date '2025-10-01'" in said
+    same_month = {"first_date": "2025-09-03", "last_date": "September 2025"}  # within it: fine
+    query = "&".join(f"{k}={v}" for k, v in same_month.items())
+    assert await rows(ds, f"/{DB}/published_between.json?{query}")
 
 
 # -- facets and readable tables ---------------------------------------------------------------
@@ -338,6 +354,23 @@ async def test_changed_after_publication_lists_changes_by_class(ds: Datasette) -
     assert [(r["change_class"], r["silent"]) for r in silent] == [("minor", 1)]
     only = await rows(ds, f"/{DB}/changed_after_publication.json?class=Correction")
     assert [r["title"] for r in only] == [SECOND[EDITS_IN_2["correction"]].title]
+    # a class the archive does not know is said, with the ones it knows, in every format
+    for suffix in ("", ".json", ".csv"):
+        response = await ds.client.get(
+            f"/{DB}/changed_after_publication{suffix}", params={"class": "typo"}
+        )
+        assert response.status_code == 400, suffix
+        assert "no class of change is called 'typo'" in html.unescape(response.text)
+
+
+def test_the_plugin_knows_every_class_of_change(ds: Datasette) -> None:
+    from datasette.plugins import pm
+
+    from lpscrape.archive import changes
+
+    [plugin] = [p for p in pm.get_plugins() if getattr(p, "CHANGE_CLASSES", None)]
+    expected = (*changes.PRIORITY, *changes._EVENTS, "silent")
+    assert sorted(plugin.CHANGE_CLASSES) == sorted(expected)
 
 
 # -- what changed: the history and its diffs --------------------------------------------------

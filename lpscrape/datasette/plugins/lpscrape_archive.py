@@ -27,8 +27,13 @@ from datasette.database import QueryInterrupted
 from datasette.facets import ArrayFacet, ColumnFacet, DateFacet, Facet
 from datasette.filters import FilterArguments
 from datasette.plugins import pm
-from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
-from datasette.utils.asgi import BadRequest
+from datasette.utils import (
+    escape_sqlite,
+    path_with_added_args,
+    path_with_removed_args,
+    tilde_decode,
+)
+from datasette.utils.asgi import BadRequest, Request
 from markupsafe import Markup, escape
 
 MONTH_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]*"
@@ -302,22 +307,35 @@ _MONTHS = {
 _MONTH = r"(?P<month_name>[a-z]+)\.?"
 _PERIODS = [
     (re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?:[t ][\d:.+z-]*)?"), "day"),
+    (re.compile(r"(?P<year>\d{4})[/.](?P<month>\d{1,2})[/.](?P<day>\d{1,2})"), "day"),
     (re.compile(r"(?P<day>\d{1,2})[/.-](?P<month>\d{1,2})[/.-](?P<year>\d{4})"), "day"),
     (re.compile(r"(?P<day>\d{1,2})(?:st|nd|rd|th)? " + _MONTH + r",? (?P<year>\d{4})"), "day"),
     (re.compile(_MONTH + r" (?P<day>\d{1,2})(?:st|nd|rd|th)?,? (?P<year>\d{4})"), "day"),
-    (re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})"), "month"),
+    (re.compile(r"(?P<year>\d{4})[-/](?P<month>\d{1,2})"), "month"),
     (re.compile(r"(?P<month>\d{1,2})[/.](?P<year>\d{4})"), "month"),
     (re.compile(_MONTH + r",? (?P<year>\d{4})"), "month"),
     (re.compile(r"(?P<year>\d{4})"), "year"),
 ]
 DATE_FORMATS = (
-    "2025-09-03, 3 September 2025, 3 Sept 2025, 03/09/2025 (day first), "
+    "2025-09-03, 2025/09/03, 3 September 2025, 3 Sept 2025, 03/09/2025 (day first), "
     "September 2025, Sept 2025, 2025-09 or 2025"
 )
+# lpscrape.archive.changes' classes (the plugin may run without lpscrape: a public copy).
+CHANGE_CLASSES = (
+    "correction", "rewrite", "retitled", "byline", "terms", "revised", "minor", "formatting",
+    "whitespace", "dates", "unpublished", "republished", "silent",
+)  # fmt: skip
+# A range's end parameter and its start: an end before the start is said, not an empty list.
+RANGE_STARTS = {"last_date": "first_date"}
 
 
-class DateError(sqlite3.OperationalError):
-    """A date the archive cannot read: shown on the query page instead of any row."""
+class InputError(sqlite3.OperationalError):
+    """What was typed in a query's form cannot be used: shown instead of any row (and a 400
+    for every format, the CSV included)."""
+
+
+class DateError(InputError):
+    """A date the archive cannot read."""
 
 
 def period(text: str) -> tuple[date, date]:
@@ -345,20 +363,94 @@ def period(text: str) -> tuple[date, date]:
     raise DateError(f"cannot read {text!r} as a date: write it as {DATE_FORMATS}")
 
 
+def _typed(request: Any, key: str) -> str:
+    return (request.args.get(key) or "").strip() if request else ""
+
+
 def _date_bound(index: int) -> Callable[[str, Any], str | None]:
     def bound(key: str, request: Any) -> str | None:
-        written = (request.args.get(key) or "").strip() if request else ""
-        return period(written)[index].isoformat() if written else None
+        written = _typed(request, key)
+        if not written:
+            return None
+        days = period(written)
+        start = _typed(request, RANGE_STARTS.get(key, ""))
+        if index and start and period(start)[0] >= days[1]:
+            raise DateError(
+                f"{key} {written!r} comes before {RANGE_STARTS[key]} {start!r}: no day is "
+                "between them (swap the two dates)"
+            )
+        return days[index].isoformat()
 
     return bound
+
+
+def change_class(key: str, request: Any) -> str:
+    """`:_lpclass_X`: the class of change typed in parameter X, lower case ('' for every
+    class); one the archive does not know is an error, never an empty list."""
+    written = _typed(request, key).lower()
+    if written and written not in CHANGE_CLASSES:
+        raise InputError(
+            f"no class of change is called {written!r}: type one of {', '.join(CHANGE_CLASSES)}"
+            " (or nothing, for every change)"
+        )
+    return written
+
+
+MAGIC_PARAMETERS: dict[str, Callable[[str, Any], str | None]] = {
+    "lpfrom": _date_bound(0),
+    "lpuntil": _date_bound(1),
+    "lpclass": change_class,
+}
+_MAGIC_USED = re.compile(r":_(" + "|".join(MAGIC_PARAMETERS) + r")_(\w+)")
 
 
 @hookimpl
 def register_magic_parameters() -> list[tuple[str, Callable[[str, Any], str | None]]]:
     """`:_lpfrom_X` is the first day of the date typed in parameter X (ISO, or NULL when it is
-    empty); `:_lpuntil_X` the day after its period ends. A date that cannot be read is an
-    error message on the page, never every row."""
-    return [("lpfrom", _date_bound(0)), ("lpuntil", _date_bound(1))]
+    empty); `:_lpuntil_X` the day after its period ends; `:_lpclass_X` a class of change. What
+    cannot be read is an error message on the page, never every row (or none)."""
+    return list(MAGIC_PARAMETERS.items())
+
+
+async def unusable_input(datasette: Any, scope: dict[str, Any]) -> str | None:
+    """Why a canned query's CSV cannot be built from what was typed in its form, or None.
+    (Datasette's CSV of a query that failed is an empty 200: a script would save it.)"""
+    path = scope.get("path", "")
+    if scope.get("type") != "http" or not path.endswith(".csv") or path.count("/") != 2:
+        return None
+    database, name = (tilde_decode(part) for part in path[1:-4].split("/"))
+    if database not in datasette.databases:
+        return None
+    query = await datasette.get_canned_query(database, name, None)
+    if not query:
+        return None
+    request = Request(scope, None)
+    for prefix, key in _MAGIC_USED.findall(query.get("sql") or ""):
+        try:
+            MAGIC_PARAMETERS[prefix](key, request)
+        except InputError as exc:
+            return str(exc)
+    return None
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
+    """A canned query's CSV answers 400 with the reason when its form's input is unusable."""
+
+    def wrap(app: Any) -> Any:
+        async def checked(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            problem = await unusable_input(datasette, scope)
+            if problem is None:
+                await app(scope, receive, send)
+                return
+            body = f"lpscrape: {problem}\n".encode()
+            headers = [(b"content-type", b"text/plain; charset=utf-8")]
+            await send({"type": "http.response.start", "status": 400, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        return checked
+
+    return wrap
 
 
 # Datasette's `?_search=` filter, one of three in its `datasette.filters` plugin, is replaced
