@@ -87,6 +87,12 @@ def titles_with(predicate: object) -> set[str]:
         ('"horse-drawn carriage"', lambda w: {"horse", "drawn", "carriage"} <= w),
         ("-treaty", lambda w: not w & {"treaty", "treaties"}),  # only words to leave out
         ("-treaty -envoy", lambda w: not w & {"treaty", "treaties", "envoy", "envoys"}),
+        # NOT as people type it: the word after it left out, as -word does
+        ("treaty NOT envoy", lambda w: w & {"treaty", "treaties"} and not w & {"envoy", "envoys"}),
+        ("NOT treaty", lambda w: not w & {"treaty", "treaties"}),
+        # the small words alone are words like any other (only between two terms is `or` OR)
+        ("or", lambda w: "or" in w),
+        ("not", lambda w: "not" in w),
     ],
 )
 async def test_search_finds_what_people_type(ds: Datasette, typed: str, expected: object) -> None:
@@ -107,7 +113,7 @@ async def test_only_words_to_leave_out_list_every_article_without_them(ds: Datas
         assert not [t for t in treaty if f">{t}<" in text], page
 
 
-@pytest.mark.parametrize("typed", ["*", "^", "AND", "OR", "-", '"', "* ^ AND"])
+@pytest.mark.parametrize("typed", ["*", "^", "AND", "OR", "NOT", "-", '"', "* ^ AND"])
 async def test_a_search_with_no_word_lists_nothing_and_says_why(ds: Datasette, typed: str) -> None:
     assert await rows(ds, f"/{DB}/articles.json?_search={quote(typed)}") == []
     assert await rows(ds, f"/{DB}/search.json?q={quote(typed)}") == []

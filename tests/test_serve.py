@@ -199,7 +199,7 @@ async def test_search_results_sort_by_publication_date(ds: Datasette) -> None:
 
 async def test_search_query_highlights_snippets(ds: Datasette) -> None:
     rows = await get_json(ds, f"/{DB}/search.json?q=horse-drawn&_shape=array")
-    assert len(rows) == 1 and "a <mark>horse-drawn</mark> carriage" in rows[0]["snippet"]
+    assert len(rows) == 1 and "a ⟦horse-drawn⟧ carriage" in rows[0]["snippet"]
     html = await get_html(ds, f"/{DB}/search?q=horse-drawn")
     assert "a <mark>horse-drawn</mark> carriage" in html  # the mark is HTML, the text escaped
 
@@ -504,7 +504,7 @@ def hostile_article() -> Article:
         paragraphs=(
             f"LONDON — The body carries {SCRIPT} in its first paragraph.",
             f"A second paragraph with {IMG} in it.",
-            "A third, plain paragraph about zanzibarite crystals.",
+            "A third, plain paragraph about zanzibarite crystals, <mark>not a hit</mark>.",
         ),
         published=when,
         modified=when,
@@ -606,6 +606,9 @@ async def test_scraped_markup_is_escaped_on_every_page(hostile_archive: Path) ->
     assert f"“{escape(HOSTILE_TITLE)}.”" in html  # the citation, escaped like the rest
     snippet = await get_html(ds, f"/{DB}/search?q=paragraph")
     assert "<mark>paragraph</mark>" in snippet and escape(SCRIPT) in snippet
+    # text that looks like the highlight is text: only the search's own hits are marked
+    crystals = await get_html(ds, f"/{DB}/search?q=zanzibarite")
+    assert "<mark>zanzibarite</mark>" in crystals and escape("<mark>not a hit</mark>") in crystals
 
 
 # -- the command line ------------------------------------------------------------------------

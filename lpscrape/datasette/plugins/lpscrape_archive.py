@@ -41,20 +41,28 @@ SNIPPET_COLUMN = "snippet"
 
 
 _FTS_TOKEN = re.compile(r'(-?)"([^"]*)"?(\*?)|(\S+)')
-_OPERATORS = {"OR", "AND"}
 
 
 def _fts_parts(query: str | None) -> tuple[list[str], list[str]]:
     """The words, phrases and prefixes to find (`OR ` before an alternative) and those to
-    leave out, each quoted for FTS5; punctuation alone and bare operators are dropped."""
+    leave out, each quoted for FTS5. `OR` (or `or`) between two terms joins them, `NOT term`
+    leaves the term out as `-term` does, `AND` is what words do anyway; otherwise these are
+    words like any other, except the capitalised ones, dropped with punctuation alone."""
     positives: list[str] = []
     negatives: list[str] = []
-    pending_or = False
-    for match in _FTS_TOKEN.finditer(query or ""):
+    pending_or = pending_not = False
+    tokens = list(_FTS_TOKEN.finditer(query or ""))
+    for index, match in enumerate(tokens):
         negate, phrase, star, bare = match.groups()
         if bare is not None:
-            if bare in _OPERATORS or bare == "or":  # "treaty or envoy", as people type it
-                pending_or = bare.upper() == "OR" and bool(positives)
+            follows = index + 1 < len(tokens)
+            if bare in ("OR", "or") and positives and follows:  # "treaty or envoy", as typed
+                pending_or = True
+                continue
+            if bare == "NOT" and follows:
+                pending_not = True
+                continue
+            if bare in ("OR", "AND", "NOT"):
                 continue
             negate = "-" if bare.startswith("-") and len(bare) > 1 else ""
             phrase, star = bare.lstrip("-") if negate else bare, ""
@@ -63,19 +71,19 @@ def _fts_parts(query: str | None) -> tuple[list[str], list[str]]:
         if not re.search(r"[^\W_]", phrase):
             continue  # nothing FTS5 would index: punctuation alone
         term = '"' + phrase.replace('"', "") + '"' + star
-        if negate:
+        if negate or pending_not:
             negatives.append(term)
         else:
             positives.append(f"OR {term}" if pending_or else term)
-        pending_or = False
+        pending_or = pending_not = False
     return positives, negatives
 
 
 def fts_terms(query: str | None) -> str:
     """A search box's text as an FTS5 query that never fails: every word must appear
     (`treaty envoy`), `"an exact phrase"`, a prefix (`treat*`), `OR` (or `or`) between
-    alternatives, `-word` to exclude; any other punctuation is text. "" when there is no
-    word to find (blank, punctuation, operators, or only words to leave out)."""
+    alternatives, `-word` or `NOT word` to exclude; any other punctuation is text. "" when
+    there is no word to find (blank, punctuation, operators, or only words to leave out)."""
     positives, negatives = _fts_parts(query)
     if not positives:
         return ""
@@ -118,7 +126,7 @@ def search_note(query: str | None) -> str | None:
         return (
             f"“{query}” has no word to search for, so no article is listed: type a word "
             "(treaty), a phrase in double quotes, a prefix (treat*), treaty OR envoy, and "
-            "-word to leave out articles with that word."
+            "-word or NOT word to leave out articles with that word."
         )
     if mode == "exclude":
         words = ", ".join(term.replace('"', "") for term in _fts_parts(query)[1])
@@ -605,14 +613,16 @@ def prepare_jinja2_environment(env: Any) -> None:
     env.filters["lp_json_list"] = json_list
 
 
-_MARK = re.compile(r"&lt;(/?)mark&gt;")
+# The search query's snippet marks its hits ⟦so⟧: brackets no article text of ours carries,
+# where `<mark>` would be ambiguous (an article about HTML may print it).
+_MARK = re.compile(r"⟦([^⟦⟧]*)⟧")
 
 
 @hookimpl
 def render_cell(value: Any, column: str, table: str | None) -> Markup | None:
-    """Query results' `snippet` column: text escaped, then only the `<mark>` tags restored."""
+    """Query results' `snippet` column: text escaped, then its ⟦hits⟧ marked."""
     if table is None and column == SNIPPET_COLUMN and isinstance(value, str):
-        return Markup(_MARK.sub(r"<\1mark>", str(escape(value))))
+        return Markup(_MARK.sub(r"<mark>\1</mark>", str(escape(value))))
     return None
 
 
