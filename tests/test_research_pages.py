@@ -283,6 +283,10 @@ async def test_the_articles_page_opens_on_a_few_readable_columns(ds: Datasette) 
     assert escape(newest.title) in row
     assert f">{escape(', '.join(newest.category_names))}</td>" in row  # a list, not JSON
     assert '["' not in table
+    # the byline column is the byline as printed, not the list of authors
+    shared = next(a for a in TRUTH if len(a.authors) > 1)
+    page = await get(ds, f"/{DB}/articles?title={quote_plus(shared.title)}")
+    assert f'<td class="col-byline">{escape(shared.byline)}</td>' in page
     link = re.search(r'class="lp-all-columns" href="([^"]+)"', page)[1]
     everything = await get(ds, html.unescape(link))
     assert 'class="rows-and-columns"' in everything and "col-content_hash" in everything
