@@ -341,6 +341,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Stream a table or query as CSV / JSON Lines, or write a public Datasette copy or WARC."""
+    if args.excel and args.format != "csv":
+        raise UserError(f"export {args.format}: --excel is for csv only (a mark Excel reads)")
     if args.format == "warc":
         from lpscrape.archive.warc import export_warc
 
@@ -373,6 +375,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         sql=args.sql,
         since=args.since,
         category=args.category,
+        excel=args.excel,
     )
     if args.output != "-":
         print(f"lpscrape: {rows} rows written to {args.output}", file=sys.stderr)
@@ -657,6 +660,12 @@ def build_parser() -> argparse.ArgumentParser:
         "day, as Datasette's date ranges count it) or an ISO 8601 instant (compared in UTC)",
     )
     p.add_argument("--category", help="articles filed under this category (any case)")
+    p.add_argument(
+        "--excel",
+        action="store_true",
+        help="csv: begin with a UTF-8 byte-order mark, so that Excel opens accents (Schön, "
+        "ZÜRICH) as they are; scripts reading plain UTF-8 may not want it",
+    )
     p.add_argument(
         "-o", "--output", default="-", metavar="FILE", help="output file, - for stdout (default)"
     )

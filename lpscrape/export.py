@@ -335,6 +335,9 @@ def write_jsonl(out: IO[str], columns: list[str], rows: Iterator[tuple[Any, ...]
     return count
 
 
+# Excel reads a CSV without it in the machine's legacy code page (Schön as SchÃ¶n).
+BOM = "\ufeff"
+
 WRITERS: dict[str, Callable[[IO[str], list[str], Iterator[tuple[Any, ...]]], int]] = {
     "csv": write_csv,
     "jsonl": write_jsonl,
@@ -377,8 +380,10 @@ def export(
     since: str | None = None,
     category: str | None = None,
     notes: IO[str] | None = None,
+    excel: bool = False,
 ) -> int:
     """Stream a table (default `articles`) or a query as CSV or JSON Lines; returns the rows.
+    `excel`: the CSV begins with a UTF-8 byte-order mark, by which Excel knows it is UTF-8.
 
     `since` keeps articles published on or after a date; `category` those filed under a
     category (case-insensitive), both for the articles table only. `output` is a file path or
@@ -398,6 +403,8 @@ def export(
                 file=notes or sys.stderr,
             )
         with _output(output) as out:
+            if excel and fmt == "csv":
+                out.write(BOM)
             one_printf = len(set(columns)) == len(columns) <= PRINTF_MAX_COLUMNS
             if fmt == "csv" and sql is None and not blobs and one_printf:
                 numeric = _numeric_columns(conn, label)

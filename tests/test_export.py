@@ -254,3 +254,17 @@ def test_csv_of_odd_tables_reads_back_as_csv_writer_wrote_it(tmp_path: Path) -> 
         export(db_path, "csv", out, table=table)
         with out.open(encoding="utf-8", newline="") as fh:
             assert list(csv.reader(fh)) == rows
+
+
+def test_excel_csv_begins_with_the_utf8_mark_and_is_otherwise_the_same(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    plain, excel = tmp_path / "plain.csv", tmp_path / "excel.csv"
+    assert run_cli("export", "csv", "--db", str(demo_archive), "-o", str(plain)).returncode == 0
+    result = run_cli("export", "csv", "--excel", "--db", str(demo_archive), "-o", str(excel))
+    assert result.returncode == 0, result.stderr
+    assert not plain.read_bytes().startswith(b"\xef\xbb\xbf")  # scripts get plain UTF-8
+    assert excel.read_bytes() == b"\xef\xbb\xbf" + plain.read_bytes()
+    assert "ZÜRICH" in excel.read_text(encoding="utf-8-sig")
+    result = run_cli("export", "jsonl", "--excel", "--db", str(demo_archive))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "csv only" in result.stderr
