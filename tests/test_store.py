@@ -9,7 +9,7 @@ from conftest import memory_archive
 
 from lpscrape.archive.bodies import version_body_sql
 from lpscrape.archive.schema import CONTENT_COLUMNS
-from lpscrape.archive.store import Archive
+from lpscrape.archive.store import Archive, held_fields
 from lpscrape.extract import extract_article
 from lpscrape.items import Capture
 
@@ -239,3 +239,30 @@ def test_the_same_bytes_are_stored_once(archive: Archive) -> None:
     assert rows == [(1, 0, None), (2, 1, 1)]
     bodies = [c.body for _, _, c in archive.captures()]
     assert bodies == [first.body, first.body]
+
+
+def test_an_seo_plugin_switched_off_is_held_not_a_new_version(archive: Archive) -> None:
+    # The plugin printed the exact times; without it only the permalink's day is left.
+    modified = '<meta property="article:modified_time" content="2025-09-11T08:00:00+00:00">'
+    first = capture("Envoys meet", GOOD, "2025-09-12T14:00:00+00:00")
+    first.body = first.body.replace(b"</head>", modified.encode() + b"</head>")
+    first.record = extract_article(first.body, first.url)
+    assert (first.record.published_at, first.record.modified_at) == (
+        "2025-09-10T13:02:11+00:00",
+        "2025-09-11T08:00:00+00:00",
+    )
+    archive.add(first, 1)
+    bare = capture("Envoys meet", GOOD, "2025-09-13T14:00:00+00:00")
+    bare.body = bare.body.replace(b'<meta property="article:published_time"', b"<meta x")
+    bare.record = extract_article(bare.body, bare.url)
+    assert bare.record.published_at != first.record.published_at  # the day, at 00:00
+    outcome = archive.add(bare, 2)
+    reason = (
+        "published_at (its time of day), modified_at gone, with the headline's and the "
+        "body's words unchanged"
+    )
+    assert (outcome.kind, outcome.note) == ("held", reason)
+    assert held_fields(reason) == ["published_at", "modified_at"]
+    assert archive.db.execute(
+        "SELECT version, published_at, modified_at FROM articles"
+    ).fetchall() == [(1, "2025-09-10T13:02:11+00:00", "2025-09-11T08:00:00+00:00")]

@@ -204,26 +204,45 @@ def collapse_reason(
     return None
 
 
-# Fields a theme update loses while the article's words stay the same.
-KEPT_FIELDS = ("authors", "byline", "dateline", "published_at")
+# Fields a theme or SEO-plugin update loses while the article's words stay the same.
+KEPT_FIELDS = ("authors", "byline", "dateline", "published_at", "modified_at")
 _WORD = re.compile(r"\w+")
+_DAY = 36 * 3600  # a day-only date within this of the exact one is the same day, unprecise
+_TIME_LOST = " (its time of day)"
 
 
 def _same_words(before: str | None, after: str | None) -> bool:
     return _WORD.findall((before or "").casefold()) == _WORD.findall((after or "").casefold())
 
 
-def lost_field_reason(before: dict[str, Any], content: dict[str, Any]) -> str | None:
+def _time_of_day_lost(before: str | None, after: str | None, day_only: bool) -> bool:
+    """The exact publication time replaced by the same day without one (the page lost its
+    machine-readable date and only the permalink's or the text's day is left)."""
+    if not (day_only and before and after) or before == after:
+        return False
+    try:
+        gap = abs(datetime.fromisoformat(after) - datetime.fromisoformat(before))
+    except ValueError:
+        return False
+    return gap.total_seconds() < _DAY
+
+
+def lost_field_reason(
+    before: dict[str, Any], content: dict[str, Any], day_only: bool = False
+) -> str | None:
     """Why a new version looks like the page's markup changed, not the article (None if it
-    does not): a field the version before had is gone, the headline's and the body's words
-    unchanged — a publisher who edits a byline away edits nothing else only by rare chance,
-    a theme update always does."""
+    does not): a field the version before had is gone, or the publication time became a day
+    (`day_only`: the new date has no time), the headline's and the body's words unchanged —
+    a publisher who edits a byline away edits nothing else only by rare chance, a theme or
+    SEO plugin update always does."""
     if not _same_words(before.get("title"), content.get("title")):
         return None
     if not _same_words(before.get("body_text"), content.get("body_text")):
         return None
     empty = (None, "", "[]")
     lost = [f for f in KEPT_FIELDS if before.get(f) not in empty and content.get(f) in empty]
+    if _time_of_day_lost(before.get("published_at"), content.get("published_at"), day_only):
+        lost.insert(0, f"published_at{_TIME_LOST}")
     if not lost:
         return None
     return f"{', '.join(lost)}{_LOST} the headline's and the body's words unchanged"
@@ -237,7 +256,8 @@ def held_fields(review: str) -> list[str]:
     if review.startswith("body collapsed"):  # `collapse_reason` (a layer change is no loss)
         return ["body_text"]
     head, found, _ = review.partition(_LOST)
-    return [f for f in head.split(", ") if f in KEPT_FIELDS] if found else []
+    names = [f.removesuffix(_TIME_LOST) for f in head.split(", ")]
+    return [f for f in names if f in KEPT_FIELDS] if found else []
 
 
 def _weather_columns(record: Article | None) -> dict[str, Any]:
@@ -665,7 +685,8 @@ class Archive:
         if existing and self.hold:
             layer = json.loads(existing[4] or "{}").get("body_text")
             reason = collapse_reason(existing[3], layer, record, self.collapse_ratio)
-            reason = reason or (lost_field_reason(before, content) if before else None)
+            day_only = ":" not in (record.extraction.raw.get("published_at") or ":")
+            reason = reason or (lost_field_reason(before, content, day_only) if before else None)
             if reason:  # kept as a capture, flagged, never promoted over the good version
                 self._update("captures", "id", capture_id, {"review": reason})
                 return Outcome("held", url, reason)
