@@ -18,6 +18,7 @@ from pathlib import Path
 
 from lpscrape import __version__
 from lpscrape.archive.lock import ArchiveBusy
+from lpscrape.archive.readonly import readonly_uri
 from lpscrape.archive.store import ArchiveError
 from lpscrape.extract import extract_article
 
@@ -439,7 +440,7 @@ def _has_tables(path: Path) -> bool:
     """True when the SQLite file (vetted by `check_archive`) has any table; reads only."""
     if not path.stat().st_size:
         return False
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn = sqlite3.connect(readonly_uri(path), uri=True)
     try:
         return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
     finally:
@@ -469,7 +470,7 @@ def cmd_cite(args: argparse.Namespace) -> int:
     from lpscrape.serve import check_archive, database_name
 
     path = check_archive(args.db)
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn = sqlite3.connect(readonly_uri(path), uri=True)
     try:
         found = citation(
             conn,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from lpscrape.archive.bodies import version_body_sql
+from lpscrape.archive.readonly import readonly_uri
 from lpscrape.archive.store import ArchiveError
 
 FORMATS = ("csv", "jsonl")
@@ -44,7 +45,7 @@ def connect_readonly(db_path: str | Path) -> sqlite3.Connection:
         if fh.read(16) != b"SQLite format 3\x00":
             raise ExportError(f"{path} is not an SQLite database")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(readonly_uri(path), uri=True)
         conn.execute("PRAGMA query_only = 1")
         conn.execute("PRAGMA mmap_size = 1073741824")  # pages read in place: ~5% off a full export
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()

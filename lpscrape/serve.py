@@ -29,6 +29,7 @@ from typing import Any
 from datasette.app import Datasette
 from datasette.inspect import inspect_hash
 
+from lpscrape.archive.readonly import frozen, readonly_uri
 from lpscrape.archive.schema import FTS_TOKENIZE, SCHEMA_VERSION, VERSION_TEXTS
 from lpscrape.archive.store import ArchiveError, open_database
 
@@ -116,7 +117,7 @@ def check_archive(db_path: str | Path) -> Path:
     # Read through SQLite only: a plain open() and close() of the file would drop this
     # process's POSIX locks on it (see lpscrape.archive.store.open_database).
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(readonly_uri(path), uri=True)
         try:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
         finally:
@@ -130,7 +131,7 @@ def check_archive(db_path: str | Path) -> Path:
 
 def _outdated(path: Path) -> bool:
     """True when the archive predates this version's tables, search index or version bodies."""
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn = sqlite3.connect(readonly_uri(path), uri=True)
     try:
         rows = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
         views = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
@@ -173,6 +174,7 @@ def make_datasette(
     they land (WAL); `immutable=True` is for a snapshot nothing writes to any more.
     """
     path = check_archive(db_path)
+    immutable = immutable or frozen(path)  # a folder nobody can write: a snapshot
     if not immutable:
         bring_up_to_date(path)
     chosen = settings(**(settings_overrides or {}))

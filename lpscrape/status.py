@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from lpscrape.archive import lock
-from lpscrape.archive.store import ArchiveError
+from lpscrape.archive.readonly import readonly_uri
+from lpscrape.archive.store import ArchiveError, not_a_folder
 
 STALE_HOURS = 36  # a nightly crawl that has not finished for this long is worth a look
 OLD_ARTICLE_DAYS = 30
@@ -27,10 +28,11 @@ NOT_A_RUN = ("running", "refused")
 
 def _connect(db_path: str | Path) -> sqlite3.Connection:
     path = Path(db_path)
+    not_a_folder(path)
     if not path.exists():
         raise ArchiveError(f"no archive at {path}: run `lpscrape crawl --db {path}` first")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        conn = sqlite3.connect(readonly_uri(path), uri=True, timeout=30)
         conn.row_factory = sqlite3.Row
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as exc:

@@ -642,6 +642,7 @@ def test_a_read_only_archive_is_refused_in_one_line(
     hostile: DemoServer, good_archive: Path
 ) -> None:
     before = good_archive.read_bytes()
+    beside = sorted(good_archive.parent.iterdir())
     # Root ignores file modes; the immutable flag stops root too.
     make = ["chattr", "+i"] if os.geteuid() == 0 else ["chmod", "a-w"]
     if subprocess.run([*make, str(good_archive)], capture_output=True).returncode:
@@ -653,6 +654,7 @@ def test_a_read_only_archive_is_refused_in_one_line(
         subprocess.run([*undo, str(good_archive)], check=True)
     assert "the file is read-only" in line
     assert good_archive.read_bytes() == before
+    assert sorted(good_archive.parent.iterdir()) == beside  # no -wal or -shm made beside it
     assert not [r for r in hostile.site.requests if r.path != "/"]
 
 

@@ -28,6 +28,7 @@ from lpscrape.urls import clean_url, publication_of
 from . import payloads
 from .bodies import version_body_sql
 from .changes import form_change, update_changes
+from .readonly import readonly_uri
 from .schema import (
     CONTENT_COLUMNS,
     SCHEMA_VERSION,
@@ -62,8 +63,8 @@ def utc_now() -> str:
 
 
 def _connect(path: Path, readonly: bool = False, immutable: bool = False) -> sqlite3.Connection:
-    uri = f"{path.resolve().as_uri()}?mode=ro" if readonly else str(path)
-    if immutable:
+    uri = readonly_uri(path) if readonly else str(path)
+    if immutable and "immutable=1" not in uri:
         uri += "&immutable=1"
     try:
         return sqlite3.connect(uri, timeout=30, uri=readonly)
@@ -114,10 +115,20 @@ def _check_writable(path: Path) -> None:
         raise ArchiveError(f"cannot write archive {path}: the file is read-only")
 
 
+def not_a_folder(path: Path) -> None:
+    """Refuse a folder given where an archive file is meant, saying so."""
+    if path.is_dir():
+        raise ArchiveError(
+            f"{path} is a folder, not an archive file: give --db a file, such as "
+            f"{path / 'archive.db'}"
+        )
+
+
 def check_archive(path: str | Path) -> None:
     """Refuse a file that is not an archive this code can use, reading it only (call it
     before anything else in the process opens the archive)."""
     path = Path(path)
+    not_a_folder(path)
     if not path.exists() or not path.stat().st_size:
         return
     # Read-only is not enough in WAL mode: SQLite would still create -wal and -shm files
@@ -133,14 +144,16 @@ def check_archive(path: str | Path) -> None:
 def open_database(path: str | Path) -> Database:
     """The archive at `path`, created if missing, migrated if older; refuses anything else."""
     path = Path(path)
+    not_a_folder(path)
     if not path.parent.exists():
         raise ArchiveError(f"cannot create archive {path}: folder {path.parent} does not exist")
+    # Refused before SQLite opens it: reading a WAL file would make -wal and -shm beside it.
+    _check_writable(path)
     # Never open the file outside SQLite: closing any other descriptor of it would drop this
     # process's POSIX locks, and a reader could then checkpoint away a live WAL.
     conn = _connect(path)
     try:
         _check_identity(conn, path)
-        _check_writable(path)
         db = Database(conn)
         ensure_schema(db)
     except ArchiveError:
@@ -155,6 +168,7 @@ def open_database(path: str | Path) -> Database:
 def open_readonly(path: str | Path) -> Archive:
     """An existing archive opened for reading only (what the spider learns at start)."""
     path = Path(path)
+    not_a_folder(path)
     if not path.exists():
         raise ArchiveError(f"no archive at {path}")
     conn = _connect(path, readonly=True)

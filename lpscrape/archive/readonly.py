@@ -1,0 +1,24 @@
+"""How to open an archive for reading only, also where its folder cannot be written."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def frozen(path: str | Path) -> bool:
+    """True when nothing can be writing the archive and SQLite could not open it read-only
+    in WAL mode: its folder cannot be written (so no -wal or -shm file can be made) and none
+    is there (a crawl writing it would have made them)."""
+    path = Path(path).resolve()
+    if os.access(path.parent, os.W_OK):
+        return False
+    return not any(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-shm"))
+
+
+def readonly_uri(path: str | Path) -> str:
+    """The SQLite URI that reads the archive without writing anything beside it: `mode=ro`,
+    and `immutable=1` when it is `frozen` (else SQLite fails with 'unable to open database
+    file' on a WAL archive in a folder it cannot write)."""
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    return f"{uri}&immutable=1" if frozen(path) else uri
