@@ -184,6 +184,13 @@ def test_accepting_an_intended_change_makes_it_the_baseline(
     ]
     report = json.loads(run_cli("status", "--db", str(db), "--json").stdout)
     assert report["open_alerts"] == [] and report["runs"][1]["health"] == "accepted"
+    # Re-extracted offline, the archive still holds what was accepted: the accepted run's
+    # captures are applied as the site's own change, not held again.
+    before = query(db, "SELECT url, version, dateline FROM articles ORDER BY url")
+    reparsed = run_cli("reparse", "--db", str(db), check=True)
+    assert "held" not in reparsed.stdout
+    assert query(db, "SELECT url, version, dateline FROM articles ORDER BY url") == before
+    assert query(db, restyled) == [(held,)]
 
 
 @pytest.mark.parametrize(("section", "part"), [("heraldry", "dateline"), ("nobility", "byline")])

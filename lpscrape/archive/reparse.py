@@ -95,6 +95,7 @@ def reparse(
     pool = None
     if workers > 1 and count >= pool_min:
         pool = multiprocessing.get_context("fork").Pool(workers)
+    accepted = _accepted_runs(archive)
     try:
         archive.clear_articles(index=False)
         for row, record in _records(archive, pool, workers):
@@ -103,6 +104,9 @@ def reparse(
             if record is not None:
                 capture.record = record
                 archive.set_capture_extraction(capture_id, capture)
+            # An accepted run's changes are the site's own (`lpscrape status --accept`): what
+            # its captures say is stored, never held for review again.
+            archive.hold = run_id not in accepted
             outcomes[archive.apply(capture, capture_id, run_id).kind] += 1
         rebuild_changes(archive.db)
         resume_fts(archive.db.conn)  # one pass over the new articles (per row: 10% slower)
@@ -110,11 +114,21 @@ def reparse(
         archive.rollback()  # all or nothing: a half-rebuilt archive is worse than the old one
         raise
     finally:
+        archive.hold = True
         if pool is not None:
             pool.terminate()
             pool.join()
     archive.commit()
     return outcomes
+
+
+def _accepted_runs(archive: Archive) -> set[int]:
+    """The runs an archivist accepted as the site's own change (none in an archive that
+    never judged a run)."""
+    if not archive.db["run_health"].exists():
+        return set()
+    rows = archive.db.execute("SELECT run_id FROM run_health WHERE accepted_at IS NOT NULL")
+    return {run_id for (run_id,) in rows}
 
 
 def store_held(archive: Archive, run_id: int) -> int:
