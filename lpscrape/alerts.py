@@ -6,11 +6,14 @@ recorded with the run, and never undoes or fails the crawl's archive work.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import os
 import shlex
+import shutil
+import signal
 import socket
 import subprocess
 import tomllib
@@ -69,8 +72,11 @@ class AlertConfig:
         ]
 
     @classmethod
-    def from_settings(cls, get: Callable[[str, Any], Any]) -> AlertConfig:
-        """From Scrapy settings (`settings.get`), over the file `LPSCRAPE_ALERTS_FILE` if set."""
+    def from_settings(
+        cls, get: Callable[[str, Any], Any], check_programs: bool = True
+    ) -> AlertConfig:
+        """From Scrapy settings (`settings.get`), over the file `LPSCRAPE_ALERTS_FILE` if set;
+        with `check_programs`, the command's program and sendmail must be there to run."""
         values: dict[str, Any] = {}
         where: dict[str, str] = {}
         path = get("LPSCRAPE_ALERTS_FILE", "")
@@ -82,13 +88,17 @@ class AlertConfig:
             if value not in (None, "", []):
                 values[key] = value
                 where[key] = setting
-        return cls.from_values(values, where)
+        return cls.from_values(values, where, check_programs)
 
     @classmethod
     def from_values(
-        cls, values: dict[str, Any], where: dict[str, str] | None = None
+        cls,
+        values: dict[str, Any],
+        where: dict[str, str] | None = None,
+        check_programs: bool = False,
     ) -> AlertConfig:
-        """From plain values (strings split as a shell would); AlertConfigError names a bad one."""
+        """From plain values (strings split as a shell would); AlertConfigError names a bad one
+        (with `check_programs`, a command or sendmail that is not there to run, too)."""
 
         def name(key: str) -> str:
             return (where or {}).get(key, key)
@@ -128,7 +138,37 @@ class AlertConfig:
             config.sendmail = strings("sendmail", shlex.split)
         if values.get("timeout"):
             config.timeout = seconds(values["timeout"], name("timeout"))
+        if check_programs:
+            config.check_runnable(name)
         return config
+
+    def check_runnable(self, name: Callable[[str], str] = str) -> None:
+        """AlertConfigError when the command's program, or the sendmail that mail needs, cannot
+        be run: found out when the crawl starts, not on the night there is an alert to send."""
+        if self.command and (problem := program_problem(self.command[0])):
+            raise AlertConfigError(f"{name('command')}: {problem}")
+        if self.mail_to and (problem := program_problem(self.sendmail[0])):
+            if self.sendmail == [DEFAULT_SENDMAIL]:  # not configured: mail_to is what needs it
+                raise AlertConfigError(
+                    f"{name('mail_to')} is set but mail cannot be sent: {problem} (install a "
+                    "sendmail such as postfix, exim or msmtp-mta, or name one with sendmail)"
+                )
+            raise AlertConfigError(f"{name('sendmail')}: {problem}")
+
+
+def program_problem(program: str) -> str | None:
+    """Why `program` (a path, or a name looked up on PATH as the action will run it) cannot be
+    run; None when it can."""
+    if shutil.which(program):
+        return None
+    if os.sep in program:
+        path = Path(program)
+        if path.is_dir():
+            return f"{program} is a folder, not a program"
+        if path.exists():
+            return f"{program} is not executable"
+        return f"{program} not found"
+    return f"{program} not found on PATH ({os.environ.get('PATH', os.defpath)})"
 
 
 def _web_url(text: str) -> bool:
@@ -221,6 +261,30 @@ class Alert:
         }
 
 
+def run_program(
+    argv: list[str], stdin: bytes, timeout: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run an action's program with `stdin`, in a session (process group) of its own: past the
+    timeout, or when this process is interrupted, the whole group is killed, so nothing the
+    program started (a shell's `sleep`, a mailer's helper) is left running."""
+    with subprocess.Popen(
+        argv,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(stdin, timeout=timeout)
+        except BaseException:  # the timeout, or Ctrl+C: none of the group outlives the action
+            with contextlib.suppress(ProcessLookupError):  # the group is gone already
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise
+    return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
+
+
 def run_command(alert: Alert, config: AlertConfig) -> None:
     """Run the command with the alert's text on stdin (and the run in its environment)."""
     env = {
@@ -230,14 +294,7 @@ def run_command(alert: Alert, config: AlertConfig) -> None:
         "LPSCRAPE_OUTCOME": alert.outcome,
         "LPSCRAPE_SUBJECT": alert.subject,
     }
-    result = subprocess.run(
-        config.command,
-        input=alert.text.encode(),
-        capture_output=True,
-        timeout=config.timeout,
-        env=env,
-        check=False,
-    )
+    result = run_program(config.command, alert.text.encode(), config.timeout, env)
     if result.returncode != 0:
         said = result.stderr.decode(errors="replace").strip().splitlines()
         raise RuntimeError(
@@ -270,13 +327,7 @@ def send_mail(alert: Alert, config: AlertConfig) -> None:
     message["Message-ID"] = make_msgid(domain=config.mail_from.rpartition("@")[2] or None)
     message["X-Lpscrape-Run"] = str(alert.run_id)
     message.set_content(alert.text)
-    result = subprocess.run(
-        [*config.sendmail, "-t", "-oi"],
-        input=message.as_bytes(),
-        capture_output=True,
-        timeout=config.timeout,
-        check=False,
-    )
+    result = run_program([*config.sendmail, "-t", "-oi"], message.as_bytes(), config.timeout)
     if result.returncode != 0:
         said = result.stderr.decode(errors="replace").strip().splitlines()
         raise RuntimeError(

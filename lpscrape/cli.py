@@ -464,11 +464,29 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK if report["ok"] else EXIT_ALERT  # 3: open alerts or next steps
 
 
+def cite_archive_url(given: str | None) -> str:
+    """The archive's address for permalinks: --archive-url, else $LPSCRAPE_ARCHIVE_URL (unless
+    empty), else the default; UserError (exit 2, one line) unless an absolute http(s) URL."""
+    from lpscrape.cite import DEFAULT_ARCHIVE_URL, CiteError, check_archive_url
+
+    if given is not None:
+        url, name = given, "--archive-url"
+    elif os.environ.get("LPSCRAPE_ARCHIVE_URL"):
+        url, name = os.environ["LPSCRAPE_ARCHIVE_URL"], "LPSCRAPE_ARCHIVE_URL"
+    else:
+        url, name = DEFAULT_ARCHIVE_URL, "archive URL"
+    try:
+        return check_archive_url(url, name)
+    except CiteError as exc:
+        raise UserError(str(exc)) from exc
+
+
 def cmd_cite(args: argparse.Namespace) -> int:
     """Print a citation of an archived article."""
     from lpscrape.cite import CiteError, citation, render
     from lpscrape.serve import check_archive, database_name
 
+    archive_url = cite_archive_url(args.archive_url)
     path = check_archive(args.db)
     conn = sqlite3.connect(readonly_uri(path), uri=True)
     try:
@@ -476,7 +494,7 @@ def cmd_cite(args: argparse.Namespace) -> int:
             conn,
             args.url,
             database=database_name(path),
-            archive_url=args.archive_url,
+            archive_url=archive_url,
             version=args.version,
             publication=args.publication,
         )
@@ -755,8 +773,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--archive-url",
-        default=os.environ.get("LPSCRAPE_ARCHIVE_URL", DEFAULT_ARCHIVE_URL),
-        help=f"where the archive is served, for the permalink (default: {DEFAULT_ARCHIVE_URL})",
+        metavar="URL",
+        help="where the archive is served, an http(s) URL, for the permalink (default: "
+        f"$LPSCRAPE_ARCHIVE_URL, else {DEFAULT_ARCHIVE_URL})",
     )
     p.set_defaults(func=cmd_cite)
     return parser

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -16,7 +19,7 @@ import pytest
 from citeproc import Citation as CslCitation
 from citeproc import CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
-from conftest import query, run_cli
+from conftest import ROOT, query, run_cli
 from datasette.app import Datasette
 from datasette.utils import tilde_encode
 
@@ -109,6 +112,51 @@ def test_an_unknown_article_or_format_is_one_line_and_exit_2(demo_archive: Path)
     assert "no archived article" in result.stderr
     result = run_cli("cite", ARTICLE.path, "--db", str(demo_archive), "--format", "ris")
     assert result.returncode == 2
+
+
+def cite_env(db: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """`lpscrape cite ARTICLE` with these environment variables (and no others of lpscrape's)."""
+    clean = {k: v for k, v in os.environ.items() if k != "LPSCRAPE_ARCHIVE_URL"}
+    return subprocess.run(
+        [sys.executable, "-m", "lpscrape", "cite", ARTICLE.path, "--db", str(db), *args],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, env={**clean, **env},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "named"),
+    [
+        ({"LPSCRAPE_ARCHIVE_URL": "notaurl"}, [], "LPSCRAPE_ARCHIVE_URL"),
+        ({}, ["--archive-url", "ftp:/x y"], "--archive-url"),
+        ({}, ["--archive-url", "archive.example.org"], "--archive-url"),
+        ({}, ["--archive-url", ""], "--archive-url"),
+        ({}, ["--archive-url", "https://archive.example.org/?lang=en"], "--archive-url"),
+        ({}, ["--archive-url", "https://archive.example.org:99999"], "--archive-url"),
+        ({"LPSCRAPE_ARCHIVE_URL": ARCHIVE}, ["--archive-url", "http:// x"], "--archive-url"),
+    ],
+    ids=["env not a URL", "ftp", "no scheme", "empty", "query", "port", "option over env"],
+)
+def test_an_archive_url_that_is_not_an_http_url_is_one_line_and_exit_2(
+    demo_archive: Path, env: dict[str, str], args: list[str], named: str
+) -> None:
+    result = cite_env(demo_archive, env, *args)
+    assert result.returncode == 2 and result.stdout == ""  # no permalink made of it
+    (line,) = result.stderr.splitlines()
+    given = args[-1] if args else env["LPSCRAPE_ARCHIVE_URL"]
+    assert line.startswith(f"lpscrape: {named} ") and repr(given) in line
+
+
+def test_the_archive_url_is_the_option_else_the_environment_else_the_default(
+    demo_archive: Path,
+) -> None:
+    path = f"/archive/article{ARTICLE.path}version/2"
+    served = "https://archive.example.org/lp/"  # served under a path: kept, one slash
+    from_env = cite_env(demo_archive, {"LPSCRAPE_ARCHIVE_URL": served})
+    assert from_env.returncode == 0 and f"{served.rstrip('/')}{path}." in from_env.stdout
+    option = cite_env(demo_archive, {"LPSCRAPE_ARCHIVE_URL": served}, "--archive-url", ARCHIVE)
+    assert f"{ARCHIVE}{path}." in option.stdout
+    unset = cite_env(demo_archive, {"LPSCRAPE_ARCHIVE_URL": ""})  # empty: as if unset
+    assert unset.returncode == 0 and f"http://127.0.0.1:8001{path}." in unset.stdout
 
 
 @pytest.fixture

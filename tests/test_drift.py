@@ -235,11 +235,14 @@ def test_failing_alert_actions_are_one_line_each_and_the_archive_is_kept(
     db = tmp_path / "archive.db"
     dead = Webhook(status=500)
     alerts_file = tmp_path / "alerts.toml"
+    broken_sendmail = tmp_path / "broken-sendmail"
+    broken_sendmail.write_text("#!/bin/sh\nexit 75\n")
+    broken_sendmail.chmod(0o755)
     alerts_file.write_text(
         f'command = ["{sys.executable}", "-c", "import sys; sys.exit(4)"]\n'
         f'webhook = "{dead.url}"\n'
         'mail_to = ["archivist@example.org"]\n'
-        f'sendmail = "{tmp_path}/no-such-sendmail"\n'
+        f'sendmail = "{broken_sendmail}"\n'
     )
     broken = articles(1)[7]
     demo_server.site.faults[broken.path] = [500] * 5  # an alert: one request fails
@@ -259,8 +262,8 @@ def test_failing_alert_actions_are_one_line_each_and_the_archive_is_kept(
     assert any("alert command for run 1 failed: exit status 4" in line for line in failures)
     assert any("alert webhook for run 1 failed: HTTP 500" in line for line in failures)
     # the alerts file's own sendmail, not the default one (settings never override the file)
-    missing = f"{tmp_path}/no-such-sendmail: not found"
-    assert any("alert mail for run 1 failed:" in line and missing in line for line in failures)
+    refused = f"{broken_sendmail} exit status 75"
+    assert any("alert mail for run 1 failed:" in line and refused in line for line in failures)
     assert len(dead.posts) == 1  # it was called, and said no
     assert query(db, "SELECT count(*) FROM articles") == [(47,)]
     deliveries = json.loads(query(db, "SELECT deliveries FROM run_health")[0][0])

@@ -28,11 +28,11 @@ def test_an_unreachable_site_is_a_refused_run_that_status_shows(
     nobody = f"http://127.0.0.1:{free_port()}/"  # nothing listens there
     result = run_cli(
         "crawl", "--start-url", nobody, "--db", str(db),
-        "--set", "LPSCRAPE_ALERT_COMMAND=/no/such/program",
+        "--set", "LPSCRAPE_ALERT_COMMAND=false",  # runs, and fails
     )  # fmt: skip
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [
-        "alert command for run 2 failed: /no/such/program: not found",
+        "alert command for run 2 failed: exit status 1",
         f"lpscrape: cannot reach {nobody}: [Errno 111] Connection refused",
     ]
     assert query(db, COUNTS) == before  # nothing fetched, nothing stored
@@ -48,14 +48,14 @@ def test_an_unreachable_site_is_a_refused_run_that_status_shows(
         db, "SELECT healthy, deliveries FROM run_health WHERE run_id = 2"
     )
     assert healthy is None  # never judged, so never a baseline
-    assert json.loads(deliveries) == {"command": "failed: /no/such/program: not found"}
+    assert json.loads(deliveries) == {"command": "failed: exit status 1"}
 
     status = run_cli("status", "--db", str(db))
     assert status.returncode == 3
     text = status.stdout
     assert "Open alerts\n  run 2: the crawl could not start: cannot reach" in text
     assert "- Run 2 was refused, nothing fetched: cannot reach" in text
-    assert "- Alerts of run 2 did not all arrive (command failed: /no/such/program" in text
+    assert "- Alerts of run 2 did not all arrive (command failed: exit status 1" in text
     assert "Field health of run 1: healthy" in text  # the refusal measured nothing
     report = json.loads(run_cli("status", "--db", str(db), "--json").stdout)
     assert [(r["id"], r["outcome"]) for r in report["runs"]] == [(2, "refused"), (1, "completed")]
