@@ -21,6 +21,7 @@ from scrapy.settings import BaseSettings
 from sqlite_utils import Database
 
 from lpscrape.alerts import Alert, AlertConfig, AlertConfigError, deliver
+from lpscrape.archive.boilerplate import addition_alert, shared_additions
 from lpscrape.archive.runhealth import (
     append_run_alert,
     baseline_figures,
@@ -117,6 +118,10 @@ def conclude_run(
     if paragraph:
         append_run_alert(db, run_id, paragraph)
         alerts = [*alerts, paragraph]
+    for found in shared_additions(db.conn, run_id):  # a plugin's text in every article
+        line = addition_alert(found)
+        append_run_alert(db, run_id, line)
+        alerts = [*alerts, line]
     row = db.execute("SELECT start_url FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
     commit()
     if outcome == "completed" and not alerts:

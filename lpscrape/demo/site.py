@@ -154,6 +154,8 @@ class DemoSite:
         # A theme update on some templates (a template: the articles of one primary
         # category): {"nobility": {"byline"}, "protocol": {"body"}}; see theme.RESTYLES.
         self.restyled: dict[str, set[str]] = {}
+        # A paragraph a plugin adds to every article's content (a membership call), or None.
+        self.promo: str | None = None
         self.faults: dict[str, list[int]] = {}
         self.delays: dict[str, float] = {}
         self.requests: list[RequestRecord] = []
@@ -291,6 +293,10 @@ class DemoSite:
             page = page.replace("</article>", "</section>")
         for change in sorted(self.restyled.get(article.categories[0].slug, ())):
             page = theme.restyle(page, article, change)
+        if self.promo:
+            page = page.replace(
+                '<div class="post-share">', f'<p>{self.promo}</p>\n<div class="post-share">', 1
+            )
         return Response(200, out, page.encode())
 
     def _page_response(self, page: Page, now: datetime, path: str | None = None) -> Response:
