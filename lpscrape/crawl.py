@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import sqlite3
 import urllib.error
@@ -9,7 +10,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from lpscrape import settings as project_settings
 from lpscrape import worker
@@ -96,16 +97,30 @@ def check_url(url: str) -> None:
         raise StartRefused(f"start URL must be an http(s) URL, got {url!r}")
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer too: the probe never follows one (off the host, perhaps)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 def check_start_url(url: str, user_agent: str, timeout: float = 15.0) -> None:
     """Fail early, in one line, when the start URL is malformed or the site cannot be reached."""
     check_url(url)
-    # HEAD of the start page: robots.txt itself is fetched once, by the crawl.
-    probe = urllib.request.Request(url, method="HEAD", headers={"User-Agent": user_agent})
+    # The probe asks for robots.txt (GET, its status only: the body is not read), so that the
+    # first request the host sees from us is for robots.txt, which nothing can forbid; any
+    # HTTP answer, a 404 too, says the host is there. The crawl fetches robots.txt again and
+    # obeys it before anything else goes out.
+    parts = urlsplit(url)
+    robots = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
+    probe = urllib.request.Request(robots, headers={"User-Agent": user_agent})
     try:
-        with urllib.request.urlopen(probe, timeout=timeout):
+        with urllib.request.build_opener(_NoRedirect).open(probe, timeout=timeout):
             pass
-    except urllib.error.HTTPError:
-        pass  # the site answered, whatever it said
+    except urllib.error.HTTPError as answer:
+        answer.close()  # the site answered, whatever it said
+    except http.client.HTTPException:
+        pass  # it answered, badly (a dropped or garbled robots.txt): the crawl records that
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise StartRefused(f"cannot reach {url}: {reason}") from exc

@@ -22,6 +22,8 @@ REASONS = {
     "timeout": "no complete answer within DOWNLOAD_TIMEOUT (after retries)",
     "connection": "the connection was refused, reset or lost (after retries)",
     "dns": "the host name could not be resolved",
+    "retry_after": "not sent: the host asked for a pause (Retry-After) longer than "
+    "RETRY_AFTER_MAX, so the run gave it up",
     "error": "any other download error",
 }
 # Kinds whose answer must be an HTML page.

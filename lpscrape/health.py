@@ -420,8 +420,8 @@ def alert_paragraph(
         )
     else:
         advice = (
-            "Check the start URL, robots.txt and the sitemaps in the run's log; "
-            "nothing was lost from the archive."
+            "Check the start URL, robots.txt and the sitemaps in the run's log; an article "
+            "the run marked gone keeps its text (its other alerts say how many)."
         )
     return (
         f"Run {run_id} drifted {against}, over the {health.articles} articles it read: "

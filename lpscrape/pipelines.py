@@ -18,7 +18,8 @@ from lpscrape.archive import lock
 from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.store import COLLAPSE_RATIO, RUN_COUNTERS, Archive, ArchiveError
 from lpscrape.items import EARLIER_KINDS, Capture, FetchFailure
-from lpscrape.run_alerts import RunTotals, alert_lines, limits
+from lpscrape.middlewares import STOP_SENDING, UNSENT_ANSWERS
+from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines, limits, stopped_line
 from lpscrape.tally import Tally
 from lpscrape.worker import (
     ARTICLE_STORED,
@@ -49,7 +50,12 @@ class ArchivePipeline:
         self.left_open: list[tuple[int, str]] = []  # runs a killed crawl left open
         self.storage_error: str | None = None
         self.closing: asyncio.Future[None] | None = None
+        self.finishing = False  # the run is being closed (spider_closed)
         self.tally = Tally()
+        # Archived articles the site still lists (not only the archive remembers) that
+        # answered 404 or 410: marked gone, a contradiction the run alerts on.
+        self.listed_missing: set[str] = set()
+        self.listed_gone: list[str] = []
         # Captures the worker may have unanswered before this process extracts them itself.
         self.balance_backlog = self.settings.getint("LPSCRAPE_BALANCE_BACKLOG", 40)
         # Sends a part-filled batch of captures to the worker (scheduled once at a time).
@@ -118,6 +124,13 @@ class ArchivePipeline:
             self.tally.fetch_failed(item)
             self.crawler.stats.inc_value("lpscrape/failed")
             return item
+        if (
+            item.kind == "article"
+            and item.status in (404, 410)
+            and item.failure is None
+            and item.discovered_via not in (None, "archive")
+        ):
+            self.listed_missing.add(item.requested_url or item.url)
         if self.worker is not None:
             if self.worker.sent - self.worker.answered >= self.balance_backlog:
                 # The worker is behind (its inbox is full): rather than wait, this process
@@ -183,6 +196,10 @@ class ArchivePipeline:
         if stored.kind not in EARLIER_KINDS:  # an earlier answer is no fetch of its own
             failed = stored.failure
             stats.inc_value("lpscrape/failed" if failed else f"lpscrape/{stored.outcome.kind}")
+        requested = stored.requested_url or stored.url
+        if stored.outcome.kind == "gone" and requested in self.listed_missing:
+            self.listed_missing.discard(requested)
+            self.listed_gone.append(stored.outcome.article_url or requested)
         if measured:
             self.crawler.signals.send_catch_log(ARTICLE_STORED, record=measured, url=stored.url)
 
@@ -204,16 +221,17 @@ class ArchivePipeline:
         if self.archive is not None:  # the worker rolls its own batch back
             with contextlib.suppress(sqlite3.Error):  # SQLite undoes it on close regardless
                 self.archive.rollback()
-        if stop:
+        if stop and not self.finishing:
+            self.crawler.signals.send_catch_log(STOP_SENDING)  # no request waits for a pause
             engine = self.crawler.engine
             self.closing = asyncio.ensure_future(engine.close_spider_async(reason="storage_error"))
 
-    def alerts(self) -> list[str]:
-        """What the archivist must look at: failures, articles expected and not stored,
-        held versions, extraction that quietly degraded."""
+    def totals(self, outcome: str) -> RunTotals:
+        """The run's totals that can raise an alert."""
         stats = self.crawler.stats
         tally = self.tally
-        totals = RunTotals(
+        given_up = stats.get_value("lpscrape/given_up") or {}
+        return RunTotals(
             failures=tally.failures,
             examples=tally.examples,
             attempts=tally.extra["attempts"],
@@ -226,8 +244,20 @@ class ArchivePipeline:
             deferred=stats.get_value("lpscrape/sitemap_deferred", 0),
             left_open=self.left_open,
             skipped=stats.get_value("lpscrape/skipped", 0),
+            stopped=outcome == "aborted",
+            requests=stats.get_value("downloader/request_count", 0),
+            given_up=[(h.host, h.seconds, h.not_sent) for h in given_up.values()],
+            gone=tally.counts["gone"],
+            live_before=len(getattr(self.crawler.spider, "known", None) or ()),
+            listed_gone=len(self.listed_gone),
+            listed_gone_examples=self.listed_gone[:EXAMPLES_PER_REASON],
         )
-        return alert_lines(totals, **limits(self.settings))
+
+    def alerts(self, outcome: str = "completed") -> list[str]:
+        """What the archivist must look at: failures, articles expected and not stored,
+        held versions, extraction that quietly degraded, a stopped run, a host given up,
+        articles gone that the site still lists (or most of them gone at once)."""
+        return alert_lines(self.totals(outcome), **limits(self.settings))
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Close the run with its outcome, counts, failures, warnings and alerts."""
@@ -239,10 +269,17 @@ class ArchivePipeline:
                 self.locked = False
 
     def _finish(self, reason: str) -> None:
-        self.batch_timer.cancel()
+        self.finishing = True  # the spider is closed: a storage error stops nothing more
         if self.run_id is None or (self.archive is None and self.worker is None):
+            self.batch_timer.cancel()
             return
         stats = self.crawler.stats
+        # The answers retries were carrying when the end of the run left them unsent (a
+        # stopped crawl): kept and counted like any other (each its request's failed fetch).
+        for _, captures in self.crawler.signals.send_catch_log(UNSENT_ANSWERS):
+            for capture in captures if isinstance(captures, list) else ():
+                self.process_item(capture)
+        self.batch_timer.cancel()
         if self.worker is not None:
             try:  # every capture sent is counted before the run is closed
                 self.worker.send("flush")
@@ -257,7 +294,7 @@ class ArchivePipeline:
         outcome = {"finished": "completed", "shutdown": "aborted"}.get(reason, "failed")
         if self.storage_error:
             outcome = "failed"
-        alerts = self.alerts()
+        alerts = self.alerts(outcome)
         stats.set_value("lpscrape/alerts", alerts)
         extra = {
             "warnings": dict(self.tally.warnings.most_common()),
@@ -266,7 +303,8 @@ class ArchivePipeline:
             "failures": dict(self.tally.failures.most_common()),
             "failure_examples": self.tally.examples,
             "sitemap_deferred": stats.get_value("lpscrape/sitemap_deferred", 0),
-            "error": self.storage_error or (None if outcome != "failed" else reason),
+            "error": self.storage_error
+            or {"failed": reason, "aborted": stopped_line(self.totals(outcome))}.get(outcome),
         }
         error: str | None = None
         if self.worker is not None:

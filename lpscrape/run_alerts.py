@@ -28,6 +28,14 @@ class RunTotals:
     skipped: int = 0  # articles found and not asked for (their lastmod unchanged)
     lost_crawlers: int = 0  # crawlers of a shared frontier that died (or stalled) mid-run
     taken_back: int = 0  # the requests they held, fetched again by the others
+    stopped: bool = False  # the crawl was stopped before it finished (SIGTERM, SIGINT)
+    requests: int = 0  # requests sent
+    # Hosts given up for the run: (host, the pause it asked for in seconds, requests not sent)
+    given_up: Sequence[tuple[str, float, int]] = ()
+    gone: int = 0  # articles the run marked gone
+    live_before: int = 0  # live articles of the site the archive had when the run began
+    listed_gone: int = 0  # of the gone, those the site still listed (sitemaps, feed, API)
+    listed_gone_examples: Sequence[str] = ()
 
 
 def limits(settings: Any) -> dict[str, Any]:
@@ -36,11 +44,38 @@ def limits(settings: Any) -> dict[str, Any]:
         "min_articles": settings.getint("LPSCRAPE_DRIFT_MIN_ARTICLES", 10),
         "share": settings.getfloat("LPSCRAPE_ALERT_SHARE", 0.2),
         "cap": settings.getint("LPSCRAPE_SITEMAP_MAX_URLS"),
+        "max_wait": settings.getfloat("RETRY_AFTER_MAX", 120.0),
     }
 
 
+def stopped_line(t: RunTotals) -> str:
+    """What a run stopped before its end had done, in one line (also its `error`)."""
+    failed = sum(t.failures.values())
+    reasons = ", ".join(f"{r} ×{n}" for r, n in sorted(t.failures.items(), key=lambda kv: -kv[1]))
+    return (
+        "the crawl was stopped before it finished (SIGTERM or SIGINT: a service stop, a kill "
+        f"or Ctrl+C), after {t.requests} requests: {t.refreshed} articles stored or confirmed, "
+        f"{failed} requests failed{f' ({reasons})' if reasons else ''}, every answer received "
+        "kept; what it did not reach waits for the next run"
+    )
+
+
+def mass_gone(t: RunTotals, min_articles: int, share: float) -> bool:
+    """True when the run marked gone so large a share of the live articles (all of them, or
+    `share` of at least `min_articles`) that the site is more likely broken than pruned."""
+    if not t.gone or not t.live_before:
+        return False
+    return t.gone >= t.live_before or (
+        t.live_before >= min_articles and t.gone / t.live_before >= share
+    )
+
+
 def alert_lines(
-    t: RunTotals, min_articles: int = 10, share: float = 0.2, cap: int | None = None
+    t: RunTotals,
+    min_articles: int = 10,
+    share: float = 0.2,
+    cap: int | None = None,
+    max_wait: float | None = None,
 ) -> list[str]:
     """One line per thing to look at; none for a healthy run."""
     out = [
@@ -48,6 +83,15 @@ def alert_lines(
         "(marked aborted; what it fetched and did not store was fetched again)"
         for run_id, started in t.left_open
     ]
+    if t.stopped:
+        out.append(stopped_line(t))
+    for host, seconds, not_sent in t.given_up:
+        limit = f" (RETRY_AFTER_MAX, {max_wait:.0f} s)" if max_wait is not None else ""
+        out.append(
+            f"{host} asked for a pause of {seconds:.0f} s (Retry-After), longer than the crawl "
+            f"waits{limit}: nothing more was sent to it in this run, and its {not_sent} other "
+            "requests were not sent (counted as retry_after); the next run asks again"
+        )
     if failed := sum(t.failures.values()):
         ranked = sorted(t.failures.items(), key=lambda kv: -kv[1])
         reasons = ", ".join(f"{r} ×{n}" for r, n in ranked)
@@ -60,10 +104,29 @@ def alert_lines(
             f"{expected} articles were expected and none was stored{why}: "
             "the site may be down or serving errors"
         )
-    elif not expected and not t.skipped and not t.failures:
+    elif not expected and not t.skipped and not t.failures and not t.stopped:
         out.append(
             "no article was found: neither the sitemaps, the feed nor the REST API listed a "
             "post; is the start URL a WordPress site's home page?"
+        )
+    if t.listed_gone:
+        eg = ", ".join(t.listed_gone_examples[:2])
+        out.append(
+            f"{t.listed_gone} articles the site still lists (its sitemaps, feed or REST API) "
+            f"answered 404 or 410, e.g. {eg}: marked gone, their text kept; a page the site "
+            "lists and does not serve means the site (permalinks, a cache, a plugin) or its "
+            "sitemap is broken"
+        )
+    if mass_gone(t, min_articles, share):
+        which = (
+            f"every live article of the site ({t.live_before}) was"
+            if t.gone >= t.live_before
+            else f"{t.gone} of the {t.live_before} live articles "
+            f"({t.gone / t.live_before:.0%}) were"
+        )
+        out.append(
+            f"{which} marked gone in this run: the site may be broken rather than pruned; the "
+            "archive keeps their text, and each is live again when a later run finds it"
         )
     for url, note in t.held[:EXAMPLES_PER_REASON]:
         out.append(f"new version of {url} held for review, not stored: {note}")

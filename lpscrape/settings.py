@@ -27,9 +27,14 @@ RETRY_ENABLED = True
 RETRY_TIMES = 4
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 # A retryable status, a timeout or a lost connection pauses the whole host (its download
-# slot) for Retry-After, or for base × 2ⁿ on the n-th retry, never longer than the max.
+# slot) for Retry-After (up to RETRY_AFTER_MAX), or for base × 2ⁿ on the n-th retry (up to
+# RETRY_BACKOFF_MAX).
 RETRY_BACKOFF_BASE = 2.0  # seconds
-RETRY_BACKOFF_MAX = 120.0  # the longest pause, Retry-After included
+RETRY_BACKOFF_MAX = 120.0  # the longest pause of the backoff
+# Retry-After is honoured in full up to this many seconds; a host asking for a longer pause is
+# given up for the run: nothing more is sent to it, its other requests fail as `retry_after`,
+# and the run alerts naming the host and the pause asked for.
+RETRY_AFTER_MAX = 120.0
 RETRY_GIVE_UP_LOG_LEVEL = "INFO"  # every failure is counted by reason in crawl_runs instead
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024  # larger bodies, or bodies that inflate past it, fail

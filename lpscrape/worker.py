@@ -121,7 +121,12 @@ def serve(inbox: Queue[Any], outbox: Queue[Any], parent: int) -> None:
     """The worker's loop: wait for `open` (the archive), then answer each message until
     `finish`. The process starts before it knows its archive: its imports overlap the crawl's
     start-up."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the crawl process's to handle
+    # Ctrl+C (SIGINT to the terminal's process group) and a service stop (systemd sends
+    # SIGTERM to every process of the unit) are the crawl process's to handle: it stops the
+    # crawl, has this worker store what was fetched and close the run, then ends it. Killed
+    # here instead, the worker would lose its batch and the run would end `failed`.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     archive: Archive | None = None
     failed: str | None = None
     while True:

@@ -126,7 +126,7 @@ class Arrivals:
 
         def timed(*args: object) -> object:
             with self.lock:
-                if args[0] != "HEAD":  # each crawler's start-URL probe, before Scrapy starts
+                if args[1] != "/robots.txt":  # each crawler's probe, before Scrapy starts
                     self.times.append(time.monotonic())
                 self.inside += 1
                 self.most = max(self.most, self.inside)
@@ -202,7 +202,7 @@ def test_two_crawlers_and_a_writer_make_the_archive_one_process_makes(
         first = article_fetches(server.site)
         assert set(first.values()) == {1} and len(first) == 48  # each article fetched once
         robots = [r for r in server.site.requests if r.path == "/robots.txt"]
-        assert len(robots) == 2  # each crawler obeys robots.txt itself; one capture is kept
+        assert len(robots) == 4  # each crawler probes it, then obeys it; one capture is kept
         handed = [int(r.split(", ")[1].split()[0]) for r in reports]
         assert all(handed), reports  # both crawlers took part
 
@@ -514,7 +514,7 @@ def test_one_crawlers_429_pauses_the_host_for_every_crawler(tmp_path: Path, redi
     assert all(handed), reports  # both crawlers were fetching
     [refused] = [at for at, _, _, status in site.arrivals if status == 429]
     after = [
-        at - refused for at, method, _, _ in site.arrivals if at > refused and method != "HEAD"
+        at - refused for at, _, path, _ in site.arrivals if at > refused and path != "/robots.txt"
     ]
     assert after and after[-1] > 3  # the crawl went on long after the pause
     # The pause runs from when the crawler that got the 429 has read it and told Redis (a few

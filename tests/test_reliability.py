@@ -655,7 +655,7 @@ def test_a_read_only_archive_is_refused_in_one_line(
     assert "the file is read-only" in line
     assert good_archive.read_bytes() == before
     assert sorted(good_archive.parent.iterdir()) == beside  # no -wal or -shm made beside it
-    assert not [r for r in hostile.site.requests if r.path != "/"]
+    assert not [r for r in hostile.site.requests if r.path != "/robots.txt"]  # the probe only
 
 
 # -- one crawl per archive ---------------------------------------------------------------------
@@ -690,8 +690,8 @@ def test_a_second_crawl_on_the_same_archive_exits_at_once(hostile: DemoServer, d
     assert f"is being written by another process (pid {first.pid}, a crawl since" in line
     assert first.wait(timeout=60) == 0
     assert query(db, "SELECT outcome, new FROM crawl_runs") == [("completed", 6)]
-    probes = [r for r in hostile.site.requests if r.method == "HEAD"]
-    assert len(probes) == 1  # the second crawl never reached the site
+    probes = [r for r in hostile.site.requests if r.path == "/robots.txt"]
+    assert len(probes) == 2  # the first crawl's probe and fetch: the second never reached it
 
 
 def test_a_lock_left_by_a_killed_crawl_is_taken_over(hostile: DemoServer, db: Path) -> None:
@@ -758,7 +758,8 @@ def test_a_sitemap_named_twice_still_ends_discovery_and_marks_gone(
     status = "SELECT status FROM articles WHERE url = ?"
     assert one(good_archive, status, (base + removed.path,)) == "gone"
     paths = [r.path for r in site.requests]
-    assert paths.count("/post-sitemap.xml") == paths.count("/robots.txt") == 1
+    assert paths.count("/post-sitemap.xml") == 1
+    assert paths.count("/robots.txt") == 2  # the start check's probe, then the crawl's own
 
 
 def test_robots_txt_that_cannot_be_fetched_is_a_failure_and_discovery_goes_on(

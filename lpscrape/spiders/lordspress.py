@@ -11,11 +11,13 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxt
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.http.request import NO_CALLBACK
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
+from scrapy.utils.misc import load_object
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from lpscrape.archive.runhealth import reread_sample
@@ -23,7 +25,7 @@ from lpscrape.archive.store import ArchiveError, open_readonly, utc_now
 from lpscrape.extract.dates import utc_iso
 from lpscrape.failures import NORMAL_STATUSES, exception_failure, response_failure
 from lpscrape.items import REDIRECT, RETRIED, Capture, FetchFailure
-from lpscrape.middlewares import EARLIER, response_headers
+from lpscrape.middlewares import EARLIER, ForbiddenByRobots, response_headers
 from lpscrape.urls import clean_url, explicit_port, publication_of, same_host
 
 API_FIELDS = "id,link,date_gmt,modified_gmt,categories,tags"
@@ -52,6 +54,7 @@ ROBOTS_ERRORS = (
     ("DownloadCancelled", "too_large"),
 )
 PRIORITY_SITEMAP_POST = 10
+ROBOTS_MIDDLEWARE = "lpscrape.middlewares.RobotsTxtMiddleware"  # in place of Scrapy's
 
 
 class OneLine(logging.Filter):
@@ -71,6 +74,20 @@ def _truthy(value: Any) -> bool:
 def _newest_first(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Sitemap entries sorted by `lastmod`, newest first; entries without one last."""
     return sorted(entries, key=lambda e: utc_iso(e.get("lastmod")) or "", reverse=True)
+
+
+def obey_robots_everywhere(settings: Any) -> None:
+    """Our robots.txt middleware in place of Scrapy's, whoever starts the crawl: it checks
+    every request of a host against its robots.txt, not only the first one waiting for it
+    (`lpscrape.middlewares.RobotsTxtMiddleware`)."""
+    name = "DOWNLOADER_MIDDLEWARES_BASE"
+    middlewares = settings.getdict(name)
+    for key in list(middlewares):
+        if load_object(key) is ScrapyRobotsTxt:
+            middlewares[ROBOTS_MIDDLEWARE] = middlewares.pop(key)
+    # Above "default": CrawlerProcess.crawl() merges its own settings into the crawler's after
+    # this hook ran, and its defaults (Scrapy's base list among them) would win a tie.
+    settings.set(name, middlewares, priority="spider")
 
 
 class LordsPressSpider(scrapy.Spider):
@@ -119,6 +136,7 @@ class LordsPressSpider(scrapy.Spider):
 
         super().update_settings(settings)
         switch(settings)
+        obey_robots_everywhere(settings)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> LordsPressSpider:
@@ -201,7 +219,8 @@ class LordsPressSpider(scrapy.Spider):
         self.sitemaps_listed = self.sitemap_found = self.discovery_done = False
         self.listing_started = False
         self._load_known()
-        robots = self._request("robots.txt", self.parse_robots, "robots")
+        # robots.txt itself is never forbidden (its own rules could say `Disallow: /*.txt`).
+        robots = self._request("robots.txt", self.parse_robots, "robots", dont_obey_robotstxt=True)
         return [r.replace(dont_filter=True) for r in (*self.discovery_requests(), robots)]
 
     def _robots_settled(self, response: Response | None) -> None:
@@ -626,6 +645,17 @@ class LordsPressSpider(scrapy.Spider):
         yield from self.earlier(response)
         yield self.capture(response)
 
+    def forbidden_source(self, request: Request) -> None:
+        """A discovery source robots.txt forbids (the feed, the REST API, a sitemap, a
+        listing): never asked for, and said in the run's log and stats — not a failure: a
+        site may keep its feed or API from crawlers, and the other sources still find the
+        articles."""
+        kind = request.meta.get("kind", "")
+        stats = self.crawler.stats
+        stats.inc_value("lpscrape/forbidden_sources")
+        stats.inc_value(f"lpscrape/forbidden_sources/{kind}")
+        self.logger.info("robots.txt forbids %s (%s): not fetched", request.url, kind)
+
     def on_error(self, failure: Any) -> Iterator[Any]:
         """A request that failed after its retries: kept when there was a response, and
         counted with its reason either way — never silent."""
@@ -647,6 +677,8 @@ class LordsPressSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("lpscrape/ignored")  # robots.txt said no
                 if request.meta.get("kind") == "article":
                     self.crawler.stats.inc_value("lpscrape/forbidden_articles")
+                elif isinstance(exc, ForbiddenByRobots):
+                    self.forbidden_source(request)
                 return
         else:
             reason = exception_failure(exc)
