@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from faultsite import FaultSite
 from sqlite_utils import Database
 
 from lpscrape.archive.schema import ensure_schema
@@ -73,6 +74,21 @@ def demo_server() -> Iterator[DemoServer]:
     """A fresh sample site (edition 1) on a free loopback port."""
     with serve(DemoSite()) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def hostile_server() -> Iterator[DemoServer]:
+    """One hostile site (tests/faultsite.py) for the module (its six newest articles)."""
+    with serve(FaultSite()) as server:
+        yield server
+
+
+@pytest.fixture
+def hostile(hostile_server: DemoServer) -> Iterator[DemoServer]:
+    """The hostile site, well-behaved until the test says otherwise."""
+    hostile_server.site.reset()
+    yield hostile_server
+    hostile_server.site.reset()
 
 
 @pytest.fixture(scope="session")

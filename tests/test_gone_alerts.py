@@ -6,33 +6,17 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import crawl, query
-from faultsite import FaultSite, html
+from faultsite import html
 
-from lpscrape.demo import DemoServer, serve
+from lpscrape.demo import DemoServer
 
 NOT_FOUND = b"<html><body><h1>Page not found</h1></body></html>"
 # Runs of six articles are judged (and so make a baseline) like runs of the real site's.
 JUDGED = ("--set", "LPSCRAPE_DRIFT_MIN_ARTICLES=3")
-
-
-@pytest.fixture(scope="module")
-def hostile_server() -> Iterator[DemoServer]:
-    """One hostile site for the module (its six newest articles)."""
-    with serve(FaultSite()) as server:
-        yield server
-
-
-@pytest.fixture
-def hostile(hostile_server: DemoServer) -> Iterator[DemoServer]:
-    """The hostile site, well-behaved until the test says otherwise."""
-    hostile_server.site.reset()
-    yield hostile_server
-    hostile_server.site.reset()
 
 
 @pytest.fixture(scope="module")

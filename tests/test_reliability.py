@@ -86,21 +86,6 @@ def alerts(result: subprocess.CompletedProcess) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def hostile_server() -> Iterator[DemoServer]:
-    """One hostile site for the module (its six newest articles)."""
-    with serve(FaultSite()) as server:
-        yield server
-
-
-@pytest.fixture
-def hostile(hostile_server: DemoServer) -> Iterator[DemoServer]:
-    """The hostile site, well-behaved until the test says otherwise."""
-    hostile_server.site.reset()
-    yield hostile_server
-    hostile_server.site.reset()
-
-
-@pytest.fixture(scope="module")
 def good_archive_file(hostile_server: DemoServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An archive of the well-behaved site, made once."""
     db = tmp_path_factory.mktemp("good") / "archive.db"

@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from conftest import ROOT, calls, crawl, query, recorder
 from faultsite import FaultSite, Pass, html
 
-from lpscrape.demo import DemoServer, serve
+from lpscrape.demo import DemoServer
 
 # Short waits where the test is not about them.
 FAST = (
@@ -30,21 +29,6 @@ FAST = (
     "--set",
     "RETRY_TIMES=2",
 )
-
-
-@pytest.fixture(scope="module")
-def hostile_server() -> Iterator[DemoServer]:
-    """One hostile site for the module (its six newest articles)."""
-    with serve(FaultSite()) as server:
-        yield server
-
-
-@pytest.fixture
-def hostile(hostile_server: DemoServer) -> Iterator[DemoServer]:
-    """The hostile site, well-behaved until the test says otherwise."""
-    hostile_server.site.reset()
-    yield hostile_server
-    hostile_server.site.reset()
 
 
 @pytest.fixture
