@@ -244,6 +244,7 @@ class ArchivePipeline:
             deferred=stats.get_value("lpscrape/sitemap_deferred", 0),
             left_open=self.left_open,
             skipped=stats.get_value("lpscrape/skipped", 0),
+            forbidden_sources=stats.get_value("lpscrape/forbidden_sources", 0),
             stopped=outcome == "aborted",
             requests=stats.get_value("downloader/request_count", 0),
             given_up=[(h.host, h.seconds, h.not_sent) for h in given_up.values()],

@@ -26,6 +26,7 @@ class RunTotals:
     deferred: int = 0  # sitemap URLs left for a later run
     left_open: Sequence[tuple[int, str]] = ()  # (id, started) of runs a killed crawl left
     skipped: int = 0  # articles found and not asked for (their lastmod unchanged)
+    forbidden_sources: int = 0  # discovery sources robots.txt forbade (feed, API, sitemaps…)
     lost_crawlers: int = 0  # crawlers of a shared frontier that died (or stalled) mid-run
     taken_back: int = 0  # the requests they held, fetched again by the others
     stopped: bool = False  # the crawl was stopped before it finished (SIGTERM, SIGINT)
@@ -105,10 +106,17 @@ def alert_lines(
             "the site may be down or serving errors"
         )
     elif not expected and not t.skipped and not t.failures and not t.stopped:
-        out.append(
-            "no article was found: neither the sitemaps, the feed nor the REST API listed a "
-            "post; is the start URL a WordPress site's home page?"
-        )
+        if t.forbidden_sources:
+            out.append(
+                f"no article was found: robots.txt forbids {t.forbidden_sources} of the places "
+                "articles are found by (sitemaps, feed, REST API, listings), so they were not "
+                "asked for; see the run's log for which"
+            )
+        else:
+            out.append(
+                "no article was found: neither the sitemaps, the feed nor the REST API listed "
+                "a post; is the start URL a WordPress site's home page?"
+            )
     if t.listed_gone:
         eg = ", ".join(t.listed_gone_examples[:2])
         out.append(

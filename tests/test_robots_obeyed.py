@@ -98,7 +98,11 @@ def test_disallow_all_sends_nothing_but_robots_txt(tmp_path: Path) -> None:
     site.rules = FORBID_ALL
     with serve(site) as server:
         base = server.base_url
-        crawl(server, db, check=False)
+        result = crawl(server, db, check=False)
+        # Said as what it is, not as a site that may not be WordPress.
+        assert result.returncode == 3
+        assert "no article was found: robots.txt forbids" in result.stderr
+        assert "WordPress" not in result.stderr
         # The probe and the crawl's own fetch of robots.txt; nothing else.
         assert requests_of(server) == [("GET", "/robots.txt"), ("GET", "/robots.txt")]
         assert query(db, "SELECT kind FROM captures") == [("robots",)]

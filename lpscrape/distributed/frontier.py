@@ -369,6 +369,7 @@ class SharedFrontier(Scheduler):
             "skipped": stats.get_value("lpscrape/skipped", 0),
             "sitemap_deferred": stats.get_value("lpscrape/sitemap_deferred", 0),
             "forbidden": stats.get_value("lpscrape/forbidden_articles", 0),
+            "forbidden_sources": stats.get_value("lpscrape/forbidden_sources", 0),
         }
         pipe = self.server.pipeline()
         for name, value in counts.items():

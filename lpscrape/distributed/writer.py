@@ -96,6 +96,7 @@ def run_alerts(row: dict[str, Any], tally: dict[str, Any], settings: BaseSetting
         crashed=tally.get("extract_errors", 0),
         deferred=tally.get("sitemap_deferred", 0),
         skipped=row.get("skipped") or 0,
+        forbidden_sources=tally.get("forbidden_sources", 0),
         lost_crawlers=tally.get("crawlers_lost", 0),
         taken_back=tally.get("taken_back", 0),
     )
