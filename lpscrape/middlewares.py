@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections import deque
@@ -89,30 +90,34 @@ def keep_earlier(request: Request, response: Response, kind: str) -> None:
     request.meta[EARLIER] = [*request.meta.get(EARLIER, ()), answer]
 
 
+def earlier_capture(answer: dict[str, Any], via: str | None, publication: str | None) -> Capture:
+    """One answer a request carried (`EARLIER`) as the capture kept beside its page: a
+    retried one (`retried`) failed with its status, a redirect followed (`redirect`)."""
+    return Capture(
+        url=answer["url"],
+        status=answer["status"],
+        body=answer["body"],
+        headers=answer["headers"],
+        fetched_at=answer["at"],
+        kind=answer["kind"],
+        failure=f"http_{answer['status']}" if answer["kind"] == RETRIED else None,
+        discovered_via=via,
+        publication=publication,
+    )
+
+
 def answer_captures(meta: dict[str, Any], publication: str | None) -> list[Capture]:
-    """The answers a request carried (`EARLIER`) as captures, for a request that will not be
-    sent again: a retried answer that is the last one is the request's own final answer (its
-    kind, failed with its status, as the spider keeps a failed fetch); the others are kept as
-    the spider keeps them beside a page (`retried`, `redirect`)."""
+    """The answers a request carried, as captures, for a request that will not be sent
+    again: a retried answer that is the last one is the request's own final answer (its
+    kind, failed with its status, as the spider keeps a failed fetch)."""
     answers = list(meta.get(EARLIER, ()))
-    captures = []
-    for i, answer in enumerate(answers):
-        retried = answer["kind"] == RETRIED
-        final = retried and i == len(answers) - 1
-        captures.append(
-            Capture(
-                url=answer["url"],
-                status=answer["status"],
-                body=answer["body"],
-                headers=answer["headers"],
-                fetched_at=answer["at"],
-                kind=meta.get("kind", "article") if final else answer["kind"],
-                sitemap_lastmod=meta.get("lastmod") if final else None,
-                failure=f"http_{answer['status']}" if retried else None,
-                discovered_via=meta.get("via"),
-                requested_url=(meta.get("redirect_urls") or [None])[0] if final else None,
-                publication=publication,
-            )
+    captures = [earlier_capture(answer, meta.get("via"), publication) for answer in answers]
+    if answers and answers[-1]["kind"] == RETRIED:
+        captures[-1] = dataclasses.replace(
+            captures[-1],
+            kind=meta.get("kind", "article"),
+            sitemap_lastmod=meta.get("lastmod"),
+            requested_url=(meta.get("redirect_urls") or [None])[0],
         )
     return captures
 
@@ -466,8 +471,8 @@ class RobotsTxtMiddleware(ScrapyRobotsTxt):
     checked against it. Scrapy's own (2.13 and later, with the asyncio reactor) hands the
     parser to the first request waiting for robots.txt only: the others waiting with it are
     given none and go out unchecked — the feed and the REST API's posts, asked for together
-    at the start of every crawl. Installed in place of Scrapy's by the spider
-    (`LordsPressSpider.update_settings`); a refusal is a `ForbiddenByRobots`."""
+    at the start of every crawl. Installed in place of Scrapy's in `lpscrape.settings`; a
+    refusal is a `ForbiddenByRobots`."""
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         """The host's parsed robots.txt (None when it could not be fetched), once settled."""

@@ -254,12 +254,6 @@ class ArchivePipeline:
             listed_gone_examples=self.listed_gone[:EXAMPLES_PER_REASON],
         )
 
-    def alerts(self, outcome: str = "completed") -> list[str]:
-        """What the archivist must look at: failures, articles expected and not stored,
-        held versions, extraction that quietly degraded, a stopped run, a host given up,
-        articles gone that the site still lists (or most of them gone at once)."""
-        return alert_lines(self.totals(outcome), **limits(self.settings))
-
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Close the run with its outcome, counts, failures, warnings and alerts."""
         try:
@@ -295,7 +289,10 @@ class ArchivePipeline:
         outcome = {"finished": "completed", "shutdown": "aborted"}.get(reason, "failed")
         if self.storage_error:
             outcome = "failed"
-        alerts = self.alerts(outcome)
+        # What the archivist must look at: failures, articles expected and not stored, held
+        # versions, degraded extraction, a stopped run, a host given up, articles gone.
+        totals = self.totals(outcome)
+        alerts = alert_lines(totals, **limits(self.settings))
         stats.set_value("lpscrape/alerts", alerts)
         extra = {
             "warnings": dict(self.tally.warnings.most_common()),
@@ -305,7 +302,7 @@ class ArchivePipeline:
             "failure_examples": self.tally.examples,
             "sitemap_deferred": stats.get_value("lpscrape/sitemap_deferred", 0),
             "error": self.storage_error
-            or {"failed": reason, "aborted": stopped_line(self.totals(outcome))}.get(outcome),
+            or {"failed": reason, "aborted": stopped_line(totals)}.get(outcome),
         }
         error: str | None = None
         if self.worker is not None:

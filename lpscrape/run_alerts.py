@@ -49,10 +49,19 @@ def limits(settings: Any) -> dict[str, Any]:
     }
 
 
+def _ranked(failures: Mapping[str, int]) -> list[tuple[str, int]]:
+    return sorted(failures.items(), key=lambda kv: -kv[1])
+
+
+def _reasons(failures: Mapping[str, int]) -> str:
+    """`reason ×count, …`, the commonest first."""
+    return ", ".join(f"{r} ×{n}" for r, n in _ranked(failures))
+
+
 def stopped_line(t: RunTotals) -> str:
     """What a run stopped before its end had done, in one line (also its `error`)."""
     failed = sum(t.failures.values())
-    reasons = ", ".join(f"{r} ×{n}" for r, n in sorted(t.failures.items(), key=lambda kv: -kv[1]))
+    reasons = _reasons(t.failures)
     return (
         "the crawl was stopped before it finished (SIGTERM or SIGINT: a service stop, a kill "
         f"or Ctrl+C), after {t.requests} requests: {t.refreshed} articles stored or confirmed, "
@@ -94,10 +103,9 @@ def alert_lines(
             "requests were not sent (counted as retry_after); the next run asks again"
         )
     if failed := sum(t.failures.values()):
-        ranked = sorted(t.failures.items(), key=lambda kv: -kv[1])
-        reasons = ", ".join(f"{r} ×{n}" for r, n in ranked)
-        first = next(iter(t.examples.get(ranked[0][0]) or ["?"]))
-        out.append(f"{failed} requests failed ({reasons}), e.g. {first}")
+        commonest = _ranked(t.failures)[0][0]
+        first = next(iter(t.examples.get(commonest) or ["?"]))
+        out.append(f"{failed} requests failed ({_reasons(t.failures)}), e.g. {first}")
     expected = t.attempts + t.forbidden
     if expected and not t.refreshed:
         why = f", {t.forbidden} forbidden by robots.txt" if t.forbidden else ""

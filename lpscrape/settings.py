@@ -41,6 +41,9 @@ DOWNLOAD_MAXSIZE = 32 * 1024 * 1024  # larger bodies, or bodies that inflate pas
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10  # more redirects than this (or back to a URL visited) is a loop
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's checks only the first request waiting for robots.txt (see ours).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "lpscrape.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "lpscrape.middlewares.BackoffRetryMiddleware": 550,
     # Before RedirectMiddleware (600) sees the response: loops and off-host redirects fail.

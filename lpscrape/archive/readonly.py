@@ -16,9 +16,9 @@ def frozen(path: str | Path) -> bool:
     return not any(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-shm"))
 
 
-def readonly_uri(path: str | Path) -> str:
+def readonly_uri(path: str | Path, immutable: bool = False) -> str:
     """The SQLite URI that reads the archive without writing anything beside it: `mode=ro`,
-    and `immutable=1` when it is `frozen` (else SQLite fails with 'unable to open database
-    file' on a WAL archive in a folder it cannot write)."""
+    and `immutable=1` when asked or when it is `frozen` (else SQLite fails with 'unable to
+    open database file' on a WAL archive in a folder it cannot write)."""
     uri = f"{Path(path).resolve().as_uri()}?mode=ro"
-    return f"{uri}&immutable=1" if frozen(path) else uri
+    return f"{uri}&immutable=1" if immutable or frozen(path) else uri

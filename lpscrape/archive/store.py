@@ -63,9 +63,7 @@ def utc_now() -> str:
 
 
 def _connect(path: Path, readonly: bool = False, immutable: bool = False) -> sqlite3.Connection:
-    uri = readonly_uri(path) if readonly else str(path)
-    if immutable and "immutable=1" not in uri:
-        uri += "&immutable=1"
+    uri = readonly_uri(path, immutable) if readonly else str(path)
     try:
         return sqlite3.connect(uri, timeout=30, uri=readonly)
     except sqlite3.Error as exc:

@@ -11,21 +11,19 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxt
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.http.request import NO_CALLBACK
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
-from scrapy.utils.misc import load_object
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from lpscrape.archive.runhealth import reread_sample
 from lpscrape.archive.store import ArchiveError, open_readonly, utc_now
 from lpscrape.extract.dates import utc_iso
 from lpscrape.failures import NORMAL_STATUSES, exception_failure, response_failure
-from lpscrape.items import REDIRECT, RETRIED, Capture, FetchFailure
-from lpscrape.middlewares import EARLIER, ForbiddenByRobots, response_headers
+from lpscrape.items import REDIRECT, Capture, FetchFailure
+from lpscrape.middlewares import EARLIER, ForbiddenByRobots, earlier_capture, response_headers
 from lpscrape.urls import clean_url, explicit_port, publication_of, same_host
 
 API_FIELDS = "id,link,date_gmt,modified_gmt,categories,tags"
@@ -54,7 +52,6 @@ ROBOTS_ERRORS = (
     ("DownloadCancelled", "too_large"),
 )
 PRIORITY_SITEMAP_POST = 10
-ROBOTS_MIDDLEWARE = "lpscrape.middlewares.RobotsTxtMiddleware"  # in place of Scrapy's
 
 
 class OneLine(logging.Filter):
@@ -74,20 +71,6 @@ def _truthy(value: Any) -> bool:
 def _newest_first(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Sitemap entries sorted by `lastmod`, newest first; entries without one last."""
     return sorted(entries, key=lambda e: utc_iso(e.get("lastmod")) or "", reverse=True)
-
-
-def obey_robots_everywhere(settings: Any) -> None:
-    """Our robots.txt middleware in place of Scrapy's, whoever starts the crawl: it checks
-    every request of a host against its robots.txt, not only the first one waiting for it
-    (`lpscrape.middlewares.RobotsTxtMiddleware`)."""
-    name = "DOWNLOADER_MIDDLEWARES_BASE"
-    middlewares = settings.getdict(name)
-    for key in list(middlewares):
-        if load_object(key) is ScrapyRobotsTxt:
-            middlewares[ROBOTS_MIDDLEWARE] = middlewares.pop(key)
-    # Above "default": CrawlerProcess.crawl() merges its own settings into the crawler's after
-    # this hook ran, and its defaults (Scrapy's base list among them) would win a tie.
-    settings.set(name, middlewares, priority="spider")
 
 
 class LordsPressSpider(scrapy.Spider):
@@ -136,7 +119,6 @@ class LordsPressSpider(scrapy.Spider):
 
         super().update_settings(settings)
         switch(settings)
-        obey_robots_everywhere(settings)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> LordsPressSpider:
@@ -318,17 +300,7 @@ class LordsPressSpider(scrapy.Spider):
             here = (answer["url"], answer["status"]) == (response.url, response.status)
             if answer["kind"] == REDIRECT and here:
                 continue  # a redirect that was not followed after all: this very response
-            yield Capture(
-                url=answer["url"],
-                status=answer["status"],
-                body=answer["body"],
-                headers=answer["headers"],
-                fetched_at=answer["at"],
-                kind=answer["kind"],
-                failure=f"http_{answer['status']}" if answer["kind"] == RETRIED else None,
-                discovered_via=response.meta.get("via"),
-                publication=self.publication,
-            )
+            yield earlier_capture(answer, response.meta.get("via"), self.publication)
 
     def capture(self, response: Response, failure: str | None = None) -> Capture:
         """The response as a capture item, with why it failed when it did."""
