@@ -176,6 +176,43 @@ def test_screen_reader_labels_are_not_part_of_the_byline() -> None:
     assert record.authors == []  # never "Post author By Ada Pell"
 
 
+def test_a_personal_blog_whose_publisher_is_its_author() -> None:
+    head = (  # Yoast's "this site represents a person": the publisher is a Person node
+        '<script type="application/ld+json">{"@graph": ['
+        '{"@type": ["Person", "Organization"], "@id": "https://s.example/#me", "name": "Ada Pell"},'
+        '{"@type": "WebSite", "@id": "https://s.example/#site", "name": "Notes from Vienna"},'
+        '{"@type": "BlogPosting", "headline": "T", "author": {"@id": "https://s.example/#me"},'
+        '"publisher": {"@id": "https://s.example/#me"}}]}</script>'
+    )
+    record = extract_article(page("<h1>T</h1>" + BODY, head, ARTICLE), "https://s.example/t/")
+    assert record.authors == ["Ada Pell"]
+
+
+def test_bem_author_blocks_but_not_a_photo_credit() -> None:
+    body = (
+        '<h1>T</h1><figure><img src="/a.jpg"><figcaption class="image-description__author">'
+        "Photograph by Ben Ode</figcaption></figure>"
+        '<div class="content__author"><span>von <a href="/profil/fischer/">Lars Fischer</a>'
+        ' und <a href="/profil/schadwinkel/">Alina Schadwinkel</a></span></div>'
+    )
+    record = extract_article(page(body + BODY, "", ARTICLE), "https://s.example/t/")
+    assert record.authors == ["Lars Fischer", "Alina Schadwinkel"]
+    credit_only = body.split("<div class")[0]
+    record = extract_article(page(credit_only + BODY, "", ARTICLE), "https://s.example/t/")
+    assert record.authors == []
+
+
+def test_json_ld_with_raw_line_breaks_in_its_strings() -> None:
+    head = (  # themes print the post's text into JSON-LD without escaping its newlines
+        '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "T",\n'
+        '"articleBody": "First line\nsecond line", "datePublished": "2021-05-04T08:00:00+02:00",'
+        '"author": {"@type": "Person", "name": "Ada Pell"}}</script>'
+    )
+    record = extract_article(page("<h1>T</h1>" + BODY, head, ARTICLE), "https://s.example/t/")
+    assert record.published_at == "2021-05-04T06:00:00+00:00"
+    assert record.authors == ["Ada Pell"]
+
+
 @pytest.mark.parametrize("shown", ["freeman1984", "c1ph4", "cipha[at]cipha.net", "ada at pell.net"])
 def test_a_name_with_digits_is_never_cut_at_the_digit(shown: str) -> None:
     body = f'<h1>T</h1><span class="byline">By <span class="fn">{shown}</span></span>'
@@ -219,6 +256,18 @@ def test_an_h1_is_the_headline_of_a_title_with_a_tagline() -> None:
     body = "<main><section><h1>Bielersee-Winterhechte</h1>" + BODY + "</section></main>"
     record = extract_article(page(body, head, ARTICLE), "https://petri-heil.ch/hechte/")
     assert record.title == "Bielersee-Winterhechte"
+
+
+def test_the_post_header_is_never_furniture_whatever_else_its_classes_say() -> None:
+    body = (  # Twenty Twenty: the post's header is also a "header-footer-group"
+        '<article class="post-7 post"><header class="entry-header header-footer-group">'
+        '<h1 class="entry-title">The Envoy&#8217;s Return</h1></header>'
+        f'<div class="entry-content">{BODY}</div></article>'
+    )
+    head = '<meta property="og:title" content="Envoy returns">'
+    record = extract_article(page(body, head, ARTICLE), "https://s.example/t/")
+    assert record.title == "The Envoy’s Return"
+    assert record.extraction.sources["title"] == "theme"
 
 
 def test_the_visible_headline_wins_and_entities_are_decoded() -> None:

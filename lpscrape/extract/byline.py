@@ -22,6 +22,10 @@ BYLINE_XPATHS = (
     ".//*[contains(concat(' ', @class, ' '), ' author ') or contains(@class, 'author-name')"
     " or contains(@class, 'post-author') or contains(@class, 'entry-author')"
     " or contains(@class, 'meta-author') or contains(@class, 'by-author')]",
+    # BEM names (`article__author`, `content__author`), but not a photo's credit.
+    ".//*[contains(concat(@class, ' '), '__author ') and not(contains(@class, 'image')"
+    " or contains(@class, 'photo') or contains(@class, 'img') or contains(@class, 'thumb')"
+    " or contains(@class, 'caption') or contains(@class, 'media'))]",
     ".//a[@rel='author'] | .//a[contains(@href, '/author/')]",
 )
 # Inside a byline, each author is usually a link (or an hCard name): one name each.

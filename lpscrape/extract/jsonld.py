@@ -107,7 +107,8 @@ def read_jsonld(tree: HtmlElement, page_url: str = "") -> JsonLd:
     nodes: list[dict[str, Any]] = []
     for script in xpath(tree, '//script[@type="application/ld+json"]'):
         try:
-            nodes.extend(_nodes(json.loads(script.text or "")))
+            # strict=False: themes print post text with raw newlines into JSON strings.
+            nodes.extend(_nodes(json.loads(script.text or "", strict=False)))
         except ValueError:
             continue
     out = JsonLd()
@@ -116,7 +117,9 @@ def read_jsonld(tree: HtmlElement, page_url: str = "") -> JsonLd:
     for node in nodes:
         types = _types(node)
         out.types |= types
-        if types & {"WebSite", "Organization", "NewsMediaOrganization"} and not out.site_name:
+        # A personal blog's publisher is its author ("@type": ["Person", "Organization"]).
+        site = types & {"WebSite", "Organization", "NewsMediaOrganization"}
+        if site and "Person" not in types and not out.site_name:
             out.site_name = clean(node.get("name")) or None
         if types & ARTICLE_TYPES:
             articles.append(node)

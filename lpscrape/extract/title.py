@@ -27,6 +27,9 @@ _NOT_HEADLINE = re.compile(
     r"|popup|cookie|newsletter|related|comment",
     re.I,
 )
+# The post's own header (`entry-header` since `_s`), whatever else its classes say
+# (Twenty Twenty's is also `header-footer-group`).
+_OWN_HEADER = re.compile(r"(?:^|\s)(?:entry|post|article|single)-header(?:\s|$)")
 _SEPARATORS = "–—|·»›:/-"
 _WORD = re.compile(r"\w+")
 _BETWEEN_PARTS = re.compile(rf"\s+[{re.escape(_SEPARATORS)}]+\s+")  # "Headline | Site"
@@ -89,6 +92,8 @@ def _is_furniture(h1: HtmlElement) -> bool:
     for el in (h1, *h1.iterancestors()):
         if el.tag in ("body", "html"):
             return False
+        if _OWN_HEADER.search(el.get("class") or ""):
+            continue
         if el.tag in ("header", "nav", "aside", "footer") and el.getparent() is not None:
             if el.tag != "header" or _NOT_HEADLINE.search(el.get("class") or ""):
                 return True
