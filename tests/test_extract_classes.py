@@ -270,6 +270,49 @@ def test_the_post_header_is_never_furniture_whatever_else_its_classes_say() -> N
     assert record.extraction.sources["title"] == "theme"
 
 
+@pytest.mark.parametrize(
+    "h1",
+    [
+        '<div class="entry-section"><a href="/local-news/">Local News | </a></div>'
+        "<span>Envoys meet in Bern to settle the order</span>",
+        '<span class="entry-title__toptitle">Protocol</span>'
+        " Envoys meet in Bern to settle the order",
+    ],
+    ids=["section-link", "toptitle"],
+)
+def test_a_kicker_inside_the_h1_is_dropped_when_the_page_titles_the_post_without_it(
+    h1: str,
+) -> None:
+    head = "<title>Envoys meet in Bern to settle the order - Chancery News</title>"
+    body = f'<h1 class="entry-title">{h1}</h1>' + BODY
+    record = extract_article(page(body, head, ARTICLE), "https://chancery.example/t/")
+    assert record.title == "Envoys meet in Bern to settle the order"
+
+
+def test_a_kicker_the_page_titles_keep_stays_in_the_headline() -> None:
+    head = "<title>Editor&#039;s Letter: a year of envoys</title>"  # straight quote here
+    body = '<h1 class="entry-title"><b>Editor&rsquo;s Letter:</b> a year of envoys</h1>' + BODY
+    record = extract_article(page(body, head, ARTICLE), "https://chancery.example/t/")
+    assert record.title == "Editor’s Letter: a year of envoys"
+
+
+def test_a_layout_with_a_sidebar_is_not_a_sidebar() -> None:
+    body = (
+        '<section class="gallery--wrapper__with-sidebar"><h1 class="gallery--page-title">'
+        f"Items the envoys left behind</h1>{BODY}</section>"
+    )
+    head = "<title>Items the envoys left behind : The Perspective</title>"
+    record = extract_article(page(body, head, ARTICLE), "https://ext.perspective.example/t/")
+    assert record.title == "Items the envoys left behind"
+    assert record.extraction.sources["title"] == "theme"
+
+
+def test_separators_left_before_the_headline_are_dropped() -> None:
+    head = "<title>chancery.example //   &raquo; Envoys meet in Bern</title>"
+    record = extract_article(page(BODY, head, ARTICLE), "https://chancery.example/t/")
+    assert record.title == "Envoys meet in Bern"
+
+
 def test_the_visible_headline_wins_and_entities_are_decoded() -> None:
     head = (
         "<title>Olive &amp;#038; Herb Focaccia | Kitchen Notes</title>"

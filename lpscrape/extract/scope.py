@@ -62,9 +62,13 @@ _FOREIGN_PAIRS = frozenset(
 _SEPARATORS = str.maketrans("-_", "  ")
 
 
+# A layout that has a sidebar (`has-sidebar`, `right-sidebar`, `sidebar-left`) is not one.
+_LAYOUT = re.compile(r"\b(?:has|with|no|left|right)[-_]+sidebar\b|\bsidebar[-_]+(?:left|right)\b")
+
+
 def foreign_names(names: str) -> bool:
     """True when class or id words name a block that holds other posts or furniture."""
-    words = names.lower().translate(_SEPARATORS).split()
+    words = _LAYOUT.sub(" ", names.lower()).translate(_SEPARATORS).split()
     if _FOREIGN_WORDS.intersection(words):
         return True
     return any(pair in _FOREIGN_PAIRS for pair in itertools.pairwise(words))

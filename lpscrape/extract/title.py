@@ -23,8 +23,9 @@ THEME_H1 = (
 )
 # Where a site's logo or a widget heading sits, never the post's headline.
 _NOT_HEADLINE = re.compile(
-    r"site-title|site-name|logo|brand|branding|masthead|widget|sidebar|footer|menu|nav|modal"
-    r"|popup|cookie|newsletter|related|comment",
+    r"site-title|site-name|logo|brand|branding|masthead|widget|footer|menu|nav|modal"
+    r"|popup|cookie|newsletter|related|comment"
+    r"|(?<!has-)(?<!with-)(?<!left-)(?<!right-)sidebar(?![-_](?:left|right))",  # not layouts
     re.I,
 )
 # The post's own header (`entry-header` since `_s`), whatever else its classes say
@@ -33,6 +34,7 @@ _OWN_HEADER = re.compile(r"(?:^|\s)(?:entry|post|article|single)-header(?:\s|$)"
 _SEPARATORS = "–—|·»›:/-"
 _WORD = re.compile(r"\w+")
 _BETWEEN_PARTS = re.compile(rf"\s+[{re.escape(_SEPARATORS)}]+\s+")  # "Headline | Site"
+_LEADING_SEPARATORS = re.compile(rf"^[{re.escape(_SEPARATORS)}\s]*[{re.escape(_SEPARATORS)}]\s+")
 DEFAULT_SITE_NAMES = ("Lord's Press", "Lord’s Press")
 
 
@@ -50,7 +52,7 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
     for pattern in _affixes(tuple(site_names)):
         stripped = pattern.sub("", title)
         if stripped != title and stripped.strip():
-            return stripped.strip()
+            return _LEADING_SEPARATORS.sub("", stripped.strip())
     return title
 
 
@@ -131,6 +133,33 @@ def find_headline(tree: HtmlElement, meta_titles: list[str]) -> HtmlElement | No
     return None
 
 
+_EMPHASIS = {"b", "strong", "i", "em", "u"}  # a word stressed, not a kicker
+_QUOTES = str.maketrans("‘’‚“”„«»", '\'\'\'"""""')
+
+
+def _comparable(title: str) -> str:
+    return " ".join(title.translate(_QUOTES).split()).casefold()
+
+
+def _without_kicker(h1: HtmlElement, meta_titles: list[str]) -> str:
+    """The headline without a kicker printed inside its `<h1>` ("Local News | Headline"),
+    when the page's own titles name the headline without it."""
+    text = text_of(h1)
+    known = [_comparable(t) for t in meta_titles]
+    if any(_comparable(text) in t for t in known):
+        return text
+    for el in h1.iterdescendants():
+        kicker = text_of(el) if el.tag not in _EMPHASIS else ""
+        if not kicker or kicker == text or not text.startswith(kicker):
+            continue
+        rest = _LEADING_SEPARATORS.sub("", text[len(kicker) :].strip(" " + _SEPARATORS) + " ")
+        rest = rest.strip()
+        if len(rest.split()) >= 2 and any(_comparable(rest) in t for t in known):
+            return rest
+        break  # only the first element that opens the headline can be its kicker
+    return text
+
+
 def find_title(
     tree: HtmlElement, ld: JsonLd, meta: Meta, url: str = ""
 ) -> tuple[str | None, str | None, HtmlElement | None]:
@@ -142,7 +171,7 @@ def find_title(
     meta_titles += _title_parts(html_title, names)
     meta_titles = [t for t in meta_titles if t]
     if (h1 := find_headline(tree, meta_titles)) is not None:
-        return text_of(h1), "theme", h1
+        return _without_kicker(h1, meta_titles), "theme", h1
     if ld.headline:
         return strip_site_name(ld.headline, names), "jsonld", None
     if og := meta.first("og:title"):
