@@ -452,6 +452,16 @@ def test_control_characters_and_one_huge_line() -> None:
     assert record.word_count == 3000 * 5
 
 
+def test_control_characters_spelled_as_entities_never_reach_the_record() -> None:
+    body = (  # a terminal that prints ESC ] 0 ; … BEL retitles its window
+        "<h1>&#27;]0;Envoys&#7; meet\u009b31m in Bern</h1>"  # CSI, the C1 form
+        '<span class="byline">By Ada&#27; Pell</span>' + BODY
+    )
+    record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
+    assert record.title == "]0;Envoys meet31m in Bern"
+    assert record.authors == ["Ada Pell"]
+
+
 def test_a_body_far_shorter_than_the_page_says_so() -> None:
     body = '<h1 class="entry-title">T</h1><div class="entry-content"><p>Only this.</p></div>'
     body += "<div class='elsewhere'>" + BODY * 3 + "</div>"

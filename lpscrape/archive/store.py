@@ -179,9 +179,12 @@ def open_readonly(path: str | Path) -> Archive:
 
 
 def same_article(canonical: str, fetched: str) -> bool:
-    """True when a canonical URL names the page fetched itself: same host (with or without
-    www), same path (trailing slash aside), not the home page. Query and scheme aside."""
+    """True when a canonical URL names the page fetched itself: an http(s) URL of the same
+    host (with or without www), same path (trailing slash aside), not the home page. Query
+    and http/https aside."""
     a, b = urlsplit(canonical), urlsplit(fetched)
+    if a.scheme not in ("http", "https"):
+        return False  # `javascript://host/path` has the host and path of a page
     host = lambda p: (p.hostname or "").removeprefix("www.")  # noqa: E731
     path = a.path.rstrip("/")
     return bool(path) and host(a) == host(b) and path == b.path.rstrip("/")

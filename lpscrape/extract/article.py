@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
@@ -62,8 +62,12 @@ def extract_article(
     truncated = parse_truncated()
     meta = read_meta(tree)
     canonical = urljoin(url, meta.canonical or meta.first("og:url") or url)
+    refused = urlsplit(canonical).scheme not in ("http", "https")  # `javascript:` and the like
+    canonical = url if refused else canonical
     ld = read_jsonld(tree, canonical)
     record = Article(url=url, canonical_url=canonical)
+    if refused:
+        record.extraction.warnings.append("canonical_url: not an http(s) URL, ignored")
     record.weather, raw_time = weather_from_header(tree, text)
     if raw_time:
         record.extraction.raw["weather_observed_at"] = raw_time

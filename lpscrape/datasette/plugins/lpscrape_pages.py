@@ -462,6 +462,7 @@ def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
 
     env.filters["lp_archive_path"] = lp_archive_path
     env.filters["lp_value"] = _plain
+    env.filters["lp_web_url"] = web_url
 
 
 # Per database file: its state (size and time of the file and its WAL), the URLs of its
@@ -534,12 +535,21 @@ def _listing(items: list[str]) -> Markup:
     return Markup(", ").join(Markup('<span class="lp-item">{}</span>').format(i) for i in items)
 
 
+def web_url(url: Any) -> bool:
+    """True for an http(s) URL: a scraped URL of any other scheme (`javascript:`) is never
+    made a link."""
+    return isinstance(url, str) and url.lower().startswith(("http://", "https://"))
+
+
 def _links(href: str, url: str, text: str) -> Markup:
     """A link to the archived article, then a small one to the original page."""
-    return Markup(
-        '<a class="lp-archived" href="{}">{}</a> <a class="lp-original" href="{}" '
-        'rel="noopener noreferrer" title="The original page on the site">original&nbsp;↗</a>'
-    ).format(href, text, url)
+    archived = Markup('<a class="lp-archived" href="{}">{}</a>').format(href, text)
+    if not web_url(url):
+        return archived
+    return archived + Markup(
+        ' <a class="lp-original" href="{}" rel="noopener noreferrer" '
+        'title="The original page on the site">original&nbsp;↗</a>'
+    ).format(url)
 
 
 @hookimpl
