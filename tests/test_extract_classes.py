@@ -213,6 +213,13 @@ def test_json_ld_with_raw_line_breaks_in_its_strings() -> None:
     assert record.authors == ["Ada Pell"]
 
 
+@pytest.mark.parametrize("label", ["Zuletzt ge&#228;ndert am:", "Last updated:", "e.V."])
+def test_a_date_label_or_a_stray_abbreviation_in_an_author_block_is_no_name(label: str) -> None:
+    body = f'<h1>T</h1><div class="author"><h4>{label}</h4><ul><li>3. M&#228;rz</li></ul></div>'
+    record = extract_article(page(body + BODY, "", ARTICLE), "https://s.example/t/")
+    assert record.authors == []
+
+
 @pytest.mark.parametrize("shown", ["freeman1984", "c1ph4", "cipha[at]cipha.net", "ada at pell.net"])
 def test_a_name_with_digits_is_never_cut_at_the_digit(shown: str) -> None:
     body = f'<h1>T</h1><span class="byline">By <span class="fn">{shown}</span></span>'

@@ -52,7 +52,15 @@ _TAIL = re.compile(
 NOT_NAMES = {
     "admin", "administrator", "editor", "redaktion admin", "root", "webmaster", "wpadmin",
     "author", "guest", "user", "staff", "no author", "unknown",
+    "last", "dernière mise à jour", "última actualización",  # "Last updated: …" cut at its date
 }  # fmt: skip
+# A date's label where a theme's "author" block holds the timestamp ("Zuletzt geändert am:").
+_DATE_LABEL = re.compile(
+    r"\b(?:zuletzt|geändert|aktualisiert|veröffentlicht|updated|modified|published|posted"
+    r"|publié|actualizado|publicado|aggiornato|pubblicato)\b",
+    re.I,
+)
+_LETTERS = re.compile(r"[^\W\d_]{2}")  # "e.V." leaves ".V.": no name
 _AT = re.compile(r"[\[(]\s*at\s*[\])]|\sat\s.*\.\w{2,}$")
 # A month's name left where a date was glued to a byline ("Dezember 10, 2019 von …").
 MONTHS = {
@@ -108,6 +116,8 @@ def _plausible(name: str, site: set[str]) -> bool:
         and "@" not in name
         and not _AT.search(key)  # "cipha[at]cipha.net": an address, written to fool spammers
         and "http" not in key
+        and _LETTERS.search(name) is not None
+        and not _DATE_LABEL.search(key)
         and not any(c.isdigit() for c in name)
     )
 
