@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from lxml.html import HtmlElement
 
 from .html import classes, clean, xpath
-from .scope import is_foreign, own_post_id
+from .scope import is_foreign, other_post, own_post_id
 
 # The theme's content container, most specific first (news-magazine, classic/block, generic).
 CONTAINER_XPATHS = (
@@ -18,6 +18,8 @@ CONTAINER_XPATHS = (
     "//*[@itemprop='articleBody']",
     "//*[contains(concat(' ', @class, ' '), ' post-content ')]",
     "//*[contains(concat(' ', @class, ' '), ' article-content ')]",
+    "//*[contains(concat(' ', @class, ' '), ' td-post-content ')]",  # Newspaper (tagDiv)
+    "//*[contains(@class, 'elementor-widget-theme-post-content')]",  # Elementor Pro
 )
 DROP_TAGS = {
     "script", "style", "noscript", "template", "form", "iframe", "nav", "aside", "footer",
@@ -28,12 +30,15 @@ _BOILERPLATE = re.compile(
     r"(?:^|[-_])(?:share|sharing|sharedaddy|social|related|relatedposts|newsletter|subscribe|"
     r"tnp|author|bio|navigation|tags|tag-links|cat-links|ad|ads|advert|advertisement|sponsor|"
     r"sponsored|cookie|cky|comments?|addtoany|meta|breadcrumbs?|widget|likes?|sd-like|"
-    r"saboxplugin|sabox|mailpoet|optin|signup|views?|post-views|jp-relatedposts)(?:[-_]|$)"
+    r"saboxplugin|sabox|mailpoet|optin|signup|views?|post-views|jp-relatedposts|promo|cta)"
+    r"(?:[-_]|$)"
 )
 # Plugin lines that arrive as bare paragraphs, with no class to tell them by.
 BOILERPLATE_LINES = {
     "share this:", "share:", "like this:", "like loading...", "loading...", "related",
     "related posts", "you may also like", "sign up for our newsletter", "subscribe now!",
+    "advertisement", "anzeige", "werbung", "publicité", "publicidad",
+    "pubblicità",
 }  # fmt: skip
 LEAF_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "pre", "dt", "dd"}
 CONTAINERS = {
@@ -52,11 +57,18 @@ def find_container(tree: HtmlElement, headline: HtmlElement | None = None) -> Ht
     return None
 
 
+def _other_post(el: HtmlElement, own: str | None) -> bool:
+    """Another post printed inside this one's content (a page builder's blog module)."""
+    return el.tag == "article" and other_post(el.get("class") or "", own)
+
+
 def _is_boilerplate(el: HtmlElement) -> bool:
     if el.tag == "cite" and el.getparent() is not None and el.getparent().tag == "blockquote":
         return True  # the quote's attribution, not the article's text
     names = [*classes(el), *(el.get("id") or "").split()]
-    return el.tag in DROP_TAGS or any(_BOILERPLATE.search(n.lower()) for n in names)
+    # Elementor wraps every block, the post's text too, in an `elementor-widget-…`.
+    names = [n.lower().replace("elementor-widget", "elementor") for n in names]
+    return el.tag in DROP_TAGS or any(_BOILERPLATE.search(n) for n in names)
 
 
 def _has_blocks(el: HtmlElement) -> bool:
@@ -65,11 +77,11 @@ def _has_blocks(el: HtmlElement) -> bool:
     )
 
 
-def _blocks(el: HtmlElement) -> Iterator[str]:
+def _blocks(el: HtmlElement, own: str | None) -> Iterator[str]:
     """Each paragraph-like block's text, in document order; loose inline text as its own."""
     inline: list[str] = [el.text or ""]
     for child in el:
-        if not isinstance(child.tag, str) or _is_boilerplate(child):
+        if not isinstance(child.tag, str) or _is_boilerplate(child) or _other_post(child, own):
             inline.append(child.tail or "")
             continue
         if child.tag in LEAF_BLOCKS and not (child.tag == "li" and _has_blocks(child)):
@@ -79,7 +91,7 @@ def _blocks(el: HtmlElement) -> Iterator[str]:
         elif child.tag in CONTAINERS or child.tag == "li":
             yield clean("".join(inline))
             inline = []
-            yield from _blocks(child)
+            yield from _blocks(child, own)
         else:
             inline.append(child.text_content())
         inline.append(child.tail or "")
@@ -90,7 +102,12 @@ def body_paragraphs(container: HtmlElement) -> list[str]:
     """The container's paragraphs with boilerplate elements skipped."""
     for br in container.iter("br"):  # a line break separates words
         br.tail = "\n" + (br.tail or "")
-    return [p for p in _blocks(container) if p and p.casefold() not in BOILERPLATE_LINES]
+    own = own_post_id(container.getroottree().getroot())
+    return [
+        p
+        for p in _blocks(container, own)
+        if p and p.casefold().strip(" -–—") not in BOILERPLATE_LINES
+    ]
 
 
 def caption_texts(container: HtmlElement | None) -> set[str]:

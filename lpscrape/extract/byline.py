@@ -14,7 +14,8 @@ from .scope import near_headline
 
 # Where themes print the byline, most specific first (classic, block, news-magazine).
 BYLINE_XPATHS = (
-    ".//*[contains(concat(' ', @class, ' '), ' byline ')]",
+    ".//*[contains(concat(' ', @class, ' '), ' byline ')"
+    " or contains(concat(' ', @class, ' '), ' posted-by ')]",  # Astra, Kadence
     ".//*[contains(@class, 'wp-block-post-author__name')]",
     ".//*[contains(@class, 'mg-info-author-block')]//*[contains(@class, 'media-heading')]",
     ".//*[contains(@class, 'author') and contains(@class, 'vcard')]",
@@ -38,10 +39,14 @@ _PREFIX = re.compile(
     r"av|af|autor(?:in)?|author)\s*:?\s+",
     re.I,
 )
+# "ByJane Doe": a label and a name in two elements the theme's CSS spaces apart.
+_GLUED_PREFIX = re.compile(r"^(?:By|Von|Par|Por)(?=[A-ZÀ-Þ][a-zà-ÿ])")
 # "March 3, 2020 · By Jane Doe · in News": the byline proper starts at its "By".
 _LATER_PREFIX = re.compile(
     r"[|•·–—]\s*(?=(?:(?:written|posted|published)\s+by|by|von|par|door|por)\s+\S)", re.I
 )
+# "Share Comments By Jane Doe": after other shown words, a capital "By" opens the byline.
+_LATER_BY = re.compile(r"\s(?=(?:By|Von|Par|Por|Door)\s+\S)")
 _SPLIT = re.compile(r"\s*,\s*(?:and\s+|und\s+|et\s+)?|\s+(?:and|und|et|y|e|en)\s+|\s*&\s*")
 # What follows a name in a byline: a date, a time, "on …", "| Updated …".
 _TAIL = re.compile(
@@ -92,9 +97,9 @@ def _shown_text(el: HtmlElement) -> str:
 
 
 def _clean_name(name: str) -> str:
-    if later := _LATER_PREFIX.search(name):
+    if later := _LATER_PREFIX.search(name) or _LATER_BY.search(name):
         name = name[later.end() :]
-    name = _PREFIX.sub("", name.strip())
+    name = _GLUED_PREFIX.sub("", _PREFIX.sub("", name.strip()))
     return _TAIL.sub("", name).strip(" ,;:|-–—")
 
 

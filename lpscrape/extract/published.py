@@ -46,6 +46,12 @@ _VISIBLE_DATE = (
     " or contains(@class, 'byline') or contains(@class, 'dateline-date')]"
 )
 _HAS_DAY = re.compile(r"\d")
+# A time of day the theme prints apart from the date (Elementor's post info: "9:40 am").
+_TIME_ITEMS = (
+    ".//time[not(@datetime)] | .//*[contains(@class, 'type-time')"
+    " or contains(@class, 'post-time') or contains(@class, 'entry-time')]"
+)
+_TIME_OF_DAY = re.compile(r"^\d{1,2}[:.]\d{2}(?:\s*[ap]\.?\s?m\.?|\s*uhr|\s*h)?$", re.I)
 
 
 @dataclass
@@ -128,6 +134,8 @@ def find_dates(
         ("theme", lambda: near(_TIME_MODIFIED)),
     )
     published = _first(published_layers)
+    if published and published.day_only and published.layer in ("microdata", "visible-text"):
+        published = _with_time_of_day(published, near(_TIME_ITEMS))
     if published is None and (m := PERMALINK_DAY.search(url)):
         published = _day(m[1], m[2], m[3], m[0], "permalink")
     if published is None:
@@ -138,6 +146,14 @@ def find_dates(
     if modified and published and modified.utc <= published.utc:
         modified = None  # Yoast prints dateModified even for never-edited posts
     return published, modified
+
+
+def _with_time_of_day(found: Found, shown: list[str]) -> Found:
+    """A day the theme shows with its time of day in an item of its own, as one instant."""
+    for raw in shown:
+        if _TIME_OF_DAY.match(raw) and (joined := _instant(f"{found.raw} {raw}", found.layer)):
+            return joined
+    return found
 
 
 def _with_publisher_offset(found: Found, tree: HtmlElement) -> Found:

@@ -62,8 +62,12 @@ _FOREIGN_PAIRS = frozenset(
 _SEPARATORS = str.maketrans("-_", "  ")
 
 
-# A layout that has a sidebar (`has-sidebar`, `right-sidebar`, `sidebar-left`) is not one.
-_LAYOUT = re.compile(r"\b(?:has|with|no|left|right)[-_]+sidebar\b|\bsidebar[-_]+(?:left|right)\b")
+# A layout that has a sidebar (`has-sidebar`, `right-sidebar`, `sidebar-left`) is not one,
+# nor is Elementor's wrapper of every block (`elementor-widget-theme-post-title`) a widget.
+_LAYOUT = re.compile(
+    r"\b(?:has|with|no|left|right)[-_]+sidebar\b|\bsidebar[-_]+(?:left|right)\b"
+    r"|\belementor-widget\b"
+)
 
 
 def foreign_names(names: str) -> bool:
@@ -132,6 +136,11 @@ def _foreign_node(node: HtmlElement, own_post: str | None) -> bool:
     names = f"{node.get('class') or ''} {node.get('id') or ''}"
     if len(names) > 1 and foreign_names(names):
         return True
+    return other_post(names, own_post)
+
+
+def other_post(names: str, own_post: str | None) -> bool:
+    """True when class names carry another post's `post-N` (a post listed inside this one)."""
     if own_post and "post-" in names:
         ids = [m[1] for c in names.split() if (m := _POST_CLASS.match(c))]
         return bool(ids) and own_post not in ids

@@ -16,7 +16,7 @@ Found = tuple[list[str], str | None]
 # Lists of the post's terms by their class; links with rel="category tag" are categories
 # (block themes print category links with rel="tag" too).
 _CATEGORY_LISTS = ("taxonomy-category", "cat-links", "post-categories", "entry-categories",
-                   "meta-category")  # fmt: skip
+                   "meta-category", "meta-categories", "post-cat-wrap")  # fmt: skip
 _TAG_LISTS = ("taxonomy-post_tag", "tags-links", "post-tags", "entry-tags")
 
 
@@ -141,10 +141,14 @@ def find_tags(
     """The post's tags and the layer they came from."""
     if names := term_links(scope, headline, own_post)[1]:
         return names, "theme"
+    # `article:tag` names the post's tags; JSON-LD `keywords` may hold an SEO plugin's focus
+    # keywords instead (Rank Math's).
+    if tags := meta.all("article:tag"):
+        if len(tags) == 1 and "," in tags[0]:  # one tag per meta, but some sites list them
+            tags = [t.strip() for t in tags[0].split(",")]
+        return unique(tags), "meta"
     if ld.keywords:
         return unique(ld.keywords), "jsonld"
-    if tags := meta.all("article:tag"):
-        return unique(tags), "meta"
     if names := _post_class_names(scope, "tag"):
         return names, "post-class"
     return [], None

@@ -21,9 +21,14 @@ THEME_H1 = (
     " or contains(@class, 'jeg_post_title') or contains(@class, 'headline')"
     " or @itemprop='headline']"
 )
+# A post title some themes print as an h2 under a page header's h1 ("Blog").
+THEME_H2 = (
+    "//h2[contains(concat(' ', @class, ' '), ' entry-title ')"
+    " or contains(@class, 'single-post-title') or @itemprop='headline']"
+)
 # Where a site's logo or a widget heading sits, never the post's headline.
 _NOT_HEADLINE = re.compile(
-    r"site-title|site-name|logo|brand|branding|masthead|widget|footer|menu|nav|modal"
+    r"site-title|site-name|logo|brand|branding|masthead|(?<!elementor-)widget|footer|menu|nav|modal"
     r"|popup|cookie|newsletter|related|comment"
     r"|(?<!has-)(?<!with-)(?<!left-)(?<!right-)sidebar(?![-_](?:left|right))",  # not layouts
     re.I,
@@ -123,6 +128,12 @@ def find_headline(tree: HtmlElement, meta_titles: list[str]) -> HtmlElement | No
     """The post's visible headline element, if the page has one."""
     for h1 in xpath(tree, THEME_H1):
         if text_of(h1) and not _is_furniture(h1):
+            if meta_titles and not any(_similar(text_of(h1), t) for t in meta_titles):
+                # A page header's h1 ("Blog") above the post's own title in an h2.
+                for h2 in xpath(tree, THEME_H2):
+                    similar = any(_similar(text_of(h2), t) for t in meta_titles)
+                    if similar and not _is_furniture(h2):
+                        return h2
             return h1
     candidates = [h for h in tree.iter("h1") if text_of(h) and not _is_furniture(h)]
     for h1 in candidates:
@@ -142,21 +153,25 @@ def _comparable(title: str) -> str:
 
 
 def _without_kicker(h1: HtmlElement, meta_titles: list[str]) -> str:
-    """The headline without a kicker printed inside its `<h1>` ("Local News | Headline"),
-    when the page's own titles name the headline without it."""
+    """The headline without a kicker or subtitle printed inside its `<h1>` ("Local News |
+    Headline"), when the page's own titles name the headline without it."""
     text = text_of(h1)
     known = [_comparable(t) for t in meta_titles]
     if any(_comparable(text) in t for t in known):
         return text
     for el in h1.iterdescendants():
-        kicker = text_of(el) if el.tag not in _EMPHASIS else ""
-        if not kicker or kicker == text or not text.startswith(kicker):
+        part = text_of(el) if el.tag not in _EMPHASIS else ""
+        if not part or part == text:
             continue
-        rest = _LEADING_SEPARATORS.sub("", text[len(kicker) :].strip(" " + _SEPARATORS) + " ")
-        rest = rest.strip()
+        if text.startswith(part):  # a kicker
+            rest = text[len(part) :]
+        elif text.endswith(part):  # a subtitle (`entry-subtitle`)
+            rest = text[: -len(part)]
+        else:
+            continue
+        rest = rest.strip(" " + _SEPARATORS)
         if len(rest.split()) >= 2 and any(_comparable(rest) in t for t in known):
             return rest
-        break  # only the first element that opens the headline can be its kicker
     return text
 
 
