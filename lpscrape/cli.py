@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import difflib
 import importlib.util
 import json
 import os
-import re
 import sqlite3
 import sys
 import urllib.request
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lpscrape import __version__
 from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.readonly import readonly_uri
 from lpscrape.archive.store import ArchiveError
 from lpscrape.extract import extract_article
+from lpscrape.terminal import printable, printable_json, printable_json_text
+
+if TYPE_CHECKING:
+    from lpscrape.cite import Citation
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ALERT = 0, 1, 2, 3
 EXIT_BUSY = 75  # EX_TEMPFAIL: another process holds the archive; try again later
@@ -59,8 +64,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     body, content_type, fetched_url = _read_page(args.source)
     record = extract_article(body, args.url or fetched_url, content_type=content_type)
     sys.stdout.reconfigure(encoding="utf-8")
-    json.dump(record.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    sys.stdout.write(printable_json(record.to_dict(), indent=2) + "\n")
     return EXIT_OK
 
 
@@ -127,15 +131,6 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         print(f"lpscrape: crawl {summary['outcome']}{why}", file=sys.stderr)
         return EXIT_FAILED
     return alert_status(summary["alerts"])
-
-
-# Control characters (terminal escapes, line breaks) in text that came from a site or from Redis.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def printable(text: object) -> str:
-    """Text safe to print on one terminal line: control characters shown as `\\xNN`."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", str(text))
 
 
 def alert_status(alerts: list[str], prefix: str = "") -> int:
@@ -357,13 +352,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"lpscrape: {count} captures written to {args.output}", file=sys.stderr)
         return EXIT_OK
     if args.format == "datasette":
-        from lpscrape.serve import write_datasette_dir
+        from lpscrape.export import export_datasette
 
         if args.table or args.sql or args.since or args.category:
             raise UserError("export datasette takes only --db and -o DIR")
         if args.output == "-":
             raise UserError("export datasette: -o DIR is required (the folder to write)")
-        target = write_datasette_dir(args.db, args.output)
+        target = export_datasette(args.db, args.output)
         print(f"lpscrape: wrote {target} with its Datasette configuration: datasette {args.output}")
         return EXIT_OK
     from lpscrape.export import export
@@ -455,12 +450,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"lpscrape: {accept(args.db, args.accept)}")
         return EXIT_OK
     report = status_report(args.db, runs=args.runs)
-    if args.json:
+    if args.json:  # the same JSON, with no control character a terminal would act on
         sys.stdout.reconfigure(encoding="utf-8")
-        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(printable_json(report, indent=2) + "\n")
     else:
-        print(format_status(report))
+        print(format_status(report))  # scraped text in it shown with its controls escaped
     return EXIT_OK if report["ok"] else EXIT_ALERT  # 3: open alerts or next steps
 
 
@@ -483,7 +477,7 @@ def cite_archive_url(given: str | None) -> str:
 
 def cmd_cite(args: argparse.Namespace) -> int:
     """Print a citation of an archived article."""
-    from lpscrape.cite import CiteError, citation, render
+    from lpscrape.cite import CiteError, citation
     from lpscrape.serve import check_archive, database_name
 
     archive_url = cite_archive_url(args.archive_url)
@@ -499,12 +493,31 @@ def cmd_cite(args: argparse.Namespace) -> int:
             publication=args.publication,
         )
     except CiteError as exc:
-        raise UserError(str(exc)) from exc
+        raise UserError(printable(str(exc))) from exc  # names from the archive
     finally:
         conn.close()
     sys.stdout.reconfigure(encoding="utf-8")
-    print(render(found, args.format))
+    print(cite_for_terminal(found, args.format))
     return EXIT_OK
+
+
+def cite_for_terminal(found: Citation, fmt: str) -> str:
+    """The citation as `render` writes it, with a scraped title's or name's control characters
+    (terminal escapes) shown escaped: `\\x1b` in text and BibTeX (escaped before the BibTeX is
+    made, so it is valid TeX; its own line breaks stay), `\\u001b` in CSL-JSON (the same
+    JSON, the data exact)."""
+    from lpscrape.cite import render
+
+    if fmt == "csl-json":
+        return printable_json_text(render(found, fmt))
+    shown = dataclasses.replace(
+        found,
+        url=printable(found.url),
+        title=printable(found.title),
+        authors=tuple(printable(name) for name in found.authors),
+        byline=None if found.byline is None else printable(found.byline),
+    )
+    return printable(render(shown, fmt), keep="\n" if fmt == "bibtex" else "")
 
 
 def bounded(
@@ -661,10 +674,14 @@ def build_parser() -> argparse.ArgumentParser:
             "Stream a table (default: articles) or a query, every column, UTF-8, in constant "
             "memory. csv: a header row then one line per row (text quoted, NULL an empty "
             "field); jsonl: one JSON object per line. BLOB columns (captures.body_gzip, "
-            "body_zstd) are written as base64. "
+            "body_zstd) are written as base64. The csv is the archive's data unchanged: a "
+            "title such as =HYPERLINK(...) is written as it is, and a spreadsheet opening the "
+            "file may run it as a formula; use --excel for a file to open in Excel. "
             "`export warc -o FILE.warc.gz` writes every capture as WARC (ISO 28500). "
             "`export datasette -o DIR` writes a read-only copy for the public instead: a "
-            "snapshot of the archive with its Datasette configuration (see the README)."
+            "snapshot of the archive with its Datasette configuration (see the README), into a "
+            "new or empty folder or one an earlier `export datasette` wrote (it is replaced "
+            "whole). A file only appears once complete; -o is never the archive itself."
         ),
     )
     p.add_argument("format", choices=("csv", "jsonl", "datasette", "warc"), help="what to write")
@@ -682,8 +699,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--excel",
         action="store_true",
-        help="csv: begin with a UTF-8 byte-order mark, so that Excel opens accents (Schön, "
-        "ZÜRICH) as they are; scripts reading plain UTF-8 may not want it",
+        help="csv for Excel: begin with a UTF-8 byte-order mark, so that Excel opens accents "
+        "(Schön, ZÜRICH) as they are, and put ' before any text cell that begins with =, +, -, "
+        "@, tab or carriage return, so that Excel shows it as text instead of running it as a "
+        "formula (CSV injection); numbers stay numbers. Not for scripts: they would read the "
+        "mark and the added quotes as data",
     )
     p.add_argument(
         "-o", "--output", default="-", metavar="FILE", help="output file, - for stdout (default)"

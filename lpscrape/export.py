@@ -4,7 +4,12 @@ Rows are read with a plain read-only `sqlite3` cursor in batches and written as 
 table of any size exports with the same memory. Every column of the table or query is written,
 in its order; in CSV text is always quoted and NULL is an empty field (so the two stay apart),
 in JSON NULL is `null`. BLOB columns (`captures.body_gzip`) are written as standard base64 text
-(no line breaks), and a note on stderr says so.
+(no line breaks), and a note on stderr says so. The CSV is the data unchanged, but with `excel`
+(a file meant to be opened in Excel) where a text cell that begins as a formula would
+(`=`, `+`, `-`, `@`, tab, carriage return) begins with `'` instead (OWASP's CSV injection).
+
+No export ever writes over the archive it reads (nor its -wal, -shm or -journal file), and a
+file or folder written only appears, complete, when the export ends.
 """
 
 from __future__ import annotations
@@ -13,14 +18,17 @@ import base64
 import csv
 import json
 import os
+import shutil
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+from lpscrape import __version__
 from lpscrape.archive.bodies import version_body_sql
 from lpscrape.archive.readonly import readonly_uri
 from lpscrape.archive.store import ArchiveError
@@ -201,35 +209,62 @@ def _blob(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
 
 
-def _csv_value(value: Any) -> str:
+# What makes Excel (LibreOffice, Google Sheets) read a cell as a formula: `=HYPERLINK(…)`,
+# `+cmd|' /C calc'!A0`, `@SUM(…)`, `-2+3`; tab and carriage return before them (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CODES = ", ".join(str(ord(c)) for c in FORMULA_STARTS)  # as SQLite's unicode() gives
+
+
+def excel_text(text: str) -> str:
+    """Text for a cell Excel opens: `'` first when it begins as a formula would, which Excel
+    shows as text (OWASP's advice against CSV injection); any other text as it is."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_value(value: Any, excel: bool = False) -> str:
     """One value as a CSV field, as the table export's SQL renders it: text (and a BLOB's
-    base64) always quoted with `"` doubled, numbers bare, NULL an empty field."""
+    base64) always quoted with `"` doubled, numbers bare, NULL an empty field; `excel`: text
+    that would be a formula begins with `'` (numbers, negative ones too, stay numbers)."""
     if value is None:
         return ""
     if isinstance(value, bytes):
-        return f'"{_blob(value)}"'
+        value = _blob(value)
     if isinstance(value, str):
-        return '"' + value.replace('"', '""') + '"'
+        return '"' + (excel_text(value) if excel else value).replace('"', '""') + '"'
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def write_csv(out: IO[str], columns: list[str], rows: Iterator[tuple[Any, ...]]) -> int:
+def write_csv(
+    out: IO[str], columns: list[str], rows: Iterator[tuple[Any, ...]], excel: bool = False
+) -> int:
     """A header of every column, then the rows (a query's, or a table's that SQLite cannot
-    render: BLOBs, repeated names), NULL kept apart from empty text; returns the rows written."""
-    csv.writer(out).writerow(columns)
+    render: BLOBs, repeated names), NULL kept apart from empty text; returns the rows written.
+    `excel`: text cells that would be formulas begin with `'` (see `excel_text`)."""
+    csv.writer(out).writerow([excel_text(c) for c in columns] if excel else columns)
     count = 0
     for row in rows:
-        line = ",".join(_csv_value(v) for v in row)
+        line = ",".join(_csv_value(v, excel) for v in row)
         out.write((line if line or len(row) > 1 else '""') + "\r\n")  # `""`: a row, not a gap
         count += 1
     return count
 
 
-def _csv_field(column: str, numeric: bool) -> str:
-    """SQL that renders one column as a CSV field: text always quoted (`"` doubled), numbers
-    as SQLite writes them, NULL as an empty field (a NULL operand makes `||` NULL, and printf
-    prints a NULL `%s` as nothing)."""
+def _cell(column: str, excel: bool) -> str:
+    """SQL for one column's value: as stored, or with `excel` its text that would be a formula
+    with `'` first (as `excel_text`; numbers and NULL as they are)."""
     c = _quote(column)
+    if not excel:
+        return c
+    return (
+        f"CASE WHEN typeof({c}) = 'text' AND unicode({c}) IN ({_FORMULA_CODES}) "
+        f"THEN '''' || {c} ELSE {c} END"
+    )
+
+
+def _csv_field(c: str, numeric: bool) -> str:
+    """SQL that renders one value (`c`, an SQL expression) as a CSV field: text always quoted
+    (`"` doubled), numbers as SQLite writes them, NULL as an empty field (a NULL operand makes
+    `||` NULL, and printf prints a NULL `%s` as nothing)."""
     quoted = f"""'"' || replace({c}, '"', '""') || '"'"""
     if numeric:  # declared INTEGER/FLOAT: text there only when it is not a number
         return f"CASE typeof({c}) WHEN 'text' THEN {quoted} ELSE {c} END"
@@ -242,9 +277,11 @@ def write_csv_in_sqlite(
     query: Query,
     columns: list[str],
     numeric: Collection[str] = (),
+    excel: bool = False,
 ) -> int:
     """The rows rendered as CSV lines by SQLite itself and streamed as UTF-8 bytes, in
-    batches (no BLOBs): Python never decodes or re-encodes the text.
+    batches (no BLOBs): Python never decodes or re-encodes the text. `excel`: text cells that
+    would be formulas begin with `'` (see `excel_text`).
 
     One printf per row. A text column with no NULL in the rows exported is quoted by printf's
     own `"%w"` (doubles `"`); one with NULLs needs an expression that keeps NULL (an empty
@@ -262,10 +299,10 @@ def write_csv_in_sqlite(
                 formats.append("")
             elif nulls[column] == "none" and column not in numeric:
                 formats.append('"%w"')
-                args.append(_quote(column))
+                args.append(_cell(column, excel))
             else:
                 formats.append("%s")
-                args.append(_csv_field(column, column in numeric))
+                args.append(_csv_field(_cell(column, excel), column in numeric))
         line = f"printf('{','.join(formats)}'{''.join(', ' + a for a in args)})"
         if len(columns) == 1:  # an empty line would be no field at all: `""`, as csv writes
             line = f"coalesce(nullif({line}, ''), '\"\"')"
@@ -274,7 +311,7 @@ def write_csv_in_sqlite(
         else:
             select = f"SELECT {line} FROM ({query.unordered or query.sql})"
         writer = csv.writer(out)
-        writer.writerow(columns)
+        writer.writerow([excel_text(c) for c in columns] if excel else columns)
         out.flush()
         raw = out.buffer if hasattr(out, "buffer") else None
         conn.text_factory = bytes
@@ -345,6 +382,84 @@ WRITERS: dict[str, Callable[[IO[str], list[str], Iterator[tuple[Any, ...]]], int
 }
 
 
+# The files SQLite keeps beside an archive while it is open or being written.
+ARCHIVE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: compared as spelled
+        return path.absolute()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """True when both exist and are the same file (a symlink, a hard link, another spelling)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+def refuse_archive_as_output(db_path: str | Path, output: str | Path, what: str = "export") -> None:
+    """ExportError (one line, nothing touched) when `output` is the archive `db_path` or one of
+    the files SQLite keeps beside it (-wal, -shm, -journal), however it is spelled: through a
+    symlink, `./`, `..`, another hard link."""
+    if str(output) == "-":
+        return
+    out, db = Path(output), Path(db_path)
+    target = _resolved(out)
+    for suffix in ARCHIVE_FILES:
+        for name in {Path(f"{db}{suffix}"), Path(f"{_resolved(db)}{suffix}")}:
+            if target == _resolved(name) or _same_file(out, name):
+                which = "the archive itself" if not suffix else f"the archive's {suffix} file"
+                raise ExportError(
+                    f"{what}: -o {output} is {which} (--db {db_path}): refusing to write over "
+                    "it; choose another output"
+                )
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def atomic_file(target: str | Path, mode: str = "w", **options: Any) -> Iterator[IO[Any]]:
+    """A new file beside `target`, renamed over it when the block ends without error and
+    removed otherwise: `target` is never truncated, and is only ever the whole export.
+
+    The file is made by `tempfile.mkstemp` (a name no one can predict, O_EXCL: a symlink or
+    file planted there is never followed nor written), with the mode a new file gets."""
+    path = Path(target)
+    if not path.parent.is_dir():
+        raise ExportError(f"cannot write {path}: folder {path.parent} does not exist")
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    tmp = Path(name)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would hide it from a web server
+        with open(fd, mode, **options) as fh:
+            yield fh
+    except OSError as exc:  # a full disk, or an unreadable capture
+        tmp.unlink(missing_ok=True)
+        raise ExportError(
+            f"export to {path} failed ({exc.strerror or exc}); {path} is as it was"
+        ) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
 @contextmanager
 def _output(target: str | Path) -> Iterator[IO[str]]:
     """stdout for `-`, otherwise a file that only appears, complete, when the export ends."""
@@ -355,20 +470,8 @@ def _output(target: str | Path) -> Iterator[IO[str]]:
         yield stream
         stream.flush()
         return
-    path = Path(target)
-    if not path.parent.is_dir():
-        raise ExportError(f"cannot write {path}: folder {path.parent} does not exist")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            yield fh
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_file(target, "w", encoding="utf-8", newline="") as fh:
+        yield fh
 
 
 def export(
@@ -384,14 +487,18 @@ def export(
     excel: bool = False,
 ) -> int:
     """Stream a table (default `articles`) or a query as CSV or JSON Lines; returns the rows.
-    `excel`: the CSV begins with a UTF-8 byte-order mark, by which Excel knows it is UTF-8.
+    `excel`: the CSV begins with a UTF-8 byte-order mark, by which Excel knows it is UTF-8,
+    and a text cell that would be a formula begins with `'` (see `excel_text`); without it
+    the CSV is the archive's data unchanged.
 
     `since` keeps articles published on or after a date; `category` those filed under a
     category (case-insensitive), both for the articles table only. `output` is a file path or
-    `-` for stdout. Notes (BLOB columns) go to `notes` (default stderr).
+    `-` for stdout, never the archive itself (ExportError, nothing touched). Notes (BLOB
+    columns) go to `notes` (default stderr).
     """
     if fmt not in WRITERS:
         raise ExportError(f"unknown format {fmt!r}: use {' or '.join(FORMATS)}")
+    refuse_archive_as_output(db_path, output, f"export {fmt}")
     conn = connect_readonly(db_path)
     try:
         query = build_query(conn, table, sql, since, category)
@@ -409,7 +516,9 @@ def export(
             one_printf = len(set(columns)) == len(columns) <= PRINTF_MAX_COLUMNS
             if fmt == "csv" and sql is None and not blobs and one_printf:
                 numeric = _numeric_columns(conn, label)
-                return write_csv_in_sqlite(conn, out, query, columns, numeric)
+                return write_csv_in_sqlite(conn, out, query, columns, numeric, excel)
+            if fmt == "csv":
+                return write_csv(out, columns, rows, excel)
             return WRITERS[fmt](out, columns, rows)
     finally:
         conn.close()
@@ -426,3 +535,156 @@ def _blob_columns(conn: sqlite3.Connection, table: str, columns: list[str]) -> l
     info = conn.execute(f"PRAGMA table_info({_quote(table)})").fetchall()
     declared = {row[1]: (row[2] or "").upper() for row in info}
     return [f"{table}.{c}" for c in columns if declared.get(c) == "BLOB"]
+
+
+# Written into the folder by `export datasette`: what it wrote, so that exporting again into
+# the same folder may replace exactly that, and a folder without it is never written over.
+DATASETTE_MARKER = "lpscrape-export.json"
+_MARKER_KIND = "lpscrape export datasette"
+_CACHES = "__pycache__"  # Python's, beside plugins a Datasette has loaded
+_WORK_PREFIX = ".lpscrape-export."  # the copy being made (.part), the one replaced (.old)
+
+
+def _leftover(entry: Path) -> bool:
+    """A folder an interrupted export left behind (its copy being made, or the one replaced)."""
+    return (
+        entry.name.startswith(_WORK_PREFIX)
+        and entry.name.endswith((".part", ".old"))
+        and entry.is_dir()
+        and not entry.is_symlink()
+    )
+
+
+def _marked_files(folder: Path) -> set[str] | None:
+    """The files (relative POSIX paths) an earlier `export datasette` wrote into `folder`, as
+    its marker lists them; None when the folder holds no such marker."""
+    try:
+        marker = json.loads((folder / DATASETTE_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(marker, dict) or marker.get("written_by") != _MARKER_KIND:
+        return None
+    files = marker.get("files")
+    if not isinstance(files, list):
+        return None
+    names = set()
+    for name in files:
+        parts = name.split("/") if isinstance(name, str) else [""]
+        if any(part in ("", ".", "..") or "\\" in part for part in parts):
+            return None  # never a path outside the folder
+        names.add(name)
+    return names
+
+
+def _foreign_entries(folder: Path, ours: set[str]) -> list[str]:
+    """What `folder` holds that is none of `ours` (files, and the folders above them), nor the
+    marker, an interrupted export's leftovers or Python's caches: put there by someone else."""
+    folders = {"/".join(n.split("/")[:i]) for n in ours for i in range(1, n.count("/") + 1)}
+    foreign = []
+    for root, dirs, files in os.walk(folder):
+        here = Path(root).relative_to(folder).as_posix()
+        prefix = "" if here == "." else here + "/"
+        for name in sorted(dirs):
+            if name == _CACHES or (not prefix and _leftover(folder / name)):
+                dirs.remove(name)  # nothing in it is served; removed or replaced
+            elif prefix + name not in folders:
+                foreign.append(prefix + name + "/")
+                dirs.remove(name)
+        known = ours | {DATASETTE_MARKER}
+        foreign += [prefix + n for n in sorted(files) if prefix + n not in known]
+    return foreign
+
+
+def _check_datasette_folder(db_path: str | Path, out: Path) -> set[str]:
+    """The entries at the top of `out` an export into it replaces: none for a folder that is
+    new or empty, those of an earlier `export datasette` (by its marker). ExportError (one
+    line, nothing touched) for any other folder: its files would be served, or lost."""
+    if not out.exists() and not out.is_symlink():
+        return set()
+    if not out.is_dir():
+        raise ExportError(f"export datasette: -o {out} is not a folder")
+    if all(_leftover(entry) for entry in out.iterdir()):
+        return set()
+    ours = _marked_files(out)
+    if ours is None:
+        raise ExportError(
+            f"export datasette: {out} is not empty and is not an earlier `lpscrape export "
+            f"datasette` folder (it has no {DATASETTE_MARKER}): refusing to write into it; "
+            "choose a new or empty folder"
+        )
+    if foreign := _foreign_entries(out, ours):
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        raise ExportError(
+            f"export datasette: {out} holds {foreign[0]}{more}, which the earlier export did not "
+            "write (Datasette would serve it): remove it, or choose a new or empty folder"
+        )
+    if _resolved(out) in _resolved(Path(db_path)).parents:
+        raise ExportError(
+            f"export datasette: the archive {db_path} is inside {out}, an earlier export the "
+            "new one replaces: choose another folder"
+        )
+    return {n.split("/")[0] for n in ours} | {DATASETTE_MARKER}
+
+
+def export_datasette(db_path: str | Path, out_dir: str | Path) -> Path:
+    """`lpscrape.serve.write_datasette_dir` into `out_dir`, safely: the folder must be new,
+    empty or an earlier export (recognised by the marker `lpscrape-export.json`, which lists
+    what it wrote, and holding nothing else); an earlier export is replaced whole (its
+    snapshot, templates and plugins removed), never mixed with the new one. The copy is made
+    in a hidden folder inside `out_dir` and moved into place once complete; on failure
+    `out_dir` is as it was. Returns the snapshot's path."""
+    from lpscrape.serve import check_archive, write_datasette_dir
+
+    out = Path(out_dir)
+    refuse_archive_as_output(db_path, out, "export datasette")
+    replaced = _check_datasette_folder(db_path, out)
+    check_archive(db_path)  # a missing or foreign archive: refused before anything is made
+    made = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        build = Path(tempfile.mkdtemp(dir=out, prefix=_WORK_PREFIX, suffix=".part"))
+    except OSError as exc:
+        raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    try:
+        target = write_datasette_dir(db_path, build)
+        files = sorted(
+            p.relative_to(build).as_posix()
+            for p in build.rglob("*")
+            if p.is_file() and _CACHES not in p.parts
+        )
+        marker = {"written_by": _MARKER_KIND, "version": __version__, "files": files}
+        (build / DATASETTE_MARKER).write_text(json.dumps(marker, indent=2) + "\n")
+        old = Path(tempfile.mkdtemp(dir=out, prefix=_WORK_PREFIX, suffix=".old"))
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        if made:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    _swap(out, build, old, replaced)
+    for entry in out.iterdir():  # this export's work folders, and interrupted ones'
+        if _leftover(entry):
+            shutil.rmtree(entry, ignore_errors=True)
+    return out / target.name
+
+
+def _swap(out: Path, build: Path, old: Path, replaced: set[str]) -> None:
+    """Move the earlier export's entries of `out` into `old`, then the new ones from `build`
+    into `out`; on an error, put the earlier ones back."""
+    moved_out: list[str] = []
+    moved_in: list[str] = []
+    try:
+        for name in sorted(replaced):
+            if (out / name).exists() or (out / name).is_symlink():
+                os.rename(out / name, old / name)
+                moved_out.append(name)
+        for entry in sorted(build.iterdir()):
+            os.rename(entry, out / entry.name)
+            moved_in.append(entry.name)
+    except OSError as exc:
+        for name in moved_in:
+            os.rename(out / name, build / name)
+        for name in moved_out:
+            os.rename(old / name, out / name)
+        shutil.rmtree(build, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+        raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from exc

@@ -17,6 +17,7 @@ from typing import Any
 from lpscrape.archive import lock
 from lpscrape.archive.readonly import readonly_uri
 from lpscrape.archive.store import ArchiveError, not_a_folder
+from lpscrape.terminal import printable
 
 STALE_HOURS = 36  # a nightly crawl that has not finished for this long is worth a look
 OLD_ARTICLE_DAYS = 30
@@ -293,7 +294,7 @@ def _pct(value: float | None) -> str:
 
 
 def format_status(report: dict[str, Any], now: datetime | None = None) -> str:
-    """The report as text for a terminal (fits 100 columns)."""
+    """The report as text for a terminal (fits 100 columns), control characters escaped."""
     now = now or datetime.now(UTC)
     a = report["archive"]
     lines = [f"Archive {a['path']}: {a['size_bytes'] / 2**20:.1f} MiB on disk"]
@@ -305,7 +306,7 @@ def format_status(report: dict[str, Any], now: datetime | None = None) -> str:
     if newest:
         line = (
             f"  newest article published {newest['published_at']} "
-            f"({_ago(newest['published_at'], now)}): {newest['title']}"
+            f"({_ago(newest['published_at'], now)}): {printable(newest['title'])}"
         )
         lines.append(line if len(line) <= 100 else line[:99] + "…")
     if busy := a.get("in_use_by"):
@@ -391,7 +392,9 @@ def format_status(report: dict[str, Any], now: datetime | None = None) -> str:
         )
     if not report["next_steps"]:
         lines.append("  none: all is well")
-    return "\n".join(line.rstrip() for line in lines)
+    # Titles, URLs, alerts and errors came from sites: their control characters (terminal
+    # escapes, line breaks) are shown escaped, each line stays one line.
+    return "\n".join(printable(line.rstrip()) for line in lines)
 
 
 def accept(db_path: str | Path, run_id: int) -> str:

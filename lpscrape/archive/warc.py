@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import sqlite3
 from collections.abc import Iterator
 from http import HTTPStatus
 from io import BytesIO
@@ -17,6 +18,7 @@ from warcio.warcwriter import WARCWriter
 
 from lpscrape import __version__
 from lpscrape.archive.payloads import Dictionaries
+from lpscrape.archive.readonly import readonly_uri
 
 # The body is kept decoded (as Scrapy received it), so these would misdescribe it.
 _DROP_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
@@ -102,11 +104,17 @@ def write_warc(db: Database, out: BinaryIO, run_id: int | None = None) -> int:
 
 
 def export_warc(db_path: str | Path, output: str | Path, run_id: int | None = None) -> int:
-    """Write the archive's captures to a `.warc.gz` file."""
-    db = Database(str(db_path))
+    """Write the archive's captures to a `.warc.gz` file. The archive is read read-only; the
+    file is written beside `output` under a name no one can predict and renamed over it once
+    complete (never truncated first); `output` may not be the archive itself."""
+    from lpscrape.export import atomic_file, refuse_archive_as_output
+
+    refuse_archive_as_output(db_path, output, "export warc")
+    conn = sqlite3.connect(readonly_uri(db_path), uri=True)
     try:
+        db = Database(conn)
         db.execute("SELECT count(*) FROM captures")  # a foreign file fails before any output
-        with open(output, "wb") as out:
+        with atomic_file(output, "wb") as out:
             return write_warc(db, out, run_id)
     finally:
-        db.close()
+        conn.close()
