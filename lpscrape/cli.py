@@ -807,10 +807,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ArchiveBusy as exc:
-        print(f"lpscrape: {exc}", file=sys.stderr)
+        print(f"lpscrape: {printable(exc)}", file=sys.stderr)
         return EXIT_BUSY
-    except (UserError, ArchiveError) as exc:
-        print(f"lpscrape: {exc}", file=sys.stderr)
+    except (UserError, ArchiveError) as exc:  # may quote a URL or a page's text
+        print(f"lpscrape: {printable(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except sqlite3.DatabaseError as exc:
         print(f"lpscrape: {getattr(args, 'db', 'the database')}: {exc}", file=sys.stderr)

@@ -17,6 +17,7 @@ from lpscrape import worker
 from lpscrape.archive import lock
 from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.store import ArchiveError, check_archive, open_database
+from lpscrape.terminal import printable
 
 # Scrapy is imported where a crawl starts, after the store worker is forked from this process
 # while it is still small (see `worker.StoreWorker`).
@@ -203,5 +204,5 @@ def format_summary(s: dict[str, Any]) -> str:
     if s["failures"]:
         reasons = ", ".join(f"{r} ×{n}" for r, n in s["failures"].items())
         lines.append(f"  failures by reason: {reasons}")
-    lines += [f"  ALERT: {a}" for a in s["alerts"]]
-    return "\n".join(lines)
+    lines += [f"  ALERT: {a}" for a in s["alerts"]]  # alerts quote URLs and titles
+    return printable("\n".join(lines), keep="\n")

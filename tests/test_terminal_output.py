@@ -89,3 +89,21 @@ def test_cite_csl_json_keeps_the_title_exact_with_no_raw_control(
     [item] = json.loads(out)
     assert item["title"] == HOSTILE
     assert query(db, "SELECT title FROM articles WHERE url = ?", (url,)) == [(HOSTILE,)]
+
+
+def test_the_crawl_summary_shows_an_alert_quoting_a_title_as_text() -> None:
+    from lpscrape.crawl import format_summary
+
+    counts = dict.fromkeys(
+        ["requests", "fetched", "bytes_downloaded", "new", "changed", "unchanged",
+         "not_modified", "skipped", "gone", "held", "failed", "warning_count"], 0
+    )  # fmt: skip
+    summary = {
+        "id": 1, "outcome": "completed", "mode": "full", "started_at": "a", "finished_at": "b",
+        "warnings": {}, "failures": {}, "alerts": ["held for review: \x1b]0;PWNED\x07 Title"],
+        **counts,
+    }  # fmt: skip
+    text = format_summary(summary)
+    assert "\x1b" not in text and "\x07" not in text
+    assert "ALERT: held for review: \\x1b]0;PWNED\\x07 Title" in text
+    assert text.count("\n") == 4  # its own line breaks kept
