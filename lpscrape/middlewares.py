@@ -1,5 +1,5 @@
 """Downloader middlewares: robots.txt obeyed by every request, retries that pause the whole
-host, and redirects that stay sane."""
+host, and redirects (3xx and meta refresh) that stay on the publication's hosts and sane."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as ScrapyMetaRefresh
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as ScrapyRedirect
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxt
 from scrapy.exceptions import IgnoreRequest
@@ -27,14 +29,12 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
-from w3lib.url import safe_url_string
 
 from lpscrape.items import REDIRECT, RETRIED, Capture, FetchFailure
 from lpscrape.urls import clean_url, explicit_port, same_host
 
 logger = logging.getLogger(__name__)
 
-REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 GATE = "lpscrape_gate"  # request meta: the slot whose place the request holds
 # Sent with `request` and `seconds` when a host is paused, for whoever shares the pause with
 # other processes (lpscrape.distributed.politeness).
@@ -416,18 +416,17 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return [c for r in requests for c in answer_captures(r.meta, publication)]
 
 
-class RedirectGuardMiddleware:
-    """Stops a redirect that loops or leaves the publication's hosts, so the 3xx reaches the
-    spider as a failure with its reason (Scrapy would drop both silently)."""
+class RedirectGuard:
+    """Refuses a redirect that leaves the publication's hosts or loops, so the answer that
+    asked for it reaches the spider as a failure with its reason (Scrapy would follow the
+    first and drop the second silently). Mixed into both of Scrapy's redirect middlewares
+    (below), after Scrapy has built the request it would follow: the URL judged is the URL
+    that would be fetched, computed by Scrapy's own code (`Location: ///host/…` is
+    `http://host/…` to Scrapy, a path on this site to `urljoin`), whatever the way (a 3xx, a
+    meta refresh). Scrapy's offsite filter is no guard here: it ignores ports and lets
+    subdomains through."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.max_times = crawler.settings.getint("REDIRECT_MAX_TIMES", 20)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RedirectGuardMiddleware:
-        """Read `REDIRECT_MAX_TIMES`."""
-        return cls(crawler)
+    crawler: Crawler
 
     def on_site(self, url: str) -> bool:
         """True when the URL is the publication's, as the spider knows it (any URL when the
@@ -438,28 +437,72 @@ class RedirectGuardMiddleware:
         hosts = set(getattr(spider, "allowed_domains", None) or ())
         return not hosts or same_host(url, hosts, explicit_port(url))
 
-    def process_response(self, request: Request, response: Response) -> Response:
-        """Mark a looping or off-host redirect as failed and keep RedirectMiddleware off it."""
-        location = response.headers.get(b"Location")
-        if (
-            response.status not in REDIRECT_STATUSES
-            or not location
-            or request.meta.get("dont_redirect")
-        ):
-            return response
-        target = clean_url(urljoin(request.url, safe_url_string(location)))
+    def guarded(
+        self,
+        request: Request,
+        response: Response,
+        follow: Callable[[], Request | Response],
+        refresh: bool = False,
+    ) -> Request | Response:
+        """Scrapy's answer (`follow`: the request it would send next, or the response when
+        it follows nothing), unless that request leaves the publication or loops: then the
+        response, marked failed. A meta refresh (`refresh`) to the page itself is a reload,
+        not a redirect: the page is the answer."""
+        try:
+            redirected = follow()
+        except IgnoreRequest:  # Scrapy's own limit: more than REDIRECT_MAX_TIMES redirects
+            limit = self.crawler.settings.getint("REDIRECT_MAX_TIMES")
+            return self.refuse(request, response, "redirect_loop", f"more than {limit} redirects")
+        if not isinstance(redirected, Request):
+            return redirected  # nothing to follow (or `dont_redirect`: a refused answer)
+        target = clean_url(redirected.url)
         visited = {clean_url(u) for u in [*request.meta.get("redirect_urls", []), request.url]}
-        reason = None
-        if not self.on_site(target):
-            reason = "offsite_redirect"
-        elif target in visited or len(visited) >= self.max_times:
-            reason = "redirect_loop"
-        if reason:
-            request.meta["lpscrape_failure"] = reason
-            request.meta["dont_redirect"] = True
-        else:  # followed: RedirectMiddleware copies this meta into the next request
-            keep_earlier(request, response, REDIRECT)
+        if not self.on_site(redirected.url):
+            return self.refuse(request, response, "offsite_redirect", f"to {redirected.url}")
+        if refresh and target == clean_url(response.url):
+            return response  # a reload of this very page
+        if target in visited:
+            return self.refuse(request, response, "redirect_loop", f"to {redirected.url}")
+        keep_earlier(redirected, response, REDIRECT)  # the answer followed, kept beside the page
+        return redirected
+
+    def refuse(self, request: Request, response: Response, reason: str, detail: str) -> Response:
+        """The response, marked failed with `reason`; no redirect middleware follows it."""
+        request.meta["lpscrape_failure"] = reason
+        request.meta["dont_redirect"] = True
+        logger.info(
+            "%s (%s): redirect not followed, %s (%s)", response.url, response.status, detail, reason
+        )
         return response
+
+
+class RedirectMiddleware(RedirectGuard, ScrapyRedirect):
+    """Scrapy's 3xx redirects, guarded (`RedirectGuard`). Installed in place of Scrapy's in
+    `lpscrape.settings`."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        """Scrapy's redirect, unless it leaves the publication or loops."""
+        return self.guarded(
+            request,
+            response,
+            lambda: super(RedirectMiddleware, self).process_response(request, response),
+        )
+
+
+class MetaRefreshMiddleware(RedirectGuard, ScrapyMetaRefresh):
+    """Scrapy's `<meta http-equiv="refresh">` redirects, guarded (`RedirectGuard`): a page
+    refreshing to another host or port is kept as served and fails as `offsite_redirect`,
+    as an off-host 3xx does; one refreshing to another page of the site is followed (and
+    kept, as a `redirect`). Installed in place of Scrapy's in `lpscrape.settings`."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        """Scrapy's meta refresh, unless it leaves the publication or loops."""
+        return self.guarded(
+            request,
+            response,
+            lambda: super(MetaRefreshMiddleware, self).process_response(request, response),
+            refresh=True,
+        )
 
 
 class ForbiddenByRobots(IgnoreRequest):

@@ -46,8 +46,13 @@ DOWNLOADER_MIDDLEWARES = {
     "lpscrape.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "lpscrape.middlewares.BackoffRetryMiddleware": 550,
-    # Before RedirectMiddleware (600) sees the response: loops and off-host redirects fail.
-    "lpscrape.middlewares.RedirectGuardMiddleware": 650,
+    # Scrapy's redirects (3xx, meta refresh), where one that leaves the publication's hosts
+    # (another port included) or loops is not followed: it fails (`offsite_redirect`,
+    # `redirect_loop`), judged on the very URL Scrapy would fetch (see ours).
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "lpscrape.middlewares.RedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "lpscrape.middlewares.MetaRefreshMiddleware": 580,
 }
 # Each item's pipeline work is mostly SQLite: parallel items only add scheduling cost.
 CONCURRENT_ITEMS = 1
