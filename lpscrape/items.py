@@ -32,7 +32,12 @@ class Capture:
     requested_url: str | None = None
     # Which publication the page belongs to (None: named by its host when stored).
     publication: str | None = None
+    # A REST API terms answer's taxonomy (categories | tags), as the spider asked for it.
+    taxonomy: str | None = None
     record: Article | None = field(default=None, repr=False)
+    # A REST API answer's rows (posts, or the taxonomy's terms), parsed where captures are
+    # extracted (`lpscrape.worker.extract`): the archive only inserts them.
+    api_rows: list[dict[str, str | int | None]] | None = field(default=None, repr=False)
 
     def header(self, name: str) -> str | None:
         """The first value of a response header, case-insensitively."""

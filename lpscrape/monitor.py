@@ -30,7 +30,7 @@ from lpscrape.archive.runhealth import (
     record_deliveries,
     save_run_health,
 )
-from lpscrape.archive.store import ArchiveError, open_database
+from lpscrape.archive.store import ArchiveError, open_database, run_mode, run_outcome
 from lpscrape.extract import Article
 from lpscrape.health import (
     DriftRules,
@@ -191,7 +191,7 @@ class HealthPipeline:
         if storage_error := stats.get_value("lpscrape/storage_error"):
             self.send_unrecorded(int(run_id), str(storage_error), getattr(spider, "base", ""))
             return  # the archive cannot be written: no health to record
-        outcome = {"finished": "completed", "shutdown": "aborted"}.get(reason, "failed")
+        outcome = run_outcome(reason)
         db_path = self.settings.get("ARCHIVE_DB")
         try:
             db = open_database(db_path)
@@ -251,7 +251,7 @@ def alert_refused(
     settings = crawl_settings(db_path, **overrides)
     text = f"the crawl could not start: {reason}"
     if record:
-        mode = "full" if full else "incremental"
+        mode = run_mode(full)
         publication = str(overrides.get("LPSCRAPE_PUBLICATION") or "") or None
         if record_refusal(db_path, start_url, reason, text, settings, mode, publication):
             return

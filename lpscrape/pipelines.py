@@ -16,7 +16,14 @@ from scrapy.utils.reactor import CallLaterOnce
 from lpscrape.alerts import AlertConfig, AlertConfigError
 from lpscrape.archive import lock
 from lpscrape.archive.lock import ArchiveBusy
-from lpscrape.archive.store import COLLAPSE_RATIO, RUN_COUNTERS, Archive, ArchiveError
+from lpscrape.archive.store import (
+    COLLAPSE_RATIO,
+    RUN_COUNTERS,
+    Archive,
+    ArchiveError,
+    run_mode,
+    run_outcome,
+)
 from lpscrape.items import EARLIER_KINDS, Capture, FetchFailure
 from lpscrape.middlewares import STOP_SENDING, UNSENT_ANSWERS
 from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines, limits, stopped_line
@@ -93,7 +100,7 @@ class ArchivePipeline:
             "collapse_ratio": self.settings.getfloat("LPSCRAPE_COLLAPSE_RATIO", COLLAPSE_RATIO),
         }
         spider = self.crawler.spider
-        mode = "full" if getattr(spider, "full", False) else "incremental"
+        mode = run_mode(getattr(spider, "full", False))
         base = getattr(spider, "base", "")
         publication = getattr(spider, "publication", None)
         try:
@@ -286,7 +293,7 @@ class ArchivePipeline:
         counts["fetched"] = stats.get_value("response_received_count", 0)
         counts["requests"] = stats.get_value("downloader/request_count", 0)
         counts["bytes_downloaded"] = stats.get_value("downloader/response_bytes", 0)
-        outcome = {"finished": "completed", "shutdown": "aborted"}.get(reason, "failed")
+        outcome = run_outcome(reason)
         if self.storage_error:
             outcome = "failed"
         # What the archivist must look at: failures, articles expected and not stored, held

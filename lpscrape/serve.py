@@ -41,6 +41,7 @@ PLUGINS_DIR = DATASETTE_DIR / "plugins"
 CITE_MODULE = Path(__file__).resolve().parent / "cite.py"
 BODIES_MODULE = Path(__file__).resolve().parent / "archive" / "bodies.py"
 PAYLOADS_MODULE = Path(__file__).resolve().parent / "archive" / "payloads.py"
+JSONCOLS_MODULE = Path(__file__).resolve().parent / "archive" / "jsoncols.py"
 ANY_DATABASE = "*"
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8001
 
@@ -269,11 +270,11 @@ def write_datasette_dir(db_path: str | Path, out_dir: str | Path) -> Path:
             dirs_exist_ok=True,
             ignore=shutil.ignore_patterns("__pycache__"),
         )
-    # The citation formats, where version bodies are kept and how captures are compressed,
-    # for a Datasette that serves the copy without lpscrape installed (in a subfolder:
-    # Datasette would load a plugins/*.py file as a plugin).
+    # The citation formats, where version bodies are kept, how captures are compressed and
+    # how JSON array columns read, for a Datasette that serves the copy without lpscrape
+    # installed (in a subfolder: Datasette would load a plugins/*.py file as a plugin).
     (out / PLUGINS_DIR.name / "lpscrape_lib").mkdir(exist_ok=True)
-    for module in (CITE_MODULE, BODIES_MODULE, PAYLOADS_MODULE):
+    for module in (CITE_MODULE, BODIES_MODULE, PAYLOADS_MODULE, JSONCOLS_MODULE):
         shutil.copyfile(module, out / PLUGINS_DIR.name / "lpscrape_lib" / module.name)
     name = database_name(target)
     inspect = {

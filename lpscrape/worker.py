@@ -22,12 +22,15 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from traceback import format_exc
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 from lpscrape.archive import lock
 from lpscrape.archive.store import Archive, ArchiveError, Outcome
 from lpscrape.extract import Article, extract_article
+from lpscrape.extract.wpapi import posts_from_api, terms_from_api
 from lpscrape.failures import error_page_failure
 from lpscrape.items import Capture
+from lpscrape.urls import clean_url
 
 logger = logging.getLogger(__name__)
 # Sent by the archive pipeline for each article page stored, with `record` and `url`.
@@ -55,6 +58,8 @@ def extract(capture: Capture) -> bool:
     """Attach the extracted record to a usable article or listing page; True if it crashed
     (the capture is kept for `lpscrape reparse` once the extractor is fixed). A capture that
     arrives with its record (extracted on a distributed crawler) is not extracted again."""
+    if capture.kind == "api":
+        return extract_api(capture)
     if capture.record is not None:
         return False
     if capture.failure or capture.kind not in ("article", "listing"):
@@ -69,6 +74,28 @@ def extract(capture: Capture) -> bool:
         logger.exception("extraction failed on %s; the capture is kept", capture.url)
         return True
     return False
+
+
+def extract_api(capture: Capture) -> bool:
+    """A REST API answer's rows (terms of `capture.taxonomy`, else posts); True if it crashed."""
+    if capture.api_rows is not None or capture.failure or capture.status != 200:
+        return False
+    try:
+        if capture.taxonomy:
+            rows = terms_from_api(capture.body)
+        else:
+            rows = [{**row, "link": clean_url(row["link"])} for row in posts_from_api(capture.body)]
+    except Exception:
+        logger.exception("the REST API answer %s could not be read; it is kept", capture.url)
+        return True
+    capture.api_rows = rows
+    return False
+
+
+def api_taxonomy(url: str) -> str | None:
+    """A stored terms answer's taxonomy by its URL (`…/wp/v2/tags`): read back, meta is gone."""
+    path = urlsplit(url).path.rstrip("/")
+    return {"categories": "categories", "tags": "tags"}.get(path.rsplit("/", 1)[-1])
 
 
 def no_longer_article(archive: Archive, capture: Capture) -> bool:

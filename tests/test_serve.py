@@ -663,11 +663,15 @@ async def test_public_copy_is_an_immutable_datasette_directory(
         "from pathlib import Path\nfrom datasette.app import Datasette\n"
         f"ds = Datasette(config_dir=Path({str(out)!r}))\n"
         "asyncio.run(ds.invoke_startup())\n"
+        f"v = asyncio.run(ds.client.get('/{DB}/article{path}version/1'))\n"
+        "print(v.status_code, 'Categories: ' in v.text)\n"
         f"r = asyncio.run(ds.client.get('/{DB}/article{path}cite?format=text'))\n"
         "print(r.status_code, r.text)"
     )
     alone = subprocess.run([sys.executable, "-c", without], capture_output=True, text=True)
-    assert alone.stdout.startswith("200 ") and "Lord's Press" in alone.stdout, alone.stderr
+    version, _, cited_alone = alone.stdout.partition("\n")
+    assert version == "200 True", alone.stderr  # its categories read by the copied json_list
+    assert cited_alone.startswith("200 ") and "Lord's Press" in cited_alone, alone.stderr
     with pytest.raises(ServeError, match="already exists"):
         write_datasette_dir(demo_archive, out)
     result = run_cli("export", "datasette", "--db", str(demo_archive), timeout=60)

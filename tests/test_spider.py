@@ -247,3 +247,13 @@ def test_callbacks_stay_one_object_so_scrapys_per_callback_check_is_cached() -> 
         is_generator_with_return_value(callback)
         del callback
         assert getattr(spider, name) in _generator_callbacks_cache
+
+
+def test_a_terms_answer_carries_the_taxonomy_the_spider_asked_for(
+    spider: LordsPressSpider,
+) -> None:
+    url = f"{BASE}/wp-json/wp/v2/tags?per_page=100&page=1&_fields=id,name"
+    request = Request(url, meta={"kind": "api", "via": "api", "taxonomy": "tags"})
+    response = TextResponse(url, body=b'[{"id": 3, "name": "Treaties"}]', request=request)
+    [capture] = captures_of(list(spider.parse_terms(response)))
+    assert (capture.kind, capture.taxonomy) == ("api", "tags")

@@ -7,6 +7,7 @@ import json
 import pytest
 from conftest import memory_archive
 
+from lpscrape import worker
 from lpscrape.archive.bodies import version_body_sql
 from lpscrape.archive.schema import CONTENT_COLUMNS
 from lpscrape.archive.store import Archive, held_fields
@@ -98,17 +99,26 @@ def test_terms_are_linked(archive: Archive) -> None:
     assert names == [("Ada Pell", "Protocol")]
 
 
-def api_capture(path: str, payload: list[dict]) -> Capture:
-    """A REST API response as the spider keeps it."""
+def api_capture(path: str, payload: list[dict], taxonomy: str | None = None) -> Capture:
+    """A REST API response as the spider keeps it, parsed as the worker hands it on."""
     body = json.dumps(payload).encode()
     url = "https://lordspress.example" + path
-    return Capture(
-        url=url, status=200, body=body, kind="api", fetched_at="2025-09-10T14:00:00+00:00"
+    capture = Capture(
+        url=url,
+        status=200,
+        body=body,
+        kind="api",
+        fetched_at="2025-09-10T14:00:00+00:00",
+        taxonomy=taxonomy,
     )
+    assert worker.extract(capture) is False
+    return capture
 
 
 def test_rest_api_fills_what_the_page_lacks_and_flags_conflicts(archive: Archive) -> None:
-    archive.add(api_capture("/wp-json/wp/v2/categories", [{"id": 7, "name": "Heraldry"}]), 1)
+    archive.add(
+        api_capture("/wp-json/wp/v2/categories", [{"id": 7, "name": "Heraldry"}], "categories"), 1
+    )
     post = {
         "id": 4242,
         "link": "https://lordspress.example/2025/09/10/envoys/",
@@ -149,7 +159,9 @@ def test_rest_api_answers_arriving_later_make_no_new_version(archive: Archive) -
     page.body = page.body.replace(b"category-protocol", b"")
     page.record = extract_article(page.body, page.url)
     assert archive.add(page, 1).kind == "new"
-    archive.add(api_capture("/wp-json/wp/v2/categories", [{"id": 7, "name": "Heraldry"}]), 2)
+    archive.add(
+        api_capture("/wp-json/wp/v2/categories", [{"id": 7, "name": "Heraldry"}], "categories"), 2
+    )
     post = {"id": 9, "link": "https://lordspress.example/2025/09/10/envoys/", "categories": [7]}
     archive.add(api_capture("/wp-json/wp/v2/posts", [post]), 2)
     again = capture("Envoys meet", "Talks began.", "2025-09-11T14:00:00+00:00")
@@ -166,7 +178,9 @@ def test_the_store_never_edits_the_record_and_the_hash_covers_what_is_stored(
 
     from lpscrape.archive.versions import content_hash
 
-    archive.add(api_capture("/wp-json/wp/v2/categories", [{"id": 7, "name": "Heraldry"}]), 1)
+    archive.add(
+        api_capture("/wp-json/wp/v2/categories", [{"id": 7, "name": "Heraldry"}], "categories"), 1
+    )
     post = {"id": 9, "link": "https://lordspress.example/2025/09/10/envoys/", "categories": [7]}
     archive.add(api_capture("/wp-json/wp/v2/posts", [post]), 1)
     page = capture("Envoys meet", "Talks began.", "2025-09-10T14:00:00+00:00")
@@ -266,3 +280,43 @@ def test_an_seo_plugin_switched_off_is_held_not_a_new_version(archive: Archive) 
     assert archive.db.execute(
         "SELECT version, published_at, modified_at FROM articles"
     ).fetchall() == [(1, "2025-09-10T13:02:11+00:00", "2025-09-11T08:00:00+00:00")]
+
+
+def test_the_store_inserts_the_api_rows_a_capture_carries_and_never_reads_its_body(
+    archive: Archive,
+) -> None:
+    base = "https://lordspress.example/wp-json/wp/v2/"
+    post = {"id": 9, "link": "https://lordspress.example/2025/09/10/envoys/", "tags": "[3]"}
+    for url, taxonomy, rows in (
+        (base + "tags?page=1", "tags", [{"id": 3, "name": "Treaties"}]),
+        (base + "posts?page=1", None, [post]),
+    ):
+        answer = Capture(
+            url=url,
+            status=200,
+            body=b"not JSON: parsed where captures are extracted, not here",
+            kind="api",
+            fetched_at="2025-09-10T14:00:00+00:00",
+            taxonomy=taxonomy,
+            api_rows=rows,  # type: ignore[arg-type]
+        )
+        archive.add(answer, 1)
+    assert archive.db.execute("SELECT taxonomy, id, name FROM wp_terms").fetchall() == [
+        ("tags", 3, "Treaties")
+    ]
+    assert archive.db.execute("SELECT id, link, tags, published_at FROM wp_posts").fetchall() == [
+        (9, post["link"], "[3]", None)
+    ]
+
+
+def test_the_worker_parses_an_api_answer_by_the_taxonomy_the_spider_asked_for() -> None:
+    body = json.dumps([{"id": 3, "name": "Treaties"}]).encode()
+    url = "https://lordspress.example/wp-json/wp/v2/tags?per_page=100&page=1&_fields=id,name"
+    terms = Capture(url=url, status=200, body=body, kind="api", taxonomy="tags")
+    post = {"id": 9, "link": "https://lordspress.example/2025/09/10/envoys/?utm_source=x"}
+    posts = Capture(url=url, status=200, body=json.dumps([post]).encode(), kind="api")
+    assert not worker.extract(terms) and not worker.extract(posts)
+    assert terms.api_rows == [{"id": 3, "name": "Treaties"}]
+    assert [(r["id"], r["link"]) for r in posts.api_rows or []] == [
+        (9, "https://lordspress.example/2025/09/10/envoys/")  # the link made the archive's key
+    ]

@@ -48,6 +48,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from .bodies import version_body_sql
+from .jsoncols import json_list
 
 TABLE = "article_changes"
 COLUMNS: dict[str, type] = {
@@ -87,7 +88,6 @@ PRIORITY = (
     "whitespace",
     "dates",
 )
-SUBSTANTIVE = frozenset(PRIORITY) - {"formatting", "whitespace", "dates"}
 REWRITE_BELOW = 0.5  # similarity of the body's words under which an edit is a rewrite
 MINOR_FROM = 0.85  # similarity from which an edit is minor
 SHORT_RUN = 2  # kept words between two changes shown as part of the change
@@ -261,14 +261,6 @@ def _count(diff: Diff, op: str) -> int:
     return sum(len(text.split()) for o, text in diff if o == op)
 
 
-def _json_list(value: Any) -> list[Any]:
-    try:
-        items = json.loads(value) if isinstance(value, str) else value
-    except ValueError:
-        return []
-    return items if isinstance(items, list) else []
-
-
 # -- classification ----------------------------------------------------------------------------
 
 
@@ -286,7 +278,7 @@ def form_only(before: dict[str, Any], after: dict[str, Any]) -> bool:
                 return False
             differs = True
     for name in _LIST_FIELDS:
-        old, new = _json_list(before.get(name)), _json_list(after.get(name))
+        old, new = json_list(before.get(name)), json_list(after.get(name))
         if old != new:
             if [_typeset(str(x)) for x in old] != [_typeset(str(x)) for x in new]:
                 return False
@@ -320,7 +312,7 @@ def classify(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         if _CORRECTION.search(_added_text(title_diff)):
             classes.add("correction")
     if "authors" in fields or "byline" in fields:
-        same = _json_list(before.get("authors")) == _json_list(after.get("authors"))
+        same = json_list(before.get("authors")) == json_list(after.get("authors"))
         classes.add(
             "formatting"
             if same and _text_class(before.get("byline"), after.get("byline"))

@@ -10,6 +10,7 @@ from multiprocessing.pool import AsyncResult, Pool
 from typing import Any
 
 from lpscrape.extract import Article, extract_article
+from lpscrape.worker import api_taxonomy, extract_api
 
 from . import payloads
 from .changes import rebuild_changes
@@ -104,6 +105,9 @@ def reparse(
             if record is not None:
                 capture.record = record
                 archive.set_capture_extraction(capture_id, capture)
+            elif capture.kind == "api":
+                capture.taxonomy = api_taxonomy(capture.url)
+                extract_api(capture)
             # An accepted run's changes are the site's own (`lpscrape status --accept`): what
             # its captures say is stored, never held for review again.
             archive.hold = run_id not in accepted

@@ -69,11 +69,6 @@ def ensure_health_tables(db: Database) -> None:
         )
 
 
-def has_health_tables(db: Database) -> bool:
-    """True when the archive has recorded run health (older archives have not)."""
-    return all(db[name].exists() for name in HEALTH_TABLES)
-
-
 # An article's section: its primary category (of `articles a`).
 _SECTION = "CASE WHEN json_valid(a.categories) THEN json_extract(a.categories, '$[0]') END"
 

@@ -21,7 +21,6 @@ from sqlite_utils import Database
 
 from lpscrape.extract import Article
 from lpscrape.extract.dates import publication_day
-from lpscrape.extract.wpapi import posts_from_api, terms_from_api
 from lpscrape.items import Capture
 from lpscrape.urls import clean_url, publication_of
 
@@ -40,9 +39,23 @@ from .schema import (
 )
 from .versions import content_hash, content_row
 
+# A REST API post as `wp_posts` keeps it (with its `fetched_at`).
+WP_POST_COLUMNS = ("id", "link", "published_at", "modified_at", "categories", "tags")
 RUN_COUNTERS = ("new", "changed", "unchanged", "not_modified", "skipped", "gone", "failed", "held")
 # A new version with fewer words than this share of the previous one is held for review.
 COLLAPSE_RATIO = 0.5
+# A run's outcome (`crawl_runs.outcome`) by Scrapy's close reason; any other reason failed.
+RUN_OUTCOMES = {"finished": "completed", "shutdown": "aborted"}
+
+
+def run_outcome(reason: str) -> str:
+    """`crawl_runs.outcome` for a crawl Scrapy closed with `reason`."""
+    return RUN_OUTCOMES.get(reason, "failed")
+
+
+def run_mode(full: Any) -> str:
+    """`crawl_runs.mode` of a crawl: `full` (every article asked for) or `incremental`."""
+    return "full" if full else "incremental"
 
 
 class ArchiveError(Exception):
@@ -599,24 +612,20 @@ class Archive:
         return self._upsert(capture, capture.record, capture_id, run_id)
 
     def _store_api(self, capture: Capture) -> None:
-        path = urlsplit(capture.url).path.rstrip("/")
-        taxonomy = {"/categories": "categories", "/tags": "tags"}.get(path[path.rfind("/") :])
-        if taxonomy:
-            for row in terms_from_api(capture.body):
-                self.db.execute(
-                    "INSERT OR REPLACE INTO wp_terms (taxonomy, id, name, fetched_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    [taxonomy, row["id"], row["name"], capture.fetched_at],
-                )
-            return
-        for row in posts_from_api(capture.body):
-            row["link"] = clean_url(row["link"])
-            row["fetched_at"] = capture.fetched_at
-            cols = ", ".join(row)
-            self.db.execute(
-                f"INSERT OR REPLACE INTO wp_posts ({cols}) VALUES ({', '.join('?' * len(row))})",
-                list(row.values()),
+        """The REST API rows the capture carries (parsed where it was extracted), kept."""
+        rows = capture.api_rows or []
+        if capture.taxonomy:
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO wp_terms (taxonomy, id, name, fetched_at) "
+                "VALUES (?, ?, ?, ?)",
+                [(capture.taxonomy, r.get("id"), r.get("name"), capture.fetched_at) for r in rows],
             )
+            return
+        self.db.conn.executemany(
+            f"INSERT OR REPLACE INTO wp_posts ({', '.join(WP_POST_COLUMNS)}, fetched_at) "
+            f"VALUES ({', '.join('?' * (len(WP_POST_COLUMNS) + 1))})",
+            [[*(r.get(c) for c in WP_POST_COLUMNS), capture.fetched_at] for r in rows],
+        )
 
     def _touch(self, capture: Capture, capture_id: int) -> Outcome:
         url = self._article_key(capture)
@@ -672,13 +681,7 @@ class Archive:
             [url],
         ).fetchone()
         if existing and existing[0] == digest:
-            seen["sitemap_lastmod"] = capture.sitemap_lastmod or existing[2]
-            self._update("articles", "url", url, seen)
-            self.db.execute(
-                "UPDATE article_versions SET last_seen_at = ? WHERE url = ? AND version = ?",
-                [capture.fetched_at, url, existing[1]],
-            )
-            return Outcome("unchanged", url)
+            return self._mark_unchanged(url, seen, existing[1], existing[2])
         before = self._version_content(url, existing[1]) if existing else None
         if before and form_change(
             self.db,
@@ -691,12 +694,7 @@ class Archive:
             detected_at=capture.fetched_at,
         ):
             # The same words in another form: the version stays, the change is on record.
-            self._update("articles", "url", url, seen)
-            self.db.execute(
-                "UPDATE article_versions SET last_seen_at = ? WHERE url = ? AND version = ?",
-                [capture.fetched_at, url, existing[1]],
-            )
-            return Outcome("unchanged", url)
+            return self._mark_unchanged(url, seen, existing[1], existing[2])
         if existing and self.hold:
             layer = json.loads(existing[4] or "{}").get("body_text")
             reason = collapse_reason(existing[3], layer, record, self.collapse_ratio)
@@ -763,6 +761,18 @@ class Archive:
         _insert(self.db, "article_versions", version_row)
         self._link_terms(url, terms, fresh=not existing)
         return Outcome("changed" if existing else "new", url)
+
+    def _mark_unchanged(
+        self, url: str, seen: dict[str, Any], version: int, stored_lastmod: str | None
+    ) -> Outcome:
+        """Seen again as stored: the article row and its current version note this fetch."""
+        seen = {**seen, "sitemap_lastmod": seen["sitemap_lastmod"] or stored_lastmod}
+        self._update("articles", "url", url, seen)
+        self.db.execute(
+            "UPDATE article_versions SET last_seen_at = ? WHERE url = ? AND version = ?",
+            [seen["last_seen_at"], url, version],
+        )
+        return Outcome("unchanged", url)
 
     def _version_content(self, url: str, version: int) -> dict[str, Any] | None:
         """What one stored version says (its content columns, its body text included)."""

@@ -780,7 +780,6 @@ _EDITS = {
     "terms": 3,  # a tag added
 }
 _SILENT = 17  # edited in edition 2 without the publisher's modified date moving
-_EDITED = tuple(_EDITS.values())
 _REMOVED = 29
 _EDIT_TIMES = {
     name: datetime(2025, 11, 3 + i // 4, 9 + 2 * (i % 4), 14 + i, 2 + 5 * i, tzinfo=LONDON)

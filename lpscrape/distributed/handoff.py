@@ -16,6 +16,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
+from lpscrape.archive.store import run_mode
 from lpscrape.distributed.keys import REJECTED, STREAM, WRITER, SiteKeys, connect, result_key
 from lpscrape.distributed.wire import RunInfo, end_fields, item_fields
 from lpscrape.items import EARLIER_KINDS, Capture, FetchFailure
@@ -36,7 +37,7 @@ def set_aside(server: Any, fields: dict[Any, Any], reason: str, **where: str) ->
 
 def run_info(token: str, spider: Any) -> RunInfo:
     """What every message says about its run."""
-    mode = "full" if getattr(spider, "full", False) else "incremental"
+    mode = run_mode(getattr(spider, "full", False))
     return RunInfo(token, spider.publication, spider.base, mode)
 
 

@@ -69,8 +69,9 @@ def _truthy(value: Any) -> bool:
 
 
 def _newest_first(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Sitemap entries sorted by `lastmod`, newest first; entries without one last."""
-    return sorted(entries, key=lambda e: utc_iso(e.get("lastmod")) or "", reverse=True)
+    """Sitemap entries, `lastmod` made an aware UTC instant once, newest first; none last."""
+    dated = [{**e, "lastmod": utc_iso(e.get("lastmod"))} for e in entries]
+    return sorted(dated, key=lambda e: e["lastmod"] or "", reverse=True)
 
 
 class LordsPressSpider(scrapy.Spider):
@@ -332,6 +333,7 @@ class LordsPressSpider(scrapy.Spider):
             discovered_via=response.meta.get("via"),
             requested_url=(response.meta.get("redirect_urls") or [None])[0],
             publication=self.publication,
+            taxonomy=response.meta.get("taxonomy"),
         )
 
     # -- discovery: robots.txt and sitemaps (Scrapy's own parsing) ------------------------
@@ -405,8 +407,10 @@ class LordsPressSpider(scrapy.Spider):
     def unchanged(self, url: str, lastmod: str | None) -> bool:
         """True when the sitemap's `lastmod` has not moved since the archive stored `url`."""
         known = None if self.full else self.known.get(url)
+        # `utc_iso` on the stored value: archives written before lastmod was normalised on
+        # entry hold it exactly as the sitemap gave it (no offset, or a day alone).
         stored = utc_iso(known.get("sitemap_lastmod")) if known else None
-        return bool(lastmod and stored and (utc_iso(lastmod) or "") <= stored)
+        return bool(lastmod and stored and lastmod <= stored)
 
     def sitemap_answered(self, url: str | None) -> Iterator[Request]:
         """Note a sitemap answered (or dropped); once every sitemap is read, the posts the

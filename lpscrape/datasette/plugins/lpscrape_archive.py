@@ -3,14 +3,13 @@
 A month facet and an array facet that scales, searches that never fail on punctuation or an
 empty box (the table's `?_search=` and the `search` query read the box alike: words to find,
 only words to leave out, or no word at all), highlighted search snippets (escaped), a note
-when the `search` query shows only its best hits, a JSON-list filter for the article page,
-and a startup check that refuses write queries. Loaded from this folder by `lpscrape serve`
-(and by `datasette --plugins-dir`); it adds no write path of its own.
+when the `search` query shows only its best hits, and a startup check that refuses write
+queries. Loaded from this folder by `lpscrape serve` (and by `datasette --plugins-dir`);
+it adds no write path of its own.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import unicodedata
@@ -596,21 +595,6 @@ def extra_template_vars(template: str, database: str | None, request: Any, datas
         return found
 
     return search_vars
-
-
-def json_list(value: Any) -> list[str]:
-    """A JSON array column (categories, tags, authors) as a list of strings; [] otherwise."""
-    try:
-        items = json.loads(value) if isinstance(value, str) else None
-    except ValueError:
-        return []
-    return [str(item) for item in items] if isinstance(items, list) else []
-
-
-@hookimpl
-def prepare_jinja2_environment(env: Any) -> None:
-    """The `lp_json_list` filter used by the article page."""
-    env.filters["lp_json_list"] = json_list
 
 
 # The search query's snippet marks its hits ⟦so⟧: brackets no article text of ours carries,

@@ -53,6 +53,7 @@ def _load(name: str) -> ModuleType:
 cite = _load("cite")
 version_body_sql = _load("archive.bodies").version_body_sql
 payloads = _load("archive.payloads")
+json_list = _load("archive.jsoncols").json_list
 
 # The raw capture may do nothing on its own: no script, no request to any server (ours
 # included), no form, no plugin; inline styles only. `sandbox` also gives it an opaque origin.
@@ -113,14 +114,6 @@ async def _article_url(db: Any, path: str, publication: str | None = None) -> st
 async def _rows(db: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     results = await db.execute(sql, params)
     return [dict(r) for r in results.rows]
-
-
-def _json_list(value: Any) -> list[str]:
-    try:
-        items = json.loads(value) if isinstance(value, str) else None
-    except ValueError:
-        return []
-    return [str(i) for i in items] if isinstance(items, list) else []
 
 
 # -- diffs ---------------------------------------------------------------------------------------
@@ -275,8 +268,8 @@ async def _history(datasette: Any, request: Any, db: Any, url: str) -> Response:
         db, "SELECT * FROM article_changes WHERE url = ? ORDER BY capture_id, id", [url]
     )
     for change in changes:
-        change["classes_list"] = _json_list(change["classes"])
-        change["fields_list"] = _json_list(change["fields"])
+        change["classes_list"] = json_list(change["classes"])
+        change["fields_list"] = json_list(change["fields"])
         change["title_html"] = diff_html(change["title_diff"], whole=True)
         change["body_html"] = diff_html(change["body_diff"])
         change["before"] = versions.get(change["from_version"], {})
@@ -315,8 +308,8 @@ async def _version(datasette: Any, request: Any, db: Any, url: str, number: int)
         "database": db.name,
         "v": version,
         "change": change[0] if change else None,
-        "categories": _json_list(version["categories"]),
-        "tags": _json_list(version["tags"]),
+        "categories": json_list(version["categories"]),
+        "tags": json_list(version["tags"]),
         "paragraphs": [p.strip() for p in (version["full_body"] or "").split("\n\n") if p.strip()],
         "article_href": row_path(db.name, url),
         "history_href": await permalink_path(db, url, "changes"),
@@ -455,7 +448,7 @@ def extra_template_vars(
 
 @hookimpl
 def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
-    """`lp_archive_path` for templates: an article's permalink in this archive."""
+    """Template filters: `lp_archive_path` (an article's permalink here), `lp_json_list`…"""
 
     async def lp_archive_path(url: Any, database: str, suffix: str = "") -> str:
         return await permalink_path(datasette.get_database(database), _plain(url), suffix)
@@ -463,6 +456,7 @@ def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
     env.filters["lp_archive_path"] = lp_archive_path
     env.filters["lp_value"] = _plain
     env.filters["lp_web_url"] = web_url
+    env.filters["lp_json_list"] = json_list
 
 
 # Per database file: its state (size and time of the file and its WAL), the URLs of its
@@ -569,11 +563,9 @@ def render_cell(
             return _links(here(await permalink_path(db, raw)), raw, raw)
 
         return archived_link
-    if table is None and column in QUERY_LIST_COLUMNS and isinstance(raw, str):
-        items = _json_list(raw)
-        return _listing(items) if items or raw.strip() == "[]" else None
-    if table in LIST_COLUMNS and column in LIST_COLUMNS[table] and isinstance(raw, str):
-        items = _json_list(raw)
+    lists = QUERY_LIST_COLUMNS if table is None else LIST_COLUMNS.get(table, ())
+    if column in lists and isinstance(raw, str):
+        items = json_list(raw)
         return _listing(items) if items or raw.strip() == "[]" else None
 
     def linked(template: str, url: Any, suffix: str, *rest: Any) -> Any:
