@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -188,14 +189,16 @@ def test_the_worker_started_early_is_the_one_that_stores(tmp_path: Path) -> None
     db = tmp_path / "archive.db"
     with serve(DemoSite()) as server:
         proc = _slow_crawl(server, db, 0.1, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        seen: set[int] = set()
+        seen: Counter[int] = Counter()
         helpers: set[bytes] = set()
         while proc.poll() is None:
-            seen |= _store_workers(proc.pid)
+            seen.update(_store_workers(proc.pid))
             helpers |= {line for line in _cmdlines(proc.pid).values() if b"multiprocessing" in line}
             time.sleep(0.02)
     assert proc.returncode == 0
-    assert len(seen) == 1
+    # A worker lives the whole crawl; a fork about to exec another program (Scrapy's start-up
+    # runs `uname -p`) carries the crawl's command line for a moment only.
+    assert len([pid for pid, polls in seen.items() if polls >= 3]) == 1
     # A fork of the crawl process before Scrapy is imported: no new interpreter, and no
     # multiprocessing resource tracker beside it (12 MB of the crawl's peak memory).
     assert helpers == set()
