@@ -400,6 +400,15 @@ async def test_nothing_served_can_write(ds: Datasette, demo_archive: Path, sql: 
     assert query(demo_archive, "SELECT count(*) FROM crawl_runs") == runs
 
 
+async def test_no_pointer_can_be_read_or_registered_through_fts3_tokenizer(ds: Datasette) -> None:
+    for sql in ("SELECT fts3_tokenizer('simple')", "SELECT fts3_tokenizer('x', X'4141')"):
+        response = await ds.client.get(f"/{DB}.json", params={"sql": sql, "_shape": "array"})
+        assert response.status_code >= 400, response.text[:300]
+        assert "not authorized" in response.text
+    ok = await ds.client.get(f"/{DB}.json", params={"sql": "SELECT lower('A') AS a"})
+    assert ok.status_code == 200  # every other function as before
+
+
 async def test_no_write_path_is_configured(ds: Datasette) -> None:
     queries = ds.metadata("queries", database=DB)
     assert not any(isinstance(q, dict) and q.get("write") for q in queries.values())

@@ -296,6 +296,19 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
     conn.create_function("lp_fts_exclude", 1, safe_fts_excluded, deterministic=True)
     conn.create_function("lp_search_mode", 1, search_mode, deterministic=True)
     conn.create_function("lp_fold", 1, fold, deterministic=True)
+    conn.set_authorizer(_authorize)
+
+
+# SQL functions no reader needs: `fts3_tokenizer` (in SQLite builds with FTS3 tokenizers
+# enabled, Debian's among them) shows a pointer's address and registers one given as a blob.
+_DENIED_FUNCTIONS = {"fts3_tokenizer"}
+
+
+def _authorize(action: int, arg1: str | None, arg2: str | None, *_: object) -> int:
+    """Every statement as SQLite allows it, but the functions above."""
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _DENIED_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
 
 
 # -- dates as people write them ----------------------------------------------------------
