@@ -73,9 +73,6 @@ ITEM_PIPELINES = {
     "lpscrape.pipelines.ArchivePipeline": 300,
     "lpscrape.monitor.HealthPipeline": 400,  # after the archive: it closes the run first
 }
-# An alert when this share of a run's articles lost a key field or fell back to the
-# generic extractor: the sign that the site's theme changed.
-LPSCRAPE_ALERT_SHARE = 0.2
 # A new version whose body has fewer words than this share of the version before (or was
 # found by another extraction layer) is held for review instead of stored.
 LPSCRAPE_COLLAPSE_RATIO = 0.5
@@ -86,6 +83,9 @@ LPSCRAPE_COLLAPSE_RATIO = 0.5
 LPSCRAPE_SITEMAP_MAX_URLS = 10_000
 
 # --- Monitoring: each run's field health, drift from the last healthy runs, alerts ----
+# An alert when this share of a run's articles lost a key field or fell back to the
+# generic extractor: the sign that the site's theme changed.
+LPSCRAPE_ALERT_SHARE = 0.2
 # Known articles re-read in full by every incremental run (those seen longest ago), so a
 # night with nothing new still measures the site's current theme; 0 turns it off.
 LPSCRAPE_HEALTH_SAMPLE = 40
@@ -128,5 +128,4 @@ LPSCRAPE_PROGRESS_INTERVAL = 2.0
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no control port for a crawl run from cron
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
