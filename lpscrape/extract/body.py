@@ -19,6 +19,8 @@ CONTAINER_XPATHS = (
     "//*[contains(concat(' ', @class, ' '), ' post-content ')]",
     "//*[contains(concat(' ', @class, ' '), ' article-content ')]",
     "//*[contains(concat(' ', @class, ' '), ' td-post-content ')]",  # Newspaper (tagDiv)
+    "//*[contains(concat(' ', @class, ' '), ' amp-wp-article-content ')]",  # the AMP plugin
+    "//*[contains(concat(' ', @class, ' '), ' entry-inner ')]",  # Hueman
     "//*[contains(@class, 'elementor-widget-theme-post-content')]",  # Elementor Pro
 )
 DROP_TAGS = {
@@ -40,6 +42,7 @@ BOILERPLATE_LINES = {
     "advertisement", "anzeige", "werbung", "publicité", "publicidad",
     "pubblicità",
 }  # fmt: skip
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 LEAF_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "pre", "dt", "dd"}
 CONTAINERS = {
     "div", "section", "article", "main", "blockquote", "figure", "ul", "ol", "dl", "table",
@@ -58,8 +61,15 @@ def find_container(tree: HtmlElement, headline: HtmlElement | None = None) -> Ht
 
 
 def _other_post(el: HtmlElement, own: str | None) -> bool:
-    """Another post printed inside this one's content (a page builder's blog module)."""
-    return el.tag == "article" and other_post(el.get("class") or "", own)
+    """Another post printed inside this one's content (a page builder's blog module, a row of
+    shop products: each with its own `post-N`), or a block of them under a heading."""
+    if other_post(el.get("class") or "", own):
+        return True
+    kids = [c for c in el if isinstance(c.tag, str)]
+    posts = [c for c in kids if other_post(c.get("class") or "", own)]
+    return bool(posts) and all(
+        c in posts or c.tag in _HEADINGS or not c.text_content().strip() for c in kids
+    )
 
 
 def _is_boilerplate(el: HtmlElement) -> bool:

@@ -62,17 +62,26 @@ _FOREIGN_PAIRS = frozenset(
 _SEPARATORS = str.maketrans("-_", "  ")
 
 
-# A layout that has a sidebar (`has-sidebar`, `right-sidebar`, `sidebar-left`) is not one,
-# nor is Elementor's wrapper of every block (`elementor-widget-theme-post-title`) a widget.
+# Names of a layout or a state, not of a block: a layout that has a sidebar (`right-sidebar`,
+# Genesis's `content-sidebar-wrap`), a flag (`has-slider`, `no-share`,
+# `av-blog-meta-comments-disabled`), Elementor's wrapper of every block
+# (`elementor-widget-theme-post-title`, not a widget).
 _LAYOUT = re.compile(
-    r"\b(?:has|with|no|left|right)[-_]+sidebar\b|\bsidebar[-_]+(?:left|right)\b"
-    r"|\belementor-widget\b"
+    r"(?<![a-z0-9])(?:has|with|no|left|right|content)[-_]+sidebar(?![a-z0-9])"
+    r"|(?<![a-z0-9])sidebar[-_]+(?:left|right|content)(?![a-z0-9])"
+    r"|(?:^|\s)(?:has|with|without|no|show|hide)[-_]\S*|\S*[-_](?:disabled|enabled|hidden)(?=\s|$)"
+    r"|(?<![a-z0-9])elementor-widget(?![a-z0-9])"
 )
+
+
+def block_names(names: str) -> str:
+    """Class and id names without those of a layout or a state."""
+    return _LAYOUT.sub(" ", names.lower())
 
 
 def foreign_names(names: str) -> bool:
     """True when class or id words name a block that holds other posts or furniture."""
-    words = _LAYOUT.sub(" ", names.lower()).translate(_SEPARATORS).split()
+    words = block_names(names).translate(_SEPARATORS).split()
     if _FOREIGN_WORDS.intersection(words):
         return True
     return any(pair in _FOREIGN_PAIRS for pair in itertools.pairwise(words))
@@ -161,16 +170,19 @@ _ANOTHER_POST = ".//article | .//h1 | .//h2"
 AFTER_POST_LEVELS = 2  # the post's own siblings, and its parent's
 
 
-def after_post(scope: HtmlElement, own_post: str | None = None) -> list[HtmlElement]:
+def after_post(
+    scope: HtmlElement, own_post: str | None = None, preceding: bool = False
+) -> list[HtmlElement]:
     """The blocks that follow the post, where themes print its terms ("Tags: …" under the
     content): the following siblings of the post and of its parent, up to the first that
-    holds another post, a headline, comments or the site's furniture."""
+    holds another post, a headline, comments or the site's furniture. With `preceding`, the
+    blocks before it, nearest first (a title bar above the post: Hueman's)."""
     blocks: list[HtmlElement] = []
     node: HtmlElement | None = scope
     for _ in range(AFTER_POST_LEVELS):
         if node is None or node.tag in ("body", "html", "main"):
             break
-        for sibling in node.itersiblings():
+        for sibling in node.itersiblings(preceding=preceding):
             if not isinstance(sibling.tag, str):
                 continue
             if _foreign_node(sibling, own_post) or xpath(sibling, _ANOTHER_POST):

@@ -16,7 +16,8 @@ Found = tuple[list[str], str | None]
 # Lists of the post's terms by their class; links with rel="category tag" are categories
 # (block themes print category links with rel="tag" too).
 _CATEGORY_LISTS = ("taxonomy-category", "cat-links", "post-categories", "entry-categories",
-                   "meta-category", "meta-categories", "post-cat-wrap")  # fmt: skip
+                   "meta-category", "meta-categories", "post-cat-wrap",
+                   "blog-categories")  # fmt: skip
 _TAG_LISTS = ("taxonomy-post_tag", "tags-links", "post-tags", "entry-tags")
 
 
@@ -44,6 +45,9 @@ def term_links(
         for block in after_post(scope, own_post):
             more = _links(block, foreign_ids(block, own_post))
             categories, tags = categories or more[0], tags or more[1]
+    if not categories:  # or above it, in a title bar of its own
+        for block in after_post(scope, own_post, preceding=True):
+            categories = categories or _links(block, foreign_ids(block, own_post))[0]
     _last[:] = [scope, own_post, (unique(categories), unique(tags))]
     return _last[2]
 

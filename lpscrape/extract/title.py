@@ -11,6 +11,7 @@ from lxml.html import HtmlElement
 from .html import text_of, unique, xpath
 from .jsonld import JsonLd
 from .meta import Meta
+from .scope import block_names
 
 # Theme headline classes, most specific first (classic, block, news-magazine themes).
 THEME_H1 = (
@@ -28,9 +29,8 @@ THEME_H2 = (
 )
 # Where a site's logo or a widget heading sits, never the post's headline.
 _NOT_HEADLINE = re.compile(
-    r"site-title|site-name|logo|brand|branding|masthead|(?<!elementor-)widget|footer|menu|nav|modal"
-    r"|popup|cookie|newsletter|related|comment"
-    r"|(?<!has-)(?<!with-)(?<!left-)(?<!right-)sidebar(?![-_](?:left|right))",  # not layouts
+    r"site-title|site-name|logo|brand|branding|masthead|widget|footer|menu|nav|modal"
+    r"|popup|cookie|newsletter|related|comment|sidebar",
     re.I,
 )
 # The post's own header (`entry-header` since `_s`), whatever else its classes say
@@ -102,7 +102,7 @@ def _is_furniture(h1: HtmlElement) -> bool:
         if _OWN_HEADER.search(el.get("class") or ""):
             continue
         if el.tag in ("header", "nav", "aside", "footer") and el.getparent() is not None:
-            if el.tag != "header" or _NOT_HEADLINE.search(el.get("class") or ""):
+            if el.tag != "header" or _NOT_HEADLINE.search(block_names(el.get("class") or "")):
                 return True
             if xpath(el, "ancestor::article"):  # an article's own <header> holds its title
                 continue
@@ -111,7 +111,7 @@ def _is_furniture(h1: HtmlElement) -> bool:
             if el.getparent().tag == "body" or "site" in (el.get("class") or ""):
                 return True
         names = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if _NOT_HEADLINE.search(names):
+        if _NOT_HEADLINE.search(block_names(names)):
             return True
     return False
 
