@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lpscrape.extract import extract_article
-from lpscrape.extract.dates import local_iso, utc_iso
+from lpscrape.extract.dates import utc_iso
 
 PAGES = Path(__file__).parent / "pages"
 URL = "https://lordspress.example/2025/09/03/antwerp-pilots/"
@@ -85,9 +85,15 @@ def test_written_dates_zone_abbreviations_and_compact_iso(raw: str, expected: st
     assert utc_iso(raw) == expected
 
 
-def test_the_local_instant_keeps_the_offset_the_page_gave() -> None:
-    assert local_iso("2024-06-18T14:35:00+02:00") == "2024-06-18T14:35:00+02:00"
-    assert local_iso("2024-06-18T14:35:00") is None  # no zone on the page
+@pytest.mark.parametrize(
+    ("raw", "local"),
+    [("2024-06-18T14:35:00+02:00", "2024-06-18T14:35:00+02:00"), ("2024-06-18T14:35:00", None)],
+    ids=["offset", "no-zone-on-the-page"],
+)
+def test_the_local_instant_keeps_the_offset_the_page_gave(raw: str, local: str | None) -> None:
+    head = f'<meta property="article:published_time" content="{raw}">'
+    record = extract_article(page("<h1>T</h1>" + BODY, head, ARTICLE), "https://s.example/t/")
+    assert record.published_at_local == local
 
 
 ARTICLE = "single single-post postid-7"

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
-from lxml.html import HtmlElement
-
-from .body import body_paragraphs, caption_texts, fallback_paragraphs, find_container
+from .body import caption_texts, find_body, find_container
 from .byline import find_authors
 from .dateline import parse_dateline
 from .html import decode, parse, parse_truncated
@@ -19,10 +17,6 @@ from .scope import find_post, own_post_id
 from .taxonomy import find_categories, find_tags, post_class_slugs
 from .title import find_title, site_names
 from .weather import weather_from_header
-
-# Below this share of the page's paragraph text, a body is suspiciously short.
-SHORT_BODY_SHARE = 0.25
-SHORT_BODY_CHECK = 400  # words: a longer body is never called short
 
 
 def _set_date(record: Article, name: str, found: Found | None) -> None:
@@ -40,10 +34,6 @@ def _set_date(record: Article, name: str, found: Found | None) -> None:
             )
         elif found.local is None:
             record.extraction.warnings.append(f"{name}: no time zone given; read as Europe/London")
-
-
-def _page_words(tree: HtmlElement) -> int:
-    return sum(len(p.text_content().split()) for p in tree.iter("p"))
 
 
 def extract_article(
@@ -100,31 +90,18 @@ def extract_article(
     _set_date(record, "published_at", published)
     _set_date(record, "modified_at", modified)
 
-    paragraphs = body_paragraphs(container) if container is not None else []
-    if paragraphs:
-        found["body_text"] = "theme"
-    elif truncated:  # a generic extractor would read the same cut-off tree: header only
-        record.extraction.warnings.append(
-            "body_text: the page nests deeper than 2048 levels and could not be read whole"
-        )
-    elif paragraphs := fallback_paragraphs(text, url):
-        found["body_text"] = "fallback"
-        record.extraction.method = "fallback"
-        record.extraction.warnings.append("body_text: theme container not found, used fallback")
-    if paragraphs and record.title and paragraphs[0] == record.title:
-        paragraphs = paragraphs[1:]  # generic extractors keep the headline; it is `title`
-    if paragraphs:
-        record.body_text = "\n\n".join(paragraphs)
+    body = find_body(tree, container, text, url, record.title, truncated)
+    record.extraction.warnings += body.warnings
+    if body.paragraphs:
+        found["body_text"] = body.layer
+        if body.layer == "fallback":
+            record.extraction.method = "fallback"
+        record.body_text = "\n\n".join(body.paragraphs)
         record.word_count = len(record.body_text.split())
         captions = caption_texts(container)
-        record.dateline = parse_dateline(next((p for p in paragraphs if p not in captions), None))
+        first = next((p for p in body.paragraphs if p not in captions), None)
+        record.dateline = parse_dateline(first)
         found["dateline"] = "text-pattern"
-        page_words = _page_words(tree) if record.word_count < SHORT_BODY_CHECK else 0
-        if page_words >= 200 and record.word_count < SHORT_BODY_SHARE * page_words:
-            record.extraction.warnings.append(
-                f"body_text: {record.word_count} words of the page's {page_words}; "
-                "the body may be incomplete"
-            )
     if record.weather:
         found["weather"] = "header-widget"
     for name in ("title", "authors", "published_at", "categories", "body_text", "weather"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
@@ -118,6 +119,52 @@ def body_paragraphs(container: HtmlElement) -> list[str]:
         for p in _blocks(container, own)
         if p and p.casefold().strip(" -–—") not in BOILERPLATE_LINES
     ]
+
+
+# Below this share of the page's paragraph text, a body is suspiciously short.
+SHORT_BODY_SHARE = 0.25
+SHORT_BODY_CHECK = 400  # words: a longer body is never called short
+
+
+@dataclass
+class Body:
+    """The body's paragraphs, the layer that found them (theme, fallback) and warnings."""
+
+    paragraphs: list[str] = field(default_factory=list)
+    layer: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def find_body(
+    tree: HtmlElement,
+    container: HtmlElement | None,
+    text: str,
+    url: str,
+    title: str | None,
+    truncated: bool,
+) -> Body:
+    """The theme container's paragraphs, else the generic extractor's, without the headline;
+    a warning when none could be read or the body is far shorter than the page's text."""
+    body = Body()
+    if container is not None and (paragraphs := body_paragraphs(container)):
+        body.paragraphs, body.layer = paragraphs, "theme"
+    elif truncated:  # a generic extractor would read the same cut-off tree: header only
+        body.warnings.append(
+            "body_text: the page nests deeper than 2048 levels and could not be read whole"
+        )
+    elif paragraphs := fallback_paragraphs(text, url):
+        body.paragraphs, body.layer = paragraphs, "fallback"
+        body.warnings.append("body_text: theme container not found, used fallback")
+    if body.paragraphs and title and body.paragraphs[0] == title:
+        body.paragraphs = body.paragraphs[1:]  # generic extractors keep the headline
+    words = sum(len(p.split()) for p in body.paragraphs)
+    if body.paragraphs and words < SHORT_BODY_CHECK:
+        page_words = sum(len(p.text_content().split()) for p in tree.iter("p"))
+        if page_words >= 200 and words < SHORT_BODY_SHARE * page_words:
+            body.warnings.append(
+                f"body_text: {words} words of the page's {page_words}; the body may be incomplete"
+            )
+    return body
 
 
 def caption_texts(container: HtmlElement | None) -> set[str]:

@@ -107,14 +107,6 @@ def to_utc_iso(dt: datetime | None) -> str | None:
     return dt.astimezone(UTC).isoformat(timespec="seconds") if dt else None
 
 
-def local_iso(raw: str | None) -> str | None:
-    """The instant with the offset the page gave (`2025-09-10T14:02:11+01:00`); None without."""
-    dt = parse_instant(raw, None)
-    if dt is None or dt.tzinfo is None:
-        return None
-    return dt.isoformat(timespec="seconds")
-
-
 # A WordPress permalink's date: the post's date in the site's own time zone.
 PERMALINK_DAY = re.compile(r"/((?:19|20)\d{2})/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/")
 
