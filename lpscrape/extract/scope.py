@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import lru_cache
 
 from lxml.html import HtmlElement
 
@@ -69,16 +70,19 @@ _SEPARATORS = str.maketrans("-_", "  ")
 _LAYOUT = re.compile(
     r"(?<![a-z0-9])(?:has|with|no|left|right|content)[-_]+sidebar(?![a-z0-9])"
     r"|(?<![a-z0-9])sidebar[-_]+(?:left|right|content)(?![a-z0-9])"
-    r"|(?:^|\s)(?:has|with|without|no|show|hide)[-_]\S*|\S*[-_](?:disabled|enabled|hidden)(?=\s|$)"
     r"|(?<![a-z0-9])elementor-widget(?![a-z0-9])"
 )
+_STATE = re.compile(r"^(?:has|with|without|no|show|hide)[-_]|[-_](?:disabled|enabled|hidden)$")
 
 
+@lru_cache(maxsize=4096)  # a page repeats a few class strings on hundreds of elements
 def block_names(names: str) -> str:
     """Class and id names without those of a layout or a state."""
-    return _LAYOUT.sub(" ", names.lower())
+    tokens = [t for t in names.lower().split() if not _STATE.search(t)]
+    return _LAYOUT.sub(" ", " ".join(tokens))
 
 
+@lru_cache(maxsize=4096)
 def foreign_names(names: str) -> bool:
     """True when class or id words name a block that holds other posts or furniture."""
     words = block_names(names).translate(_SEPARATORS).split()
