@@ -24,6 +24,9 @@ CONTAINER_XPATHS = (
     "//*[contains(concat(' ', @class, ' '), ' entry-inner ')]",  # Hueman
     "//*[contains(@class, 'elementor-widget-theme-post-content')]",  # Elementor Pro
 )
+# Older themes' (Kubrick's, Sahifa's) `div.entry`, taken only when the page has one: a page
+# that lists posts has one per post.
+_LONE_CONTAINER = "//div[contains(concat(' ', @class, ' '), ' entry ')]"
 DROP_TAGS = {
     "script", "style", "noscript", "template", "form", "iframe", "nav", "aside", "footer",
     "button", "svg", "ins", "select", "input", "textarea", "label", "header",
@@ -33,15 +36,19 @@ _BOILERPLATE = re.compile(
     r"(?:^|[-_])(?:share|sharing|sharedaddy|social|related|relatedposts|newsletter|subscribe|"
     r"tnp|author|bio|navigation|tags|tag-links|cat-links|ad|ads|advert|advertisement|sponsor|"
     r"sponsored|cookie|cky|comments?|addtoany|meta|breadcrumbs?|widget|likes?|sd-like|"
-    r"saboxplugin|sabox|mailpoet|optin|signup|views?|post-views|jp-relatedposts|promo|cta)"
+    r"saboxplugin|sabox|mailpoet|optin|signup|views?|post-views|jp-relatedposts|promo|cta|"
+    r"paywall|page-links|post-page-numbers|pagination|wpml)"
     r"(?:[-_]|$)"
 )
+# Tokens that carry a value, not a block's name (`category-social`, `tag-share`, Liveblog's
+# `liveblog-entry-class-author-jdoe`).
+_VALUE_TOKEN = re.compile(r"^(?:category|tag|post_tag|format|type|status)-|-class-")
 # Plugin lines that arrive as bare paragraphs, with no class to tell them by.
 BOILERPLATE_LINES = {
     "share this:", "share:", "like this:", "like loading...", "loading...", "related",
     "related posts", "you may also like", "sign up for our newsletter", "subscribe now!",
     "advertisement", "anzeige", "werbung", "publicité", "publicidad",
-    "pubblicità",
+    "pubblicità", "this live blog is archived.", "show new entries",
 }  # fmt: skip
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 LEAF_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "pre", "dt", "dd"}
@@ -58,16 +65,21 @@ def find_container(tree: HtmlElement, headline: HtmlElement | None = None) -> Ht
         for el in xpath(tree, path):
             if not is_foreign(el, tree, own):
                 return el
-    return None
+    if headline is None:  # nothing to tell the post's `div.entry` from a teaser's
+        return None
+    lone = [el for el in xpath(tree, _LONE_CONTAINER) if not is_foreign(el, tree, own)]
+    return lone[0] if len(lone) == 1 else None
 
 
-def _other_post(el: HtmlElement, own: str | None) -> bool:
+def _other_post(el: HtmlElement, own: str | None, depth: int = 2) -> bool:
     """Another post printed inside this one's content (a page builder's blog module, a row of
     shop products: each with its own `post-N`), or a block of them under a heading."""
-    if other_post(el.get("class") or "", own):
+    if other_post(el.get("class") or "", own, el.get("data-post-id")):
         return True
+    if depth == 0:
+        return False
     kids = [c for c in el if isinstance(c.tag, str)]
-    posts = [c for c in kids if other_post(c.get("class") or "", own)]
+    posts = [c for c in kids if _other_post(c, own, depth - 1)]
     return bool(posts) and all(
         c in posts or c.tag in _HEADINGS or not c.text_content().strip() for c in kids
     )
@@ -79,6 +91,7 @@ def _is_boilerplate(el: HtmlElement) -> bool:
     names = [*classes(el), *(el.get("id") or "").split()]
     # Elementor wraps every block, the post's text too, in an `elementor-widget-…`.
     names = [n.lower().replace("elementor-widget", "elementor") for n in names]
+    names = [n for n in names if not _VALUE_TOKEN.search(n)]
     return el.tag in DROP_TAGS or any(_BOILERPLATE.search(n) for n in names)
 
 

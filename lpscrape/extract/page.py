@@ -73,6 +73,8 @@ def classify_page(
 ) -> tuple[bool, str]:
     """(is this a single article?, the evidence that decided)."""
     body = _body_classes(tree)
+    if attachment := sorted(body & {"attachment", "single-attachment"}):
+        return False, f"body class {' '.join(attachment)}"  # a media file's page, also `single`
     single = body & SINGLE_BODY_CLASSES or any(_POSTID.match(c) for c in body)
     if (listing := sorted(body & LISTING_BODY_CLASSES)) and not single:
         return False, f"body class {' '.join(listing)}"

@@ -152,8 +152,11 @@ def _foreign_node(node: HtmlElement, own_post: str | None) -> bool:
     return other_post(names, own_post)
 
 
-def other_post(names: str, own_post: str | None) -> bool:
-    """True when class names carry another post's `post-N` (a post listed inside this one)."""
+def other_post(names: str, own_post: str | None, post_id: str | None = None) -> bool:
+    """True when class names carry another post's `post-N` (a post listed inside this one),
+    or its `data-post-id` is another post's (Newspack's blocks)."""
+    if own_post and post_id:
+        return post_id != own_post
     if own_post and "post-" in names:
         ids = [m[1] for c in names.split() if (m := _POST_CLASS.match(c))]
         return bool(ids) and own_post not in ids

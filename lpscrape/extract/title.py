@@ -144,6 +144,11 @@ def find_headline(tree: HtmlElement, meta_titles: list[str]) -> HtmlElement | No
     return None
 
 
+# The label WordPress puts before a password-protected or private post's title.
+_WP_LABEL = re.compile(
+    r"^(?:Protected|Private|Geschützt|Privat|Protégé|Privé|Protegido|Privado|Protetto|Privato)"
+    r"\s?:\s+"
+)
 _EMPHASIS = {"b", "strong", "i", "em", "u"}  # a word stressed, not a kicker
 _QUOTES = str.maketrans("‘’‚“”„«»", '\'\'\'"""""')
 
@@ -159,6 +164,8 @@ def _without_kicker(h1: HtmlElement, meta_titles: list[str]) -> str:
     known = [_comparable(t) for t in meta_titles]
     if any(_comparable(text) in t for t in known):
         return text
+    if _WP_LABEL.match(text):  # the page's own titles name the post without the label
+        return _WP_LABEL.sub("", text, count=1)
     for el in h1.iterdescendants():
         part = text_of(el) if el.tag not in _EMPHASIS else ""
         if not part or part == text:
