@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from lpscrape import __version__
 from lpscrape.archive.lock import ArchiveBusy
-from lpscrape.archive.readonly import readonly_uri
+from lpscrape.archive.readonly import readonly_connection
 from lpscrape.archive.store import ArchiveError
 from lpscrape.extract import extract_article
 from lpscrape.terminal import printable, printable_json, printable_json_text
@@ -397,8 +397,8 @@ def cmd_reparse(args: argparse.Namespace) -> int:
 
     if not Path(args.db).exists():
         raise UserError(f"no archive at {args.db}: run `lpscrape crawl` first")
-    check_archive(args.db)  # not SQLite, another program's or newer: refused, read only
-    if not _has_tables(Path(args.db)):  # an empty file would become a new, empty archive
+    found = check_archive(args.db)  # not SQLite, another program's or newer: refused, read only
+    if found is None or not found.tables:  # an empty file would become a new, empty archive
         raise UserError(
             f"{args.db} is not an lpscrape archive (it is empty): nothing to re-extract"
         )
@@ -429,17 +429,6 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         f"archive now holds {live} live articles and {gone} gone"
     )
     return EXIT_OK
-
-
-def _has_tables(path: Path) -> bool:
-    """True when the SQLite file (vetted by `check_archive`) has any table; reads only."""
-    if not path.stat().st_size:
-        return False
-    conn = sqlite3.connect(readonly_uri(path), uri=True)
-    try:
-        return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
-    finally:
-        conn.close()
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -478,11 +467,11 @@ def cite_archive_url(given: str | None) -> str:
 def cmd_cite(args: argparse.Namespace) -> int:
     """Print a citation of an archived article."""
     from lpscrape.cite import CiteError, citation
-    from lpscrape.serve import check_archive, database_name
+    from lpscrape.serve import database_name, servable_archive
 
     archive_url = cite_archive_url(args.archive_url)
-    path = check_archive(args.db)
-    conn = sqlite3.connect(readonly_uri(path), uri=True)
+    path = servable_archive(args.db)
+    conn = readonly_connection(path)
     try:
         found = citation(
             conn,

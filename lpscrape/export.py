@@ -30,7 +30,7 @@ from typing import IO, Any, NamedTuple
 
 from lpscrape import __version__
 from lpscrape.archive.bodies import version_body_sql
-from lpscrape.archive.readonly import readonly_uri
+from lpscrape.archive.readonly import readonly_connection
 from lpscrape.archive.store import ArchiveError
 
 FORMATS = ("csv", "jsonl")
@@ -53,7 +53,7 @@ def connect_readonly(db_path: str | Path) -> sqlite3.Connection:
         if fh.read(16) != b"SQLite format 3\x00":
             raise ExportError(f"{path} is not an SQLite database")
     try:
-        conn = sqlite3.connect(readonly_uri(path), uri=True)
+        conn = readonly_connection(path)
         conn.execute("PRAGMA query_only = 1")
         conn.execute("PRAGMA mmap_size = 1073741824")  # pages read in place: ~5% off a full export
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -633,12 +633,12 @@ def export_datasette(db_path: str | Path, out_dir: str | Path) -> Path:
     snapshot, templates and plugins removed), never mixed with the new one. The copy is made
     in a hidden folder inside `out_dir` and moved into place once complete; on failure
     `out_dir` is as it was. Returns the snapshot's path."""
-    from lpscrape.serve import check_archive, write_datasette_dir
+    from lpscrape.serve import servable_archive, write_datasette_dir
 
     out = Path(out_dir)
     refuse_archive_as_output(db_path, out, "export datasette")
     replaced = _check_datasette_folder(db_path, out)
-    check_archive(db_path)  # a missing or foreign archive: refused before anything is made
+    servable_archive(db_path)  # a missing or foreign archive: refused before anything is made
     made = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -395,6 +395,33 @@ def _ordered(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (order.get(f.field, 99), kinds.index(f.kind)))
 
 
+def judge(
+    health: RunHealth,
+    baseline: list[RunFigures],
+    findings: list[Finding],
+    rules: DriftRules,
+    outcome: str,
+    alert_share: float,
+) -> tuple[bool | None, str]:
+    """The run's verdict: healthy (True), unhealthy (False) or not judged (None), and why."""
+    if outcome != "completed":
+        return None, f"not judged: the crawl {outcome}"
+    if findings:
+        fields = ", ".join(dict.fromkeys(f.field for f in findings))
+        return False, f"unhealthy: drift in {fields}"
+    if health.articles < rules.min_articles:
+        return None, (
+            f"not judged: {health.articles} articles read in full, fewer than "
+            f"{rules.min_articles} (LPSCRAPE_DRIFT_MIN_ARTICLES)"
+        )
+    share = health.degraded / health.articles
+    if share >= alert_share:
+        return False, f"unhealthy: extraction degraded on {share:.0%} of its articles"
+    if len(baseline) < rules.min_runs:
+        return True, f"healthy (no baseline yet: {len(baseline)} of {rules.min_runs} runs)"
+    return True, f"healthy against the median of runs {', '.join(str(r.run_id) for r in baseline)}"
+
+
 def alert_paragraph(
     run_id: int, health: RunHealth, baseline: Sequence[RunFigures], findings: Sequence[Finding]
 ) -> str:

@@ -30,6 +30,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
 
+from lpscrape.clock import utc_now
 from lpscrape.items import REDIRECT, RETRIED, Capture, FetchFailure
 from lpscrape.urls import clean_url, explicit_port, same_host
 
@@ -85,7 +86,7 @@ def keep_earlier(request: Request, response: Response, kind: str) -> None:
         "status": response.status,
         "headers": response_headers(response),
         "body": response.body,
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "at": utc_now(),
     }
     request.meta[EARLIER] = [*request.meta.get(EARLIER, ()), answer]
 

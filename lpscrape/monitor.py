@@ -30,15 +30,21 @@ from lpscrape.archive.runhealth import (
     record_deliveries,
     save_run_health,
 )
-from lpscrape.archive.store import ArchiveError, open_database, run_mode, run_outcome
+from lpscrape.archive.store import (
+    Archive,
+    ArchiveError,
+    open_database,
+    run_mode,
+    run_outcome,
+    usable_archive,
+)
 from lpscrape.extract import Article
 from lpscrape.health import (
     DriftRules,
-    Finding,
-    RunFigures,
     RunHealth,
     alert_paragraph,
     detect_drift,
+    judge,
 )
 from lpscrape.items import Capture, FetchFailure
 from lpscrape.worker import ARTICLE_STORED
@@ -46,33 +52,6 @@ from lpscrape.worker import ARTICLE_STORED
 logger = logging.getLogger(__name__)
 # What the spider's counters say about the articles a run found.
 FOUND_COUNTERS = ("new", "changed", "unchanged", "not_modified", "skipped", "held")
-
-
-def judge(
-    health: RunHealth,
-    baseline: list[RunFigures],
-    findings: list[Finding],
-    rules: DriftRules,
-    outcome: str,
-    alert_share: float,
-) -> tuple[bool | None, str]:
-    """The run's verdict: healthy (True), unhealthy (False) or not judged (None), and why."""
-    if outcome != "completed":
-        return None, f"not judged: the crawl {outcome}"
-    if findings:
-        fields = ", ".join(dict.fromkeys(f.field for f in findings))
-        return False, f"unhealthy: drift in {fields}"
-    if health.articles < rules.min_articles:
-        return None, (
-            f"not judged: {health.articles} articles read in full, fewer than "
-            f"{rules.min_articles} (LPSCRAPE_DRIFT_MIN_ARTICLES)"
-        )
-    share = health.degraded / health.articles
-    if share >= alert_share:
-        return False, f"unhealthy: extraction degraded on {share:.0%} of its articles"
-    if len(baseline) < rules.min_runs:
-        return True, f"healthy (no baseline yet: {len(baseline)} of {rules.min_runs} runs)"
-    return True, f"healthy against the median of runs {', '.join(str(r.run_id) for r in baseline)}"
 
 
 def conclude_run(
@@ -266,27 +245,6 @@ def alert_refused(
     send(alert, settings)
 
 
-def usable_archive(db_path: str | Path) -> bool:
-    """True for an existing lpscrape archive of this schema version (read only: an older
-    one is not migrated by a crawl that never started, a foreign or newer one never touched)."""
-    from lpscrape.archive.schema import CORE_TABLES, SCHEMA_VERSION, identify
-    from lpscrape.archive.store import check_archive
-
-    path = Path(db_path)
-    if not path.is_file() or not path.stat().st_size:
-        return False
-    try:
-        check_archive(path)  # another program's, newer, not SQLite: refused, untouched
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-        try:
-            found = identify(conn)
-        finally:
-            conn.close()
-    except (sqlite3.Error, ArchiveError):
-        return False
-    return found.ours and found.version == SCHEMA_VERSION and found.tables >= CORE_TABLES
-
-
 def record_refusal(
     db_path: str,
     start_url: str,
@@ -301,12 +259,8 @@ def record_refusal(
     not judged (never a baseline) and its alert goes out under its run id, what became of
     each action kept. False, nothing written, when the archive is missing, not a usable
     lpscrape archive, held by another process or cannot be written."""
-    import json
-
     from lpscrape.archive import lock
     from lpscrape.archive.lock import ArchiveBusy
-    from lpscrape.archive.store import RUN_COUNTERS, utc_now
-    from lpscrape.urls import publication_of
 
     if not usable_archive(db_path):
         return False
@@ -316,33 +270,12 @@ def record_refusal(
         return False  # another crawl at work: it keeps the archive; the alert still goes out
     try:
         try:
-            db = open_database(db_path)
+            archive = Archive.open(db_path)
         except (sqlite3.Error, ArchiveError):
             return False  # read-only, say: the alert still goes out, as run 0
+        db = archive.db
         try:
-            now = utc_now()
-            try:
-                publication = publication or publication_of(start_url)
-            except ValueError:
-                publication = None
-            row: dict[str, Any] = {k: 0 for k in (*RUN_COUNTERS, "requests", "fetched")}
-            row.update(
-                started_at=now,
-                finished_at=now,
-                outcome="refused",
-                start_url=start_url,
-                mode=mode,
-                publication=publication,
-                bytes_downloaded=0,
-                error=reason,
-                alerts=json.dumps([text], ensure_ascii=False),
-            )
-            names = ", ".join(f"[{k}]" for k in row)
-            cursor = db.conn.execute(
-                f"INSERT INTO crawl_runs ({names}) VALUES ({', '.join('?' * len(row))})",
-                list(row.values()),
-            )
-            run_id = int(cursor.lastrowid or 0)
+            run_id = archive.record_refused_run(start_url, mode, publication, reason, text)
             conclude_run(
                 db,
                 run_id,

@@ -16,8 +16,8 @@ from scrapy.utils.reactor import CallLaterOnce
 from lpscrape.alerts import AlertConfig, AlertConfigError
 from lpscrape.archive import lock
 from lpscrape.archive.lock import ArchiveBusy
+from lpscrape.archive.review import COLLAPSE_RATIO
 from lpscrape.archive.store import (
-    COLLAPSE_RATIO,
     RUN_COUNTERS,
     Archive,
     ArchiveError,

@@ -28,8 +28,9 @@ from typing import Any
 
 from datasette.app import Datasette
 from datasette.inspect import inspect_hash
+from sqlite_utils import Database
 
-from lpscrape.archive.readonly import frozen, readonly_uri
+from lpscrape.archive.readonly import frozen, readonly_connection
 from lpscrape.archive.schema import FTS_TOKENIZE, SCHEMA_VERSION, VERSION_TEXTS
 from lpscrape.archive.store import ArchiveError, open_database
 
@@ -103,8 +104,9 @@ def _named_database(tree: Any, name: str) -> Any:
     return tree
 
 
-def check_archive(db_path: str | Path) -> Path:
-    """The archive file, checked: it exists, is SQLite and has the archive's tables."""
+def servable_archive(db_path: str | Path) -> Path:
+    """The archive file to serve, cite or copy, checked: it exists, is SQLite and has the
+    archive's tables."""
     path = Path(db_path)
     if not path.exists():
         raise ServeError(
@@ -118,9 +120,9 @@ def check_archive(db_path: str | Path) -> Path:
     # Read through SQLite only: a plain open() and close() of the file would drop this
     # process's POSIX locks on it (see lpscrape.archive.store.open_database).
     try:
-        conn = sqlite3.connect(readonly_uri(path), uri=True)
+        conn = readonly_connection(path)
         try:
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            tables = set(Database(conn).table_names())
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
@@ -132,18 +134,19 @@ def check_archive(db_path: str | Path) -> Path:
 
 def _outdated(path: Path) -> bool:
     """True when the archive predates this version's tables, search index or version bodies."""
-    conn = sqlite3.connect(readonly_uri(path), uri=True)
+    db = Database(readonly_connection(path))
     try:
-        rows = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
-        views = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = db.table_names()
+        sql = {t: db[t].schema for t in ("articles_fts", "article_versions") if t in tables}
+        views = db.view_names()
+        version = db.execute("PRAGMA user_version").fetchone()[0]
     finally:
-        conn.close()
+        db.conn.close()
     return (
         version < SCHEMA_VERSION
-        or "article_changes" not in rows
-        or FTS_TOKENIZE not in (rows.get("articles_fts") or "")
-        or "body_shared" not in (rows.get("article_versions") or "")
+        or "article_changes" not in tables
+        or FTS_TOKENIZE not in (sql.get("articles_fts") or "")
+        or "body_shared" not in (sql.get("article_versions") or "")
         # The view is a convenience: added where the file can be written, else served without.
         or (VERSION_TEXTS not in views and os.access(path, os.W_OK))
     )
@@ -174,7 +177,7 @@ def make_datasette(
     Mutable (the default) reads through `mode=ro` connections and sees a crawl's commits as
     they land (WAL); `immutable=True` is for a snapshot nothing writes to any more.
     """
-    path = check_archive(db_path)
+    path = servable_archive(db_path)
     immutable = immutable or frozen(path)  # a folder nobody can write: a snapshot
     if not immutable:
         bring_up_to_date(path)
@@ -226,12 +229,11 @@ def serve(
 
 def _table_counts(path: Path) -> dict[str, int]:
     """Rows per table, as `datasette inspect` records them."""
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    db = Database(readonly_connection(path))
     try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {n: conn.execute(f"SELECT count(*) FROM [{n}]").fetchone()[0] for n in names}
+        return {name: db[name].count for name in db.table_names()}
     finally:
-        conn.close()
+        db.conn.close()
 
 
 def write_datasette_dir(db_path: str | Path, out_dir: str | Path) -> Path:
@@ -243,14 +245,14 @@ def write_datasette_dir(db_path: str | Path, out_dir: str | Path) -> Path:
     then serves it immutable, with row counts precomputed; see the README for
     `datasette publish`.
     """
-    source = check_archive(db_path)
+    source = servable_archive(db_path)
     bring_up_to_date(source)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{database_name(source)}.db"
     if target.exists():
         raise ServeError(f"{target} already exists: remove it or choose another folder")
-    conn = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    conn = readonly_connection(source)
     try:
         conn.execute("VACUUM INTO ?", [str(target)])
     except sqlite3.DatabaseError as exc:

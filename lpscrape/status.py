@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlite_utils import Database
+
 from lpscrape.archive import lock
-from lpscrape.archive.readonly import readonly_uri
+from lpscrape.archive.readonly import readonly_connection
 from lpscrape.archive.store import ArchiveError, not_a_folder
 from lpscrape.terminal import printable
 
@@ -33,9 +35,9 @@ def _connect(db_path: str | Path) -> sqlite3.Connection:
     if not path.exists():
         raise ArchiveError(f"no archive at {path}: run `lpscrape crawl --db {path}` first")
     try:
-        conn = sqlite3.connect(readonly_uri(path), uri=True, timeout=30)
+        conn = readonly_connection(path, timeout=30)
         conn.row_factory = sqlite3.Row
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = set(Database(conn).table_names())
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"{path} is not an SQLite archive ({exc})") from exc
     if not {"crawl_runs", "articles"} <= tables:
@@ -84,7 +86,7 @@ def status_report(db_path: str | Path, runs: int = 10, now: datetime | None = No
     now = now or datetime.now(UTC)
     conn = _connect(db_path)
     try:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = set(Database(conn).table_names())
         has_health = {"run_health", "run_field_health"} <= tables
         one = lambda sql: conn.execute(sql).fetchone()  # noqa: E731
         path = Path(db_path)

@@ -134,7 +134,7 @@ async def test_datasette_charts_health_over_runs(demo_archive: Path) -> None:
 def test_the_health_sample_takes_each_section_in_turn(demo_archive: Path, tmp_path: Path) -> None:
     from sqlite_utils import Database
 
-    from lpscrape.archive.runhealth import reread_sample
+    from lpscrape.archive.known import reread_sample
     from lpscrape.archive.store import Archive
 
     db = tmp_path / "archive.db"

@@ -9,8 +9,9 @@ from conftest import memory_archive
 
 from lpscrape import worker
 from lpscrape.archive.bodies import version_body_sql
+from lpscrape.archive.review import held_fields
 from lpscrape.archive.schema import CONTENT_COLUMNS
-from lpscrape.archive.store import Archive, held_fields
+from lpscrape.archive.store import Archive
 from lpscrape.extract import extract_article
 from lpscrape.items import Capture
 

@@ -49,6 +49,7 @@ from sqlite_utils import Database
 
 from .bodies import version_body_sql
 from .jsoncols import json_list
+from .rows import insert_row
 
 TABLE = "article_changes"
 COLUMNS: dict[str, type] = {
@@ -506,7 +507,7 @@ def update_changes(db: Database) -> int:
     added = 0
     for url in _candidates(db, since):
         for change in changes_for(db, url, known):
-            _insert(db, change.row())
+            insert_row(db, TABLE, change.row())
             added += 1
     return added
 
@@ -568,12 +569,5 @@ def form_change(
         content_hash=content_hash,
         **found,
     )
-    _insert(db, change.row())
+    insert_row(db, TABLE, change.row())
     return primary
-
-
-def _insert(db: Database, row: dict[str, Any]) -> None:
-    cols = ", ".join(f"[{k}]" for k in row)
-    db.conn.execute(
-        f"INSERT INTO {TABLE} ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
-    )

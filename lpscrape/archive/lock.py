@@ -10,7 +10,9 @@ import logging
 import os
 from pathlib import Path
 
-from .store import ArchiveError, utc_now
+from lpscrape.clock import utc_now
+
+from .store import ArchiveError
 
 logger = logging.getLogger(__name__)
 # Locks this process holds, by lock file: taking one again (the CLI, then the pipeline) nests.

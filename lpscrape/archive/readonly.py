@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 
@@ -22,3 +23,11 @@ def readonly_uri(path: str | Path, immutable: bool = False) -> str:
     open database file' on a WAL archive in a folder it cannot write)."""
     uri = f"{Path(path).resolve().as_uri()}?mode=ro"
     return f"{uri}&immutable=1" if immutable or frozen(path) else uri
+
+
+def readonly_connection(
+    path: str | Path, immutable: bool = False, timeout: float = 5.0
+) -> sqlite3.Connection:
+    """A connection that reads the SQLite file at `path` and writes nothing beside it."""
+    # Nothing is read yet: a file that is not SQLite fails on the first statement.
+    return sqlite3.connect(readonly_uri(path, immutable), uri=True, timeout=timeout)

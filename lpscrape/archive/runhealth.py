@@ -7,9 +7,11 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
+from lpscrape.clock import utc_now
 from lpscrape.health import EXAMPLES, FIELDS, Finding, RunFigures, RunHealth
 
-from .store import held_fields, utc_now
+from .review import held_fields
+from .schema import SECTION_SQL
 
 HEALTH_TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
     "run_health": (
@@ -69,40 +71,6 @@ def ensure_health_tables(db: Database) -> None:
         )
 
 
-# An article's section: its primary category (of `articles a`).
-_SECTION = "CASE WHEN json_valid(a.categories) THEN json_extract(a.categories, '$[0]') END"
-
-
-def reread_sample(
-    db: Database,
-    known: dict[str, dict[str, str | None]],
-    size: int,
-    publication: str | None = None,
-) -> int:
-    """Forget the validators of `size` articles seen longest ago, so a run reads them anew:
-    taken in turn from each primary category (the oldest-seen of each, then the next…).
-
-    An incremental run skips what has not changed; without this sample it would often
-    measure nothing and a theme change would wait for new articles to show. Themes style
-    categories apart (a template per section): a sample spread over them sees a change to
-    one section's template on several of its articles the same night. With `publication`,
-    the sample is that publication's own (each publication of an archive gets `size`).
-    """
-    if size <= 0 or not known:
-        return 0
-    rows = db.execute(
-        "SELECT fetch_url FROM (SELECT fetch_url, last_seen_at, url, row_number() OVER ("
-        f"PARTITION BY {_SECTION} ORDER BY last_seen_at, url) AS turn FROM articles a "
-        "WHERE status = 'live' AND fetch_url IS NOT NULL AND (? IS NULL OR publication = ?)) "
-        "ORDER BY turn, last_seen_at, url LIMIT ?",
-        [publication, publication, size],
-    ).fetchall()
-    chosen = [url for (url,) in rows if url in known]
-    for url in chosen:
-        known[url] = {"etag": None, "last_modified": None, "sitemap_lastmod": None}
-    return len(chosen)
-
-
 def _empty(name: str, value: Any) -> bool:
     if name in _LIST_FIELDS:
         return value in (None, "", "[]")
@@ -123,7 +91,7 @@ def lost_fields(db: Database, run_id: int, shrink: float) -> dict[str, Lost]:
     template's change shows as a share of its own section, not of the whole site."""
     cols = ", ".join(f"p.[{f}], v.[{f}]" for f in _VERSION_FIELDS)
     rows = db.execute(
-        f"SELECT v.url, {_SECTION}, p.word_count, v.word_count, {cols} FROM article_versions v "
+        f"SELECT v.url, {SECTION_SQL}, p.word_count, v.word_count, {cols} FROM article_versions v "
         "JOIN article_versions p ON p.url = v.url AND p.version = v.version - 1 "
         "JOIN articles a ON a.url = v.url WHERE v.run_id = ? ORDER BY v.id",
         [run_id],
@@ -140,7 +108,7 @@ def lost_fields(db: Database, run_id: int, shrink: float) -> dict[str, Lost]:
                 losses.append((name, section, url))
     # New versions held for review, not stored, lost what their reason says.
     for url, section, review in db.execute(
-        f"SELECT c.article_url, {_SECTION}, c.review FROM captures c "
+        f"SELECT c.article_url, {SECTION_SQL}, c.review FROM captures c "
         "JOIN articles a ON a.url = c.article_url "
         "WHERE c.run_id = ? AND c.review IS NOT NULL ORDER BY c.id",
         [run_id],
@@ -155,7 +123,7 @@ def lost_fields(db: Database, run_id: int, shrink: float) -> dict[str, Lost]:
     # Read again in this run (changed, unchanged or held), first seen in an earlier one.
     read_again = dict(
         db.execute(
-            f"SELECT {_SECTION}, count(DISTINCT a.url) FROM captures c "
+            f"SELECT {SECTION_SQL}, count(DISTINCT a.url) FROM captures c "
             "JOIN articles a ON a.url = c.article_url "
             "JOIN captures f ON f.id = a.first_capture_id "
             "WHERE c.run_id = ? AND f.run_id != ? AND c.kind = 'article' AND c.status = 200 "

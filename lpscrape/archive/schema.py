@@ -189,6 +189,8 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
         [],
     ),
 }
+# An article's section: its primary category (over a row of `articles a`).
+SECTION_SQL = "CASE WHEN json_valid(a.categories) THEN json_extract(a.categories, '$[0]') END"
 # authors, categories, tags and their link tables to articles.
 TERMS = {
     "authors": ("article_authors", "author_id"),
@@ -275,10 +277,7 @@ def identify(conn: sqlite3.Connection) -> Identity:
     """Read the file's application id, schema version and tables (raises on a non-SQLite file)."""
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    tables = frozenset(
-        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-    )
-    return Identity(app_id, version, tables)
+    return Identity(app_id, version, frozenset(Database(conn).table_names()))
 
 
 def ensure_schema(db: Database) -> int:

@@ -8,17 +8,16 @@ import gzip
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
+from lpscrape.clock import utc_now
 from lpscrape.extract import Article
 from lpscrape.extract.dates import publication_day
 from lpscrape.items import Capture
@@ -27,12 +26,16 @@ from lpscrape.urls import clean_url, publication_of
 from . import payloads
 from .bodies import version_body_sql
 from .changes import form_change, update_changes
-from .readonly import readonly_uri
+from .readonly import readonly_connection
+from .review import COLLAPSE_RATIO, collapse_reason, lost_field_reason
+from .rows import insert_row
 from .schema import (
     CONTENT_COLUMNS,
+    CORE_TABLES,
     SCHEMA_VERSION,
     TERMS,
     WEATHER_COLUMNS,
+    Identity,
     ensure_schema,
     identify,
     suspend_fts,
@@ -42,8 +45,6 @@ from .versions import content_hash, content_row
 # A REST API post as `wp_posts` keeps it (with its `fetched_at`).
 WP_POST_COLUMNS = ("id", "link", "published_at", "modified_at", "categories", "tags")
 RUN_COUNTERS = ("new", "changed", "unchanged", "not_modified", "skipped", "gone", "failed", "held")
-# A new version with fewer words than this share of the previous one is held for review.
-COLLAPSE_RATIO = 0.5
 # A run's outcome (`crawl_runs.outcome`) by Scrapy's close reason; any other reason failed.
 RUN_OUTCOMES = {"finished": "completed", "shutdown": "aborted"}
 
@@ -70,15 +71,11 @@ class Outcome(NamedTuple):
     note: str | None = None  # why it failed or was held
 
 
-def utc_now() -> str:
-    """The current instant as ISO 8601 UTC."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def _connect(path: Path, readonly: bool = False, immutable: bool = False) -> sqlite3.Connection:
-    uri = readonly_uri(path, immutable) if readonly else str(path)
     try:
-        return sqlite3.connect(uri, timeout=30, uri=readonly)
+        if readonly:
+            return readonly_connection(path, immutable, timeout=30)
+        return sqlite3.connect(str(path), timeout=30)
     except sqlite3.Error as exc:
         raise ArchiveError(f"cannot open archive {path}: {exc}") from exc
 
@@ -96,8 +93,8 @@ def _settled_wal(path: Path) -> bool:
     return wal_mode and not Path(f"{path}-wal").exists()
 
 
-def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
-    """Refuse, before anything is written, a file that is not an archive this code can use."""
+def _check_identity(conn: sqlite3.Connection, path: Path) -> Identity:
+    """What the file is, refusing (before anything is written) one this code cannot use."""
     try:
         found = identify(conn)
     except sqlite3.DatabaseError as exc:
@@ -105,7 +102,7 @@ def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
             f"{path} is not an SQLite archive ({exc}); refusing to touch it"
         ) from exc
     if found.empty:
-        return
+        return found
     if not found.ours:
         tables = ", ".join(sorted(found.tables)[:5]) or "no tables"
         raise ArchiveError(
@@ -117,6 +114,7 @@ def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
             f"{path} is an archive of schema version {found.version}, newer than this lpscrape "
             f"understands ({SCHEMA_VERSION}): upgrade lpscrape to use it"
         )
+    return found
 
 
 def _check_writable(path: Path) -> None:
@@ -135,21 +133,39 @@ def not_a_folder(path: Path) -> None:
         )
 
 
-def check_archive(path: str | Path) -> None:
-    """Refuse a file that is not an archive this code can use, reading it only (call it
-    before anything else in the process opens the archive)."""
+def check_archive(path: str | Path) -> Identity | None:
+    """What the file is (None: no file yet, or an empty one), refusing one this code cannot use."""
+    # Reads it only; call it before anything else in the process opens the archive.
     path = Path(path)
     not_a_folder(path)
     if not path.exists() or not path.stat().st_size:
-        return
+        return None
     # Read-only is not enough in WAL mode: SQLite would still create -wal and -shm files
     # beside another program's file. With no -wal file, the main file holds everything. (This
     # check runs first, before the process opens the archive any other way.)
     conn = _connect(path, readonly=True, immutable=_settled_wal(path))
     try:
-        _check_identity(conn, path)
+        return _check_identity(conn, path)
     finally:
         conn.close()
+
+
+def usable_archive(path: str | Path) -> bool:
+    """True for an existing lpscrape archive of this schema version (read only: an older
+    one is not migrated by a crawl that never started, a foreign or newer one never touched)."""
+    path = Path(path)
+    if not path.is_file() or not path.stat().st_size:
+        return False
+    try:
+        found = check_archive(path)  # another program's, newer, not SQLite: refused, untouched
+    except (sqlite3.Error, ArchiveError):
+        return False
+    return (
+        found is not None
+        and found.ours
+        and found.version == SCHEMA_VERSION
+        and found.tables >= CORE_TABLES
+    )
 
 
 def open_database(path: str | Path) -> Database:
@@ -216,78 +232,6 @@ def _key(canonical_url: str | None, fetch_url: str) -> str:
     return canonical if same_article(canonical, fetched) else fetched
 
 
-def collapse_reason(
-    previous_words: int | None,
-    previous_layer: str | None,
-    record: Article,
-    ratio: float = COLLAPSE_RATIO,
-) -> str | None:
-    """Why a new version's body looks collapsed against the version before, or None."""
-    layer = record.extraction.sources.get("body_text")
-    words = record.word_count or 0
-    if previous_words and words < previous_words * ratio:
-        return f"body collapsed from {previous_words} to {words} words"
-    if previous_layer and layer != previous_layer:
-        return f"body found by {layer or 'no layer'}, the versions before by {previous_layer}"
-    return None
-
-
-# Fields a theme or SEO-plugin update loses while the article's words stay the same.
-KEPT_FIELDS = ("authors", "byline", "dateline", "published_at", "modified_at")
-_WORD = re.compile(r"\w+")
-_DAY = 36 * 3600  # a day-only date within this of the exact one is the same day, unprecise
-_TIME_LOST = " (its time of day)"
-
-
-def _same_words(before: str | None, after: str | None) -> bool:
-    return _WORD.findall((before or "").casefold()) == _WORD.findall((after or "").casefold())
-
-
-def _time_of_day_lost(before: str | None, after: str | None, day_only: bool) -> bool:
-    """The exact publication time replaced by the same day without one (the page lost its
-    machine-readable date and only the permalink's or the text's day is left)."""
-    if not (day_only and before and after) or before == after:
-        return False
-    try:
-        gap = abs(datetime.fromisoformat(after) - datetime.fromisoformat(before))
-    except ValueError:
-        return False
-    return gap.total_seconds() < _DAY
-
-
-def lost_field_reason(
-    before: dict[str, Any], content: dict[str, Any], day_only: bool = False
-) -> str | None:
-    """Why a new version looks like the page's markup changed, not the article (None if it
-    does not): a field the version before had is gone, or the publication time became a day
-    (`day_only`: the new date has no time), the headline's and the body's words unchanged —
-    a publisher who edits a byline away edits nothing else only by rare chance, a theme or
-    SEO plugin update always does."""
-    if not _same_words(before.get("title"), content.get("title")):
-        return None
-    if not _same_words(before.get("body_text"), content.get("body_text")):
-        return None
-    empty = (None, "", "[]")
-    lost = [f for f in KEPT_FIELDS if before.get(f) not in empty and content.get(f) in empty]
-    if _time_of_day_lost(before.get("published_at"), content.get("published_at"), day_only):
-        lost.insert(0, f"published_at{_TIME_LOST}")
-    if not lost:
-        return None
-    return f"{', '.join(lost)}{_LOST} the headline's and the body's words unchanged"
-
-
-_LOST = " gone, with"
-
-
-def held_fields(review: str) -> list[str]:
-    """The fields a held version lost, read back from its `captures.review` reason."""
-    if review.startswith("body collapsed"):  # `collapse_reason` (a layer change is no loss)
-        return ["body_text"]
-    head, found, _ = review.partition(_LOST)
-    names = [f.removesuffix(_TIME_LOST) for f in head.split(", ")]
-    return [f for f in names if f in KEPT_FIELDS] if found else []
-
-
 def _weather_columns(record: Article | None) -> dict[str, Any]:
     weather = record.weather if record else None
     return {col: getattr(weather, col.removeprefix("weather_"), None) for col in WEATHER_COLUMNS}
@@ -301,13 +245,15 @@ def _as_columns(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
-    cursor = db.execute(
-        f"INSERT INTO {table} ({', '.join(f'[{k}]' for k in row)}) "
-        f"VALUES ({', '.join('?' * len(row))})",
-        list(row.values()),
-    )
-    return int(cursor.lastrowid)
+def _run_row(outcome: str, start_url: str, mode: str, publication: str | None) -> dict[str, Any]:
+    """A new `crawl_runs` row, started now."""
+    return {
+        "started_at": utc_now(),
+        "outcome": outcome,
+        "start_url": start_url,
+        "mode": mode,
+        "publication": publication,
+    }
 
 
 # A killed run's counts, from what it stored before it died (its own tally died with it;
@@ -441,9 +387,8 @@ class Archive:
                 "AND run_key IS NULL ORDER BY id"
             )
         ]
-        row = {"started_at": utc_now(), "outcome": "running", "start_url": start_url, "mode": mode}
-        row["publication"] = publication or publication_of(start_url)
-        run_id = _insert(self.db, "crawl_runs", row)
+        row = _run_row("running", start_url, mode, publication or publication_of(start_url))
+        run_id = insert_row(self.db, "crawl_runs", row)
         self.db.execute(
             f"UPDATE crawl_runs SET outcome = 'aborted', error = coalesce(error, ?), "
             f"{_ABORTED_COUNTS} WHERE outcome = 'running' AND run_key IS NULL AND id != ?",
@@ -451,6 +396,33 @@ class Archive:
         )
         self.commit()
         return run_id, left
+
+    def start_shared_run(
+        self, start_url: str, mode: str, publication: str | None, run_key: str
+    ) -> int:
+        """A new `crawl_runs` row, not committed, for a shared frontier's run `run_key`."""
+        row = _run_row("running", start_url, mode, publication)
+        return insert_row(self.db, "crawl_runs", {**row, "run_key": run_key, "tally": "{}"})
+
+    def record_refused_run(
+        self, start_url: str, mode: str, publication: str | None, error: str, alert: str
+    ) -> int:
+        """A `crawl_runs` row, not committed, for a crawl refused before it fetched anything."""
+        # Outcome `refused`, started and finished at once, its error and alert, every count 0.
+        self.begin()  # committed with the run's health, or rolled back with it
+        try:
+            publication = publication or publication_of(start_url)
+        except ValueError:  # the start URL itself was refused
+            publication = None
+        row: dict[str, Any] = {k: 0 for k in (*RUN_COUNTERS, "requests", "fetched")}
+        row.update(_run_row("refused", start_url, mode, publication))
+        row.update(
+            finished_at=row["started_at"],
+            bytes_downloaded=0,
+            error=error,
+            alerts=json.dumps([alert], ensure_ascii=False),
+        )
+        return insert_row(self.db, "crawl_runs", row)
 
     def finish_run(
         self, run_id: int, outcome: str, counts: dict[str, int], commit: bool = True, **extra: Any
@@ -545,7 +517,7 @@ class Archive:
             "discovered_via": capture.discovered_via,
             **_weather_columns(capture.record),
         }
-        return _insert(self.db, "captures", row)
+        return insert_row(self.db, "captures", row)
 
     def _dictionary_id(self) -> int | None:
         """The dictionary to compress new bodies with: the archive's latest, or one trained
@@ -573,7 +545,7 @@ class Archive:
             )
         ]
         row = {"trained_at": utc_now(), "samples": len(samples), "dict": payloads.train(samples)}
-        return _insert(self.db, payloads.DICTS_TABLE, row)
+        return insert_row(self.db, payloads.DICTS_TABLE, row)
 
     def _article_key(self, capture: Capture) -> str | None:
         record = capture.record
@@ -744,7 +716,7 @@ class Archive:
                 "first_seen_at": capture.fetched_at,
                 "first_capture_id": capture_id,
             }
-            _insert(self.db, "articles", row)
+            insert_row(self.db, "articles", row)
         version_row = {
             "url": url,
             "version": version,
@@ -758,7 +730,7 @@ class Archive:
             "capture_id": capture_id,
             "run_id": run_id,
         }
-        _insert(self.db, "article_versions", version_row)
+        insert_row(self.db, "article_versions", version_row)
         self._link_terms(url, terms, fresh=not existing)
         return Outcome("changed" if existing else "new", url)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterator
 from http import HTTPStatus
 from io import BytesIO
@@ -18,7 +17,7 @@ from warcio.warcwriter import WARCWriter
 
 from lpscrape import __version__
 from lpscrape.archive.payloads import Dictionaries
-from lpscrape.archive.readonly import readonly_uri
+from lpscrape.archive.readonly import readonly_connection
 
 # The body is kept decoded (as Scrapy received it), so these would misdescribe it.
 _DROP_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
@@ -110,7 +109,7 @@ def export_warc(db_path: str | Path, output: str | Path, run_id: int | None = No
     from lpscrape.export import atomic_file, refuse_archive_as_output
 
     refuse_archive_as_output(db_path, output, "export warc")
-    conn = sqlite3.connect(readonly_uri(db_path), uri=True)
+    conn = readonly_connection(db_path)
     try:
         db = Database(conn)
         db.execute("SELECT count(*) FROM captures")  # a foreign file fails before any output

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lpscrape.archive.readonly import readonly_connection
 from lpscrape.archive.schema import DEMO_APPLICATION_ID
 from lpscrape.archive.store import ArchiveError
 
@@ -29,7 +30,7 @@ from .site import DemoSite
 def _is_demo_archive(db: Path) -> bool:
     """True when `db` was made by `lpscrape demo`."""
     try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        conn = readonly_connection(db)
         try:
             return conn.execute("PRAGMA application_id").fetchone()[0] == DEMO_APPLICATION_ID
         finally:

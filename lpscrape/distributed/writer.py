@@ -33,9 +33,9 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from lpscrape.archive import lock
+from lpscrape.archive.known import reread_sample
 from lpscrape.archive.lock import ArchiveBusy
-from lpscrape.archive.runhealth import reread_sample
-from lpscrape.archive.store import RUN_COUNTERS, Archive, utc_now
+from lpscrape.archive.store import RUN_COUNTERS, Archive
 from lpscrape.distributed.handoff import set_aside
 from lpscrape.distributed.keys import ALIVE, GROUP, KNOWN, STREAM, WRITER, result_key
 from lpscrape.distributed.wire import BadMessage, RunInfo, read_message, read_run
@@ -258,12 +258,7 @@ class Writer:
         db = self.archive.db
         row = db.execute("SELECT id FROM crawl_runs WHERE run_key = ?", [token]).fetchone()
         if row is None:
-            cursor = db.execute(
-                "INSERT INTO crawl_runs (started_at, outcome, start_url, mode, publication, "
-                "run_key, tally) VALUES (?, 'running', ?, ?, ?, ?, '{}')",
-                [utc_now(), run.start_url, run.mode, run.publication, token],
-            )
-            row = (cursor.lastrowid,)
+            row = (self.archive.start_shared_run(run.start_url, run.mode, run.publication, token),)
         self.runs[token] = int(row[0])
         return self.runs[token]
 

@@ -18,8 +18,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
-from lpscrape.archive.runhealth import reread_sample
-from lpscrape.archive.store import ArchiveError, open_readonly, utc_now
+from lpscrape.archive.known import known_for_crawl
+from lpscrape.clock import utc_now
 from lpscrape.extract.dates import utc_iso
 from lpscrape.failures import NORMAL_STATUSES, exception_failure, response_failure
 from lpscrape.items import REDIRECT, Capture, FetchFailure
@@ -248,21 +248,13 @@ class LordsPressSpider(scrapy.Spider):
             self.known = {url: v for url, v in articles if self.on_site(url)}
             self.validators = {} if self.full else known.get("pages", {})
             return
-        try:
-            archive = open_readonly(self.settings.get("ARCHIVE_DB"))
-        except ArchiveError:
-            return  # the pipeline reports an unusable archive and stops the crawl
-        try:
-            # What this site's archive knows (also finds articles gone from the sitemap).
-            known = archive.known_articles().items()
-            self.known = {url: v for url, v in known if self.on_site(url)}
-            if not self.full:
-                self.validators = archive.known_pages()
-                # Issue #9: a sample read in full, so every run measures the current theme.
-                sample = self.settings.getint("LPSCRAPE_HEALTH_SAMPLE", 0)
-                reread_sample(archive.db, self.known, sample, self.publication)
-        finally:
-            archive.close()
+        sample = self.settings.getint("LPSCRAPE_HEALTH_SAMPLE", 0)
+        known = known_for_crawl(
+            self.settings.get("ARCHIVE_DB"), self.publication, sample, self.full
+        )
+        # What this site's archive knows (an unusable archive: nothing, the pipeline stops it).
+        self.known = {url: v for url, v in known.articles.items() if self.on_site(url)}
+        self.validators = known.pages
 
     def _conditional(self, known: dict[str, str | None] | None) -> dict[str, str]:
         """`If-None-Match` / `If-Modified-Since` from what the archive stored."""
