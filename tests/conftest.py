@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -248,3 +249,33 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def read_only_folder(folder: Path) -> Iterator[Path]:
+    """`folder` made unwritable for the block: the immutable flag for root, who ignores
+    modes, else the mode (the test is skipped where neither works)."""
+    root = os.geteuid() == 0
+    if root and not shutil.which("chattr"):
+        pytest.skip("needs chattr to stop root writing a folder")
+    make, undo = (
+        (["chattr", "+i"], ["chattr", "-i"]) if root else (["chmod", "a-w"], ["chmod", "u+w"])
+    )
+    if subprocess.run([*make, str(folder)], capture_output=True).returncode:
+        pytest.skip("cannot make a folder read-only here")
+    try:
+        assert not os.access(folder, os.W_OK)
+        yield folder
+    finally:
+        subprocess.run([*undo, str(folder)], check=True)
+
+
+def last_run(db: Path) -> dict[str, object]:
+    """The latest `crawl_runs` row, JSON columns decoded."""
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    row = dict(conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone())
+    conn.close()
+    for key in ("failures", "failure_examples", "alerts"):
+        row[key] = json.loads(row[key] or "null")
+    return row

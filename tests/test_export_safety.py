@@ -9,14 +9,12 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import read_only_folder, run_cli
 from datasette.app import Datasette
 
 from lpscrape.cli import EXIT_USAGE, main
@@ -172,19 +170,8 @@ def test_a_warc_export_that_fails_leaves_the_old_file_as_it_was(
 def locked_archive(archive: Path) -> Iterator[Path]:
     """The archive (WAL mode, no -wal or -shm beside it) in a folder nobody can write: the
     immutable flag for root, who ignores modes, else the mode."""
-    folder = archive.parent
-    root = os.geteuid() == 0
-    if root and not shutil.which("chattr"):
-        pytest.skip("needs chattr to stop root writing a folder")
-    make, undo = (
-        (["chattr", "+i"], ["chattr", "-i"]) if root else (["chmod", "a-w"], ["chmod", "u+w"])
-    )
-    if subprocess.run([*make, str(folder)], capture_output=True).returncode:
-        pytest.skip("cannot make a folder read-only here")
-    try:
+    with read_only_folder(archive.parent):
         yield archive
-    finally:
-        subprocess.run([*undo, str(folder)], check=True)
 
 
 def test_warc_reads_the_archive_read_only(locked_archive: Path, tmp_path: Path) -> None:

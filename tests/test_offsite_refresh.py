@@ -9,7 +9,6 @@ lists the cases."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from conftest import crawl, query
+from conftest import crawl, last_run, query
 from faultsite import FaultSite, html, redirect
 from scrapy import Spider
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as ScrapyRedirect
@@ -55,17 +54,6 @@ class Crawl(NamedTuple):
     other: DemoServer  # another site: 127.0.0.1, another port
     path: dict[str, str]  # case -> the article path that has it
     run: dict[str, object]
-
-
-def last_run(db: Path) -> dict[str, object]:
-    """The latest `crawl_runs` row, JSON columns decoded."""
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    row = dict(conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone())
-    conn.close()
-    for key in ("failures", "failure_examples", "alerts"):
-        row[key] = json.loads(row[key] or "null")
-    return row
 
 
 @pytest.fixture(scope="module")

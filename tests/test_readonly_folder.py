@@ -3,15 +3,13 @@ is still read by every read-only command; a folder given as --db is named as suc
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import read_only_folder, run_cli
 from datasette.app import Datasette
 
 from lpscrape.serve import make_datasette
@@ -28,19 +26,8 @@ def locked_folder(demo_archive: Path, tmp_path: Path) -> Iterator[Path]:
     assert sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone() == ("wal",)
     for suffix in ("-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    root = os.geteuid() == 0
-    if not shutil.which("chattr") and root:
-        pytest.skip("needs chattr to stop root writing a folder")
-    make, undo = (
-        (["chattr", "+i"], ["chattr", "-i"]) if root else (["chmod", "a-w"], ["chmod", "u+w"])
-    )
-    if subprocess.run([*make, str(folder)], capture_output=True).returncode:
-        pytest.skip("cannot make a folder read-only here")
-    try:
-        assert not os.access(folder, os.W_OK)
+    with read_only_folder(folder):
         yield db
-    finally:
-        subprocess.run([*undo, str(folder)], check=True)
 
 
 def test_every_read_only_command_reads_an_archive_in_a_folder_it_cannot_write(

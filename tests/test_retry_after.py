@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,7 +13,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, calls, crawl, query, recorder
+from conftest import ROOT, calls, crawl, last_run, query, recorder
 from faultsite import FaultSite, Pass, html
 
 from lpscrape.demo import DemoServer
@@ -35,17 +33,6 @@ FAST = (
 def db(tmp_path: Path) -> Path:
     """A path for a fresh archive."""
     return tmp_path / "archive.db"
-
-
-def last_run(db: Path) -> dict[str, object]:
-    """The latest `crawl_runs` row, JSON columns decoded."""
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    row = dict(conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone())
-    conn.close()
-    for key in ("failures", "failure_examples", "alerts"):
-        row[key] = json.loads(row[key] or "null")
-    return row
 
 
 def alerts(stderr: str) -> list[str]:
