@@ -394,8 +394,10 @@ async def test_nothing_served_can_write(ds: Datasette, demo_archive: Path, sql: 
     runs = query(demo_archive, "SELECT count(*) FROM crawl_runs")
     response = await ds.client.get(f"/{DB}.json", params={"sql": sql})
     assert response.status_code >= 400 or not response.json().get("ok", True)
-    response = await ds.client.post(f"/{DB}/search", data={"q": "x"})
-    assert response.status_code >= 400
+    for path in (f"/{DB}/search", f"/{DB}/articles", f"/{DB}"):
+        response = await ds.client.post(path, data={"q": "x", "sql": sql})
+        assert response.status_code == 405, (path, response.text[:200])
+        assert response.headers["allow"] == "GET, HEAD"
     assert query(demo_archive, "SELECT count(*), max(title) FROM articles") == before
     assert query(demo_archive, "SELECT count(*) FROM crawl_runs") == runs
 

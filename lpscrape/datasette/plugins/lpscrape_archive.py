@@ -455,17 +455,23 @@ async def unusable_input(datasette: Any, scope: dict[str, Any]) -> str | None:
 
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
-    """A canned query's CSV answers 400 with the reason when its form's input is unusable."""
+    """A canned query's CSV answers 400 with the reason when its form's input is unusable;
+    anything but GET and HEAD answers 405 (the archive is read-only: Datasette itself would
+    fail a POST to a table or a canned query with a 500 and a traceback in the log)."""
 
     def wrap(app: Any) -> Any:
         async def checked(scope: dict[str, Any], receive: Any, send: Any) -> None:
-            problem = await unusable_input(datasette, scope)
+            status, headers = 400, [(b"content-type", b"text/plain; charset=utf-8")]
+            if scope.get("type") == "http" and scope.get("method") not in ("GET", "HEAD"):
+                problem: str | None = "the archive is read-only: only GET and HEAD are served"
+                status, headers = 405, [*headers, (b"allow", b"GET, HEAD")]
+            else:
+                problem = await unusable_input(datasette, scope)
             if problem is None:
                 await app(scope, receive, send)
                 return
             body = f"lpscrape: {problem}\n".encode()
-            headers = [(b"content-type", b"text/plain; charset=utf-8")]
-            await send({"type": "http.response.start", "status": 400, "headers": headers})
+            await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
 
         return checked
