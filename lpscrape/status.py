@@ -131,6 +131,11 @@ def status_report(db_path: str | Path, runs: int = 10, now: datetime | None = No
             took = (finished - started).total_seconds() if started and finished else None
             run["seconds"] = None if took is None else round(took)
             run["health"] = _health_word(run)
+            run["sitemaps_read"] = conn.execute(  # what the site lists, read in this run
+                "SELECT count(*) FROM captures WHERE run_id = ? AND kind = 'sitemap' "
+                "AND status IN (200, 304)",
+                [run["id"]],
+            ).fetchone()[0]
             run.pop("warnings", None)
             run.pop("drift_alert", None)
             run_list.append(run)
@@ -275,7 +280,16 @@ def next_steps(report: dict[str, Any], now: datetime) -> list[str]:
             "Scheduled crawls)."
         )
     age = report["archive"]["newest_article_age_days"]
-    if age is not None and age > OLD_ARTICLE_DAYS:
+    # A run that read the site's sitemaps and failed nothing holds whatever they list: an old
+    # newest article is then a quiet site (the demo's) or a sitemap the site stopped updating.
+    quiet = bool(finished and finished.get("sitemaps_read") and not finished.get("failed"))
+    if age is not None and age > OLD_ARTICLE_DAYS and quiet:
+        steps.append(
+            f"The newest article was published {age} days ago, and run {finished['id']} read "
+            "the site's sitemaps without a failure: they list nothing newer. A quiet site, or "
+            "sitemaps the site no longer updates: compare with its home page."
+        )
+    elif age is not None and age > OLD_ARTICLE_DAYS:
         if finished and not finished.get("log_path"):  # a distributed run keeps no log
             where = (
                 f"run {finished['id']} kept no log; see the sitemaps it fetched: `lpscrape "

@@ -179,3 +179,21 @@ def test_a_crawl_at_work_is_no_next_step_and_a_killed_one_is(
     killed = status_report(db)
     assert killed["archive"]["in_use_by"] is None
     assert any("Run 4 says it has been running" in s for s in killed["next_steps"])
+
+
+def test_an_old_newest_article_is_a_quiet_site_when_the_sitemaps_were_read(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    steps = status_report(demo_archive)["next_steps"]
+    [old] = [s for s in steps if "newest article was published" in s]
+    assert "read the site's sitemaps without a failure: they list nothing newer" in old
+    db = tmp_path / "archive.db"  # the same archive, its last run having read no sitemap
+    shutil.copy(demo_archive, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "UPDATE captures SET status = 503 WHERE kind = 'sitemap' "
+            "AND run_id = (SELECT max(id) FROM crawl_runs)"
+        )
+    conn.close()
+    [old] = [s for s in status_report(db)["next_steps"] if "newest article was published" in s]
+    assert "discovery is missing new posts" in old
