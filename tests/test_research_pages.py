@@ -493,6 +493,9 @@ async def test_a_capture_is_shown_as_served_and_inert(ds: Datasette, demo_archiv
     assert "script-src" not in policy  # so scripts fall back to 'none'
     assert response.headers["x-content-type-options"] == "nosniff"
     await get(ds, f"/{DB}/capture/999999", status=404)
+    page = await get(ds, f"/{DB}/capture/abc", status=404)  # not Datasette's "no such table"
+    assert "no capture abc" in page and "Invalid SQL" not in page
+    await get(ds, f"/{DB}/capture/abc/raw", status=404)
 
 
 async def test_the_article_page_links_to_its_captures_as_served(

@@ -367,6 +367,8 @@ async def capture_view(datasette: Any, request: Any) -> Response:
 
 async def _capture_view(datasette: Any, request: Any) -> Response:
     db = await _database(datasette, request)
+    if not request.url_vars["id"].isdecimal():
+        raise NotFound(f"no capture {request.url_vars['id']}")
     capture_id = int(request.url_vars["id"])
     rows = await _rows(
         db,
@@ -409,7 +411,8 @@ def register_routes() -> list[tuple[str, Any]]:
     """The permalink family and the capture pages."""
     return [
         (ARTICLE_ROUTE, article_view),
-        (r"^/(?P<database>[^/]+)/capture/(?P<id>\d+)(?P<raw>/raw)?$", capture_view),
+        # Any id, so `capture/abc` is this page's 404, not Datasette's "no such table".
+        (r"^/(?P<database>[^/]+)/capture/(?P<id>[^/]+)(?P<raw>/raw)?$", capture_view),
     ]
 
 
