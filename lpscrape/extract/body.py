@@ -23,6 +23,7 @@ CONTAINER_XPATHS = (
     "//*[contains(concat(' ', @class, ' '), ' amp-wp-article-content ')]",  # the AMP plugin
     "//*[contains(concat(' ', @class, ' '), ' entry-inner ')]",  # Hueman
     "//*[contains(@class, 'elementor-widget-theme-post-content')]",  # Elementor Pro
+    "//*[contains(concat(' ', @class, ' '), ' cm-entry-summary ')]",  # ColorMag 3
 )
 # Older themes' (Kubrick's, Sahifa's) `div.entry`, taken only when the page has one: a page
 # that lists posts has one per post.

@@ -36,7 +36,7 @@ _NAME_LINKS = (
 )
 _PREFIX = re.compile(
     r"^(?:(?:written|posted|published|text|words|story|reporting)\s+by|by|von|par|door|di|por|"
-    r"av|af|autor(?:in)?|author)\s*:?\s+",
+    r"av|af|autor(?:in)?|author|από|автор|yazar|بقلم)(?:\s*:\s*|\s+)",
     re.I,
 )
 # "ByJane Doe": a label and a name in two elements the theme's CSS spaces apart.

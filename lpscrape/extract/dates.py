@@ -74,11 +74,36 @@ _MONTHS = {
     "dezember": "December", "décembre": "December", "diciembre": "December",
     "dicembre": "December",
 }  # fmt: skip
+# Portuguese, Swedish, Polish, Czech, Turkish, Russian, Greek and Arabic, each month in the
+# forms a date is written with ("3 marca", "7. března", "3 марта", "10 Οκτωβρίου").
+_MORE_MONTHS = (
+    "janeiro styczeń stycznia leden ledna ocak январь января ιανουάριος ιανουαρίου يناير",
+    "fevereiro luty lutego únor února şubat февраль февраля φεβρουάριος φεβρουαρίου فبراير",
+    "março marzec marca březen března mart март марта μάρτιος μαρτίου مارس",
+    "kwiecień kwietnia duben dubna nisan апрель апреля απρίλιος απριλίου أبريل",
+    "maio maj maja květen května mayıs май мая μάιος μαΐου μαίου مايو",
+    "junho czerwiec czerwca červen června haziran июнь июня ιούνιος ιουνίου يونيو",
+    "julho lipiec lipca červenec července temmuz июль июля ιούλιος ιουλίου يوليو",
+    "augusti sierpień sierpnia srpen srpna ağustos август августа αύγουστος αυγούστου أغسطس",
+    "setembro wrzesień września září eylül сентябрь сентября σεπτέμβριος σεπτεμβρίου سبتمبر",
+    "outubro październik października říjen října ekim октябрь октября οκτώβριος οκτωβρίου أكتوبر",
+    "listopad listopada listopadu kasım ноябрь ноября νοέμβριος νοεμβρίου نوفمبر",
+    "dezembro grudzień grudnia prosinec prosince aralık декабрь декабря δεκέμβριος"
+    " δεκεμβρίου ديسمبر",
+)
+_ENGLISH = ("January", "February", "March", "April", "May", "June", "July", "August",
+            "September", "October", "November", "December")  # fmt: skip
+for _english, _words in zip(_ENGLISH, _MORE_MONTHS, strict=True):
+    _MONTHS.update(dict.fromkeys(_words.split(), _english))
 _MONTH_WORD = re.compile(r"[^\W\d_]{3,}")
 
 
 def _english_months(raw: str) -> str:
-    return _MONTH_WORD.sub(lambda m: _MONTHS.get(m[0].casefold(), m[0]), raw)
+    raw = _MONTH_WORD.sub(lambda m: _MONTHS.get(m[0].casefold(), m[0]), raw)
+    if "kl" in raw or "h" in raw or "." in raw:
+        raw = re.sub(r"\bkl\.?\s*(\d{1,2})[.:](\d{2})\b", r" \1:\2", raw)  # "kl. 14.30"
+        raw = re.sub(r"(?<![\d.])(\d{1,2})h(\d{2})\b", r"\1:\2", raw)  # "14h30"
+    return raw
 
 
 def _parse_human(raw: str) -> datetime | None:
