@@ -47,9 +47,41 @@ def _name(path: Path) -> str:
     return path.name.removesuffix(".expected.json")
 
 
+# Classes of markup the extractor does not read yet, each shown by a fixture and expected to
+# fail until it does (strict: a fix that makes one pass must remove it from this list).
+_RELATIVE_ONLY = "only '2 hours ago' on the page: htmldate takes a related post's date"
+_UPDATED_LINE = "a visible 'Updated …' / 'Last modified' line is not read as modified_at"
+_IST = "'IST' is read as Irish Summer Time (+01:00), not India's +05:30; 'NEW DELHI:' dateline"
+_META_SHARE = "the byline sits in MoreNews' post-meta-share-wrapper ('share' reads as furniture)"
+_TERM_LINKS = "term links with no rel and no known list class (Newsup), or Kadence's rel=tag"
+_TIME_SPAN = "the date is a bare <span> in Soledad's meta row: htmldate takes the top bar's date"
+KNOWN_GAPS = {
+    ("theme4_herald_relative", "published_at"): _RELATIVE_ONLY,
+    ("theme4_generatepress_us", "modified_at"): _UPDATED_LINE,
+    ("theme4_kadence_uk", "modified_at"): _UPDATED_LINE,
+    ("theme4_newsmatic_pl", "modified_at"): _UPDATED_LINE,
+    ("theme4_blocktheme_in_staff", "dateline"): _IST,
+    ("theme4_blocktheme_in_staff", "published_at"): _IST,
+    ("theme4_blocktheme_in_staff", "published_at_local"): _IST,
+    ("theme4_morenews_tr", "authors"): _META_SHARE,
+    ("theme4_morenews_tr", "byline"): _META_SHARE,
+    ("theme4_morenews_tr", "published_at"): _META_SHARE,
+    ("theme4_kadence_uk", "categories"): _TERM_LINKS,
+    ("theme4_kadence_uk", "tags"): _TERM_LINKS,
+    ("theme4_newsup_cs", "categories"): _TERM_LINKS,
+    ("theme4_newsup_cs", "tags"): _TERM_LINKS,
+    ("theme4_soledad_ru", "published_at"): _TIME_SPAN,
+}
+
+
+def _marks(name: str, field: str) -> list[pytest.MarkDecorator]:
+    gap = KNOWN_GAPS.get((name, field))
+    return [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
+
+
 # An article's fixture names every field (a missing one fails); a non-article only `is_article`.
 CASES = [
-    pytest.param(_name(p), field, id=f"{_name(p)}-{field}")
+    pytest.param(_name(p), field, id=f"{_name(p)}-{field}", marks=_marks(_name(p), field))
     for p in EXPECTED
     for field in (FIELDS if _expected(p)["is_article"] else ("is_article",))
 ]

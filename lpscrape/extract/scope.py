@@ -148,8 +148,28 @@ def _foreign_node(node: HtmlElement, own_post: str | None) -> bool:
         return True  # the site's footer; an article's own footer holds its terms
     names = f"{node.get('class') or ''} {node.get('id') or ''}"
     if len(names) > 1 and foreign_names(names):
-        return True
+        return not (layout_words(names) and holds_post_title(node))
     return other_post(names, own_post)
+
+
+# Words that name furniture in a sidebar but, on a block that holds the post's own title, a
+# layout (Soledad's `penci_sidebar`, MoreNews' `af-cat-widget-carousel`, `social-after-title`).
+LAYOUT_WORDS = frozenset(["sidebar", "widget", "carousel", "social", "slider"])
+_POST_TITLE = (
+    ".//h1[contains(@class, 'entry-title') or contains(@class, 'post-title')"
+    " or contains(@class, 'single-post-title')]"
+)
+
+
+def layout_words(names: str) -> bool:
+    """True when the only furniture words in these names are those a layout reuses."""
+    words = set(block_names(names).translate(_SEPARATORS).split())
+    return bool(words & LAYOUT_WORDS) and not (words & _FOREIGN_WORDS) - LAYOUT_WORDS
+
+
+def holds_post_title(node: HtmlElement) -> bool:
+    """True when the block holds the post's own headline (an h1 classed as a post title)."""
+    return bool(xpath(node, _POST_TITLE))
 
 
 def other_post(names: str, own_post: str | None, post_id: str | None = None) -> bool:

@@ -11,7 +11,7 @@ from lxml.html import HtmlElement
 from .html import text_of, unique, xpath
 from .jsonld import JsonLd
 from .meta import Meta
-from .scope import block_names
+from .scope import LAYOUT_WORDS, block_names, holds_post_title
 
 # Theme headline classes, most specific first (classic, block, news-magazine themes).
 THEME_H1 = (
@@ -111,7 +111,9 @@ def _is_furniture(h1: HtmlElement) -> bool:
             if el.getparent().tag == "body" or "site" in (el.get("class") or ""):
                 return True
         names = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if _NOT_HEADLINE.search(block_names(names)):
+        if found := _NOT_HEADLINE.search(block_names(names)):
+            if found[0].lower() in LAYOUT_WORDS and holds_post_title(el):
+                continue  # a layout's wrapper of the post (`penci_sidebar`), not a sidebar
             return True
     return False
 
