@@ -14,6 +14,7 @@ import pickle
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -569,6 +570,9 @@ def test_status_sends_a_distributed_run_left_open_to_its_writer_not_to_aborted(
         finish(writer(redis_url, db))  # the restarted writer closes it, as the step says
     assert query(db, "SELECT outcome FROM crawl_runs") == [("completed",)]
     later = datetime.now(ZoneInfo("UTC")).replace(year=2100)  # the newest article, long ago
+    with sqlite3.connect(db) as conn:  # sitemaps not read: the step says where to look
+        conn.execute("UPDATE captures SET status = 503 WHERE kind = 'sitemap'")
+    conn.close()
     [old] = [s for s in status_report(db, now=later)["next_steps"] if "newest article" in s]
     assert "last run's log" not in old and f"run {run_id} kept no log" in old
     sql = re.search(r'--sql "([^"]+)"', old)[1]  # the command it gives finds the sitemaps
