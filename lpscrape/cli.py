@@ -15,7 +15,7 @@ import urllib.request
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from lpscrape import __version__
 from lpscrape.archive.lock import ArchiveBusy
@@ -44,15 +44,31 @@ class UserError(Exception):
     """Bad input: reported as one line on stderr, never a traceback."""
 
 
+def checked_url(url: str, name: str) -> str:
+    """`url` if it is an http(s) URL (`lpscrape.urls.check_url`, the check of every URL
+    option); UserError in one line otherwise."""
+    from lpscrape.urls import BadURL, check_url
+
+    try:
+        return check_url(url, name)
+    except BadURL as exc:
+        raise UserError(str(exc)) from None
+
+
 def _read_page(source: str) -> tuple[bytes, str | None, str]:
     """A page's bytes, content type and URL, from a file or an http(s) URL."""
+    import http.client
+
+    path = Path(source)
     if source.startswith(("http://", "https://")):
+        checked_url(source, "URL")
         try:
             with urllib.request.urlopen(source, timeout=30) as resp:
                 return resp.read(), resp.headers.get("Content-Type"), resp.geturl()
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             raise UserError(f"cannot fetch {source}: {exc}") from exc
-    path = Path(source)
+    if "://" in source and not path.exists():
+        raise UserError(f"cannot read {source}: extract reads only http(s) URLs and files")
     try:
         return path.read_bytes(), None, path.resolve().as_uri()
     except OSError as exc:
@@ -61,6 +77,8 @@ def _read_page(source: str) -> tuple[bytes, str | None, str]:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """Print one page's extracted record as JSON."""
+    if args.url is not None:
+        checked_url(args.url, "--url")
     body, content_type, fetched_url = _read_page(args.source)
     record = extract_article(body, args.url or fetched_url, content_type=content_type)
     sys.stdout.reconfigure(encoding="utf-8")
@@ -82,6 +100,10 @@ def check_alerts(db: str, overrides: dict[str, object], what: str = "crawl") -> 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the publication (or another start URL) into the archive."""
+    if args.redis:
+        from lpscrape.distributed.keys import check_redis_url
+
+        check_redis_url(args.redis)
     # Without -v the console (cron's mail) gets errors only, one line each; the run's log file
     # keeps everything from INFO up (lpscrape.runlog).
     overrides: dict[str, object] = {"LOG_LEVEL": "INFO" if args.verbose else "ERROR"}
@@ -110,6 +132,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     check_alerts(args.db, overrides)
     try:
+        check_db(args)  # refused for the archive, before anything starts: still alerted (#9)
         run_id = run_crawl(start_url, args.db, full=args.full, **overrides)
     except StorageError as exc:
         print(f"lpscrape: crawl failed: {exc}", file=sys.stderr)
@@ -305,9 +328,10 @@ def crawl_default_start_url() -> str:
 def cmd_store(args: argparse.Namespace) -> int:
     """The archive writer: drain the crawlers' captures from Redis into the archive."""
     from lpscrape.crawl import crawl_settings, format_summary, run_summary
-    from lpscrape.distributed.keys import connect
+    from lpscrape.distributed.keys import check_redis_url, connect
     from lpscrape.distributed.writer import drain
 
+    check_redis_url(args.redis)
     overrides = setting_overrides(args.set)
     check_alerts(args.db, overrides, "writer")  # the writer sends the runs' alerts
     settings = crawl_settings(args.db, **overrides)
@@ -359,7 +383,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.output == "-":
             raise UserError("export datasette: -o DIR is required (the folder to write)")
         target = export_datasette(args.db, args.output)
-        print(f"lpscrape: wrote {target} with its Datasette configuration: datasette {args.output}")
+        print(
+            f"lpscrape: wrote {target} with its Datasette configuration: "
+            f"{shell_word(datasette_program())} {shell_word(args.output)}"
+        )
         return EXIT_OK
     from lpscrape.export import export
 
@@ -376,6 +403,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output != "-":
         print(f"lpscrape: {rows} rows written to {args.output}", file=sys.stderr)
     return EXIT_OK
+
+
+def datasette_program() -> str:
+    """The datasette script beside this Python (`.venv/bin/datasette`: not on a fresh shell's
+    PATH), relative to the current folder when inside it."""
+    program = Path(sys.executable).parent / "datasette"
+    try:
+        return str(program.relative_to(Path.cwd()))
+    except ValueError:
+        return str(program)
+
+
+def shell_word(text: str) -> str:
+    """`text` as one word of a shell command (quoted only when it needs to be)."""
+    import shlex
+
+    return shlex.quote(text)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -458,6 +502,7 @@ def cite_archive_url(given: str | None) -> str:
         url, name = os.environ["LPSCRAPE_ARCHIVE_URL"], "LPSCRAPE_ARCHIVE_URL"
     else:
         url, name = DEFAULT_ARCHIVE_URL, "archive URL"
+    checked_url(url, name)  # the check of every URL option; then no query or fragment
     try:
         return check_archive_url(url, name)
     except CiteError as exc:
@@ -469,6 +514,8 @@ def cmd_cite(args: argparse.Namespace) -> int:
     from lpscrape.cite import CiteError, citation
     from lpscrape.serve import database_name, servable_archive
 
+    if not args.url.startswith("/"):  # an address, not a path (/2025/09/10/slug/)
+        checked_url(args.url, "URL")
     archive_url = cite_archive_url(args.archive_url)
     path = servable_archive(args.db)
     conn = readonly_connection(path)
@@ -527,18 +574,33 @@ def bounded(
 
 
 positive_int = bounded(int, 1, sys.maxsize, "a whole number", "1 or more")
+positive_seconds = bounded(
+    float, sys.float_info.min, sys.float_info.max, "a number of seconds", "more than 0 seconds"
+)
 port_number = bounded(int, 1, 65535, "a port number", "a port from 1 to 65535")
 seconds = bounded(float, 0, sys.float_info.max, "a number of seconds", "0 or more seconds")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class Parser(argparse.ArgumentParser):
+    """argparse's parser whose errors are one line, naming the command and its --help
+    (`lpscrape status: unrecognized arguments: --bogus (see lpscrape status --help)`), exit 2;
+    the subcommands' parsers are of this class too."""
+
+    commands: dict[str, Parser]  # the top-level parser's: each command's parser
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {printable(message)} (see {self.prog} --help)\n")
+
+
+def build_parser() -> Parser:
     """The argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="lpscrape",
         description="The archive of record for Lord's Press: crawl, capture, extract, serve.",
     )
     parser.add_argument("--version", action="version", version=f"lpscrape {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.commands = sub.choices
 
     p = sub.add_parser(
         "extract",
@@ -624,13 +686,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
     p.add_argument(
         "--idle-exit",
-        type=float,
+        type=positive_seconds,
         metavar="S",
         help="exit once S seconds pass with nothing to store, no run open and no crawler at "
         "work, even if no run arrived (then says so, exit 0); a batch job after a night's "
         "crawl; default: run until interrupted",
     )
-    p.add_argument("--batch", type=int, default=200, help="captures per transaction (200)")
+    p.add_argument("--batch", type=positive_int, default=200, help="captures per transaction (200)")
     p.add_argument(
         "--set",
         action="append",
@@ -729,7 +791,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive file (default: {DEFAULT_DB})")
     p.add_argument(
         "--workers",
-        type=int,
+        type=positive_int,
         default=None,
         help="extraction processes (default: one per core; 1: no pool)",
     )
@@ -790,10 +852,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """The command line's arguments; an argument nobody knows is refused (one line, exit 2)
+    by the parser of the command it was given to (`lpscrape status --bogus`: status's)."""
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        where = parser  # given before the command: the top level's
+        if args.command in argv and argv.index(args.command) < argv.index(unknown[0]):
+            where = parser.commands[args.command]
+        where.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
+# The commands that read or write an archive at --db, and those that may create it.
+CREATES_ARCHIVE = ("crawl", "store", "demo")
+
+
+def check_db(args: argparse.Namespace) -> None:
+    """Refuse a --db that is a folder, or in a folder that does not exist, in one line, before
+    anything starts (the same check and words for every command)."""
+    from lpscrape.archive.store import not_a_folder
+
+    if getattr(args, "db", None) is None:
+        return
+    db = Path(args.db)
+    not_a_folder(db)
+    if not db.parent.is_dir():
+        what = "create" if args.command in CREATES_ARCHIVE else "read"
+        raise ArchiveError(
+            f"cannot {what} archive {db}: the folder {db.parent} does not exist "
+            "(create it, or give --db a file in a folder that does)"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; bad input is one line on stderr and a non-zero exit."""
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     try:
+        if args.command != "crawl":  # the crawl checks it where a refusal is alerted
+            check_db(args)
         return args.func(args)
     except ArchiveBusy as exc:
         print(f"lpscrape: {printable(exc)}", file=sys.stderr)

@@ -18,6 +18,8 @@ from lpscrape.archive import lock
 from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.store import ArchiveError, check_archive, open_database
 from lpscrape.terminal import printable
+from lpscrape.urls import BadURL
+from lpscrape.urls import check_url as check_web_url
 
 # Scrapy is imported where a crawl starts, after the store worker is forked from this process
 # while it is still small (see `worker.StoreWorker`).
@@ -88,14 +90,11 @@ def run_distributed(
 
 
 def check_url(url: str) -> None:
-    """Fail early, in one line, when the start URL is not an http(s) URL."""
+    """Fail early, in one line, when the start URL is not an http(s) URL (`urls.check_url`)."""
     try:
-        parts = urlsplit(url)
-        _ = parts.port  # raises on a port out of range
-    except ValueError as exc:  # an unclosed [IPv6 address, a port out of range
-        raise StartRefused(f"start URL {url!r} is not a valid URL: {exc}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise StartRefused(f"start URL must be an http(s) URL, got {url!r}")
+        check_web_url(url, "start URL")
+    except BadURL as exc:
+        raise StartRefused(str(exc)) from None
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

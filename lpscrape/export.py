@@ -44,8 +44,9 @@ class ExportError(ArchiveError):
     """The export cannot be made as asked: one line a person can act on."""
 
 
-def connect_readonly(db_path: str | Path) -> sqlite3.Connection:
-    """A read-only connection to an existing SQLite file (a crawl may be writing: WAL)."""
+def connect_readonly(db_path: str | Path, refused: list[str] | None = None) -> sqlite3.Connection:
+    """A read-only connection to an existing SQLite file (a crawl may be writing: WAL), that
+    may only read (`read_only_authorizer`: what it refused is added to `refused`)."""
     path = Path(db_path)
     if not path.is_file():
         raise ExportError(f"no archive at {path}: pass --db, or create it with `lpscrape crawl`")
@@ -59,7 +60,68 @@ def connect_readonly(db_path: str | Path) -> sqlite3.Connection:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         raise ExportError(f"cannot read {path}: {exc}") from exc
+    conn.set_authorizer(read_only_authorizer([] if refused is None else refused))
     return conn
+
+
+# What the export's connection may do: read, and ask the pragmas that only describe the
+# schema. `PRAGMA query_only` refuses writes to the archive, but not ATTACH (which creates
+# the file it names) nor a pragma that changes the connection: --sql is a read-only SELECT.
+_READ_ACTIONS = {
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_FUNCTION,
+    sqlite3.SQLITE_RECURSIVE,
+    sqlite3.SQLITE_TRANSACTION,  # BEGIN / ROLLBACK: one snapshot for a whole export
+}
+_READ_PRAGMAS = {
+    "table_info",
+    "table_xinfo",
+    "table_list",
+    "index_list",
+    "index_info",
+    "index_xinfo",
+    "foreign_key_list",
+    "collation_list",
+    "function_list",
+    "module_list",
+    "pragma_list",
+    "database_list",
+}
+_ACTIONS = (
+    "ATTACH DETACH PRAGMA INSERT UPDATE DELETE ALTER_TABLE ANALYZE REINDEX SAVEPOINT "
+    "CREATE_INDEX CREATE_TABLE CREATE_TEMP_INDEX CREATE_TEMP_TABLE CREATE_TEMP_TRIGGER "
+    "CREATE_TEMP_VIEW CREATE_TRIGGER CREATE_VIEW CREATE_VTABLE DROP_INDEX DROP_TABLE "
+    "DROP_TEMP_INDEX DROP_TEMP_TABLE DROP_TEMP_TRIGGER DROP_TEMP_VIEW DROP_TRIGGER DROP_VIEW "
+    "DROP_VTABLE"
+)
+_ACTION_NAMES = {
+    getattr(sqlite3, f"SQLITE_{name}"): name.replace("_", " ")
+    for name in _ACTIONS.split()
+    if hasattr(sqlite3, f"SQLITE_{name}")
+}
+
+
+def read_only_authorizer(refused: list[str]) -> Callable[..., int]:
+    """An authorizer (`Connection.set_authorizer`) that allows reading only; what it refuses
+    is added to `refused`, named as the statement says it (`ATTACH`, `PRAGMA query_only`)."""
+
+    def authorize(action: int, arg1: str | None, arg2: str | None, *_: object) -> int:
+        if action in _READ_ACTIONS:
+            return sqlite3.SQLITE_OK
+        if action == sqlite3.SQLITE_UPDATE and arg1 in ("sqlite_master", "sqlite_temp_master"):
+            # SQLite's own bookkeeping as a table-valued pragma (pragma_table_info) is first
+            # used; an UPDATE of the schema by a query fails anyway (read-only, query_only).
+            return sqlite3.SQLITE_OK
+        if action == sqlite3.SQLITE_PRAGMA:
+            if (arg1 or "").lower() in _READ_PRAGMAS:
+                return sqlite3.SQLITE_OK
+            refused.append(f"PRAGMA {arg1}")
+        else:
+            refused.append(_ACTION_NAMES.get(action, f"action {action}"))
+        return sqlite3.SQLITE_DENY
+
+    return authorize
 
 
 def exportable_tables(conn: sqlite3.Connection) -> list[str]:
@@ -499,11 +561,19 @@ def export(
     if fmt not in WRITERS:
         raise ExportError(f"unknown format {fmt!r}: use {' or '.join(FORMATS)}")
     refuse_archive_as_output(db_path, output, f"export {fmt}")
-    conn = connect_readonly(db_path)
+    refused: list[str] = []
+    conn = connect_readonly(db_path, refused)
     try:
         query = build_query(conn, table, sql, since, category)
         label = query.label
-        columns, rows = iter_rows(conn, query.sql, query.params)
+        try:
+            columns, rows = iter_rows(conn, query.sql, query.params)
+        except ExportError:
+            if refused and sql is not None:
+                raise ExportError(
+                    f"--sql is a read-only SELECT: {refused[0]} is not allowed"
+                ) from None
+            raise
         blobs = _blob_columns(conn, label, columns) if sql is None else []
         if blobs:
             print(

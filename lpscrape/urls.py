@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMS = {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "_ga"}
@@ -49,3 +50,31 @@ def publication_of(url: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").removeprefix("www.")
     return f"{host}:{parts.port}" if parts.port else host
+
+
+class BadURL(ValueError):
+    """A URL given on the command line (or in a setting) that cannot be used: one line."""
+
+
+WEB = ("http", "https")
+REDIS = ("redis", "rediss", "unix")
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+def check_url(url: str, name: str, schemes: tuple[str, ...] = WEB, kind: str = "an http(s)") -> str:
+    """The one check of every URL the command line takes (a start URL, extract's URL and
+    --url, cite's URL and --archive-url, --redis): one that Python can parse (no unclosed
+    `[`, a numeric port in range), without spaces or control characters, of one of `schemes`
+    and with a host (a `unix://` URL: a path). Returns the URL; BadURL in one line naming it
+    by `name` (`start URL`, `--redis`) otherwise."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a port that is not a number, or out of range
+    except ValueError as exc:  # an unclosed [IPv6 address, a port out of range
+        raise BadURL(f"{name} {url!r} is not a valid URL: {exc}") from None
+    if _SPACE_OR_CONTROL.search(url):
+        raise BadURL(f"{name} {url!r} is not a valid URL: it contains a space or control character")
+    where = parts.path if parts.scheme == "unix" else parts.hostname
+    if parts.scheme not in schemes or not where or port == 0:
+        raise BadURL(f"{name} must be {kind} URL, got {url!r}")
+    return url

@@ -146,7 +146,7 @@ def test_sql_export(demo_archive: Path, tmp_path: Path) -> None:
         ({"table": "captures", "since": "2025-01-01"}, "articles table only"),
         ({"sql": "SELECT 1", "category": "Heraldry"}, "not with --sql"),
         ({"since": "last week"}, "is not a date"),
-        ({"sql": "DELETE FROM articles"}, "readonly"),
+        ({"sql": "DELETE FROM articles"}, "read-only SELECT: DELETE is not allowed"),
         ({"sql": "SELECT nope FROM articles"}, "no such column"),
     ],
 )

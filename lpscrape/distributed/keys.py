@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from lpscrape.archive.store import ArchiveError
-from lpscrape.urls import publication_of
+from lpscrape.urls import REDIS, BadURL, check_url, publication_of
 
 __all__ = ["publication_of"]
 
@@ -29,6 +28,15 @@ class RedisUnavailable(ArchiveError):
     """Redis cannot be reached or is not installed: one line, exit status 2."""
 
 
+def check_redis_url(url: str) -> str:
+    """The --redis URL, checked as every URL the command line takes (`urls.check_url`):
+    RedisUnavailable in one line when it is not a redis://HOST:PORT/DB URL."""
+    try:
+        return check_url(url, "--redis", REDIS, "a redis://HOST:PORT/DB")
+    except BadURL as exc:
+        raise RedisUnavailable(str(exc)) from None
+
+
 def connect(url: str) -> Any:
     """A client for `url` that answered PING; raises RedisUnavailable in one line."""
     try:
@@ -37,8 +45,7 @@ def connect(url: str) -> Any:
         raise RedisUnavailable(
             "the redis package is missing: pip install 'lpscrape[distributed]'"
         ) from exc
-    if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
-        raise RedisUnavailable(f"--redis takes a redis://HOST:PORT/DB URL, got {url!r}")
+    check_redis_url(url)
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
         client.ping()
