@@ -102,31 +102,6 @@ def route_path(url: str, publication: str | None = None) -> str:
     return f"/@{quote(publication, safe='')}{path}" if publication else path
 
 
-def check_archive_url(archive_url: str, name: str = "archive URL") -> str:
-    """The address where the archive is served, as permalinks begin with it: an absolute http(s)
-    URL with a host, no query, fragment or spaces (`https://archive.example.org/lp`). CiteError
-    in one line, naming it by `name` (where it was given), otherwise."""
-    try:
-        parts = urlsplit(archive_url)
-        port_ok = parts.port is None or parts.port > 0  # raises on a port out of range
-    except ValueError as exc:  # an unclosed [IPv6 address, a port that is not a number
-        raise CiteError(f"{name} {archive_url!r} is not a valid URL: {exc}") from None
-    if (
-        parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or not port_ok
-        or parts.query
-        or parts.fragment
-        or archive_url.endswith(("?", "#"))
-        or re.search(r"[\s\x00-\x1f\x7f]", archive_url)
-    ):
-        raise CiteError(
-            f"{name} must be an absolute http(s) URL where the archive is served, with no "
-            f"spaces, query or fragment (e.g. https://archive.example.org), got {archive_url!r}"
-        )
-    return archive_url
-
-
 def permalink(
     archive_url: str,
     database: str,

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
+from urllib.parse import urlsplit
 
 from lpscrape import __version__
 from lpscrape.archive.lock import ArchiveBusy
@@ -494,7 +495,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cite_archive_url(given: str | None) -> str:
     """The archive's address for permalinks: --archive-url, else $LPSCRAPE_ARCHIVE_URL (unless
     empty), else the default; UserError (exit 2, one line) unless an absolute http(s) URL."""
-    from lpscrape.cite import DEFAULT_ARCHIVE_URL, CiteError, check_archive_url
+    from lpscrape.cite import DEFAULT_ARCHIVE_URL
 
     if given is not None:
         url, name = given, "--archive-url"
@@ -502,11 +503,14 @@ def cite_archive_url(given: str | None) -> str:
         url, name = os.environ["LPSCRAPE_ARCHIVE_URL"], "LPSCRAPE_ARCHIVE_URL"
     else:
         url, name = DEFAULT_ARCHIVE_URL, "archive URL"
-    checked_url(url, name)  # the check of every URL option; then no query or fragment
-    try:
-        return check_archive_url(url, name)
-    except CiteError as exc:
-        raise UserError(str(exc)) from exc
+    checked_url(url, name)  # the check of every URL option; permalinks add their paths
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise UserError(
+            f"{name} must be an absolute http(s) URL where the archive is served, with no "
+            f"query or fragment (e.g. https://archive.example.org), got {url!r}"
+        )
+    return url
 
 
 def cmd_cite(args: argparse.Namespace) -> int:

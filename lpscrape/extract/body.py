@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
-from .html import classes, clean, xpath
-from .scope import is_foreign, other_post, own_post_id
+from .html import clean, xpath
+from .scope import block_names, is_foreign, other_post, own_post_id
 
 # The theme's content container, most specific first (news-magazine, classic/block, generic).
 CONTAINER_XPATHS = (
@@ -89,11 +89,11 @@ def _other_post(el: HtmlElement, own: str | None, depth: int = 2) -> bool:
 def _is_boilerplate(el: HtmlElement) -> bool:
     if el.tag == "cite" and el.getparent() is not None and el.getparent().tag == "blockquote":
         return True  # the quote's attribution, not the article's text
-    names = [*classes(el), *(el.get("id") or "").split()]
-    # Elementor wraps every block, the post's text too, in an `elementor-widget-…`.
-    names = [n.lower().replace("elementor-widget", "elementor") for n in names]
-    names = [n for n in names if not _VALUE_TOKEN.search(n)]
-    return el.tag in DROP_TAGS or any(_BOILERPLATE.search(n) for n in names)
+    if el.tag in DROP_TAGS:
+        return True
+    # Layout and state names aside (`elementor-widget-…` wraps the post's text too).
+    names = block_names(f"{el.get('class') or ''} {el.get('id') or ''}").split()
+    return any(_BOILERPLATE.search(n) for n in names if not _VALUE_TOKEN.search(n))
 
 
 def _has_blocks(el: HtmlElement) -> bool:

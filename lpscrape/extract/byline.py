@@ -7,6 +7,7 @@ import re
 
 from lxml.html import HtmlElement
 
+from .dates import MONTH_NAMES
 from .html import text_of, unique, xpath
 from .jsonld import JsonLd
 from .meta import Meta
@@ -67,16 +68,6 @@ _DATE_LABEL = re.compile(
 )
 _LETTERS = re.compile(r"[^\W\d_]{2}")  # "e.V." leaves ".V.": no name
 _AT = re.compile(r"[\[(]\s*at\s*[\])]|\sat\s.*\.\w{2,}$")
-# A month's name left where a date was glued to a byline ("Dezember 10, 2019 von …").
-MONTHS = {
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "januar", "februar", "märz", "juni", "juli", "oktober",
-    "dezember", "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-    "septembre", "octobre", "novembre", "décembre", "enero", "febrero", "marzo", "abril",
-    "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
-    "gennaio", "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre", "ottobre",
-    "dicembre", "januari", "februari", "maart", "mei", "augustus",
-}  # fmt: skip
 
 
 # Labels for screen readers ("Post author", "Posted by"): in the markup, not on the screen.
@@ -116,7 +107,7 @@ def _plausible(name: str, site: set[str]) -> bool:
         0 < len(name) <= 60
         and len(name.split()) <= 5
         and key not in NOT_NAMES
-        and key not in MONTHS
+        and key not in MONTH_NAMES  # left where a date was glued on
         and key not in site
         and "@" not in name
         and not _AT.search(key)  # "cipha[at]cipha.net": an address, written to fool spammers

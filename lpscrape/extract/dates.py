@@ -95,15 +95,16 @@ _ENGLISH = ("January", "February", "March", "April", "May", "June", "July", "Aug
             "September", "October", "November", "December")  # fmt: skip
 for _english, _words in zip(_ENGLISH, _MORE_MONTHS, strict=True):
     _MONTHS.update(dict.fromkeys(_words.split(), _english))
+# Every month's name, in every language above: never a person's name.
+MONTH_NAMES = frozenset([*_MONTHS, *(m.lower() for m in _ENGLISH)])
 _MONTH_WORD = re.compile(r"[^\W\d_]{3,}")
+_SWEDISH_TIME = re.compile(r"\bkl\.?\s*(\d{1,2})[.:](\d{2})\b")  # "kl. 14.30"
+_H_TIME = re.compile(r"(?<![\d.])(\d{1,2})h(\d{2})\b")  # Portuguese, French "14h30"
 
 
 def _english_months(raw: str) -> str:
     raw = _MONTH_WORD.sub(lambda m: _MONTHS.get(m[0].casefold(), m[0]), raw)
-    if "kl" in raw or "h" in raw or "." in raw:
-        raw = re.sub(r"\bkl\.?\s*(\d{1,2})[.:](\d{2})\b", r" \1:\2", raw)  # "kl. 14.30"
-        raw = re.sub(r"(?<![\d.])(\d{1,2})h(\d{2})\b", r"\1:\2", raw)  # "14h30"
-    return raw
+    return _H_TIME.sub(r"\1:\2", _SWEDISH_TIME.sub(r" \1:\2", raw))
 
 
 def _parse_human(raw: str) -> datetime | None:

@@ -268,6 +268,9 @@ def near_headline(
     ]
     if headline is None or len(found) < 2 or not by_distance:
         return found
-    anchors = {id(headline): 0, **{id(a): i + 1 for i, a in enumerate(headline.iterancestors())}}
+    # The chain is held while ids are compared: lxml makes a new proxy object for an element
+    # each time one is asked for and none is alive, and a freed proxy's id is reused.
+    chain = [headline, *headline.iterancestors()]
+    anchors = {id(a): i for i, a in enumerate(chain)}
     order = {id(el): i for i, el in enumerate(found)}
     return sorted(found, key=lambda el: (_distance(el, anchors), order[id(el)]))

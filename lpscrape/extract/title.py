@@ -29,8 +29,8 @@ THEME_H2 = (
 )
 # Where a site's logo or a widget heading sits, never the post's headline.
 _NOT_HEADLINE = re.compile(
-    r"site-title|site-name|logo|brand|branding|masthead|widget|footer|menu|nav|modal"
-    r"|popup|cookie|newsletter|related|comment|sidebar",
+    r"site-title|site-name|logo|brand|branding|masthead|widget|sidebar|footer|menu|nav|modal"
+    r"|popup|cookie|newsletter|related|comment",
     re.I,
 )
 # The post's own header (`entry-header` since `_s`), whatever else its classes say
