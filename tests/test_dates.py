@@ -38,13 +38,16 @@ def test_no_guessing(raw: str | None) -> None:
         ("05/09/2025 07:41", "2025-09-05T06:41:00+00:00"),  # British order: 5 September
         ("2025-09-03 14:02 GMT+1", "2025-09-03T13:02:00+00:00"),  # GMT+1 is UTC+1 to a reader
         ("2025/09/03 10:00", "2025-09-03T09:00:00+00:00"),  # year first stays year first
+        ("1 January 2000", "2000-01-01T00:00:00+00:00"),  # every part is the parser's default
     ],
 )
 def test_written_dates_as_a_british_reader_reads_them(raw: str, expected: str) -> None:
     assert utc_iso(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["September 2025", "2025", "Published in 2025"])
+@pytest.mark.parametrize(
+    "raw", ["September 2025", "2025", "Published in 2025", "January 2000", "January 2025"]
+)
 def test_a_missing_day_is_never_filled_in(raw: str) -> None:
     assert utc_iso(raw) is None
 

@@ -107,3 +107,9 @@ def test_theme_layer_used_for_articles(name: str) -> None:
         assert record["extraction"]["sources"]["body_text"] == "theme"
     else:  # a password-protected post: its form is no body, and no fallback makes one
         assert "body_text" not in record["extraction"]["sources"]
+
+
+def test_password_protected_post_says_why_it_has_no_body() -> None:
+    warnings = extracted("theme3_password_protected")["extraction"]["warnings"]
+    assert any("password-protected" in w for w in warnings)
+    assert not any("fallback" in w for w in warnings)  # the form is not sent to trafilatura

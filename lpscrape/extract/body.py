@@ -28,6 +28,8 @@ CONTAINER_XPATHS = (
 # Older themes' (Kubrick's, Sahifa's) `div.entry`, taken only when the page has one: a page
 # that lists posts has one per post.
 _LONE_CONTAINER = "//div[contains(concat(' ', @class, ' '), ' entry ')]"
+# WordPress's form in place of a password-protected post's text (the_content() prints it).
+_PASSWORD_FORM = ".//form[contains(@action, 'action=postpass')]"
 DROP_TAGS = {
     "script", "style", "noscript", "template", "form", "iframe", "nav", "aside", "footer",
     "button", "svg", "ins", "select", "input", "textarea", "label", "header",
@@ -162,6 +164,8 @@ def find_body(
     body = Body()
     if container is not None and (paragraphs := body_paragraphs(container)):
         body.paragraphs, body.layer = paragraphs, "theme"
+    elif container is not None and xpath(container, _PASSWORD_FORM):
+        body.warnings.append("body_text: the post is password-protected; its text is not served")
     elif truncated:  # a generic extractor would read the same cut-off tree: header only
         body.warnings.append(
             "body_text: the page nests deeper than 2048 levels and could not be read whole"

@@ -116,16 +116,20 @@ def _parse_human(raw: str) -> datetime | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # unknown zone names: the datetime stays naive
-            # Parsed against two different defaults: a field dateutil had to fill in differs.
+            # A field dateutil had to fill in takes the default's value: parsed again against
+            # another default, it differs.
             a = dateparser.parse(
                 raw, tzinfos=TZINFOS, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_A
             )
-            b = dateparser.parse(
-                raw, tzinfos=TZINFOS, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_B
-            )
+            if a.year == _DEFAULT_A.year or a.month == 1 or a.day == 1:  # may be filled in
+                b = dateparser.parse(
+                    raw, tzinfos=TZINFOS, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_B
+                )
+                if (a.year, a.month, a.day) != (b.year, b.month, b.day):
+                    return None
     except (ValueError, OverflowError):
         return None
-    return a if (a.year, a.month, a.day) == (b.year, b.month, b.day) else None
+    return a
 
 
 def to_utc_iso(dt: datetime | None) -> str | None:
