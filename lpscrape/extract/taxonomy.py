@@ -21,13 +21,17 @@ _CATEGORY_LISTS = ("taxonomy-category", "cat-links", "post-categories", "entry-c
 _TAG_LISTS = ("taxonomy-post_tag", "tags-links", "post-tags", "entry-tags")
 
 
+_CATEGORY_LIST = re.compile("|".join(map(re.escape, _CATEGORY_LISTS)))
+_TAG_LIST = re.compile("|".join(map(re.escape, _TAG_LISTS)))
+
+
 def _list_kind(link: HtmlElement, scope: HtmlElement) -> str | None:
     for node in link.iterancestors():
-        names = node.get("class") or ""
-        if any(c in names for c in _CATEGORY_LISTS):
-            return "category"
-        if any(c in names for c in _TAG_LISTS):
-            return "tag"
+        if names := node.get("class"):
+            if _CATEGORY_LIST.search(names):
+                return "category"
+            if _TAG_LIST.search(names):
+                return "tag"
         if node is scope:
             break
     return None
