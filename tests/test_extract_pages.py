@@ -53,7 +53,6 @@ _RELATIVE_ONLY = "only '2 hours ago' on the page: htmldate takes a related post'
 _UPDATED_LINE = "a visible 'Updated …' / 'Last modified' line is not read as modified_at"
 _IST = "'IST' is read as Irish Summer Time (+01:00), not India's +05:30; 'NEW DELHI:' dateline"
 _META_SHARE = "the byline sits in MoreNews' post-meta-share-wrapper ('share' reads as furniture)"
-_TERM_LINKS = "term links with no rel and no known list class (Newsup), or Kadence's rel=tag"
 _TIME_SPAN = "the date is a bare <span> in Soledad's meta row: htmldate takes the top bar's date"
 KNOWN_GAPS = {
     ("theme4_herald_relative", "published_at"): _RELATIVE_ONLY,
@@ -66,10 +65,6 @@ KNOWN_GAPS = {
     ("theme4_morenews_tr", "authors"): _META_SHARE,
     ("theme4_morenews_tr", "byline"): _META_SHARE,
     ("theme4_morenews_tr", "published_at"): _META_SHARE,
-    ("theme4_kadence_uk", "categories"): _TERM_LINKS,
-    ("theme4_kadence_uk", "tags"): _TERM_LINKS,
-    ("theme4_newsup_cs", "categories"): _TERM_LINKS,
-    ("theme4_newsup_cs", "tags"): _TERM_LINKS,
     ("theme4_soledad_ru", "published_at"): _TIME_SPAN,
 }
 

@@ -15,10 +15,10 @@ Found = tuple[list[str], str | None]
 
 # Lists of the post's terms by their class; links with rel="category tag" are categories
 # (block themes print category links with rel="tag" too).
-_CATEGORY_LISTS = ("taxonomy-category", "cat-links", "post-categories", "entry-categories",
-                   "meta-category", "meta-categories", "post-cat-wrap",
-                   "blog-categories")  # fmt: skip
-_TAG_LISTS = ("taxonomy-post_tag", "tags-links", "post-tags", "entry-tags")
+_CATEGORY_LISTS = ("taxonomy-category", "cat-links", "category-links", "post-categories",
+                   "entry-categories", "meta-category", "meta-categories", "post-cat-wrap",
+                   "blog-categories", "blog-category")  # fmt: skip
+_TAG_LISTS = ("taxonomy-post_tag", "tags-links", "post-tags", "entry-tags", "-tags")
 
 
 _CATEGORY_LIST = re.compile("|".join(map(re.escape, _CATEGORY_LISTS)))
