@@ -39,6 +39,8 @@ def test_no_guessing(raw: str | None) -> None:
         ("2025-09-03 14:02 GMT+1", "2025-09-03T13:02:00+00:00"),  # GMT+1 is UTC+1 to a reader
         ("2025/09/03 10:00", "2025-09-03T09:00:00+00:00"),  # year first stays year first
         ("1 January 2000", "2000-01-01T00:00:00+00:00"),  # every part is the parser's default
+        ("Monday 4 March 2024 09.10 GMT", "2024-03-04T09:10:00+00:00"),  # a time with a dot
+        ("4.03.2024 GMT", "2024-03-04T00:00:00+00:00"),  # a date with dots stays a date
     ],
 )
 def test_written_dates_as_a_british_reader_reads_them(raw: str, expected: str) -> None:

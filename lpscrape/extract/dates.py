@@ -100,11 +100,14 @@ MONTH_NAMES = frozenset([*_MONTHS, *(m.lower() for m in _ENGLISH)])
 _MONTH_WORD = re.compile(r"[^\W\d_]{3,}")
 _SWEDISH_TIME = re.compile(r"\bkl\.?\s*(\d{1,2})[.:](\d{2})\b")  # "kl. 14.30"
 _H_TIME = re.compile(r"(?<![\d.])(\d{1,2})h(\d{2})\b")  # Portuguese, French "14h30"
+# British "09.10 GMT", "2.30 pm": a time with a dot, told from a date by the zone or am/pm after it.
+_DOT_TIME = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})(?=\s*(?:[AaPp]\.?[Mm]\b|[A-Z]{2,5}\b))")
 
 
 def _english_months(raw: str) -> str:
     raw = _MONTH_WORD.sub(lambda m: _MONTHS.get(m[0].casefold(), m[0]), raw)
-    return _H_TIME.sub(r"\1:\2", _SWEDISH_TIME.sub(r" \1:\2", raw))
+    raw = _H_TIME.sub(r"\1:\2", _SWEDISH_TIME.sub(r" \1:\2", raw))
+    return _DOT_TIME.sub(r"\1:\2", raw)
 
 
 def _parse_human(raw: str) -> datetime | None:

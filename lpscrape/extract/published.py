@@ -45,6 +45,11 @@ _VISIBLE_DATE = (
     " or contains(@class, 'post-meta') or contains(@class, 'entry-meta')"
     " or contains(@class, 'byline') or contains(@class, 'dateline-date')]"
 )
+# A visible "Updated …" / "Last modified …" / "Aktualizacja: …" line, by its class.
+_VISIBLE_MODIFIED = (
+    ".//*[not(self::time) and not(self::html) and not(self::body)]"
+    "[contains(@class, 'updated') or contains(@class, 'modified')]"
+)
 _HAS_DAY = re.compile(r"\d")
 # A time of day the theme prints apart from the date (Elementor's post info: "9:40 am").
 _TIME_ITEMS = (
@@ -132,6 +137,7 @@ def find_dates(
         ("meta", lambda: [v for name in MODIFIED_META for v in meta.all(name)]),
         ("microdata", lambda: near(_MICRODATA_MODIFIED)),
         ("theme", lambda: near(_TIME_MODIFIED)),
+        ("visible-text", lambda: near(_VISIBLE_MODIFIED)),
     )
     published = _first(published_layers)
     if published and published.day_only and published.layer in ("microdata", "visible-text"):
