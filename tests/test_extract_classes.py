@@ -208,6 +208,20 @@ def test_bem_author_blocks_but_not_a_photo_credit() -> None:
     assert record.authors == []
 
 
+def test_a_meta_row_that_holds_share_buttons_is_the_post_s_own() -> None:
+    def byline_in(names: str) -> list[str]:
+        body = (
+            f'<h1 class="entry-title">T</h1><div class="{names}"><span class="byline">'
+            '<a href="/author/ayilmaz/">Ayşe Yılmaz</a></span></div>'
+        )
+        return extract_article(page(body + BODY, "", ARTICLE), "https://s.example/t/").authors
+
+    assert byline_in("post-meta-share-wrapper") == ["Ayşe Yılmaz"]
+    assert byline_in("entry-meta-social") == ["Ayşe Yılmaz"]
+    assert byline_in("share-buttons") == []  # a share block alone is furniture
+    assert byline_in("post-meta related-posts") == []
+
+
 def test_json_ld_with_raw_line_breaks_in_its_strings() -> None:
     head = (  # themes print the post's text into JSON-LD without escaping its newlines
         '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "T",\n'

@@ -40,6 +40,7 @@ _VISIBLE_DATE = (
     ".//*[not(self::time) and not(self::html) and not(self::body)]"
     "[contains(@class, 'post-date') or contains(@class, 'entry-date')"
     " or contains(@class, 'posted-on') or contains(@class, 'mg-blog-date')"
+    " or contains(@class, 'posts-date')"
     " or contains(@class, 'publish') or contains(@class, 'date-published')"
     " or contains(@class, 'meta-date') or contains(concat(' ', @class, ' '), ' date ')"
     " or contains(@class, 'post-meta') or contains(@class, 'entry-meta')"

@@ -61,6 +61,10 @@ _FOREIGN_PAIRS = frozenset(
      ("header", "top"), ("page", "footer")]
 )  # fmt: skip
 _SEPARATORS = str.maketrans("-_", "  ")
+# The post's meta row that also holds its share buttons (MoreNews' `post-meta-share-wrapper`,
+# `entry-meta-social`): the post's own byline and date, not furniture.
+_META_WORDS = frozenset(["meta", "postmeta", "entrymeta"])
+_SHARE_WORDS = frozenset(["share", "sharing", "social"])
 
 
 # Names of a layout or a state, not of a block: a layout that has a sidebar (`right-sidebar`,
@@ -86,7 +90,8 @@ def block_names(names: str) -> str:
 def foreign_names(names: str) -> bool:
     """True when class or id words name a block that holds other posts or furniture."""
     words = block_names(names).translate(_SEPARATORS).split()
-    if _FOREIGN_WORDS.intersection(words):
+    found = _FOREIGN_WORDS.intersection(words)
+    if found and not (found <= _SHARE_WORDS and _META_WORDS.intersection(words)):
         return True
     return any(pair in _FOREIGN_PAIRS for pair in itertools.pairwise(words))
 
