@@ -51,13 +51,11 @@ def _name(path: Path) -> str:
 # fail until it does (strict: a fix that makes one pass must remove it from this list).
 _RELATIVE_ONLY = "only '2 hours ago' on the page: htmldate takes a related post's date"
 _IST = "'IST' is read as Irish Summer Time (+01:00), not India's +05:30; 'NEW DELHI:' dateline"
-_TIME_SPAN = "the date is a bare <span> in Soledad's meta row: htmldate takes the top bar's date"
 KNOWN_GAPS = {
     ("theme4_herald_relative", "published_at"): _RELATIVE_ONLY,
     ("theme4_blocktheme_in_staff", "dateline"): _IST,
     ("theme4_blocktheme_in_staff", "published_at"): _IST,
     ("theme4_blocktheme_in_staff", "published_at_local"): _IST,
-    ("theme4_soledad_ru", "published_at"): _TIME_SPAN,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml.html import HtmlElement
@@ -44,13 +45,15 @@ _VISIBLE_DATE = (
     " or contains(@class, 'publish') or contains(@class, 'date-published')"
     " or contains(@class, 'meta-date') or contains(concat(' ', @class, ' '), ' date ')"
     " or contains(@class, 'post-meta') or contains(@class, 'entry-meta')"
-    " or contains(@class, 'byline') or contains(@class, 'dateline-date')]"
+    " or contains(@class, 'byline') or contains(@class, 'dateline-date')"
+    " or contains(concat(' ', translate(@class, '-_', '  '), ' '), ' meta ')]"
 )
 # A visible "Updated …" / "Last modified …" / "Aktualizacja: …" line, by its class.
 _VISIBLE_MODIFIED = (
     ".//*[not(self::time) and not(self::html) and not(self::body)]"
     "[contains(@class, 'updated') or contains(@class, 'modified')]"
 )
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _HAS_DAY = re.compile(r"\d")
 # A time of day the theme prints apart from the date (Elementor's post info: "9:40 am").
 _TIME_ITEMS = (
@@ -93,6 +96,15 @@ def _values(elements: list[HtmlElement]) -> list[str]:
     return out
 
 
+def _items(elements: list[HtmlElement]) -> Iterator[str]:
+    """Each element's value, then its items' texts (a meta row of author, date and comment count
+    reads as no date as a whole), never a headline's (a title may hold a date)."""
+    for el in elements:  # lazily: the first that reads as a date ends the search
+        if next(el.iterdescendants(*_HEADINGS), None) is None:
+            yield from _values([el])
+        yield from (t for c in el if c.tag not in _HEADINGS and (t := text_of(c)))
+
+
 def _day(year: str, month: str, day: str, raw: str, layer: str) -> Found | None:
     dt = day_start(f"{year}-{month}-{day}")
     return Found(to_utc_iso(dt) or "", None, raw, layer, True) if dt else None
@@ -131,7 +143,7 @@ def find_dates(
         ("meta", lambda: [v for name in PUBLISHED_META for v in meta.all(name)]),
         ("microdata", lambda: near(_MICRODATA_PUBLISHED)),
         ("theme", lambda: near(_TIME_PUBLISHED)),
-        ("visible-text", lambda: near(_VISIBLE_DATE)),
+        ("visible-text", lambda: _items(near_headline(post, headline, _VISIBLE_DATE, own_post))),
     )
     modified_layers = (
         ("jsonld", lambda: [ld.date_modified]),
