@@ -4,7 +4,13 @@ from datetime import UTC
 
 import pytest
 
-from lpscrape.extract.dates import publication_day, utc_iso
+from lpscrape.extract.dates import (
+    parse_instant,
+    publication_day,
+    to_utc_iso,
+    utc_iso,
+    zone_names,
+)
 
 
 @pytest.mark.parametrize(
@@ -93,3 +99,19 @@ def test_a_permalink_gives_the_day_a_utc_time_does_not(
     published_at: str, local: str | None, url: str, day: str
 ) -> None:
     assert publication_day(published_at, local, url=url) == day
+
+
+@pytest.mark.parametrize(
+    ("region", "expected"),
+    [
+        (None, "2024-03-03T09:00:00+00:00"),  # India's, the reading most pages mean
+        ("IN", "2024-03-03T09:00:00+00:00"),
+        ("IE", "2024-03-03T13:30:00+00:00"),  # Irish Standard Time
+        ("IL", "2024-03-03T12:30:00+00:00"),  # Israel's
+    ],
+)
+def test_an_ambiguous_zone_is_read_as_the_page_s_country_means_it(
+    region: str | None, expected: str
+) -> None:
+    dt = parse_instant("Mar 3, 2024, 14:30 IST", zones=zone_names(region))
+    assert dt is not None and to_utc_iso(dt) == expected

@@ -138,6 +138,17 @@ def test_a_date_in_the_headline_is_not_the_meta_row_s() -> None:
     assert record.published_at == "2007-05-19T23:00:00+00:00"  # 20 May, London summer time
 
 
+@pytest.mark.parametrize(
+    ("lang", "local"),
+    [("en-IN", "2024-03-03T14:30:00+05:30"), ("en-IE", "2024-03-03T14:30:00+01:00")],
+)
+def test_the_page_s_country_says_which_ist_it_means(lang: str, local: str) -> None:
+    body = '<h1 class="entry-title">T</h1><p class="timestamp">Mar 3, 2024, 14:30 IST</p>'
+    html = page(body + BODY, "", ARTICLE).replace("<html>", f'<html lang="{lang}">')
+    record = extract_article(html, "https://s.example/t/")
+    assert record.published_at_local == local
+
+
 def test_microdata_anywhere_in_the_post() -> None:
     body = (
         '<article><h1>T</h1><div class="meta"><span itemprop="datePublished" '

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
@@ -18,7 +19,7 @@ def _fixed(hours: float) -> timezone:
 
 # Zone abbreviations pages print; each names one offset (dateutil warns and drops them).
 TZINFOS: dict[str, tzinfo] = {
-    "GMT": UTC, "UTC": UTC, "Z": UTC, "UT": UTC, "BST": _fixed(1), "IST": _fixed(1),
+    "GMT": UTC, "UTC": UTC, "Z": UTC, "UT": UTC, "BST": _fixed(1), "IST": _fixed(5.5),
     "WET": UTC, "WEST": _fixed(1), "CET": _fixed(1), "CEST": _fixed(2), "MEZ": _fixed(1),
     "MESZ": _fixed(2), "EET": _fixed(2), "EEST": _fixed(3), "MSK": _fixed(3),
     "EST": _fixed(-5), "EDT": _fixed(-4), "CST": _fixed(-6), "CDT": _fixed(-5),
@@ -29,6 +30,24 @@ TZINFOS: dict[str, tzinfo] = {
     "ACST": _fixed(9.5), "ACDT": _fixed(10.5), "AEST": _fixed(10), "AEDT": _fixed(11),
     "NZST": _fixed(12), "NZDT": _fixed(13),
 }  # fmt: skip
+# Abbreviations that name another zone in the page's own country (its `lang="en-IE"`,
+# `og:locale`); without one, the reading above, the one most pages that print it mean.
+_REGIONAL: dict[str, dict[str, tzinfo]] = {
+    "IE": {"IST": _fixed(1)},  # Irish Standard Time, the summer's
+    "IL": {"IST": _fixed(2), "IDT": _fixed(3)},
+    "CN": {"CST": _fixed(8)}, "TW": {"CST": _fixed(8)}, "HK": {"CST": _fixed(8)},
+    "CU": {"CST": _fixed(-5)},
+    "BD": {"BST": _fixed(6)},
+    **{country: {"AST": _fixed(3)} for country in ("SA", "KW", "IQ", "BH", "QA", "YE")},
+}  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def zone_names(region: str | None = None) -> dict[str, tzinfo]:
+    """The zone abbreviations as a page from `region` (ISO country code) means them."""
+    return {**TZINFOS, **_REGIONAL.get(region or "", {})}
+
+
 _COMPACT_ISO = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?=T|\s*$)")
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _YEAR_FIRST = re.compile(r"\s*\d{4}[-/.]")
@@ -37,9 +56,12 @@ _DEFAULT_A = datetime(2000, 1, 1)
 _DEFAULT_B = datetime(2001, 2, 2)
 
 
-def parse_instant(raw: str | None, default_tz: tzinfo | None = LONDON) -> datetime | None:
+def parse_instant(
+    raw: str | None, default_tz: tzinfo | None = LONDON, zones: dict[str, tzinfo] | None = None
+) -> datetime | None:
     """An aware datetime from an ISO or human date string; strings without an offset are local
-    (`default_tz`; None leaves them naive, to tell whether the page gave a zone)."""
+    (`default_tz`; None leaves them naive, to tell whether the page gave a zone); zone
+    abbreviations read as `zones` says (default: `zone_names()`)."""
     if not isinstance(raw, str):
         return None
     raw = _COMPACT_ISO.sub(r"\1-\2-\3", raw)  # 20200316T13:00:00Z
@@ -48,7 +70,7 @@ def parse_instant(raw: str | None, default_tz: tzinfo | None = LONDON) -> dateti
     try:
         dt = datetime.fromisoformat(raw.strip())  # the common case, and 20x cheaper
     except ValueError:
-        dt = _parse_human(raw)
+        dt = _parse_human(raw, zones or TZINFOS)
         if dt is None:
             return None
     if not 1990 <= dt.year <= 2100:
@@ -110,7 +132,7 @@ def _english_months(raw: str) -> str:
     return _DOT_TIME.sub(r"\1:\2", raw)
 
 
-def _parse_human(raw: str) -> datetime | None:
+def _parse_human(raw: str, zones: dict[str, tzinfo]) -> datetime | None:
     """A written date; British day-first order; None when the day itself is missing."""
     raw = _english_months(raw)
     # "GMT+1" means UTC+1 to a reader; dateutil follows POSIX and would invert the sign.
@@ -122,11 +144,11 @@ def _parse_human(raw: str) -> datetime | None:
             # A field dateutil had to fill in takes the default's value: parsed again against
             # another default, it differs.
             a = dateparser.parse(
-                raw, tzinfos=TZINFOS, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_A
+                raw, tzinfos=zones, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_A
             )
             if a.year == _DEFAULT_A.year or a.month == 1 or a.day == 1:  # may be filled in
                 b = dateparser.parse(
-                    raw, tzinfos=TZINFOS, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_B
+                    raw, tzinfos=zones, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_B
                 )
                 if (a.year, a.month, a.day) != (b.year, b.month, b.day):
                     return None

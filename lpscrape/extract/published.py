@@ -7,10 +7,11 @@ import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import tzinfo
 
 from lxml.html import HtmlElement
 
-from .dates import LONDON, PERMALINK_DAY, day_start, parse_instant, to_utc_iso
+from .dates import LONDON, PERMALINK_DAY, day_start, parse_instant, to_utc_iso, zone_names
 from .html import text_of, xpath
 from .jsonld import JsonLd
 from .meta import Meta
@@ -41,12 +42,13 @@ _VISIBLE_DATE = (
     ".//*[not(self::time) and not(self::html) and not(self::body)]"
     "[contains(@class, 'post-date') or contains(@class, 'entry-date')"
     " or contains(@class, 'posted-on') or contains(@class, 'mg-blog-date')"
-    " or contains(@class, 'posts-date')"
+    " or contains(@class, 'posts-date') or contains(@class, 'timestamp')"
     " or contains(@class, 'publish') or contains(@class, 'date-published')"
     " or contains(@class, 'meta-date') or contains(concat(' ', @class, ' '), ' date ')"
     " or contains(@class, 'post-meta') or contains(@class, 'entry-meta')"
     " or contains(@class, 'byline') or contains(@class, 'dateline-date')"
     " or contains(concat(' ', translate(@class, '-_', '  '), ' '), ' meta ')]"
+    "[not(contains(@class, 'updated') or contains(@class, 'modified'))]"
 )
 # A visible "Updated …" / "Last modified …" / "Aktualizacja: …" line, by its class.
 _VISIBLE_MODIFIED = (
@@ -74,10 +76,21 @@ class Found:
     day_only: bool = False
 
 
-def _instant(raw: str | None, layer: str) -> Found | None:
+_REGION = re.compile(r"^[a-z]{2,3}[-_]([a-z]{2})\b", re.I)
+
+
+def page_region(tree: HtmlElement, meta: Meta) -> str | None:
+    """The page's country, from its language tag (`en-IN`) or `og:locale` (`en_IN`)."""
+    for tag in (tree.get("lang"), meta.first("og:locale")):
+        if tag and (m := _REGION.match(tag.strip())):
+            return m[1].upper()
+    return None
+
+
+def _instant(raw: str | None, layer: str, zones: dict[str, tzinfo] | None = None) -> Found | None:
     if not raw or not _HAS_DAY.search(raw):
         return None
-    dt = parse_instant(raw, None)
+    dt = parse_instant(raw, None, zones)
     if dt is None:
         return None
     local = dt.isoformat(timespec="seconds") if dt.tzinfo else None
@@ -152,25 +165,28 @@ def find_dates(
         ("theme", lambda: near(_TIME_MODIFIED)),
         ("visible-text", lambda: near(_VISIBLE_MODIFIED)),
     )
-    published = _first(published_layers)
+    zones = zone_names(page_region(tree, meta))
+    published = _first(published_layers, zones)
     if published and published.day_only and published.layer in ("microdata", "visible-text"):
-        published = _with_time_of_day(published, near(_TIME_ITEMS))
+        published = _with_time_of_day(published, near(_TIME_ITEMS), zones)
     if published is None and (m := PERMALINK_DAY.search(url)):
         published = _day(m[1], m[2], m[3], m[0], "permalink")
     if published is None:
         published = _htmldate(html, url)
     if published and published.local and published.local.endswith("+00:00"):
         published = _with_publisher_offset(published, tree)
-    modified = _first(modified_layers)
+    modified = _first(modified_layers, zones)
     if modified and published and modified.utc <= published.utc:
         modified = None  # Yoast prints dateModified even for never-edited posts
     return published, modified
 
 
-def _with_time_of_day(found: Found, shown: list[str]) -> Found:
+def _with_time_of_day(found: Found, shown: list[str], zones: dict[str, tzinfo]) -> Found:
     """A day the theme shows with its time of day in an item of its own, as one instant."""
     for raw in shown:
-        if _TIME_OF_DAY.match(raw) and (joined := _instant(f"{found.raw} {raw}", found.layer)):
+        if not _TIME_OF_DAY.match(raw):
+            continue
+        if joined := _instant(f"{found.raw} {raw}", found.layer, zones):
             return joined
     return found
 
@@ -188,9 +204,9 @@ def _with_publisher_offset(found: Found, tree: HtmlElement) -> Found:
     return found
 
 
-def _first(layers: tuple) -> Found | None:
+def _first(layers: tuple, zones: dict[str, tzinfo]) -> Found | None:
     for layer, values in layers:
         for raw in values():
-            if raw and (found := _instant(raw, layer)):
+            if raw and (found := _instant(raw, layer, zones)):
                 return found
     return None
