@@ -178,6 +178,19 @@ def test_htmldate_dates_a_page_that_has_no_machine_readable_date() -> None:
     assert any("day only (htmldate)" in w for w in record.extraction.warnings)
 
 
+@pytest.mark.parametrize("shown", ["2 hours ago", "vor 3 Stunden", "il y a 2 jours"])
+def test_a_post_dated_only_relative_to_the_reading_has_no_date(shown: str) -> None:
+    body = (
+        f'<h1 class="entry-title">T</h1><div class="entry-meta"><span>{shown}</span></div>'
+        f'<div class="entry-content">{BODY}</div>'
+        '<aside class="related-posts"><h3>Earlier</h3><p>Published on 14 February 2018</p>'
+        "</aside>"
+    )
+    record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
+    assert record.published_at is None  # not the related post's day htmldate would give
+    assert any(f"only '{shown}'" in w for w in record.extraction.warnings)
+
+
 # -- authors and titles -------------------------------------------------------------------
 
 

@@ -86,7 +86,8 @@ def extract_article(
                 f"{name}: the post's classes name {', '.join(slugs)}, "
                 "but the page gives no name for them"
             )
-    published, modified = find_dates(tree, post, headline, ld, meta, url, text, own)
+    published, modified, notes = find_dates(tree, post, headline, ld, meta, url, text, own)
+    record.extraction.warnings += notes
     _set_date(record, "published_at", published)
     _set_date(record, "modified_at", modified)
 

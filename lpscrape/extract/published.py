@@ -56,6 +56,17 @@ _VISIBLE_MODIFIED = (
     "[contains(@class, 'updated') or contains(@class, 'modified')]"
 )
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# A date relative to the moment the page was read, in the languages of MONTH_NAMES.
+_RELATIVE = re.compile(
+    r"\b(?:\d+|an?|one)\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago\b"
+    r"|^(?:just now|yesterday|today)$|\bvor\s+\d+\s+(?:Sekunden|Minuten|Stunden|Tagen|Wochen)"
+    r"|\bil y a\s+\d+\s+(?:secondes?|minutes?|heures?|jours?|semaines?)"
+    r"|\bhace\s+\d+\s+(?:segundos?|minutos?|horas?|días?|semanas?)"
+    r"|\bhá\s+\d+\s+(?:segundos?|minutos?|horas?|dias?|semanas?)"
+    r"|\b\d+\s+(?:secondi|minuti|ore|giorni|settimane)\s+fa\b"
+    r"|\b\d+\s+(?:seconden|minuten|uur|dagen|weken)\s+geleden\b",
+    re.I,
+)
 _HAS_DAY = re.compile(r"\d")
 # A time of day the theme prints apart from the date (Elementor's post info: "9:40 am").
 _TIME_ITEMS = (
@@ -145,8 +156,8 @@ def find_dates(
     url: str,
     html: str,
     own_post: str | None = None,
-) -> tuple[Found | None, Found | None]:
-    """(published, modified), each from the first layer that gives a date."""
+) -> tuple[Found | None, Found | None, list[str]]:
+    """(published, modified, warnings), each date from the first layer that gives one."""
 
     def near(path: str) -> list[str]:
         return _values(near_headline(post, headline, path, own_post))
@@ -171,14 +182,24 @@ def find_dates(
         published = _with_time_of_day(published, near(_TIME_ITEMS), zones)
     if published is None and (m := PERMALINK_DAY.search(url)):
         published = _day(m[1], m[2], m[3], m[0], "permalink")
-    if published is None:
+    warnings = []
+    if published is None and (shown := _relative(published_layers[-1][1]())):
+        # The post's own date is relative to a moment the page does not give; htmldate would
+        # take another post's or the header's date instead.
+        warnings.append(f"published_at: the page shows only '{shown}', no date")
+    elif published is None:
         published = _htmldate(html, url)
     if published and published.local and published.local.endswith("+00:00"):
         published = _with_publisher_offset(published, tree)
     modified = _first(modified_layers, zones)
     if modified and published and modified.utc <= published.utc:
         modified = None  # Yoast prints dateModified even for never-edited posts
-    return published, modified
+    return published, modified, warnings
+
+
+def _relative(shown: Iterator[str]) -> str | None:
+    """The first date the post shows relative to the moment it was read ("2 hours ago")."""
+    return next((text for text in shown if len(text) <= 40 and _RELATIVE.search(text)), None)
 
 
 def _with_time_of_day(found: Found, shown: list[str], zones: dict[str, tzinfo]) -> Found:
