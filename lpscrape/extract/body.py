@@ -8,26 +8,27 @@ from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
-from .html import clean, xpath
+from .html import clean, page_body, xpath
 from .scope import block_names, is_foreign, other_post, own_post_id
 
-# The theme's content container, most specific first (news-magazine, classic/block, generic).
+# The theme's content container, most specific first (news-magazine, classic/block, generic),
+# searched from the page's body (`[@class]` first: elements without one are passed over).
 CONTAINER_XPATHS = (
-    "//article[contains(@class, 'single')][contains(@class, 'small')]",
-    "//*[contains(concat(' ', @class, ' '), ' entry-content ')]",
-    "//*[contains(@class, 'wp-block-post-content')]",
-    "//*[@itemprop='articleBody']",
-    "//*[contains(concat(' ', @class, ' '), ' post-content ')]",
-    "//*[contains(concat(' ', @class, ' '), ' article-content ')]",
-    "//*[contains(concat(' ', @class, ' '), ' td-post-content ')]",  # Newspaper (tagDiv)
-    "//*[contains(concat(' ', @class, ' '), ' amp-wp-article-content ')]",  # the AMP plugin
-    "//*[contains(concat(' ', @class, ' '), ' entry-inner ')]",  # Hueman
-    "//*[contains(@class, 'elementor-widget-theme-post-content')]",  # Elementor Pro
-    "//*[contains(concat(' ', @class, ' '), ' cm-entry-summary ')]",  # ColorMag 3
+    ".//article[contains(@class, 'single')][contains(@class, 'small')]",
+    ".//*[@class][contains(concat(' ', @class, ' '), ' entry-content ')]",
+    ".//*[@class][contains(@class, 'wp-block-post-content')]",
+    ".//*[@itemprop='articleBody']",
+    ".//*[@class][contains(concat(' ', @class, ' '), ' post-content ')]",
+    ".//*[@class][contains(concat(' ', @class, ' '), ' article-content ')]",
+    ".//*[@class][contains(concat(' ', @class, ' '), ' td-post-content ')]",  # Newspaper (tagDiv)
+    ".//*[@class][contains(concat(' ', @class, ' '), ' amp-wp-article-content ')]",  # AMP plugin
+    ".//*[@class][contains(concat(' ', @class, ' '), ' entry-inner ')]",  # Hueman
+    ".//*[@class][contains(@class, 'elementor-widget-theme-post-content')]",  # Elementor Pro
+    ".//*[@class][contains(concat(' ', @class, ' '), ' cm-entry-summary ')]",  # ColorMag 3
 )
 # Older themes' (Kubrick's, Sahifa's) `div.entry`, taken only when the page has one: a page
 # that lists posts has one per post.
-_LONE_CONTAINER = "//div[contains(concat(' ', @class, ' '), ' entry ')]"
+_LONE_CONTAINER = ".//div[contains(concat(' ', @class, ' '), ' entry ')]"
 # WordPress's form in place of a password-protected post's text (the_content() prints it).
 _PASSWORD_FORM = ".//form[contains(@action, 'action=postpass')]"
 DROP_TAGS = {
@@ -64,13 +65,14 @@ CONTAINERS = {
 def find_container(tree: HtmlElement, headline: HtmlElement | None = None) -> HtmlElement | None:
     """The theme's element that holds the post's content, never a related post's."""
     own = own_post_id(tree)
+    body = page_body(tree)
     for path in CONTAINER_XPATHS:
-        for el in xpath(tree, path):
+        for el in xpath(body, path):
             if not is_foreign(el, tree, own):
                 return el
     if headline is None:  # nothing to tell the post's `div.entry` from a teaser's
         return None
-    lone = [el for el in xpath(tree, _LONE_CONTAINER) if not is_foreign(el, tree, own)]
+    lone = [el for el in xpath(body, _LONE_CONTAINER) if not is_foreign(el, tree, own)]
     return lone[0] if len(lone) == 1 else None
 
 

@@ -14,18 +14,19 @@ from .meta import Meta
 from .scope import near_headline
 
 # Where themes print the byline, most specific first (classic, block, news-magazine).
+# (`[@class]` first: the many elements without one are passed over before any other test.)
 BYLINE_XPATHS = (
-    ".//*[contains(concat(' ', @class, ' '), ' byline ')"
+    ".//*[@class][contains(concat(' ', @class, ' '), ' byline ')"
     " or contains(concat(' ', @class, ' '), ' posted-by ')]",  # Astra, Kadence
     ".//*[contains(@class, 'wp-block-post-author__name')]",
     ".//*[contains(@class, 'mg-info-author-block')]//*[contains(@class, 'media-heading')]",
     ".//*[contains(@class, 'author') and contains(@class, 'vcard')]",
     ".//*[@itemprop='author']",
-    ".//*[contains(concat(' ', @class, ' '), ' author ') or contains(@class, 'author-name')"
+    ".//*[@class][contains(concat(' ', @class, ' '), ' author ') or contains(@class, 'author-name')"
     " or contains(@class, 'post-author') or contains(@class, 'entry-author')"
     " or contains(@class, 'meta-author') or contains(@class, 'by-author')]",
     # BEM names (`article__author`, `content__author`), but not a photo's credit.
-    ".//*[contains(concat(@class, ' '), '__author ') and not(contains(@class, 'image')"
+    ".//*[@class][contains(concat(@class, ' '), '__author ') and not(contains(@class, 'image')"
     " or contains(@class, 'photo') or contains(@class, 'img') or contains(@class, 'thumb')"
     " or contains(@class, 'caption') or contains(@class, 'media'))]",
     ".//a[@rel='author'] | .//a[contains(@href, '/author/')]",

@@ -78,6 +78,13 @@ def xpath(el: HtmlElement, path: str, **variables: Any) -> Any:
     return _compiled(path)(el, **variables)
 
 
+def page_body(tree: HtmlElement) -> HtmlElement:
+    """The page's `<body>` (the whole tree without one): searching from it, not from the root,
+    passes over the head's links, styles and scripts (a third faster on a theme's page)."""
+    body = tree.find("body")
+    return tree if body is None else body
+
+
 def text_of(el: HtmlElement) -> str:
     """An element's visible text, whitespace collapsed."""
     return clean(el.text_content())

@@ -38,8 +38,9 @@ _TIME_PUBLISHED = (
 )
 _TIME_MODIFIED = ".//time[@datetime][contains(@class, 'updated') or contains(@class, 'modified')]"
 # Visible dates by the theme's class names (no machine-readable value).
+# (`[@class]` first: the many elements without one are passed over before any other test.)
 _VISIBLE_DATE = (
-    ".//*[not(self::time) and not(self::html) and not(self::body)]"
+    ".//*[@class][not(self::time) and not(self::html) and not(self::body)]"
     "[contains(@class, 'post-date') or contains(@class, 'entry-date')"
     " or contains(@class, 'posted-on') or contains(@class, 'mg-blog-date')"
     " or contains(@class, 'posts-date') or contains(@class, 'timestamp')"
@@ -47,12 +48,13 @@ _VISIBLE_DATE = (
     " or contains(@class, 'meta-date') or contains(concat(' ', @class, ' '), ' date ')"
     " or contains(@class, 'post-meta') or contains(@class, 'entry-meta')"
     " or contains(@class, 'byline') or contains(@class, 'dateline-date')"
-    " or contains(concat(' ', translate(@class, '-_', '  '), ' '), ' meta ')]"
+    " or (contains(@class, 'meta')"  # the word "meta" in any name: a meta row
+    " and contains(concat(' ', translate(@class, '-_', '  '), ' '), ' meta '))]"
     "[not(contains(@class, 'updated') or contains(@class, 'modified'))]"
 )
 # A visible "Updated …" / "Last modified …" / "Aktualizacja: …" line, by its class.
 _VISIBLE_MODIFIED = (
-    ".//*[not(self::time) and not(self::html) and not(self::body)]"
+    ".//*[@class][not(self::time) and not(self::html) and not(self::body)]"
     "[contains(@class, 'updated') or contains(@class, 'modified')]"
 )
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}

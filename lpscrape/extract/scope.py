@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from lxml.html import HtmlElement
 
-from .html import classes, xpath
+from .html import classes, page_body, xpath
 
 _POST_ID = re.compile(r"\bpostid-(\d+)\b")
 _POST_CLASS = re.compile(r"^post-(\d+)$")
@@ -97,7 +97,7 @@ def foreign_names(names: str) -> bool:
 
 
 _FOREIGN_TAGS = {"aside", "nav", "form"}
-_HAS_CLASS = "//@class[contains(., $part)]/.."
+_HAS_CLASS = ".//@class[contains(., $part)]/.."
 
 
 def _lca(a: HtmlElement, b: HtmlElement) -> HtmlElement:
@@ -118,7 +118,9 @@ def find_post(
     """The smallest element that holds this post's headline, header, meta and content."""
     if post_id := own_post_id(tree):
         token = f"post-{post_id}"  # attributes walked, then the token checked: half the time
-        found = [el for el in xpath(tree, _HAS_CLASS, part=token) if token in classes(el)]
+        found = [
+            el for el in xpath(page_body(tree), _HAS_CLASS, part=token) if token in classes(el)
+        ]
     else:
         found = xpath(tree, "//article") if headline is None else []
         found = found if len(found) == 1 else []

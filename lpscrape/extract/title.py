@@ -8,14 +8,14 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from .html import text_of, unique, xpath
+from .html import page_body, text_of, unique, xpath
 from .jsonld import JsonLd
 from .meta import Meta
 from .scope import LAYOUT_WORDS, block_names, holds_post_title
 
 # Theme headline classes, most specific first (classic, block, news-magazine themes).
 THEME_H1 = (
-    "//h1[contains(concat(' ', @class, ' '), ' entry-title ')"
+    ".//h1[contains(concat(' ', @class, ' '), ' entry-title ')"
     " or contains(@class, 'wp-block-post-title') or contains(@class, 'post-title')"
     " or contains(@class, 'article-title') or contains(@class, 'single-title')"
     " or contains(@class, 'td-page-title') or contains(@class, 'tdb-title-text')"
@@ -24,7 +24,7 @@ THEME_H1 = (
 )
 # A post title some themes print as an h2 under a page header's h1 ("Blog").
 THEME_H2 = (
-    "//h2[contains(concat(' ', @class, ' '), ' entry-title ')"
+    ".//h2[contains(concat(' ', @class, ' '), ' entry-title ')"
     " or contains(@class, 'single-post-title') or @itemprop='headline']"
 )
 # Where a site's logo or a widget heading sits, never the post's headline.
@@ -128,11 +128,12 @@ def _title_parts(html_title: str, names: list[str]) -> list[str]:
 
 def find_headline(tree: HtmlElement, meta_titles: list[str]) -> HtmlElement | None:
     """The post's visible headline element, if the page has one."""
-    for h1 in xpath(tree, THEME_H1):
+    body = page_body(tree)
+    for h1 in xpath(body, THEME_H1):
         if text_of(h1) and not _is_furniture(h1):
             if meta_titles and not any(_similar(text_of(h1), t) for t in meta_titles):
                 # A page header's h1 ("Blog") above the post's own title in an h2.
-                for h2 in xpath(tree, THEME_H2):
+                for h2 in xpath(body, THEME_H2):
                     similar = any(_similar(text_of(h2), t) for t in meta_titles)
                     if similar and not _is_furniture(h2):
                         return h2
