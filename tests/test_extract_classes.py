@@ -266,6 +266,29 @@ def test_a_meta_row_that_holds_share_buttons_is_the_post_s_own() -> None:
     assert byline_in("post-meta related-posts") == []
 
 
+@pytest.mark.parametrize(
+    ("ld_name", "shown", "authors"),
+    [
+        ("arianschlichenmayer", "Arian Schlichenmayer", ["Arian Schlichenmayer"]),
+        ("Jane Doe", "JANE DOE", ["Jane Doe"]),  # a name JSON-LD writes well stays its
+        ("jdoe", "Jane Doe", ["jdoe"]),  # not the same name: never guessed
+    ],
+)
+def test_a_json_ld_name_run_together_is_written_as_the_byline_shows_it(
+    ld_name: str, shown: str, authors: list[str]
+) -> None:
+    head = (
+        '<script type="application/ld+json">{"@type": "Article", "author": '
+        f'{{"@type": "Person", "name": "{ld_name}"}}}}</script>'
+    )
+    body = (
+        '<h1 class="entry-title">T</h1><div class="single-post--header_author"><span>von</span>'
+        f' <a href="/creator/x/"> {shown} </a></div>'
+    )
+    record = extract_article(page(body + BODY, head, ARTICLE), "https://s.example/t/")
+    assert record.authors == authors
+
+
 def test_json_ld_with_raw_line_breaks_in_its_strings() -> None:
     head = (  # themes print the post's text into JSON-LD without escaping its newlines
         '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "T",\n'

@@ -25,8 +25,8 @@ BYLINE_XPATHS = (
     ".//*[@class][contains(concat(' ', @class, ' '), ' author ') or contains(@class, 'author-name')"
     " or contains(@class, 'post-author') or contains(@class, 'entry-author')"
     " or contains(@class, 'meta-author') or contains(@class, 'by-author')]",
-    # BEM names (`article__author`, `content__author`), but not a photo's credit.
-    ".//*[@class][contains(concat(@class, ' '), '__author ') and not(contains(@class, 'image')"
+    # BEM names (`article__author`, `header_author`), but not a photo's credit.
+    ".//*[@class][contains(concat(@class, ' '), '_author ') and not(contains(@class, 'image')"
     " or contains(@class, 'photo') or contains(@class, 'img') or contains(@class, 'thumb')"
     " or contains(@class, 'caption') or contains(@class, 'media'))]",
     ".//a[@rel='author'] | .//a[contains(@href, '/author/')]",
@@ -119,6 +119,18 @@ def _plausible(name: str, site: set[str]) -> bool:
     )
 
 
+def _squashed(name: str) -> str:
+    return "".join(c for c in name.casefold() if c.isalnum())
+
+
+def _as_shown(name: str, shown: list[str]) -> str:
+    """A JSON-LD name run together like an account's (`arianschlichenmayer`) as the byline
+    shows it (`Arian Schlichenmayer`); any other name as JSON-LD gives it."""
+    if " " in name:
+        return name
+    return next((s for s in shown if " " in s and _squashed(s) == _squashed(name)), name)
+
+
 def find_byline(
     scope: HtmlElement, headline: HtmlElement | None = None, own_post: str | None = None
 ) -> tuple[str | None, list[str]]:
@@ -150,6 +162,8 @@ def find_authors(
 
     byline, linked = find_byline(scope, headline, own_post)
     if names := keep(ld.authors):
+        shown = keep(linked) or keep(split_names(byline or ""))
+        names = [_as_shown(name, shown) for name in names]
         return names, byline or " and ".join(names), "jsonld"
     if names := keep(linked):  # "By <a>Jane Doe</a>, Diplomatic Correspondent"
         return names, byline, "theme"
