@@ -330,6 +330,7 @@ async def test_the_article_page_follows_the_host_and_scheme_asked_for(
         ("abc", 400, "'abc' is not a version number"),
         ("-1", 400, "'-1' is not a version number"),
         ("1.5", 400, "'1.5' is not a version number"),
+        ("9" * 20, 400, "is not a version number"),  # past SQLite's integers
     ],
 )
 async def test_citing_a_version_the_article_does_not_have_is_a_readable_error(

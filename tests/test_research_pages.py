@@ -240,6 +240,17 @@ async def test_a_date_that_cannot_be_read_is_an_error_never_every_row(
     assert csv.status_code == 400 and f"cannot read '{bad}' as a date" in csv.text
 
 
+@pytest.mark.parametrize("last", ["9999-12-31", "9999", "December 9999"])
+async def test_the_last_date_there_is_is_a_readable_error(ds: Datasette, last: str) -> None:
+    for suffix in ("", ".json", ".csv"):
+        response = await ds.client.get(
+            f"/{DB}/published_between{suffix}",
+            params={"first_date": "0001-01-01", "last_date": last},
+        )
+        assert response.status_code == 400, suffix  # never a server error
+        assert "past the last date" in html.unescape(response.text)
+
+
 async def test_dates_the_wrong_way_round_are_said_not_an_empty_list(ds: Datasette) -> None:
     swapped = {"first_date": "2025-10-01", "last_date": "September 2025"}
     for suffix in ("", ".json", ".csv"):
@@ -345,6 +356,7 @@ async def test_permalinks_are_readable_and_unknown_ones_are_404(ds: Datasette) -
     assert took.sub("", page) == took.sub("", row)
     await get(ds, f"/{DB}/article/2025/01/01/no-such-article/", status=404)
     await get(ds, f"/{DB}/article{article.path}version/9", status=404)
+    await get(ds, f"/{DB}/article{article.path}version/{'9' * 20}", status=404)
 
 
 async def test_changed_after_publication_lists_changes_by_class(ds: Datasette) -> None:
@@ -485,6 +497,8 @@ async def test_a_capture_is_shown_as_served_and_inert(ds: Datasette, demo_archiv
     frame = re.search(r"<iframe [^>]*>", page)[0]
     assert 'sandbox=""' in frame and f'src="/{DB}/capture/{capture_id}/raw"' in frame
     assert sha256 in page
+    framing = await ds.client.get(f"/{DB}/capture/{capture_id}")  # a link clicked in the frame
+    assert framing.headers["content-security-policy"] == "frame-src 'self'"  # stays inside
     response = await ds.client.get(f"/{DB}/capture/{capture_id}/raw")
     assert response.status_code == 200
     assert hashlib.sha256(response.content).hexdigest() == sha256  # byte for byte
@@ -496,6 +510,9 @@ async def test_a_capture_is_shown_as_served_and_inert(ds: Datasette, demo_archiv
     page = await get(ds, f"/{DB}/capture/abc", status=404)  # not Datasette's "no such table"
     assert "no capture abc" in page and "Invalid SQL" not in page
     await get(ds, f"/{DB}/capture/abc/raw", status=404)
+    huge = "9" * 20  # past SQLite's integers: a 404, never a server error
+    await get(ds, f"/{DB}/capture/{huge}", status=404)
+    await get(ds, f"/{DB}/capture/{huge}/raw", status=404)
 
 
 async def test_the_article_page_links_to_its_captures_as_served(

@@ -374,12 +374,14 @@ def period(text: str) -> tuple[date, date]:
             first = date(year, month_n, int(parts.get("day") or 1))
         except ValueError:
             break
-        if size == "day":
-            return first, first + timedelta(days=1)
-        if size == "month":
-            following = date(year + (month_n == 12), month_n % 12 + 1, 1)
-            return first, following
-        return first, date(year + 1, 1, 1)
+        try:
+            if size == "day":
+                return first, first + timedelta(days=1)
+            if size == "month":
+                return first, date(year + (month_n == 12), month_n % 12 + 1, 1)
+            return first, date(year + 1, 1, 1)
+        except (ValueError, OverflowError):  # the day after 31 December 9999
+            raise DateError(f"{text!r} is past the last date this archive can compare") from None
     raise DateError(f"cannot read {text!r} as a date: write it as {DATE_FORMATS}")
 
 

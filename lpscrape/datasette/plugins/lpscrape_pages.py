@@ -61,6 +61,9 @@ CAPTURE_CSP = (
     "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
     "form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
 )
+# The page that frames a capture: the frame may show the archive's pages only, so a link in
+# the captured page cannot load the live site in its place (under "as captured").
+FRAME_CSP = "frame-src 'self'"
 CONTEXT_PARAGRAPHS = 1  # unchanged paragraphs shown either side of a change
 ARTICLE_ROUTE = (
     r"^/(?P<database>[^/]+)/article(?:/@(?P<publication>[^/]+))?(?P<path>/.*?)"
@@ -219,7 +222,10 @@ async def _article_view(datasette: Any, request: Any) -> Response:
         return await _history(datasette, request, db, url)
     if action == "cite":
         return await _citation(datasette, request, db, url)
-    return await _version(datasette, request, db, url, int(action.split("/")[1]))
+    number = action.split("/")[1]
+    if len(number) > 18:  # past SQLite's integers: no version of any article
+        raise NotFound(f"{url} has no version {number}")
+    return await _version(datasette, request, db, url, int(number))
 
 
 async def _choices(datasette: Any, request: Any, db: Any, found: Any, action: str) -> Response:
@@ -338,7 +344,7 @@ async def _citation(datasette: Any, request: Any, db: Any, url: str) -> Response
     if fmt not in cite.FORMATS:
         return Response.text(f"unknown format {fmt}: use {', '.join(cite.FORMATS)}", status=400)
     version = (request.args.get("version") or "").strip()
-    if version and not (version.isascii() and version.isdigit()):
+    if version and not (version.isascii() and version.isdigit() and len(version) <= 18):
         return Response.text(
             f"version {version!r} is not a version number: give 1, 2… (or leave it out for "
             "the latest)",
@@ -367,8 +373,8 @@ async def capture_view(datasette: Any, request: Any) -> Response:
 
 async def _capture_view(datasette: Any, request: Any) -> Response:
     db = await _database(datasette, request)
-    if not request.url_vars["id"].isdecimal():
-        raise NotFound(f"no capture {request.url_vars['id']}")
+    if not request.url_vars["id"].isdecimal() or len(request.url_vars["id"]) > 18:
+        raise NotFound(f"no capture {request.url_vars['id']}")  # (SQLite's integers: 63 bits)
     capture_id = int(request.url_vars["id"])
     rows = await _rows(
         db,
@@ -403,7 +409,7 @@ async def _capture_view(datasette: Any, request: Any) -> Response:
         "csp": CAPTURE_CSP,
     }
     html = await datasette.render_template("lp_capture.html", context, request=request)
-    return Response.html(html)
+    return Response.html(html, headers={"Content-Security-Policy": FRAME_CSP})
 
 
 @hookimpl
