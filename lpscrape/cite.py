@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 PUBLICATION = "Lord's Press"
+LIVE_HOST = "lordspress.com"  # the live site's: its articles are Lord's Press's by default
 PUBLISHER_ZONE = ZoneInfo("Europe/London")
 FORMATS = ("text", "bibtex", "csl-json")
 DEFAULT_ARCHIVE_URL = "http://127.0.0.1:8001"
@@ -59,6 +60,7 @@ class Citation:
     archived_at: str
     capture_id: int | None
     permalink: str
+    publication: str = PUBLICATION  # as a reference names it (the site's own name)
 
     @property
     def published(self) -> date | None:
@@ -134,6 +136,22 @@ def permalink_publication(conn: sqlite3.Connection, url: str) -> str | None:
         return None
     row = conn.execute("SELECT publication FROM articles WHERE url = ?", [url]).fetchone()
     return row[0] if row else None
+
+
+def publication_title(conn: sqlite3.Connection, key: str) -> str:
+    """The publication's name as a citation gives it: the one its pages give themselves
+    (`og:site_name`), else the name the archivist gave the publication, else the site's host
+    (Lord's Press for the live site's)."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(articles)")}
+    wanted = [c if c in columns else "NULL" for c in ("site_name", "publication")]
+    row = conn.execute(f"SELECT {', '.join(wanted)} FROM articles WHERE url = ?", [key]).fetchone()
+    site_name, publication = row or (None, None)
+    host = (urlsplit(key).hostname or "").removeprefix("www.")
+    if site_name:
+        return site_name
+    if publication and publication != host and not publication.startswith(f"{host}:"):
+        return publication
+    return PUBLICATION if host == LIVE_HOST or not host else host
 
 
 def find_article(conn: sqlite3.Connection, url: str, publication: str | None = None) -> str:
@@ -214,6 +232,7 @@ def citation(
         archived_at=fetched_at or first_seen,
         capture_id=capture_id,
         permalink=permalink(archive_url, database, key, number, permalink_publication(conn, key)),
+        publication=publication_title(conn, key),
     )
 
 
@@ -232,7 +251,7 @@ def as_text(c: Citation) -> str:
     who = f"{_names(c.authors)}. " if c.authors else ""
     title = c.title.rstrip(".")
     return (
-        f"{who}“{title}.” {PUBLICATION}, {_long_date(c.published)}. {c.url}. "
+        f"{who}“{title}.” {c.publication}, {_long_date(c.published)}. {c.url}. "
         f"Archived {_long_date(c.archived)} (version {c.version} of {c.versions}): {c.permalink}."
     )
 
@@ -264,16 +283,17 @@ def _bibtex_name(name: str) -> str:
 
 
 def bibtex_key(c: Citation) -> str:
-    """A readable key: first author's last word, year, first word of the title."""
+    """A readable key: first author's last word (else the publication), year, first long word
+    of the title."""
 
     def ascii_word(text: str) -> str:
         plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
         return re.sub(r"[^a-z0-9]", "", plain.lower())
 
-    author = ascii_word(c.authors[0].split()[-1]) if c.authors else "lordspress"
+    who = ascii_word(c.authors[0].split()[-1]) if c.authors else ""
     words = [w for w in (ascii_word(w) for w in c.title.split()) if len(w) > 3]
     year = str(c.published.year) if c.published else "nd"
-    return f"{author or 'lordspress'}{year}{words[0] if words else ''}"
+    return f"{who or ascii_word(c.publication) or 'article'}{year}{words[0] if words else ''}"
 
 
 def as_bibtex(c: Citation) -> str:
@@ -282,7 +302,7 @@ def as_bibtex(c: Citation) -> str:
     fields = [
         ("author", " and ".join(_bibtex_name(n) for n in c.authors)),
         ("title", "{" + _latex(c.title) + "}"),
-        ("journal", _latex(PUBLICATION)),
+        ("journal", _latex(c.publication)),
         ("date", c.published.isoformat() if c.published else ""),
         ("year", str(c.published.year) if c.published else ""),
         ("month", MONTHS[c.published.month - 1][:3].lower() if c.published else ""),
@@ -319,11 +339,11 @@ def as_csl(c: Citation) -> list[dict[str, Any]]:
         "type": "article-newspaper",
         "title": c.title,
         "author": [_csl_name(n) for n in c.authors],
-        "container-title": PUBLICATION,
+        "container-title": c.publication,
         "issued": _date_parts(c.published),
         "URL": c.url,
         "accessed": _date_parts(c.archived),
-        "archive": f"{PUBLICATION}: the archive (lpscrape)",
+        "archive": f"{c.publication}: the archive (lpscrape)",
         "archive_location": c.permalink,
         "version": str(c.version),
         "note": f"Archived {c.archived_at}; version {c.version} of {c.versions}",

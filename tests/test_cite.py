@@ -13,17 +13,22 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import bibtexparser
 import pytest
 from citeproc import Citation as CslCitation
 from citeproc import CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
-from conftest import ROOT, query, run_cli
+from conftest import ROOT, memory_archive, query, run_cli
 from datasette.app import Datasette
 from datasette.utils import tilde_encode
 
+import lpscrape.cite as citing
+from lpscrape import settings
 from lpscrape.demo.content import EDITS_IN_2, articles
+from lpscrape.extract import extract_article
+from lpscrape.items import Capture
 from lpscrape.serve import make_datasette, write_datasette_dir
 
 SECOND = {a.id: a for a in articles(2)}
@@ -345,3 +350,43 @@ async def test_citing_a_version_the_article_does_not_have_is_a_readable_error(
     assert first.status_code == 200 and "(version 1 of 2)" in first.text
     latest = await ds.client.get(base, params={"version": ""})
     assert latest.status_code == 200 and "(version 2 of 2)" in latest.text
+
+
+SITE_PAGE = """<html><head><title>Envoys meet</title>{head}
+<meta property="article:published_time" content="2025-09-10T13:02:11+00:00"></head>
+<body class="single single-post"><article class="post type-post">
+<h1 class="entry-title">Envoys meet</h1><span class="byline">By Ada Pell</span>
+<div class="entry-content"><p>Talks began on Monday and went on late into the night.</p>
+</div></article></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("url", "head", "publication", "named"),
+    [
+        # The name the site's pages give themselves, whatever the archive calls it.
+        ("https://gazette.example/a/", '<meta property="og:site_name" content="Beta Gazette">',
+         None, "Beta Gazette"),
+        ("https://gazette.example/a/", "", "The Beta Gazette", "The Beta Gazette"),  # --publication
+        ("https://gazette.example/a/", "", None, "gazette.example"),  # only its host to go by
+        ("https://www.lordspress.com/a/", "", None, "Lord's Press"),  # the live site's
+    ],
+)  # fmt: skip
+def test_a_citation_names_the_article_s_own_publication(
+    url: str, head: str, publication: str | None, named: str
+) -> None:
+    archive = memory_archive()
+    run_id, _ = archive.start_run(url, "incremental")
+    body = SITE_PAGE.format(head=head).encode()
+    capture = Capture(url=url, status=200, body=body, fetched_at="2025-09-10T14:00:00+00:00")
+    capture.publication = publication
+    capture.record = extract_article(body, url)
+    assert archive.add(capture, run_id).kind == "new"
+    cited = citing.citation(archive.db.conn, url, database="archive")
+    assert f"“Envoys meet.” {named}, 10 September 2025." in citing.as_text(cited)
+    assert "journal = {" + named + "}" in citing.as_bibtex(cited)
+    assert citing.as_csl(cited)[0]["container-title"] == named
+
+
+def test_the_live_site_s_host_is_the_default_start_url_s() -> None:
+    host = urlsplit(settings.LPSCRAPE_DEFAULT_START_URL).hostname or ""
+    assert host.removeprefix("www.") == citing.LIVE_HOST

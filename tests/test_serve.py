@@ -27,7 +27,7 @@ from datasette.utils import tilde_encode
 from markupsafe import escape
 from sqlite_utils import Database
 
-from lpscrape.archive.schema import ensure_schema
+from lpscrape.archive.schema import SCHEMA_VERSION, ensure_schema
 from lpscrape.demo import theme
 from lpscrape.demo.content import (
     EDITED_IN_2,
@@ -742,4 +742,4 @@ async def test_an_archive_of_schema_version_4_is_brought_up_to_date_and_served(
     )
     assert response.status_code == 200, response.text[:300]
     assert [r["published_day"] for r in response.json()] == ["2025-10-15"]
-    assert query(db, "PRAGMA user_version") == [(5,)]
+    assert query(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)]

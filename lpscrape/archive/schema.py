@@ -19,7 +19,9 @@ from .payloads import DICTS_COLUMNS, DICTS_TABLE
 # captures compressed with zstd and a dictionary trained on the site's pages (`payloads`).
 # Version 4: several publications (`articles.publication`, `crawl_runs.publication`) and the
 # distributed writer's bookkeeping (`crawl_runs.run_key` and `tally`, `handoff_state`).
-SCHEMA_VERSION = 5
+# Version 5: `articles.published_day`. Version 6: `articles.site_name`, the name the site's
+# pages give themselves (citations name the publication by it).
+SCHEMA_VERSION = 6
 PAGE_SIZE = 8192  # of a new archive (an older one keeps its own until a VACUUM)
 # `PRAGMA application_id` in the SQLite header: "LPSC" for an archive, "LPDE" for a demo's.
 APPLICATION_ID = 0x4C505343
@@ -124,6 +126,7 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
         {
             "url": str,
             "publication": str,  # which publication the article belongs to (facet)
+            "site_name": str,  # the publication's name as its pages give it (og:site_name)
             "post_id": int,
             **CONTENT_COLUMNS,
             "published_at_raw": str,

@@ -646,6 +646,7 @@ class Archive:
             "etag": capture.header("ETag"),
             "last_modified": capture.header("Last-Modified"),
             "publication": capture.publication or publication_of(url),
+            "site_name": record.extraction.raw.get("site_name"),
         }
         existing = self.db.execute(
             "SELECT content_hash, version, sitemap_lastmod, word_count, extraction_sources "

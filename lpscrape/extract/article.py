@@ -7,7 +7,7 @@ from urllib.parse import urljoin, urlsplit
 from .body import caption_texts, find_body, find_container
 from .byline import find_authors
 from .dateline import parse_dateline
-from .html import decode, parse, parse_truncated
+from .html import clean, decode, parse, parse_truncated
 from .jsonld import read_jsonld
 from .meta import read_meta
 from .page import classify_page
@@ -71,6 +71,8 @@ def extract_article(
 
     found = record.extraction.sources
     names = site_names(canonical, ld, meta)
+    if own_name := clean(meta.first("og:site_name")) or ld.site_name:
+        record.extraction.raw["site_name"] = own_name  # the publication's name, for citations
     record.title, found["title"], headline = find_title(tree, ld, meta, canonical)
     container = find_container(tree, headline)
     post = find_post(tree, headline, container)
