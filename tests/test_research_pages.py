@@ -315,6 +315,10 @@ async def test_versions_are_labelled_with_their_own_headline(ds: Datasette) -> N
     ]
     assert 'class="lp-diff-link"' in page  # each later version links to what changed
     assert not re.search(r"[0-9a-f]{64}", page.split("</table>")[0].split("lp-compact")[-1])
+    # The view of every version with its whole text leads into the archive the same way.
+    page = await get(ds, f"/{DB}/version_texts?url__endswith={path}&_sort=version")
+    links = re.findall(r'class="lp-version" href="([^"]+)">([^<]+)</a>', page)
+    assert [unquote(h) for h, _ in links] == [f"/{DB}/article{path}version/{n}" for n in (1, 2)]
 
 
 # -- links stay in the archive ----------------------------------------------------------------

@@ -586,7 +586,8 @@ def render_cell(
 
         return cell
 
-    if table == "article_versions" and column == "url" and isinstance(raw, str):
+    versions = table in ("article_versions", "version_texts")  # the view: the same rows, whole
+    if versions and column == "url" and isinstance(raw, str):
         version = _get(row, "version")
         title = _get(row, "title") or raw
         return linked('<a class="lp-version" href="{}">{}</a>', raw, f"version/{version}", title)
@@ -599,7 +600,7 @@ def render_cell(
             _get(row, "url"),
             f"version/{_get(row, 'version')}",
         )
-    if table == "article_versions" and column == "content_hash" and isinstance(raw, str):
+    if versions and column == "content_hash" and isinstance(raw, str):
         return Markup('<code title="{}">{}…</code>').format(raw, raw[:12])
     if table == "article_changes" and column == "url" and isinstance(raw, str):
         title = _get(row, "title_after") or raw
