@@ -12,7 +12,7 @@ import pytest
 from conftest import query, run_cli
 from sqlite_utils import Database
 
-from lpscrape.archive.changes import classify, form_only, update_changes, word_diff
+from lpscrape.archive.changes import classify, form_only, summarise, update_changes, word_diff
 from lpscrape.archive.store import Archive
 from lpscrape.demo.content import (
     EDITS_IN_2,
@@ -296,3 +296,11 @@ def test_changes_a_killed_run_left_unrecorded_are_added_by_the_next(
 )
 def test_only_a_change_of_form_is_not_a_version(after: dict, same_words: bool) -> None:
     assert form_only(BASE, after) is same_words
+
+
+@pytest.mark.parametrize(
+    ("added", "removed", "said"),
+    [(1, 0, "1 word added, 0 removed"), (2, 1, "2 words added, 1 removed")],
+)
+def test_the_change_summary_counts_words_in_english(added: int, removed: int, said: str) -> None:
+    assert said in summarise("minor", ["minor"], ["body_text"], removed, added)

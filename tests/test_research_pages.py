@@ -363,6 +363,14 @@ async def test_permalinks_are_readable_and_unknown_ones_are_404(ds: Datasette) -
     await get(ds, f"/{DB}/article{article.path}version/{'9' * 20}", status=404)
 
 
+async def test_the_weather_line_gives_the_time_of_the_fetch(ds: Datasette) -> None:
+    (article,) = await rows(
+        ds, f"/{DB}/articles.json?weather_observed_at__notblank=1&_size=1&_col=first_seen_at"
+    )
+    page = html.unescape(await get(ds, f"/{DB}/articles/{tilde(article['url'])}"))
+    assert f"When the archive first fetched this page ({article['first_seen_at']})" in page
+
+
 async def test_changed_after_publication_lists_changes_by_class(ds: Datasette) -> None:
     changes = await rows(ds, f"/{DB}/changed_after_publication.json?class=")
     order = [

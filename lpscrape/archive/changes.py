@@ -366,7 +366,7 @@ def summarise(primary: str, classes: list[str], fields: list[str], removed: int,
     labels = [_LABELS.get(c, c) for c in classes]
     parts = ["; ".join(labels) or primary]
     if "body_text" in fields:
-        parts.append(f"{added} words added, {removed} removed")
+        parts.append(f"{added} word{'' if added == 1 else 's'} added, {removed} removed")
     if fields:
         parts.append("fields: " + ", ".join(fields))
     return " — ".join(parts)
