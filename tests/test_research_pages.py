@@ -581,6 +581,15 @@ async def test_each_chart_draws_the_archive_as_it_is(ds: Datasette) -> None:
     assert first["title"] == first["body_text"] == 1.0
     assert first["dateline"] == round(sum(bool(a.dateline) for a in edition_1) / 48, 3)
     assert {r["run"] for r in data["field-health"]} == {1, 2, 3}
+    # Coloured against each field's usual share, not its share: modified_at, rare by nature
+    # (most posts are never edited: an eighth of the first run's), is no warning.
+    layers = charts["field-health"]["display"]["layer"]
+    assert layers[0]["encoding"]["color"]["field"] == "against_usual"
+    assert first["modified_at"] == 0.125
+    for r in data["field-health"]:
+        usual = r["usual"]
+        expected = 1.0 if not usual else round(min(1.0, r["fill_rate"] / usual), 3)
+        assert r["against_usual"] == pytest.approx(expected, abs=0.002), r
 
 
 # -- helpers ----------------------------------------------------------------------------------
