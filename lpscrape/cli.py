@@ -518,6 +518,8 @@ def cmd_cite(args: argparse.Namespace) -> int:
     from lpscrape.cite import CiteError, citation
     from lpscrape.serve import database_name, servable_archive
 
+    if args.url[:4].isdigit() and args.url[4:5] == "/":  # a path without its leading slash
+        args.url = "/" + args.url
     if not args.url.startswith("/"):  # an address, not a path (/2025/09/10/slug/)
         checked_url(args.url, "URL")
     archive_url = cite_archive_url(args.archive_url)

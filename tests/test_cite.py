@@ -107,6 +107,7 @@ def test_an_older_version_and_a_path_can_be_cited(demo_archive: Path) -> None:
     text = cite(demo_archive, ARTICLE.path, "--version", "1")
     assert "(version 1 of 2)" in text and "version/1." in text
     assert "LP Staff Writers. “" in text  # version 1 had one author
+    assert cite(demo_archive, ARTICLE.path.lstrip("/"), "--version", "1") == text  # no slash
 
 
 def test_an_unknown_article_or_format_is_one_line_and_exit_2(demo_archive: Path) -> None:
