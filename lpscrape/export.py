@@ -197,6 +197,12 @@ def build_query(
         where.append(f"{column} >= ?")
         params.append(value)
     if category:
+        known = [r[0] for r in conn.execute("SELECT name FROM categories ORDER BY name")]
+        if category.casefold() not in {name.casefold() for name in known}:
+            shown = ", ".join(known[:20]) + (", …" if len(known) > 20 else "")
+            raise ExportError(
+                f"no category {category!r} in the archive; categories: {shown or 'none'}"
+            )
         where.append(
             "EXISTS (SELECT 1 FROM json_each(articles.categories) WHERE value = ? COLLATE NOCASE)"
         )

@@ -148,6 +148,7 @@ def test_sql_export(demo_archive: Path, tmp_path: Path) -> None:
         ({"since": "last week"}, "is not a date"),
         ({"sql": "DELETE FROM articles"}, "read-only SELECT: DELETE is not allowed"),
         ({"sql": "SELECT nope FROM articles"}, "no such column"),
+        ({"category": "Heraldy"}, "no category 'Heraldy' in the archive; categories: .*Diplomacy"),
     ],
 )
 def test_bad_requests_are_one_clear_error(
