@@ -118,24 +118,28 @@ def test_json_ld_of_any_node_type_that_dates_this_page() -> None:
     assert record.extraction.sources["published_at"] == "jsonld"
 
 
-def test_a_bare_date_item_in_the_post_s_meta_row() -> None:
-    body = (
-        '<h1 class="entry-title">T</h1><div class="post-box-meta-single">'
-        '<span class="byline">By Anna Sokolova</span><span>29 February 2024, 18:10</span>'
-        "<span>2 comments</span></div>"
-    )
+@pytest.mark.parametrize(
+    ("body", "published_at"),
+    [
+        (  # a bare date item in the post's meta row
+            '<h1 class="entry-title">T</h1><div class="post-box-meta-single">'
+            '<span class="byline">By Anna Sokolova</span><span>29 February 2024, 18:10</span>'
+            "<span>2 comments</span></div>",
+            "2024-02-29T18:10:00+00:00",
+        ),
+        (  # a date in the headline is not the meta row's
+            '<div class="et_post_meta_wrapper"><h1 class="entry-title">Results of 19.5.2007</h1>'
+            '<p class="post-meta">by <a href="/author/mw/">Marc Weber</a> | '
+            '<span>20 May 2007</span> | <a href="#comments">0 comments</a></p></div>',
+            "2007-05-19T23:00:00+00:00",  # 20 May, London summer time
+        ),
+    ],
+)
+def test_the_items_of_the_post_s_meta_row_but_never_its_headline(
+    body: str, published_at: str
+) -> None:
     record = extract_article(page(body + BODY, "", ARTICLE), "https://s.example/t/")
-    assert record.published_at == "2024-02-29T18:10:00+00:00"
-
-
-def test_a_date_in_the_headline_is_not_the_meta_row_s() -> None:
-    body = (
-        '<div class="et_post_meta_wrapper"><h1 class="entry-title">Results of 19.5.2007</h1>'
-        '<p class="post-meta">by <a href="/author/mw/">Marc Weber</a> | <span>20 May 2007</span>'
-        ' | <a href="#comments">0 comments</a></p></div>'
-    )
-    record = extract_article(page(body + BODY, "", ARTICLE), "https://s.example/t/")
-    assert record.published_at == "2007-05-19T23:00:00+00:00"  # 20 May, London summer time
+    assert record.published_at == published_at
 
 
 @pytest.mark.parametrize(
