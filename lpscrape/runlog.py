@@ -1,4 +1,5 @@
-"""One log file per run, beside the archive, the oldest removed past a count.
+"""One log file per run, beside the archive, the oldest of the same archive's removed past a
+count.
 
 The console stays as quiet as `LOG_LEVEL` says (`lpscrape crawl` without `-v`: ERROR, one
 line per record, its traceback only in the file); the file keeps `LPSCRAPE_LOG_FILE_LEVEL`
@@ -9,8 +10,11 @@ which writes one log per job itself (`LOG_FILE`), that file is the run's log.
 
 from __future__ import annotations
 
+import glob
+import hashlib
 import logging
 import os
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +24,6 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
-PATTERN = "crawl-*.log"
 
 
 def log_dir(settings: BaseSettings) -> Path:
@@ -31,9 +34,18 @@ def log_dir(settings: BaseSettings) -> Path:
     return Path(settings.get("ARCHIVE_DB", "archive.db")).resolve().parent / "logs"
 
 
-def rotate(folder: Path, keep: int) -> list[Path]:
-    """Remove all but the newest `keep` run logs in `folder`; returns what was removed."""
-    logs = sorted(folder.glob(PATTERN))  # names sort by time
+def log_prefix(settings: BaseSettings) -> str:
+    """The start of the names of one archive's run logs: `crawl-<file name>-<path hash>`, so
+    that archives sharing a log folder keep (and rotate) their own."""
+    archive = Path(settings.get("ARCHIVE_DB", "archive.db")).resolve()
+    stem = re.sub(r"[^\w.-]", "_", archive.stem)
+    return f"crawl-{stem}-{hashlib.sha1(str(archive).encode()).hexdigest()[:6]}"
+
+
+def rotate(folder: Path, keep: int, prefix: str) -> list[Path]:
+    """Remove all but the newest `keep` run logs named `prefix-…` in `folder`; returns what
+    was removed."""
+    logs = sorted(folder.glob(f"{glob.escape(prefix)}-*.log"))  # names sort by time
     old = logs[: max(len(logs) - keep, 0)]
     for path in old:
         path.unlink(missing_ok=True)
@@ -117,7 +129,8 @@ class RunLog:
         folder = log_dir(settings)
         now = datetime.now(UTC)
         stamp = f"{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z"  # names sort by time
-        path = folder / f"crawl-{stamp}-{os.getpid()}.log"
+        prefix = log_prefix(settings)
+        path = folder / f"{prefix}-{stamp}-{os.getpid()}.log"
         try:
             folder.mkdir(parents=True, exist_ok=True)
             handler = QuietFileHandler(path, encoding="utf-8")
@@ -135,7 +148,7 @@ class RunLog:
         # root logger passes only what its least strict handler takes.
         self.root_level = root.level
         root.setLevel(min(h.level for h in root.handlers))
-        rotate(folder, keep)
+        rotate(folder, keep, prefix)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunLog:

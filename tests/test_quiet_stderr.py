@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT, crawl
+from scrapy.settings import Settings
 
 from lpscrape.demo import DemoServer
+from lpscrape.runlog import log_prefix, rotate
 
 
 def test_scrapy_warnings_go_to_the_run_log_not_to_stderr(
@@ -19,7 +21,7 @@ def test_scrapy_warnings_go_to_the_run_log_not_to_stderr(
     # Every page is past the warn size: Scrapy warns once per response.
     result = crawl(demo_server, db, "--set", "DOWNLOAD_WARNSIZE=2000")
     assert (result.returncode, result.stderr) == (0, "")
-    [log] = (tmp_path / "logs").glob("crawl-*.log")
+    [log] = (tmp_path / "logs").glob("crawl-archive-*.log")  # named after its archive
     warned = [
         line
         for line in log.read_text().splitlines()
@@ -55,3 +57,18 @@ def test_an_error_is_one_line_on_the_console_and_whole_in_the_run_log(tmp_path: 
     text = log.read_text()
     assert "second line\nTraceback" in text and "KeyError: 'x'" in text
     assert "a warning: the log file only" in text
+
+
+def test_archives_sharing_a_log_folder_rotate_only_their_own_logs(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    ours, theirs = (
+        log_prefix(Settings({"ARCHIVE_DB": str(tmp_path / name)})) for name in ("a.db", "h.db")
+    )
+    assert ours.startswith("crawl-a-") and theirs.startswith("crawl-h-")
+    for prefix in (ours, theirs):
+        for stamp in ("20260101T000000.000Z", "20260102T000000.000Z"):
+            (logs / f"{prefix}-{stamp}-1.log").write_text("")
+    removed = rotate(logs, 1, ours)
+    assert [p.name for p in removed] == [f"{ours}-20260101T000000.000Z-1.log"]
+    assert len(list(logs.glob(f"{theirs}-*.log"))) == 2  # the other archive's stay
