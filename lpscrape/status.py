@@ -433,6 +433,14 @@ def accept(db_path: str | Path, run_id: int) -> str:
         archive = Archive(open_database(db_path))
         try:
             ensure_health_tables(archive.db)
+            read = archive.db.execute(
+                "SELECT articles FROM run_health WHERE run_id = ?", [run_id]
+            ).fetchone()
+            if read is not None and not read[0]:
+                raise ArchiveError(
+                    f"run {run_id} read no article: it cannot be a baseline (every later run "
+                    "would look healthy against it)"
+                )
             if not accept_run(archive.db, run_id):
                 raise ArchiveError(f"run {run_id} has no recorded health in {db_path}")
             stored = store_held(archive, run_id)

@@ -184,6 +184,9 @@ def test_accepting_an_intended_change_makes_it_the_baseline(
     ]
     report = json.loads(run_cli("status", "--db", str(db), "--json").stdout)
     assert report["open_alerts"] == [] and report["runs"][1]["health"] == "accepted"
+    run_cli("status", "--db", str(db), "--accept", "2", check=True)  # accepted twice
+    [(verdict,)] = query(db, "SELECT verdict FROM run_health WHERE run_id = 2")
+    assert verdict.startswith("accepted as the new baseline (was: ") and verdict.count("was:") == 1
     # Re-extracted offline, the archive still holds what was accepted: the accepted run's
     # captures are applied as the site's own change, not held again.
     before = query(db, "SELECT url, version, dateline FROM articles ORDER BY url")
@@ -191,6 +194,22 @@ def test_accepting_an_intended_change_makes_it_the_baseline(
     assert "held" not in reparsed.stdout
     assert query(db, "SELECT url, version, dateline FROM articles ORDER BY url") == before
     assert query(db, restyled) == [(held,)]
+
+
+def test_a_run_that_read_no_article_cannot_be_the_baseline(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    crawl(demo_server, db)
+    for article in articles(1):  # a night the site answered every article with an error
+        demo_server.site.faults[article.path] = [500]
+    quick = ("--set", "RETRY_TIMES=0", "--set", "RETRY_BACKOFF_BASE=0")
+    crawl(demo_server, db, "--full", *quick, check=False)
+    assert query(db, "SELECT articles FROM run_health WHERE run_id = 2") == [(0,)]
+    result = run_cli("status", "--db", str(db), "--accept", "2")
+    assert result.returncode == 2
+    assert "run 2 read no article: it cannot be a baseline" in result.stderr
+    assert query(db, "SELECT accepted_at FROM run_health WHERE run_id = 2") == [(None,)]
 
 
 @pytest.mark.parametrize(("section", "part"), [("heraldry", "dateline"), ("nobility", "byline")])

@@ -260,8 +260,14 @@ def accept_run(db: Database, run_id: int) -> bool:
     row = db.execute("SELECT verdict FROM run_health WHERE run_id = ?", [run_id]).fetchone()
     if row is None:
         return False
+    was = row[0] or ""
+    if not was.startswith(ACCEPTED):  # accepted again: still what it was before the first time
+        was = f"{ACCEPTED} (was: {was})"
     db.execute(
         "UPDATE run_health SET healthy = 1, accepted_at = ?, verdict = ? WHERE run_id = ?",
-        [utc_now(), f"accepted as the new baseline (was: {row[0]})", run_id],
+        [utc_now(), was, run_id],
     )
     return True
+
+
+ACCEPTED = "accepted as the new baseline"
