@@ -138,6 +138,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     except StorageError as exc:
         print(f"lpscrape: crawl failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except ArchiveBusy as exc:  # tonight's crawl skipped: a crawl still at work (or hung)
+        from lpscrape.monitor import alert_refused
+
+        alert_refused(args.db, start_url, f"{exc}; this crawl was skipped", overrides)
+        raise
     except ArchiveError as exc:  # a crawl that could not start still tells someone (#9)
         from lpscrape.monitor import alert_refused
 

@@ -212,6 +212,26 @@ def test_reparse_refused_by_a_running_crawl_says_what_it_did_not_start(tmp_path:
     assert "; not starting the reparse — try again when it has finished" in result.stderr
 
 
+def test_a_crawl_skipped_for_a_crawl_still_running_alerts_someone(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    open_database(db).conn.close()
+    told = tmp_path / "told.txt"
+    notify = tmp_path / "notify.sh"
+    notify.write_text(f'#!/bin/sh\ncat > "{told}"\n')
+    notify.chmod(0o755)
+    lock.acquire(db, purpose="crawl")  # this process plays last night's crawl, still at work
+    try:
+        result = run_cli(
+            "crawl", "--db", str(db), "--start-url", "http://127.0.0.1:9/",
+            "--set", f"LPSCRAPE_ALERT_COMMAND={notify}",
+        )  # fmt: skip
+    finally:
+        lock.release(db)
+    assert result.returncode == EXIT_BUSY
+    assert "the crawl could not start" in told.read_text()
+    assert "this crawl was skipped" in told.read_text()
+
+
 @pytest.mark.parametrize(("what", "target"), [("warc", "FILE"), ("datasette", "DIR")])
 def test_export_without_an_output_says_it_is_required(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], what: str, target: str
