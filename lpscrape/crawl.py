@@ -43,6 +43,9 @@ def crawl_settings(db_path: str | Path, **overrides: Any) -> Settings:
     settings = Settings()
     settings.setmodule("lpscrape.settings", priority="project")
     settings.set("ARCHIVE_DB", str(db_path), priority="cmdline")
+    # `lpscrape crawl` checks the start URL and alerts a refused crawl itself; under scrapyd
+    # (or `scrapy crawl`) the pipeline does.
+    settings.set("LPSCRAPE_CLI", True, priority="cmdline")
     for key, value in overrides.items():
         settings.set(key, value, priority="cmdline")
     return settings

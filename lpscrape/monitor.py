@@ -218,20 +218,22 @@ def alert_refused(
     *,
     record: bool = False,
     full: bool = False,
+    settings: BaseSettings | None = None,
 ) -> None:
     """Send an alert for a crawl that could not start (site unreachable, archive unusable).
 
     With `record` (the refusal is about the start URL, not the archive) and a usable archive,
     the refusal is kept as a run of its own (`record_refusal`), its alert and deliveries with
     it, so `lpscrape status` shows it; otherwise the alert goes out as run 0, nothing written.
+    `settings`: the crawl's own (under scrapyd), else the project's with `overrides`.
     """
     from lpscrape.crawl import crawl_settings
 
-    settings = crawl_settings(db_path, **overrides)
+    settings = settings or crawl_settings(db_path, **overrides)
     text = f"the crawl could not start: {reason}"
     if record:
         mode = run_mode(full)
-        publication = str(overrides.get("LPSCRAPE_PUBLICATION") or "") or None
+        publication = str(settings.get("LPSCRAPE_PUBLICATION") or "") or None
         if record_refusal(db_path, start_url, reason, text, settings, mode, publication):
             return
     alert = Alert(

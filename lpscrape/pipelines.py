@@ -81,17 +81,22 @@ class ArchivePipeline:
         try:  # checked by `lpscrape crawl` already; this is for scrapyd and `scrapy crawl`
             AlertConfig.from_settings(self.settings.get)
         except AlertConfigError as exc:
-            stats.set_value(
-                "lpscrape/archive_error", f"crawl refused: {exc}; no alert could be sent"
-            )
+            reason = f"crawl refused: {exc}; no alert could be sent"
+            stats.set_value("lpscrape/archive_error", reason)
+            if not self.settings.getbool("LPSCRAPE_CLI"):
+                logger.error("lpscrape: %s", reason)  # the job's log: nowhere else to say it
             raise CloseSpider("alerts_unusable") from exc
+        if not self.settings.getbool("LPSCRAPE_CLI"):
+            self._check_start()
         try:
             lock.acquire(self.db_path)
         except ArchiveBusy as exc:
             stats.set_value("lpscrape/archive_busy", str(exc))
+            self._refused(f"{exc}; this crawl was skipped")
             raise CloseSpider("archive_busy") from exc
         except ArchiveError as exc:
             stats.set_value("lpscrape/archive_error", str(exc))
+            self._refused(str(exc))
             raise CloseSpider("archive_error") from exc
         self.locked = True
         options = {
@@ -120,8 +125,37 @@ class ArchivePipeline:
             if self.worker is not None:
                 self.worker.join()
                 self.worker = None
+            self._refused(str(exc))
             raise CloseSpider("archive_error") from exc
         stats.set_value("lpscrape/run_id", self.run_id)
+
+    def _check_start(self) -> None:
+        """Under scrapyd: a site that cannot be reached is refused at once, as `lpscrape
+        crawl` refuses it (not retried for minutes while the job queue waits)."""
+        from lpscrape.crawl import StartRefused, check_start_url
+
+        spider = self.crawler.spider
+        try:
+            check_start_url(spider.base, self.settings.get("USER_AGENT"))
+        except StartRefused as exc:
+            self.crawler.stats.set_value("lpscrape/archive_error", str(exc))
+            self._refused(str(exc), record=True)
+            raise CloseSpider("start_refused") from exc
+
+    def _refused(self, reason: str, record: bool = False) -> None:
+        """A crawl that could not start, under scrapyd or `scrapy crawl` (`lpscrape crawl`
+        says it itself): one line in the job's log and the alert to every action; `record`
+        keeps it as a refused run of the archive."""
+        from lpscrape.monitor import alert_refused
+
+        if self.settings.getbool("LPSCRAPE_CLI"):
+            return
+        logger.error("lpscrape: the crawl could not start: %s", reason)
+        spider = self.crawler.spider
+        full = getattr(spider, "full", False)
+        alert_refused(
+            self.db_path, spider.base, reason, {}, record=record, full=full, settings=self.settings
+        )
 
     def process_item(self, item: Capture | FetchFailure) -> Capture | FetchFailure:
         """Keep the capture, and count what it meant; a failed fetch is counted by reason."""

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
-from conftest import crawl, free_port, query, run_cli
+from conftest import ROOT, crawl, free_port, query, run_cli
 
 from lpscrape.archive import lock
 from lpscrape.demo import DemoServer
@@ -131,3 +134,44 @@ def test_a_refusal_is_recorded_only_in_a_usable_archive(
         assert run_cli("crawl", *bad_url, str(path)).returncode == 2
         assert path.read_bytes() == before
         assert not Path(f"{path}-wal").exists() and not Path(f"{path}.lock").exists()
+
+
+def scrapy_crawl(db: Path, start_url: str, *settings: str) -> subprocess.CompletedProcess:
+    """`scrapy crawl lordspress`, as scrapyd runs a job (no `lpscrape crawl` around it)."""
+    args = ["-a", f"start_url={start_url}", "-s", f"ARCHIVE_DB={db}"]
+    for setting in settings:
+        args += ["-s", setting]
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "lordspress", *args],
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_under_scrapyd_a_refused_crawl_is_said_and_alerted_too(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    told = tmp_path / "told.txt"
+    notify = tmp_path / "notify.sh"
+    notify.write_text(f'#!/bin/sh\ncat >> "{told}"\n')
+    notify.chmod(0o755)
+    alert = f"LPSCRAPE_ALERT_COMMAND={notify}"
+    db = tmp_path / "archive.db"
+    crawl(demo_server, db)
+    # The site cannot be reached: refused at once, a run of its own, alerted.
+    nobody = f"http://127.0.0.1:{free_port()}/"
+    started = time.monotonic()
+    result = scrapy_crawl(db, nobody, alert)
+    assert time.monotonic() - started < 60  # not retried for minutes
+    assert f"lpscrape: the crawl could not start: cannot reach {nobody}" in result.stderr
+    assert query(db, "SELECT outcome, start_url FROM crawl_runs WHERE id = 2") == [
+        ("refused", nobody)
+    ]
+    assert f"cannot reach {nobody}" in told.read_text()
+    # Another program's SQLite file as the archive: refused, untouched, alerted.
+    foreign = tmp_path / "foreign.db"
+    sqlite3.connect(foreign).execute("CREATE TABLE notes (x)").connection.commit()
+    before = foreign.read_bytes()
+    result = scrapy_crawl(foreign, demo_server.base_url + "/", alert)
+    assert "lpscrape: the crawl could not start:" in result.stderr
+    assert foreign.read_bytes() == before
+    assert told.read_text().count("the crawl could not start") == 2
