@@ -171,6 +171,7 @@ def status_report(db_path: str | Path, runs: int = 10, now: datetime | None = No
         "open_alerts": open_alerts,
     }
     report["next_steps"] = next_steps(report, now)
+    report["notes"] = notes(report)
     report["ok"] = not report["open_alerts"] and not report["next_steps"]
     return report
 
@@ -280,16 +281,7 @@ def next_steps(report: dict[str, Any], now: datetime) -> list[str]:
             "Scheduled crawls)."
         )
     age = report["archive"]["newest_article_age_days"]
-    # A run that read the site's sitemaps and failed nothing holds whatever they list: an old
-    # newest article is then a quiet site (the demo's) or a sitemap the site stopped updating.
-    quiet = bool(finished and finished.get("sitemaps_read") and not finished.get("failed"))
-    if age is not None and age > OLD_ARTICLE_DAYS and quiet:
-        steps.append(
-            f"The newest article was published {age} days ago, and run {finished['id']} read "
-            "the site's sitemaps without a failure: they list nothing newer. A quiet site, or "
-            "sitemaps the site no longer updates: compare with its home page."
-        )
-    elif age is not None and age > OLD_ARTICLE_DAYS:
+    if age is not None and age > OLD_ARTICLE_DAYS and not _quiet_site(finished):
         if finished and not finished.get("log_path"):  # a distributed run keeps no log
             where = (
                 f"run {finished['id']} kept no log; see the sitemaps it fetched: `lpscrape "
@@ -303,6 +295,41 @@ def next_steps(report: dict[str, Any], now: datetime) -> list[str]:
             f"since, discovery is missing new posts ({where})."
         )
     return steps
+
+
+def _bullets(items: list[str]) -> list[str]:
+    """Each item as a bullet, wrapped at 100 columns."""
+    return [
+        line
+        for item in items
+        for line in textwrap.wrap(
+            item,
+            width=100,
+            initial_indent="  - ",
+            subsequent_indent="    ",
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+    ]
+
+
+def _quiet_site(finished: dict[str, Any] | None) -> bool:
+    """A run that read the site's sitemaps and failed nothing holds whatever they list: an old
+    newest article is then a quiet site (the demo's), not a crawl gone wrong."""
+    return bool(finished and finished.get("sitemaps_read") and not finished.get("failed"))
+
+
+def notes(report: dict[str, Any]) -> list[str]:
+    """What is worth knowing but needs no action (and leaves the exit status 0)."""
+    finished = next((r for r in report["runs"] if r["outcome"] not in NOT_A_RUN), None)
+    age = report["archive"]["newest_article_age_days"]
+    if age is not None and age > OLD_ARTICLE_DAYS and _quiet_site(finished):
+        return [
+            f"The newest article was published {age} days ago, and run {finished['id']} read "
+            "the site's sitemaps without a failure: they list nothing newer. A quiet site, or "
+            "sitemaps the site no longer updates: compare with its home page."
+        ]
+    return []
 
 
 def _pct(value: float | None) -> str:
@@ -396,18 +423,11 @@ def format_status(report: dict[str, Any], now: datetime | None = None) -> str:
         )
     if not report["open_alerts"]:
         lines.append("  none")
-    lines += ["", "Next steps"]
-    for step in report["next_steps"]:
-        lines += textwrap.wrap(
-            step,
-            width=100,
-            initial_indent="  - ",
-            subsequent_indent="    ",
-            break_on_hyphens=False,
-            break_long_words=False,
-        )
+    lines += ["", "Next steps", *_bullets(report["next_steps"])]
     if not report["next_steps"]:
         lines.append("  none: all is well")
+    if report["notes"]:
+        lines += ["", "Notes", *_bullets(report["notes"])]
     # Titles, URLs, alerts and errors came from sites: their control characters (terminal
     # escapes, line breaks) are shown escaped, each line stays one line.
     return "\n".join(printable(line.rstrip()) for line in lines)
