@@ -16,6 +16,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tomllib
 import urllib.error
 import urllib.request
@@ -365,7 +366,9 @@ def deliver(alert: Alert, config: AlertConfig) -> dict[str, str]:
             ACTIONS[name](alert, config)
         except Exception as exc:  # one line each: a failed alert never fails the crawl
             results[name] = f"failed: {_reason(exc)}"
-            logger.error("alert %s for run %s failed: %s", name, alert.run_id, _reason(exc))
+            line = f"alert {name} for run {alert.run_id} failed: {_reason(exc)}"
+            logger.info(line)  # the run's log; stderr (cron's mail) gets it as lpscrape's
+            print(f"lpscrape: {line}", file=sys.stderr)  # other lines, whatever the logging
         else:
             results[name] = "ok"
     return results

@@ -89,10 +89,16 @@ class OneLineFormatter(logging.Formatter):
         self.inner = inner
 
     def format(self, record: logging.LogRecord) -> str:
-        """The record as `inner` formats it, cut to its first line."""
+        """The record as `inner` formats it, cut to its first line; lpscrape's own as every
+        other line of lpscrape's on stderr (`lpscrape: …`), for cron mail filters."""
         bare = logging.makeLogRecord(record.__dict__)  # the file's handler still gets it whole
         bare.exc_info, bare.exc_text, bare.stack_info = None, None, None
-        first, cut, _ = self.inner.format(bare).partition("\n")
+        if record.name.split(".")[0] == "lpscrape":
+            text = bare.getMessage()
+            text = text if text.startswith("lpscrape: ") else f"lpscrape: {text}"
+        else:
+            text = self.inner.format(bare)
+        first, cut, _ = text.partition("\n")
         return f"{first} […]" if cut else first
 
 

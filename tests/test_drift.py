@@ -278,6 +278,7 @@ def test_failing_alert_actions_are_one_line_each_and_the_archive_is_kept(
         line for line in result.stderr.splitlines() if "alert " in line and "failed" in line
     ]
     assert len(failures) == 3
+    assert all(line.startswith("lpscrape: alert ") for line in failures), failures  # as every line
     assert any("alert command for run 1 failed: exit status 4" in line for line in failures)
     assert any("alert webhook for run 1 failed: HTTP 500" in line for line in failures)
     # the alerts file's own sendmail, not the default one (settings never override the file)

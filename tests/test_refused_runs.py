@@ -35,7 +35,7 @@ def test_an_unreachable_site_is_a_refused_run_that_status_shows(
     )  # fmt: skip
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [
-        "alert command for run 2 failed: exit status 1",
+        "lpscrape: alert command for run 2 failed: exit status 1",
         f"lpscrape: cannot reach {nobody}: [Errno 111] Connection refused",
     ]
     assert query(db, COUNTS) == before  # nothing fetched, nothing stored

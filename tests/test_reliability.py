@@ -685,7 +685,7 @@ def test_a_lock_left_by_a_killed_crawl_is_taken_over(hostile: DemoServer, db: Pa
     killed.wait()
     hostile.site.delays.clear()
     result = run(hostile, db)
-    assert f"took over the lock of {db} left by pid {killed.pid}" in result.stderr
+    assert f"lpscrape: took over the lock of {db} left by pid {killed.pid}" in result.stderr
     assert query(db, "SELECT outcome FROM crawl_runs ORDER BY id") == [
         ("aborted",),
         ("completed",),

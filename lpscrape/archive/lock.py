@@ -8,6 +8,7 @@ import fcntl
 import json
 import logging
 import os
+import sys
 from pathlib import Path
 
 from lpscrape.clock import utc_now
@@ -79,13 +80,13 @@ def acquire(db_path: str | Path, purpose: str = "crawl") -> None:
         raise ArchiveError(f"cannot lock archive {db_path}: {exc.strerror or exc}") from exc
     stale = _holder(fd)
     if stale.get("pid"):  # a holder that never released it: killed
-        logger.warning(
-            "took over the lock of %s left by pid %s (%s since %s), which is no longer running",
-            db_path,
-            stale.get("pid"),
-            stale.get("purpose", "crawl"),
-            stale.get("since", "?"),
+        line = (
+            f"took over the lock of {db_path} left by pid {stale.get('pid')} "
+            f"({stale.get('purpose', 'crawl')} since {stale.get('since', '?')}), which is no "
+            "longer running"
         )
+        logger.info(line)  # the run's log; on stderr as lpscrape's other lines, before logging
+        print(f"lpscrape: {line}", file=sys.stderr)  # is set up (the lock comes first)
     os.ftruncate(fd, 0)
     os.lseek(fd, 0, os.SEEK_SET)
     os.write(fd, json.dumps({"pid": os.getpid(), "purpose": purpose, "since": utc_now()}).encode())
