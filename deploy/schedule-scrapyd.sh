@@ -3,7 +3,8 @@
 #   17 3 * * *  /srv/lpscrape/deploy/schedule-scrapyd.sh
 # Usage: schedule-scrapyd.sh [-v] [FIELD=VALUE…]: more schedule.json fields, settings as
 # setting=NAME=VALUE, spider arguments as NAME=VALUE (start_url=URL). SCRAPYD, ARCHIVE and
-# ALERTS (the alerts file) say where; -v prints scrapyd's answer (the job id).
+# ALERTS (the alerts file) say where; -v prints scrapyd's answer (the job id). The job's log
+# gets a progress line an hour, as the crontab line's run log does.
 # Silent when scrapyd took the job (cron mails nothing); otherwise one line on stderr and exit
 # 1: scrapyd unreachable or answering an HTTP error, or an answer whose "status" is not "ok"
 # (scrapyd answers a refusal, such as a project never deployed, with 200 and
@@ -30,7 +31,8 @@ fail() {
 # curl's own error (unreachable, timeout, HTTP 4xx/5xx) is the answer when it fails.
 if ! answer=$(curl --fail --silent --show-error --connect-timeout 10 --max-time 60 \
   "$SCRAPYD/schedule.json" -d project=lpscrape -d spider=lordspress \
-  -d setting=ARCHIVE_DB="$ARCHIVE" -d setting=LPSCRAPE_ALERTS_FILE="$ALERTS" "$@" 2>&1); then
+  -d setting=ARCHIVE_DB="$ARCHIVE" -d setting=LPSCRAPE_ALERTS_FILE="$ALERTS" \
+  -d setting=LPSCRAPE_PROGRESS_INTERVAL=3600 "$@" 2>&1); then
   fail "$(printf '%s\n' "$answer" | head -n 1)"
 fi
 line=$(printf '%s' "$answer" | tr '\r\n\t' '   ')

@@ -223,7 +223,11 @@ def test_the_schedule_script_is_silent_when_scrapyd_takes_the_job(
     log = tmp_path / "scrapyd" / "logs" / "lpscrape" / "lordspress" / f"{second['id']}.log"
     said = log.read_text()  # the refusal is in the stats it dumps (pprint splits the line)
     assert "Spider closed (alerts_unusable)" in said and "/no/such/program not found" in said
+    assert "ERROR: lpscrape: crawl refused: LPSCRAPE_ALERT_COMMAND: /no/such/program" in said
     assert not refused.exists()
+    # The job's log has the run's progress an hour, not a line every 2 s.
+    first = log.with_name(f"{job['id']}.log").read_text()
+    assert first.count("progress: [") <= 2
 
 
 class Answers:
@@ -299,6 +303,7 @@ def test_the_schedule_script_sends_the_job_and_says_nothing_unless_asked() -> No
         ("spider", "lordspress"),
         ("setting", "ARCHIVE_DB=/a/b.db"),
         ("setting", "LPSCRAPE_ALERTS_FILE="),
+        ("setting", "LPSCRAPE_PROGRESS_INTERVAL=3600"),  # the job's log: a line an hour
         ("start_url", "https://lp.example/"),
     ]
     assert ("setting", "LPSCRAPE_ALERTS_FILE=/a/alerts.toml") in scrapyd.forms[1]
