@@ -447,8 +447,10 @@ def alert_paragraph(
         )
     else:
         advice = (
-            "Check the start URL, robots.txt and the sitemaps in the run's log; an article "
-            "the run marked gone keeps its text (its other alerts say how many)."
+            "Articles the site answered with an error page or a failure are not counted as "
+            "found (the run's other alerts count them by reason: many, and the site itself is "
+            "failing); otherwise check the start URL, robots.txt and the sitemaps in the run's "
+            "log; an article the run marked gone keeps its text (its other alerts say how many)."
         )
     return (
         f"Run {run_id} drifted {against}, over the {health.articles} articles it read: "

@@ -247,12 +247,19 @@ def next_steps(report: dict[str, Any], now: datetime) -> list[str]:
         )
     if finished and finished.get("healthy") == 0:
         drifted = [f["field"] for f in report["health"]["fields"] if f["drifted"]]
-        what = f" ({', '.join(drifted)})" if drifted else ""
-        steps.append(
-            f"Run {finished['id']} is unhealthy{what}: open the example URLs in its alert, "
-            f"adjust the extractor, then `lpscrape reparse --db {db}`; if the site's change is "
-            f"intended, `lpscrape status --db {db} --accept {finished['id']}`."
-        )
+        if drifted:
+            steps.append(
+                f"Run {finished['id']} is unhealthy ({', '.join(drifted)}): open the example "
+                f"URLs in its alert, adjust the extractor, then `lpscrape reparse --db {db}`; "
+                "if the site's change is intended, "
+                f"`lpscrape status --db {db} --accept {finished['id']}`."
+            )
+        else:  # no field drifted: the run found far fewer articles than the runs before it
+            steps.append(
+                f"Run {finished['id']} found far fewer articles than usual: read its alerts "
+                "and log (requests the site failed, by reason; robots.txt; the sitemaps); "
+                "the next run tries again. Accept it only for a lasting change of the site."
+            )
     if finished and finished.get("held"):
         steps.append(
             f"{finished['held']} new versions were held for review in run {finished['id']}, "

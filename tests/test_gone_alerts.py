@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import crawl, query
+from conftest import crawl, query, run_cli
 from faultsite import html
 
 from lpscrape.demo import DemoServer
@@ -109,6 +109,11 @@ def test_every_article_gone_at_once_is_an_alarm_and_nothing_claims_nothing_was_l
     # there, and nothing anywhere says that nothing was lost.
     [paragraph] = [a for a in lines if a.startswith(f"Run {run_id} drifted")]
     assert "an article the run marked gone keeps its text" in paragraph
+    assert "(the run's other alerts count them by reason" in paragraph  # not only the URL
+    # No field drifted, articles went missing: no advice to adjust the extractor.
+    status = run_cli("status", "--db", str(archive)).stdout
+    assert f"Run {run_id} found far fewer articles than usual" in status
+    assert "adjust the extractor" not in status
     [(health_alert,)] = query(archive, "SELECT alert FROM run_health WHERE run_id = ?", (run_id,))
     assert "nothing was lost" not in result.stderr + result.stdout + json.dumps(alerts)
     assert "nothing was lost" not in (health_alert or "")
