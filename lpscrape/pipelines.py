@@ -39,6 +39,9 @@ from lpscrape.worker import (
 )
 
 logger = logging.getLogger(__name__)
+# Where the site lists its posts: a run that reads none of them finds articles only through
+# listing pages.
+DISCOVERY_KINDS = ("sitemap", "feed", "api")
 
 
 class ArchivePipeline:
@@ -172,6 +175,8 @@ class ArchivePipeline:
             and item.discovered_via not in (None, "archive")
         ):
             self.listed_missing.add(item.requested_url or item.url)
+        if item.kind in DISCOVERY_KINDS and item.status in (200, 304) and item.failure is None:
+            self.crawler.stats.inc_value("lpscrape/sources_read")
         if self.worker is not None:
             if self.worker.sent - self.worker.answered >= self.balance_backlog:
                 # The worker is behind (its inbox is full): rather than wait, this process
@@ -291,6 +296,8 @@ class ArchivePipeline:
             given_up=[(h.host, h.seconds, h.not_sent) for h in given_up.values()],
             gone=tally.counts["gone"],
             live_before=len(getattr(self.crawler.spider, "known", None) or ()),
+            sources_read=stats.get_value("lpscrape/sources_read", 0),
+            sources_before=getattr(self.crawler.spider, "sources_before", 0),
             listed_gone=len(self.listed_gone),
             listed_gone_examples=self.listed_gone[:EXAMPLES_PER_REASON],
         )

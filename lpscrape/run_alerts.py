@@ -37,6 +37,8 @@ class RunTotals:
     live_before: int = 0  # live articles of the site the archive had when the run began
     listed_gone: int = 0  # of the gone, those the site still listed (sitemaps, feed, API)
     listed_gone_examples: Sequence[str] = ()
+    sources_read: int = 0  # sitemaps, feeds and API pages read (200 or 304, nothing wrong)
+    sources_before: int = 0  # the same in the last completed run from the same start URL
 
 
 def limits(settings: Any) -> dict[str, Any]:
@@ -125,6 +127,14 @@ def alert_lines(
                 "no article was found: neither the sitemaps, the feed nor the REST API listed "
                 "a post; is the start URL a WordPress site's home page?"
             )
+    if t.sources_before and not t.sources_read and not t.stopped:
+        out.append(
+            "none of the site's sitemaps, feed or REST API answered in this run "
+            f"({t.sources_before} read in the last one): articles were found through listing "
+            "pages only, and "
+            "older ones the listings no longer show are not checked; see robots.txt's Sitemap "
+            "lines and the sitemap URLs in the run's log"
+        )
     if t.listed_gone:
         eg = ", ".join(t.listed_gone_examples[:2])
         out.append(

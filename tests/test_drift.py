@@ -352,3 +352,19 @@ def test_a_crawl_that_cannot_start_still_alerts(tmp_path: Path) -> None:
     [call] = calls(command_calls)
     assert call["stdin"].startswith("Crawl refused.")
     assert f"the crawl could not start: cannot reach {nobody}" in call["stdin"]
+
+
+def test_a_run_that_reads_none_of_the_site_s_sitemaps_feed_or_api_says_so(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    first = crawl(demo_server, db)
+    assert "sitemaps, feed or REST API" not in first.stderr
+    api = [f"/wp-json/wp/v2/{name}" for name in ("posts", "categories", "tags")]
+    for path in ("/sitemap_index.xml", "/wp-sitemap.xml", "/feed/", *api):  # the site lost them
+        demo_server.site.faults[path] = [404] * 5
+    result = crawl(demo_server, db, check=False)
+    assert result.returncode == 3
+    [line] = [a for a in result.stderr.splitlines() if "sitemaps, feed or REST API" in a]
+    assert line.startswith("lpscrape: ALERT: none of the site's sitemaps, feed or REST API")
+    assert "articles were found through listing pages only" in line

@@ -18,10 +18,14 @@ class Known(NamedTuple):
 
     articles: Validators  # per fetch URL: etag, last_modified, sitemap_lastmod (live articles)
     pages: Validators  # per URL: etag, last_modified of feeds and API pages ({}: a full crawl)
+    sources_before: int = 0  # sitemaps, feeds and API pages the last completed run read
 
 
-def known_for_crawl(db_path: str | Path, publication: str | None, sample: int, full: bool) -> Known:
-    """The validators a crawl of `publication` starts from (empty without a usable archive)."""
+def known_for_crawl(
+    db_path: str | Path, publication: str | None, sample: int, full: bool, start_url: str = ""
+) -> Known:
+    """The validators a crawl of `publication` (from `start_url`) starts from (empty without a
+    usable archive)."""
     # Every live article's, and unless `full` the pages' too, minus those of a health sample
     # of `sample` articles read in full. An unusable archive is the pipeline's to report.
     try:
@@ -30,13 +34,26 @@ def known_for_crawl(db_path: str | Path, publication: str | None, sample: int, f
         return Known({}, {})
     try:
         articles = archive.known_articles()  # also finds articles gone from the sitemap
+        before = sources_read(archive.db, start_url)
         if full:
-            return Known(articles, {})
+            return Known(articles, {}, before)
         # Issue #9: a sample read in full, so every run measures the current theme.
         reread_sample(archive.db, articles, sample, publication)
-        return Known(articles, archive.known_pages())
+        return Known(articles, archive.known_pages(), before)
     finally:
         archive.close()
+
+
+def sources_read(db: Database, start_url: str) -> int:
+    """How many of the site's discovery sources (sitemaps, feed, REST API pages) the last
+    completed run from `start_url` read (answered 200 or 304, nothing wrong with them)."""
+    row = db.execute(
+        "SELECT count(*) FROM captures WHERE kind IN ('sitemap', 'feed', 'api') "
+        "AND status IN (200, 304) AND failure IS NULL AND run_id = (SELECT max(id) "
+        "FROM crawl_runs WHERE outcome = 'completed' AND start_url = ?)",
+        [start_url],
+    ).fetchone()
+    return row[0] if row else 0
 
 
 def reread_sample(

@@ -99,6 +99,7 @@ class LordsPressSpider(scrapy.Spider):
         self.frontier: Any = None  # the shared frontier (lpscrape.distributed), set when used
         self.known: dict[str, dict[str, str | None]] = {}
         self.validators: dict[str, dict[str, str | None]] = {}
+        self.sources_before = 0  # discovery sources the last completed run read
         self.decided: set[str] = set()  # article URLs requested, or skipped, in this run
         self.in_sitemap: set[str] = set()
         self.named: dict[str, str] = {}  # posts named by the feed/API, until sitemaps are read
@@ -250,11 +251,12 @@ class LordsPressSpider(scrapy.Spider):
             return
         sample = self.settings.getint("LPSCRAPE_HEALTH_SAMPLE", 0)
         known = known_for_crawl(
-            self.settings.get("ARCHIVE_DB"), self.publication, sample, self.full
+            self.settings.get("ARCHIVE_DB"), self.publication, sample, self.full, self.base
         )
         # What this site's archive knows (an unusable archive: nothing, the pipeline stops it).
         self.known = {url: v for url, v in known.articles.items() if self.on_site(url)}
         self.validators = known.pages
+        self.sources_before = known.sources_before
 
     def _conditional(self, known: dict[str, str | None] | None) -> dict[str, str]:
         """`If-None-Match` / `If-Modified-Since` from what the archive stored."""
