@@ -10,6 +10,7 @@ from conftest import memory_archive
 from lpscrape import worker
 from lpscrape.archive.bodies import version_body_sql
 from lpscrape.archive.review import held_fields
+from lpscrape.archive.runhealth import ensure_health_tables
 from lpscrape.archive.schema import CONTENT_COLUMNS
 from lpscrape.archive.store import Archive
 from lpscrape.extract import extract_article
@@ -321,3 +322,29 @@ def test_the_worker_parses_an_api_answer_by_the_taxonomy_the_spider_asked_for() 
     assert [(r["id"], r["link"]) for r in posts.api_rows or []] == [
         (9, "https://lordspress.example/2025/09/10/envoys/")  # the link made the archive's key
     ]
+
+
+def test_a_loss_an_archivist_accepted_is_stored_the_next_night_not_held_again(
+    archive: Archive,
+) -> None:
+    archive.add(capture("Envoys meet", GOOD, "2025-09-12T14:00:00+00:00"), 1)
+
+    def without_byline(fetched_at: str) -> Capture:
+        bare = capture("Envoys meet", GOOD, fetched_at)
+        bare.body = bare.body.replace(b'<span class="byline">By Ada Pell</span>', b"")
+        bare.record = extract_article(bare.body, bare.url)
+        return bare
+
+    held = archive.add(without_byline("2025-09-13T14:00:00+00:00"), 2)
+    assert (held.kind, held_fields(held.note or "")) == ("held", ["authors", "byline"])
+    # The archivist accepts run 2 (`lpscrape status --accept 2`): the byline's loss, measured
+    # on the articles it read again, is the site's own change.
+    ensure_health_tables(archive.db)
+    archive.db["run_health"].insert({"run_id": 2, "accepted_at": "2025-09-13T20:00:00+00:00"})
+    for field in ("authors", "byline"):
+        archive.db["run_field_health"].insert({"run_id": 2, "field": field, "lost": 1})
+    next_night = Archive(archive.db)  # the next crawl's
+    run_id, _ = next_night.start_run("https://lordspress.example/", "incremental")
+    stored = next_night.add(without_byline("2025-09-14T14:00:00+00:00"), run_id)
+    assert stored.kind == "changed"
+    assert archive.db.execute("SELECT version, byline FROM articles").fetchall() == [(2, None)]

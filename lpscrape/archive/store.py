@@ -27,7 +27,7 @@ from . import payloads
 from .bodies import version_body_sql
 from .changes import form_change, update_changes
 from .readonly import readonly_connection
-from .review import COLLAPSE_RATIO, collapse_reason, lost_field_reason
+from .review import COLLAPSE_RATIO, collapse_reason, held_fields, lost_field_reason
 from .rows import insert_row
 from .schema import (
     CONTENT_COLUMNS,
@@ -318,6 +318,7 @@ class Archive:
         self.batch_seconds = batch_seconds
         self.collapse_ratio = collapse_ratio
         self.hold = True  # hold suspect new versions for review (off: storing accepted ones)
+        self._accepted_losses: set[str] | None = None  # read when first needed
         self._pending = 0
         self._last_commit = time.monotonic()
         # Term table name -> id, for names known to be committed or in this batch.
@@ -672,7 +673,10 @@ class Archive:
             layer = json.loads(existing[4] or "{}").get("body_text")
             reason = collapse_reason(existing[3], layer, record, self.collapse_ratio)
             day_only = ":" not in (record.extraction.raw.get("published_at") or ":")
-            reason = reason or (lost_field_reason(before, content, day_only) if before else None)
+            lost = lost_field_reason(before, content, day_only) if before and not reason else None
+            fields = set(held_fields(lost or ""))
+            if lost and not (fields and fields <= self.accepted_losses()):
+                reason = lost  # (fields whose loss an archivist accepted are the site's change)
             if reason:  # kept as a capture, flagged, never promoted over the good version
                 self._update("captures", "id", capture_id, {"review": reason})
                 return Outcome("held", url, reason)
@@ -746,6 +750,23 @@ class Archive:
             [seen["last_seen_at"], url, version],
         )
         return Outcome("unchanged", url)
+
+    def accepted_losses(self) -> set[str]:
+        """The fields whose loss an archivist accepted as the site's own change (`lpscrape
+        status --accept`): articles of a restyled section read after the accepted run lose
+        them too, and are stored rather than held night after night."""
+        if self._accepted_losses is None:
+            tables = set(self.db.table_names())
+            rows = (
+                self.db.execute(
+                    "SELECT DISTINCT f.field FROM run_field_health f JOIN run_health h "
+                    "ON h.run_id = f.run_id WHERE h.accepted_at IS NOT NULL AND f.lost > 0"
+                ).fetchall()
+                if {"run_health", "run_field_health"} <= tables
+                else []
+            )
+            self._accepted_losses = {field for (field,) in rows}
+        return self._accepted_losses
 
     def _version_content(self, url: str, version: int) -> dict[str, Any] | None:
         """What one stored version says (its content columns, its body text included)."""
