@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import dataclasses
 import difflib
 import importlib.util
@@ -336,12 +337,29 @@ def cmd_store(args: argparse.Namespace) -> int:
     from lpscrape.crawl import crawl_settings, format_summary, run_summary
     from lpscrape.distributed.keys import check_redis_url, connect
     from lpscrape.distributed.writer import drain
+    from lpscrape.urls import redacted
 
     check_redis_url(args.redis)
     overrides = setting_overrides(args.set)
     check_alerts(args.db, overrides, "writer")  # the writer sends the runs' alerts
     settings = crawl_settings(args.db, **overrides)
-    server = connect(args.redis)
+    down = Path(f"{args.db}.writer-down")  # Redis unreachable: alerted once per outage
+    try:
+        server = connect(args.redis)
+    except ArchiveError as exc:  # systemd restarts the writer every 30 s: one alert, not one each
+        if not down.exists():
+            from lpscrape.monitor import alert_refused
+
+            reason = (
+                f"the archive writer cannot reach Redis ({redacted(args.redis)}): it tries "
+                "again (systemd restarts it), the captures wait in Redis meanwhile; said once "
+                "until it reaches Redis again"
+            )
+            alert_refused(args.db, "", reason, overrides, settings=settings)
+            with contextlib.suppress(OSError):
+                down.write_text(f"{exc}\n", encoding="utf-8")
+        raise
+    down.unlink(missing_ok=True)
     try:
         runs, unattributed = drain(server, args.db, args.idle_exit, args.batch, settings)
     except KeyboardInterrupt:

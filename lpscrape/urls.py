@@ -21,6 +21,15 @@ def clean_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, urlencode(query), ""))
 
 
+def redacted(url: str) -> str:
+    """The URL with any password in it replaced by `***` (for alerts and logs)."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 

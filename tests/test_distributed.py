@@ -370,16 +370,37 @@ def test_the_host_delay_is_shared_not_multiplied(tmp_path: Path, redis_url: str)
     assert sorted(gaps)[len(gaps) // 2] >= 0.09, sorted(gaps)  # the median gap
 
 
-def test_an_unreachable_redis_is_one_line_and_exit_2(demo_server: DemoServer) -> None:
+def test_an_unreachable_redis_is_one_line_and_exit_2(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
     nobody = f"redis://127.0.0.1:{free_port()}/0"
     for args in (
         ["crawl", "--redis", nobody, "--start-url", demo_server.base_url + "/"],
-        ["store", "--redis", nobody, "--db", "unused.db"],
+        ["store", "--redis", nobody, "--db", str(tmp_path / "unused.db")],
     ):
         proc = lpscrape(*args)
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 2, err
         assert err.startswith(f"lpscrape: cannot reach Redis at {nobody}") and err.count("\n") == 1
+
+
+def test_the_writer_says_once_per_outage_that_it_cannot_reach_redis(
+    tmp_path: Path, redis_url: str
+) -> None:
+    db = tmp_path / "archive.db"
+    command, command_calls = recorder(tmp_path, "command")
+    alert = ("--set", f"LPSCRAPE_ALERT_COMMAND={command}")
+    nobody = f"redis://writer:secret@127.0.0.1:{free_port()}/0"
+    for _ in range(2):  # systemd restarts it every 30 s: one alert, not one each time
+        proc = lpscrape("store", "--redis", nobody, "--db", str(db), *alert)
+        assert proc.wait(timeout=60) == 2
+    [told] = calls(command_calls)
+    assert "the archive writer cannot reach Redis" in told["stdin"]
+    assert "secret" not in told["stdin"] and "writer:***@127.0.0.1" in told["stdin"]
+    # Redis reachable again: the outage is over (the next one is said again).
+    proc = lpscrape("store", "--redis", redis_url, "--db", str(db), "--idle-exit", "0.5", *alert)
+    assert proc.wait(timeout=60) == 0
+    assert not Path(f"{db}.writer-down").exists()
 
 
 def test_a_distributed_run_that_drifted_is_named_and_alerts_reach_a_command_and_a_webhook(
