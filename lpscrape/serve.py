@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from datasette.app import Datasette
+from datasette.database import Database as DatasetteDatabase
 from datasette.inspect import inspect_hash
 from sqlite_utils import Database
 
@@ -51,9 +52,14 @@ class ServeError(ArchiveError):
     """The archive cannot be served as asked: one line a person can act on."""
 
 
+# The archive's name in every URL Datasette serves it at (`/archive/article/…`), whatever its
+# file is called: a permalink given in a citation outlives a renamed or moved file.
+ARCHIVE_NAME = "archive"
+
+
 def database_name(db_path: str | Path) -> str:
-    """The name Datasette gives the archive: its file name without the extension."""
-    return Path(db_path).stem
+    """The name the archive is served under (the same for every file: `ARCHIVE_NAME`)."""
+    return ARCHIVE_NAME
 
 
 def _load_json(path: Path) -> dict[str, Any]:
@@ -183,16 +189,20 @@ def make_datasette(
         bring_up_to_date(path)
     chosen = settings(**(settings_overrides or {}))
     metadata = datasette_metadata(database_name(path), chosen.get("base_url", "/"))
-    files = [str(path)]
-    return Datasette(
-        files=[] if immutable else files,
-        immutables=files if immutable else [],
+    datasette = Datasette(
+        files=[],
         metadata=metadata,
         settings=chosen,
         template_dir=str(TEMPLATES_DIR),
         plugins_dir=str(PLUGINS_DIR),
         version_note="lpscrape",
     )
+    # Added under its fixed name rather than as a file (named after the file); Datasette then
+    # adds an in-memory database it would not have beside a file: taken out again.
+    datasette.remove_database("_memory")
+    archive = DatasetteDatabase(datasette, path=str(path), is_mutable=not immutable)
+    datasette.add_database(archive, name=database_name(path))
+    return datasette
 
 
 def _check_port(host: str, port: int) -> None:

@@ -110,7 +110,7 @@ def test_the_demo_closing_command_serves_and_a_rerun_keeps_the_served_file(
         ["bash", "-c", f"{command} --port {port}"],
         cwd=ROOT, env=fresh, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    base = f"http://127.0.0.1:{port}/demo"
+    base = f"http://127.0.0.1:{port}/archive"  # whatever the file is called
     try:
         runs = json.loads(wait_for(f"{base}/crawl_runs.json?_shape=array&_col=started_at"))
         inode = db.stat().st_ino

@@ -205,7 +205,9 @@ def test_datasette_replaces_its_own_earlier_export_whole(archive: Path, tmp_path
     first = run_cli("export", "datasette", "--db", str(archive), "-o", str(public))
     assert first.returncode == 0, first.stderr
     marker = json.loads((public / DATASETTE_MARKER).read_text())
-    assert "a.db" in marker["files"] and "templates/row.html" in marker["files"]
+    # The copy is served as /archive/… whatever the archive's file is called (permalinks).
+    assert "archive.db" in marker["files"] and "templates/row.html" in marker["files"]
+    first_copy = (public / "archive.db").stat().st_ino
     assert sorted(tree(public)) == sorted(
         {*marker["files"], DATASETTE_MARKER}
         | {"/".join(f.split("/")[:i]) for f in marker["files"] for i in range(1, f.count("/") + 1)}
@@ -220,14 +222,15 @@ def test_datasette_replaces_its_own_earlier_export_whole(archive: Path, tmp_path
     again = run_cli("export", "datasette", "--db", str(renamed), "-o", str(public))
     assert again.returncode == 0, again.stderr
     names = {p.name for p in public.iterdir()}
-    assert "b.db" in names and "a.db" not in names  # the old snapshot is gone
+    assert "archive.db" in names and not {"a.db", "b.db"} & names
+    assert (public / "archive.db").stat().st_ino != first_copy  # the old snapshot is gone
     assert not (public / "templates" / "retired.html").exists()
     assert not (public / "plugins" / "__pycache__").exists()
     assert not [n for n in names if n.startswith(".")]  # no work folder left
     assert {p.name for p in (public / "templates").iterdir()} == {
         p.name for p in TEMPLATES_DIR.iterdir() if p.name != "__pycache__"
     }
-    assert list(Datasette(config_dir=public).databases) == ["_internal", "b"]
+    assert list(Datasette(config_dir=public).databases) == ["_internal", "archive"]
 
 
 def test_datasette_refuses_its_earlier_export_with_a_file_added(

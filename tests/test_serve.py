@@ -456,10 +456,10 @@ async def test_works_while_a_crawl_is_writing(demo_archive: Path, tmp_path: Path
     writer = dst
     writer.execute("BEGIN IMMEDIATE")
     writer.execute("INSERT INTO crawl_runs (started_at, outcome) VALUES ('now', 'running')")
-    data = await get_json(ds, "/live/crawl_runs.json?_size=0")
+    data = await get_json(ds, "/archive/crawl_runs.json?_size=0")
     assert data["filtered_table_rows_count"] == 3  # the open transaction is invisible...
     writer.commit()
-    data = await get_json(ds, "/live/crawl_runs.json?_size=0")
+    data = await get_json(ds, "/archive/crawl_runs.json?_size=0")
     assert data["filtered_table_rows_count"] == 4  # ...and its commit visible at once
     writer.close()
 
@@ -703,7 +703,7 @@ async def test_array_facets_count_rows_not_repeats(tmp_path: Path) -> None:
     )
     database.conn.commit()
     ds = await started(db)
-    data = await get_json(ds, f"/tiny/articles.json?_size=0&{FACETS}")
+    data = await get_json(ds, f"/archive/articles.json?_size=0&{FACETS}")
     facets = {
         f["name"]: [(v["value"], v["count"]) for v in f["results"]]
         for f in data["facet_results"].values()
