@@ -42,6 +42,7 @@ from sqlite_utils import Database
 from lpscrape.archive.schema import ensure_schema
 from lpscrape.demo.content import articles
 from lpscrape.export import export
+from lpscrape.serve import ARCHIVE_NAME
 
 SQLITE3 = shutil.which("sqlite3")
 PLAIN = ("--setting", "suggest_facets", "off")  # `datasette serve FILE` otherwise as installed
@@ -177,15 +178,16 @@ def fetch_ms(url: str) -> float:
 
 def server_figures(path: Path, repeat: int) -> dict[str, dict[str, float]]:
     """Per page: median ms of lpscrape's server and of plain Datasette, requests interleaved."""
-    name = path.stem
+    # lpscrape serves the archive as /archive/…, plain Datasette under the file's name.
+    names = {"lpscrape": ARCHIVE_NAME, "plain": path.stem}
     url = sqlite3.connect(path).execute("SELECT url FROM articles LIMIT 1").fetchone()[0]
     pages = {
-        "table page": f"/{name}/articles",
-        "frequent-word search": f"/{name}/articles?_search={FREQUENT_WORD}",
-        "rare-word search": f"/{name}/articles?_search={RARE_WORD}",
-        "article page": f"/{name}/articles/{tilde_encode(url)}",
+        "table page": "/articles",
+        "frequent-word search": f"/articles?_search={FREQUENT_WORD}",
+        "rare-word search": f"/articles?_search={RARE_WORD}",
+        "article page": f"/articles/{tilde_encode(url)}",
     }
-    canned = {"canned query (by_dateline)": f"/{name}/by_dateline?place=antwerp"}
+    canned = {"canned query (by_dateline)": "/by_dateline?place=antwerp"}
     ours_port, plain_port = free_port(), free_port()
     while plain_port == ours_port:  # each socket is closed before the next: the OS may repeat
         plain_port = free_port()
@@ -201,13 +203,14 @@ def server_figures(path: Path, repeat: int) -> dict[str, dict[str, float]]:
     try:
         for page, target in {**pages, **canned}.items():
             servers = {"lpscrape": ours_port} | ({"plain": plain_port} if page in pages else {})
-            for port in servers.values():  # warm-up
-                fetch_ms(f"http://127.0.0.1:{port}{target}")
+            for server, port in servers.items():  # warm-up
+                fetch_ms(f"http://127.0.0.1:{port}/{names[server]}{target}")
             times[page] = {server: [] for server in servers}
             for i in range(repeat):
                 order = list(servers.items())
                 for server, port in order if i % 2 == 0 else order[::-1]:
-                    times[page][server].append(fetch_ms(f"http://127.0.0.1:{port}{target}"))
+                    page_url = f"http://127.0.0.1:{port}/{names[server]}{target}"
+                    times[page][server].append(fetch_ms(page_url))
     finally:
         for proc in (ours, plain):
             proc.terminate()
