@@ -180,6 +180,10 @@ async def test_search_syntax_is_explained_on_the_articles_page(ds: Datasette) ->
         ("kobenhavn", "KØBENHAVN"),
         ("sao paulo", "SÃO PAULO"),
         ("paris", "PARIS, France"),
+        ("hague", "THE HAGUE"),  # any word of the place, not only its first
+        ("the hague", "THE HAGUE"),
+        ("france", "PARIS, France"),
+        ("york", "NEW YORK"),
     ],
 )
 async def test_datelines_are_found_whatever_the_case_and_accents(
