@@ -562,6 +562,13 @@ def cmd_cite(args: argparse.Namespace) -> int:
     finally:
         conn.close()
     sys.stdout.reconfigure(encoding="utf-8")
+    given = urlsplit(args.url).netloc.lower().removeprefix("www.")
+    if given and given != urlsplit(found.url).netloc.lower().removeprefix("www."):
+        print(  # found by its path on another host (the demo's, a mirror's): never silently
+            f"lpscrape: {printable(args.url)} is not in the archive; cited the article at the "
+            f"same path, {printable(found.url)}",
+            file=sys.stderr,
+        )
     print(cite_for_terminal(found, args.format))
     return EXIT_OK
 

@@ -110,6 +110,17 @@ def test_an_older_version_and_a_path_can_be_cited(demo_archive: Path) -> None:
     assert cite(demo_archive, ARTICLE.path.lstrip("/"), "--version", "1") == text  # no slash
 
 
+def test_an_address_on_another_host_is_cited_by_its_path_and_says_so(demo_archive: Path) -> None:
+    url, _ = archived(demo_archive)
+    elsewhere = "https://lordspress.com" + ARTICLE.path  # the live site's address of it
+    result = run_cli("cite", elsewhere, "--db", str(demo_archive), "--archive-url", ARCHIVE)
+    assert result.returncode == 0 and result.stdout == cite(demo_archive, url)
+    assert result.stderr == (
+        f"lpscrape: {elsewhere} is not in the archive; cited the article at the same path, {url}\n"
+    )
+    assert run_cli("cite", url, "--db", str(demo_archive)).stderr == ""  # its own: no note
+
+
 def test_an_unknown_article_or_format_is_one_line_and_exit_2(demo_archive: Path) -> None:
     result = run_cli(
         "cite", "https://lordspress.com/2030/01/01/nothing/", "--db", str(demo_archive)
