@@ -573,3 +573,15 @@ def test_nesting_past_what_the_parser_reads_gives_no_body_rather_than_the_header
     record = extract_article(page[:start] + "<div>" * 5000 + page[start:], URL)
     assert record.body_text is None
     assert any("deeper than 2048 levels" in w for w in record.extraction.warnings)
+
+
+def test_a_meta_block_of_long_text_is_never_read_as_one_date() -> None:
+    # A theme's "meta" wrapper around the post: its text is the article, not a date line.
+    filler = " ".join(["The delegations talked late into the night about precedence."] * 4)
+    text = f"They met again on 3 March 2024. {filler}"
+    body = (
+        f'<h1 class="entry-title">T</h1><div class="post-meta-wrap"><p>{text}</p></div>'
+        f'<div class="entry-content">{BODY}</div>'
+    )
+    record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
+    assert record.extraction.sources.get("published_at") != "visible-text"

@@ -127,8 +127,15 @@ def _items(elements: list[HtmlElement]) -> Iterator[str]:
     reads as no date as a whole), never a headline's (a title may hold a date)."""
     for el in elements:  # lazily: the first that reads as a date ends the search
         if next(el.iterdescendants(*_HEADINGS), None) is None:
-            yield from _values([el])
-        yield from (t for c in el if c.tag not in _HEADINGS and (t := text_of(c)))
+            yield from (t for t in _values([el]) if len(t) <= _DATE_LINE)
+        for child in el:
+            if child.tag not in _HEADINGS and 0 < len(text := text_of(child)) <= _DATE_LINE:
+                yield text
+
+
+# A block with more text than this is no date line (a "meta" wrapper around the whole post):
+# never handed to the date parser whole.
+_DATE_LINE = 200
 
 
 def _day(year: str, month: str, day: str, raw: str, layer: str) -> Found | None:
