@@ -75,8 +75,14 @@ def test_pages_the_crawl_process_extracts_are_stored_the_same(tmp_path: Path) ->
 
 
 def _children(pid: int) -> list[int]:
-    tasks = Path(f"/proc/{pid}/task").iterdir()
-    return [int(c) for t in tasks for c in (t / "children").read_text().split()]
+    """The process's children, from each of its threads (one may end while they are read)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except FileNotFoundError:  # the thread ended between the listing and the read
+            continue
+    return found
 
 
 def _running(pid: int) -> bool:
