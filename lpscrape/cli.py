@@ -539,7 +539,7 @@ def cite_archive_url(given: str | None) -> str:
 def cmd_cite(args: argparse.Namespace) -> int:
     """Print a citation of an archived article."""
     from lpscrape.cite import CiteError, citation
-    from lpscrape.serve import database_name, servable_archive
+    from lpscrape.serve import ARCHIVE_NAME, servable_archive
 
     if args.url[:4].isdigit() and args.url[4:5] == "/":  # a path without its leading slash
         args.url = "/" + args.url
@@ -552,7 +552,7 @@ def cmd_cite(args: argparse.Namespace) -> int:
         found = citation(
             conn,
             args.url,
-            database=database_name(path),
+            database=ARCHIVE_NAME,
             archive_url=archive_url,
             version=args.version,
             publication=args.publication,

@@ -57,11 +57,6 @@ class ServeError(ArchiveError):
 ARCHIVE_NAME = "archive"
 
 
-def database_name(db_path: str | Path) -> str:
-    """The name the archive is served under (the same for every file: `ARCHIVE_NAME`)."""
-    return ARCHIVE_NAME
-
-
 def _load_json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -188,7 +183,7 @@ def make_datasette(
     if not immutable:
         bring_up_to_date(path)
     chosen = settings(**(settings_overrides or {}))
-    metadata = datasette_metadata(database_name(path), chosen.get("base_url", "/"))
+    metadata = datasette_metadata(ARCHIVE_NAME, chosen.get("base_url", "/"))
     datasette = Datasette(
         files=[],
         metadata=metadata,
@@ -201,7 +196,7 @@ def make_datasette(
     # adds an in-memory database it would not have beside a file: taken out again.
     datasette.remove_database("_memory")
     archive = DatasetteDatabase(datasette, path=str(path), is_mutable=not immutable)
-    datasette.add_database(archive, name=database_name(path))
+    datasette.add_database(archive, name=ARCHIVE_NAME)
     return datasette
 
 
@@ -259,7 +254,7 @@ def write_datasette_dir(db_path: str | Path, out_dir: str | Path) -> Path:
     bring_up_to_date(source)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    target = out / f"{database_name(source)}.db"
+    target = out / f"{ARCHIVE_NAME}.db"
     if target.exists():
         raise ServeError(f"{target} already exists: remove it or choose another folder")
     conn = readonly_connection(source)
@@ -272,7 +267,7 @@ def write_datasette_dir(db_path: str | Path, out_dir: str | Path) -> Path:
     snapshot = sqlite3.connect(target)
     snapshot.execute("PRAGMA journal_mode = DELETE")  # a read-only copy needs no -wal/-shm
     snapshot.close()
-    metadata = datasette_metadata(database_name(target))
+    metadata = datasette_metadata(ARCHIVE_NAME)
     (out / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
     (out / "settings.json").write_text(json.dumps(settings(), indent=2) + "\n")
     for folder in (TEMPLATES_DIR, PLUGINS_DIR):
@@ -288,9 +283,8 @@ def write_datasette_dir(db_path: str | Path, out_dir: str | Path) -> Path:
     (out / PLUGINS_DIR.name / "lpscrape_lib").mkdir(exist_ok=True)
     for module in (CITE_MODULE, BODIES_MODULE, PAYLOADS_MODULE, JSONCOLS_MODULE):
         shutil.copyfile(module, out / PLUGINS_DIR.name / "lpscrape_lib" / module.name)
-    name = database_name(target)
     inspect = {
-        name: {
+        ARCHIVE_NAME: {
             "hash": inspect_hash(target),
             "size": target.stat().st_size,
             "file": target.name,

@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import tzinfo
+from functools import cache
 
 from lxml.html import HtmlElement
 
@@ -166,17 +167,21 @@ def find_dates(
     html: str,
     own_post: str | None = None,
 ) -> tuple[Found | None, Found | None, list[str]]:
-    """(published, modified, warnings), each date from the first layer that gives one."""
+    """(published, modified, warnings to record), each date from the first layer that gives one."""
 
     def near(path: str) -> list[str]:
         return _values(near_headline(post, headline, path, own_post))
+
+    @cache  # read by the visible-text layer, and again for a date relative to the reading
+    def shown() -> list[HtmlElement]:
+        return near_headline(post, headline, _VISIBLE_DATE, own_post)
 
     published_layers = (
         ("jsonld", lambda: [ld.date_published]),
         ("meta", lambda: [v for name in PUBLISHED_META for v in meta.all(name)]),
         ("microdata", lambda: near(_MICRODATA_PUBLISHED)),
         ("theme", lambda: near(_TIME_PUBLISHED)),
-        ("visible-text", lambda: _items(near_headline(post, headline, _VISIBLE_DATE, own_post))),
+        ("visible-text", lambda: _items(shown())),
     )
     modified_layers = (
         ("jsonld", lambda: [ld.date_modified]),
@@ -191,11 +196,11 @@ def find_dates(
         published = _with_time_of_day(published, near(_TIME_ITEMS), zones)
     if published is None and (m := PERMALINK_DAY.search(url)):
         published = _day(m[1], m[2], m[3], m[0], "permalink")
-    warnings = []
-    if published is None and (shown := _relative(published_layers[-1][1]())):
+    notes: list[str] = []
+    if published is None and (relative := _relative(_items(shown()))):
         # The post's own date is relative to a moment the page does not give; htmldate would
         # take another post's or the header's date instead.
-        warnings.append(f"published_at: the page shows only '{shown}', no date")
+        notes.append(f"published_at: the page shows only '{relative}', no date")
     elif published is None:
         published = _htmldate(html, url)
     if published and published.local and published.local.endswith("+00:00"):
@@ -203,7 +208,7 @@ def find_dates(
     modified = _first(modified_layers, zones)
     if modified and published and modified.utc <= published.utc:
         modified = None  # Yoast prints dateModified even for never-edited posts
-    return published, modified, warnings
+    return published, modified, notes
 
 
 def _relative(shown: Iterator[str]) -> str | None:
