@@ -8,27 +8,27 @@ from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
-from .html import clean, page_body, xpath
+from .html import clean, page_body, with_class, xpath
 from .scope import block_names, is_foreign, other_post, own_post_id
 
 # The theme's content container, most specific first (news-magazine, classic/block, generic),
-# searched from the page's body (`[@class]` first: elements without one are passed over).
+# searched from the page's body.
 CONTAINER_XPATHS = (
     ".//article[contains(@class, 'single')][contains(@class, 'small')]",
-    ".//*[@class][contains(concat(' ', @class, ' '), ' entry-content ')]",
-    ".//*[@class][contains(@class, 'wp-block-post-content')]",
-    ".//*[@itemprop='articleBody']",
-    ".//*[@class][contains(concat(' ', @class, ' '), ' post-content ')]",
-    ".//*[@class][contains(concat(' ', @class, ' '), ' article-content ')]",
-    ".//*[@class][contains(concat(' ', @class, ' '), ' td-post-content ')]",  # Newspaper (tagDiv)
-    ".//*[@class][contains(concat(' ', @class, ' '), ' amp-wp-article-content ')]",  # AMP plugin
-    ".//*[@class][contains(concat(' ', @class, ' '), ' entry-inner ')]",  # Hueman
-    ".//*[@class][contains(@class, 'elementor-widget-theme-post-content')]",  # Elementor Pro
-    ".//*[@class][contains(concat(' ', @class, ' '), ' cm-entry-summary ')]",  # ColorMag 3
+    with_class(("entry-content",)),
+    with_class(parts=("wp-block-post-content",)),
+    ".//*/@itemprop[. = 'articleBody']/..",
+    with_class(("post-content",)),
+    with_class(("article-content",)),
+    with_class(("td-post-content",)),  # Newspaper (tagDiv)
+    with_class(("amp-wp-article-content",)),  # AMP plugin
+    with_class(("entry-inner",)),  # Hueman
+    with_class(parts=("elementor-widget-theme-post-content",)),  # Elementor Pro
+    with_class(("cm-entry-summary",)),  # ColorMag 3
 )
 # Older themes' (Kubrick's, Sahifa's) `div.entry`, taken only when the page has one: a page
 # that lists posts has one per post.
-_LONE_CONTAINER = ".//div[contains(concat(' ', @class, ' '), ' entry ')]"
+_LONE_CONTAINER = with_class(("entry",), where="self::div")
 # WordPress's form in place of a password-protected post's text (the_content() prints it).
 _PASSWORD_FORM = ".//form[contains(@action, 'action=postpass')]"
 DROP_TAGS = {

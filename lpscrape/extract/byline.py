@@ -8,33 +8,34 @@ import re
 from lxml.html import HtmlElement
 
 from .dates import MONTH_NAMES
-from .html import text_of, unique, xpath
+from .html import text_of, unique, with_class, xpath
 from .jsonld import JsonLd
 from .meta import Meta
 from .scope import near_headline
 
 # Where themes print the byline, most specific first (classic, block, news-magazine).
-# (`[@class]` first: the many elements without one are passed over before any other test.)
 BYLINE_XPATHS = (
-    ".//*[@class][contains(concat(' ', @class, ' '), ' byline ')"
-    " or contains(concat(' ', @class, ' '), ' posted-by ')]",  # Astra, Kadence
-    ".//*[contains(@class, 'wp-block-post-author__name')]",
-    ".//*[contains(@class, 'mg-info-author-block')]//*[contains(@class, 'media-heading')]",
-    ".//*[contains(@class, 'author') and contains(@class, 'vcard')]",
-    ".//*[@itemprop='author']",
-    ".//*[@class][contains(concat(' ', @class, ' '), ' author ') or contains(@class, 'author-name')"
-    " or contains(@class, 'post-author') or contains(@class, 'entry-author')"
-    " or contains(@class, 'meta-author') or contains(@class, 'by-author')]",
+    with_class(("byline", "posted-by")),  # Astra, Kadence
+    with_class(parts=("wp-block-post-author__name",)),
+    with_class(parts=("mg-info-author-block",)) + "/" + with_class(parts=("media-heading",)),
+    with_class(parts=("author",), exact="contains(., 'vcard')"),
+    ".//*/@itemprop[. = 'author']/..",
+    with_class(
+        ("author",), ("author-name", "post-author", "entry-author", "meta-author", "by-author")
+    ),
     # BEM names (`article__author`, `header_author`), but not a photo's credit.
-    ".//*[@class][contains(concat(@class, ' '), '_author ') and not(contains(@class, 'image')"
-    " or contains(@class, 'photo') or contains(@class, 'img') or contains(@class, 'thumb')"
-    " or contains(@class, 'caption') or contains(@class, 'media'))]",
+    with_class(
+        parts=("_author",),
+        exact="contains(concat(., ' '), '_author ') and not(contains(., 'image')"
+        " or contains(., 'photo') or contains(., 'img') or contains(., 'thumb')"
+        " or contains(., 'caption') or contains(., 'media'))",
+    ),
     ".//a[@rel='author'] | .//a[contains(@href, '/author/')]",
 )
 # Inside a byline, each author is usually a link (or an hCard name): one name each.
 _NAME_LINKS = (
-    ".//a[@rel='author'] | .//*[contains(@class, 'fn')] | .//a[contains(@href, '/author/')]"
-    " | .//*[@itemprop='name']"
+    f".//a[@rel='author'] | {with_class(parts=('fn',))} | .//a[contains(@href, '/author/')]"
+    " | .//*/@itemprop[. = 'name']/.."
 )
 _PREFIX = re.compile(
     r"^(?:(?:written|posted|published|text|words|story|reporting)\s+by|by|von|par|door|di|por|"
@@ -72,10 +73,7 @@ _AT = re.compile(r"[\[(]\s*at\s*[\])]|\sat\s.*\.\w{2,}$")
 
 
 # Labels for screen readers ("Post author", "Posted by"): in the markup, not on the screen.
-_HIDDEN = (
-    ".//*[contains(@class, 'screen-reader-text') or contains(@class, 'sr-only')"
-    " or contains(@class, 'visually-hidden')]"
-)
+_HIDDEN = with_class(parts=("screen-reader-text", "sr-only", "visually-hidden"))
 
 
 def _shown_text(el: HtmlElement) -> str:

@@ -67,6 +67,24 @@ def clean(text: object) -> str:
     return text if text.isprintable() else " ".join(text.translate(_CONTROLS).split())
 
 
+def with_class(
+    words: tuple[str, ...] = (), parts: tuple[str, ...] = (), where: str = "", exact: str = ""
+) -> str:
+    """XPath of the descendants whose class holds one of `words` as a whole word or one of
+    `parts` anywhere (`exact`: another test of the class, `.`; `where`: of the element)."""
+    # Testing the class attributes (`.//*/@class`), each by a plain substring first, is twice
+    # as fast as `.//*[contains(concat(' ', @class, ' '), ' x ')]`, which builds a string for
+    # every element of the page.
+    cheap = " or ".join(f"contains(., '{w}')" for w in (*words, *parts))
+    # normalize-space: tabs and newlines separate class names too.
+    tests = [f"contains(concat(' ', normalize-space(.), ' '), ' {w} ')" for w in words]
+    tests += [f"contains(., '{p}')" for p in parts] if words else []
+    path = f".//*/@class[{cheap}]"
+    path += f"[{' or '.join(tests)}]" if tests else ""
+    path += f"[{exact}]" if exact else ""
+    return path + (f"/parent::*[{where}]" if where else "/..")
+
+
 @lru_cache(maxsize=256)
 def _compiled(path: str) -> etree.XPath:
     return etree.XPath(path)

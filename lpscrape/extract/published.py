@@ -13,7 +13,7 @@ from functools import cache
 from lxml.html import HtmlElement
 
 from .dates import LONDON, PERMALINK_DAY, day_start, parse_instant, to_utc_iso, zone_names
-from .html import text_of, xpath
+from .html import text_of, with_class, xpath
 from .jsonld import JsonLd
 from .meta import Meta
 from .scope import near_headline
@@ -31,33 +31,33 @@ MODIFIED_META = (
     "dc.date.modified", "last-modified", "article.updated",
 )  # fmt: skip
 # Microdata anywhere in the post; `<time>` of the post's own header.
-_MICRODATA_PUBLISHED = ".//*[@itemprop='datePublished']"
-_MICRODATA_MODIFIED = ".//*[@itemprop='dateModified']"
+_MICRODATA_PUBLISHED = ".//*/@itemprop[. = 'datePublished']/.."
+_MICRODATA_MODIFIED = ".//*/@itemprop[. = 'dateModified']/.."
 _TIME_PUBLISHED = (
     ".//time[@datetime][contains(@class, 'published') or contains(@class, 'entry-date')"
     " or contains(@class, 'post-date') or @pubdate or not(contains(@class, 'updated'))]"
 )
 _TIME_MODIFIED = ".//time[@datetime][contains(@class, 'updated') or contains(@class, 'modified')]"
 # Visible dates by the theme's class names (no machine-readable value).
-# (`[@class]` first: the many elements without one are passed over before any other test.)
-_VISIBLE_DATE = (
-    ".//*[@class][not(self::time) and not(self::html) and not(self::body)]"
-    "[contains(@class, 'post-date') or contains(@class, 'entry-date')"
-    " or contains(@class, 'posted-on') or contains(@class, 'mg-blog-date')"
-    " or contains(@class, 'posts-date') or contains(@class, 'timestamp')"
-    " or contains(@class, 'publish') or contains(@class, 'date-published')"
-    " or contains(@class, 'meta-date') or contains(concat(' ', @class, ' '), ' date ')"
-    " or contains(@class, 'post-meta') or contains(@class, 'entry-meta')"
-    " or contains(@class, 'byline') or contains(@class, 'dateline-date')"
-    " or (contains(@class, 'meta')"  # the word "meta" in any name: a meta row
-    " and contains(concat(' ', translate(@class, '-_', '  '), ' '), ' meta '))]"
-    "[not(contains(@class, 'updated') or contains(@class, 'modified'))]"
+_NOT_TIME = "not(self::time) and not(self::html) and not(self::body)"
+_VISIBLE_DATE = with_class(
+    # post-date, entry-date, mg-blog-date, posts-date, date-published, meta-date,
+    # dateline-date and the word "date"; post-meta, entry-meta and the word "meta".
+    parts=("date", "meta", "posted-on", "timestamp", "publish", "byline"),
+    exact="(contains(., 'post-date') or contains(., 'entry-date')"
+    " or contains(., 'posted-on') or contains(., 'mg-blog-date')"
+    " or contains(., 'posts-date') or contains(., 'timestamp')"
+    " or contains(., 'publish') or contains(., 'date-published')"
+    " or contains(., 'meta-date') or contains(concat(' ', ., ' '), ' date ')"
+    " or contains(., 'post-meta') or contains(., 'entry-meta')"
+    " or contains(., 'byline') or contains(., 'dateline-date')"
+    " or (contains(., 'meta')"  # the word "meta" in any name: a meta row
+    " and contains(concat(' ', translate(., '-_', '  '), ' '), ' meta ')))"
+    " and not(contains(., 'updated') or contains(., 'modified'))",
+    where=_NOT_TIME,
 )
 # A visible "Updated …" / "Last modified …" / "Aktualizacja: …" line, by its class.
-_VISIBLE_MODIFIED = (
-    ".//*[@class][not(self::time) and not(self::html) and not(self::body)]"
-    "[contains(@class, 'updated') or contains(@class, 'modified')]"
-)
+_VISIBLE_MODIFIED = with_class(parts=("updated", "modified"), where=_NOT_TIME)
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # A date relative to the moment the page was read, in the languages of MONTH_NAMES.
 _RELATIVE = re.compile(
@@ -72,9 +72,8 @@ _RELATIVE = re.compile(
 )
 _HAS_DAY = re.compile(r"\d")
 # A time of day the theme prints apart from the date (Elementor's post info: "9:40 am").
-_TIME_ITEMS = (
-    ".//time[not(@datetime)] | .//*[contains(@class, 'type-time')"
-    " or contains(@class, 'post-time') or contains(@class, 'entry-time')]"
+_TIME_ITEMS = ".//time[not(@datetime)] | " + with_class(
+    parts=("type-time", "post-time", "entry-time")
 )
 _TIME_OF_DAY = re.compile(r"^\d{1,2}[:.]\d{2}(?:\s*[ap]\.?\s?m\.?|\s*uhr|\s*h)?$", re.I)
 

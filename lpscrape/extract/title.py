@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from .html import page_body, text_of, unique, xpath
+from .html import page_body, text_of, unique, with_class, xpath
 from .jsonld import JsonLd
 from .meta import Meta
 from .scope import LAYOUT_WORDS, block_names, holds_post_title
@@ -27,6 +27,8 @@ THEME_H2 = (
     ".//h2[contains(concat(' ', @class, ' '), ' entry-title ')"
     " or contains(@class, 'single-post-title') or @itemprop='headline']"
 )
+# A post title's element inside a `<header>`: the post's own header.
+_TITLE_INSIDE = with_class(parts=("entry-title", "post-title"))
 # Where a site's logo or a widget heading sits, never the post's headline.
 _NOT_HEADLINE = re.compile(
     r"site-title|site-name|logo|brand|branding|masthead|widget|sidebar|footer|menu|nav|modal"
@@ -106,7 +108,7 @@ def _is_furniture(h1: HtmlElement) -> bool:
                 return True
             if xpath(el, "ancestor::article"):  # an article's own <header> holds its title
                 continue
-            if xpath(el, ".//*[contains(@class, 'entry-title') or contains(@class, 'post-title')]"):
+            if xpath(el, _TITLE_INSIDE):
                 continue
             if el.getparent().tag == "body" or "site" in (el.get("class") or ""):
                 return True
