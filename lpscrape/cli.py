@@ -12,7 +12,6 @@ import json
 import os
 import sqlite3
 import sys
-import urllib.request
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -60,6 +59,7 @@ def checked_url(url: str, name: str) -> str:
 def _read_page(source: str) -> tuple[bytes, str | None, str]:
     """A page's bytes, content type and URL, from a file or an http(s) URL."""
     import http.client
+    import urllib.request  # (20 ms of every command's start-up when imported at the top)
 
     path = Path(source)
     if source.startswith(("http://", "https://")):

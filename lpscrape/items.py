@@ -41,8 +41,9 @@ class Capture:
 
     def header(self, name: str) -> str | None:
         """The first value of a response header, case-insensitively."""
+        wanted = name.lower()
         for key, values in self.headers.items():
-            if key.lower() == name.lower() and values:
+            if len(key) == len(wanted) and key.lower() == wanted and values:
                 return values[0]
         return None
 

@@ -120,3 +120,29 @@ def test_the_rest_api_rows_are_read_again_from_their_captures(
     assert [conn.execute(sql).fetchall() for sql in api] == before
     assert {t for t, *_ in before[0]} == {"categories", "tags"} and len(before[1]) > 3
     conn.close()
+
+
+def test_a_capture_row_is_rewritten_only_when_its_extraction_changed(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "copy.db"
+    shutil.copy(demo_archive, db)
+    conn = sqlite3.connect(db)
+    with conn:  # one capture's stored extraction made stale; the rest say what they will again
+        stale = conn.execute(
+            "SELECT id, weather_location FROM captures WHERE kind = 'article' "
+            "AND weather_location IS NOT NULL ORDER BY id LIMIT 1"
+        ).fetchone()
+        conn.execute("UPDATE captures SET weather_location = 'Atlantis' WHERE id = ?", [stale[0]])
+        conn.execute("CREATE TABLE rewritten (capture_id INTEGER)")
+        conn.execute(
+            "CREATE TRIGGER count_rewrites AFTER UPDATE ON captures "
+            "BEGIN INSERT INTO rewritten VALUES (new.id); END"
+        )
+    archive = Archive.open(db)
+    reparse(archive, workers=1)
+    archive.close()
+    assert conn.execute("SELECT capture_id FROM rewritten").fetchall() == [(stale[0],)]
+    restored = conn.execute("SELECT weather_location FROM captures WHERE id = ?", [stale[0]])
+    assert restored.fetchone()[0] == stale[1]
+    conn.close()

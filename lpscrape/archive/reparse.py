@@ -15,7 +15,7 @@ from lpscrape.worker import api_taxonomy, extract_api
 from . import payloads
 from .changes import rebuild_changes
 from .schema import resume_fts
-from .store import Archive, capture_from_row
+from .store import Archive, capture_from_row, stored_extraction
 
 # Below this many captures one process is faster than starting a pool.
 POOL_MIN_CAPTURES = 200
@@ -104,7 +104,7 @@ def reparse(
             capture = capture_from_row(row, record is None, _DICTIONARIES)
             if record is not None:
                 capture.record = record
-                archive.set_capture_extraction(capture_id, capture)
+                archive.set_capture_extraction(capture_id, capture, stored_extraction(row))
             elif capture.kind == "api":
                 capture.taxonomy = api_taxonomy(capture.url)
                 extract_api(capture)

@@ -280,15 +280,25 @@ _CAPTURE_ROWS = (
     "SELECT c.id, c.run_id, c.url, c.status, coalesce(c.body_gzip, o.body_gzip), "
     "c.headers, c.fetched_at, c.kind, c.sitemap_lastmod, c.failure, "
     "c.discovered_via, coalesce(c.body_zstd, o.body_zstd), "
-    "coalesce(c.zstd_dict_id, o.zstd_dict_id) "
+    "coalesce(c.zstd_dict_id, o.zstd_dict_id), "
+    # What the capture's last extraction stored (`stored_extraction`): unchanged, not rewritten.
+    f"c.article_url, c.review, {', '.join(f'c.{col}' for col in WEATHER_COLUMNS)} "
     "FROM captures c LEFT JOIN captures o ON o.id = c.revisit_of"
 )
+_STORED_EXTRACTION = 13  # where those columns start in a row
+
+
+def stored_extraction(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The extraction columns a capture row holds (article, review, header weather)."""
+    return row[_STORED_EXTRACTION:]
 
 
 def capture_from_row(row: tuple[Any, ...], body: bool = True, dictionaries: Any = None) -> Capture:
     """A Capture from a row of `Archive.capture_rows` (its body left empty if not `body`);
     `dictionaries` maps a dictionary id to its bytes (a dict or `payloads.Dictionaries`)."""
-    _id, _run, url, status, gz, headers, fetched_at, kind, lastmod, failure, via, zst, dict_id = row
+    _id, _run, url, status, gz, headers, fetched_at, kind, lastmod, failure, via, zst, dict_id = (
+        row[:_STORED_EXTRACTION]
+    )
     dictionary = dictionaries.get(dict_id) if zst and dictionaries is not None else None
     return Capture(
         url=url,
@@ -901,14 +911,18 @@ class Archive:
             for row in rows:
                 yield row[0], row[1], capture_from_row(row, dictionaries=self.dictionaries)
 
-    def set_capture_extraction(self, capture_id: int, capture: Capture) -> None:
-        """Refresh what a stored capture's extraction says (its article, header weather)."""
+    def set_capture_extraction(
+        self, capture_id: int, capture: Capture, stored: tuple[Any, ...] | None = None
+    ) -> None:
+        """Refresh what a stored capture's extraction says (its article, header weather); a
+        row whose `stored` values (`stored_extraction`) say the same is not rewritten."""
         values = {
             "article_url": self._article_key(capture),
             "review": None,
             **_weather_columns(capture.record),
         }
-        self._update("captures", "id", capture_id, values)
+        if stored is None or tuple(values.values()) != stored:
+            self._update("captures", "id", capture_id, values)
 
     def clear_articles(self, index: bool = True) -> None:
         """Drop every derived row (articles, versions, terms) before a rebuild from captures;
