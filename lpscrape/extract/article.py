@@ -74,11 +74,11 @@ def extract_article(
     if own_name := clean(meta.first("og:site_name")) or ld.site_name:
         record.extraction.raw["site_name"] = own_name  # the publication's name, for citations
     record.title, found["title"], headline = find_title(tree, ld, meta, canonical)
-    container = find_container(tree, headline)
+    container = find_container(tree, headline, text)
     post = find_post(tree, headline, container)
     own = own_post_id(tree)
     record.authors, record.byline, found["authors"] = find_authors(
-        post, ld, meta, headline, own, names
+        post, ld, meta, headline, own, names, text
     )
     record.categories, found["categories"] = find_categories(post, ld, meta, headline, own)
     record.tags, found["tags"] = find_tags(post, ld, meta, headline, own)

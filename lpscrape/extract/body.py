@@ -12,19 +12,23 @@ from .html import clean, page_body, with_class, xpath
 from .scope import block_names, is_foreign, other_post, own_post_id
 
 # The theme's content container, most specific first (news-magazine, classic/block, generic),
-# searched from the page's body.
+# searched from the page's body; each with a name the page's source must hold for it to match
+# (a search of the source is 2 us, of the tree 40).
 CONTAINER_XPATHS = (
-    ".//article[contains(@class, 'single')][contains(@class, 'small')]",
-    with_class(("entry-content",)),
-    with_class(parts=("wp-block-post-content",)),
-    ".//*/@itemprop[. = 'articleBody']/..",
-    with_class(("post-content",)),
-    with_class(("article-content",)),
-    with_class(("td-post-content",)),  # Newspaper (tagDiv)
-    with_class(("amp-wp-article-content",)),  # AMP plugin
-    with_class(("entry-inner",)),  # Hueman
-    with_class(parts=("elementor-widget-theme-post-content",)),  # Elementor Pro
-    with_class(("cm-entry-summary",)),  # ColorMag 3
+    ("small", ".//article[contains(@class, 'single')][contains(@class, 'small')]"),
+    ("entry-content", with_class(("entry-content",))),
+    ("wp-block-post-content", with_class(parts=("wp-block-post-content",))),
+    ("articleBody", ".//*/@itemprop[. = 'articleBody']/.."),
+    ("post-content", with_class(("post-content",))),
+    ("article-content", with_class(("article-content",))),
+    ("td-post-content", with_class(("td-post-content",))),  # Newspaper (tagDiv)
+    ("amp-wp-article-content", with_class(("amp-wp-article-content",))),  # AMP plugin
+    ("entry-inner", with_class(("entry-inner",))),  # Hueman
+    (
+        "elementor-widget-theme-post-content",
+        with_class(parts=("elementor-widget-theme-post-content",)),
+    ),  # Elementor Pro
+    ("cm-entry-summary", with_class(("cm-entry-summary",))),  # ColorMag 3
 )
 # Older themes' (Kubrick's, Sahifa's) `div.entry`, taken only when the page has one: a page
 # that lists posts has one per post.
@@ -62,11 +66,16 @@ CONTAINERS = {
 }  # fmt: skip
 
 
-def find_container(tree: HtmlElement, headline: HtmlElement | None = None) -> HtmlElement | None:
-    """The theme's element that holds the post's content, never a related post's."""
+def find_container(
+    tree: HtmlElement, headline: HtmlElement | None = None, source: str | None = None
+) -> HtmlElement | None:
+    """The theme's element that holds the post's content, never a related post's (`source`:
+    the page's HTML, to pass over the kinds of container it never names)."""
     own = own_post_id(tree)
     body = page_body(tree)
-    for path in CONTAINER_XPATHS:
+    for name, path in CONTAINER_XPATHS:
+        if source is not None and name not in source:
+            continue
         for el in xpath(body, path):
             if not is_foreign(el, tree, own):
                 return el

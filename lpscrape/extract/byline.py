@@ -14,23 +14,33 @@ from .meta import Meta
 from .scope import near_headline
 
 # Where themes print the byline, most specific first (classic, block, news-magazine).
+# Each with the names one of which the page's source must hold for it to match.
 BYLINE_XPATHS = (
-    with_class(("byline", "posted-by")),  # Astra, Kadence
-    with_class(parts=("wp-block-post-author__name",)),
-    with_class(parts=("mg-info-author-block",)) + "/" + with_class(parts=("media-heading",)),
-    with_class(parts=("author",), exact="contains(., 'vcard')"),
-    ".//*/@itemprop[. = 'author']/..",
-    with_class(
-        ("author",), ("author-name", "post-author", "entry-author", "meta-author", "by-author")
+    (("byline", "posted-by"), with_class(("byline", "posted-by"))),  # Astra, Kadence
+    (("wp-block-post-author__name",), with_class(parts=("wp-block-post-author__name",))),
+    (
+        ("mg-info-author-block",),
+        with_class(parts=("mg-info-author-block",)) + "/" + with_class(parts=("media-heading",)),
+    ),
+    (("vcard",), with_class(parts=("author",), exact="contains(., 'vcard')")),
+    (("author",), ".//*/@itemprop[. = 'author']/.."),
+    (
+        ("author",),
+        with_class(
+            ("author",), ("author-name", "post-author", "entry-author", "meta-author", "by-author")
+        ),
     ),
     # BEM names (`article__author`, `header_author`), but not a photo's credit.
-    with_class(
-        parts=("_author",),
-        exact="contains(concat(., ' '), '_author ') and not(contains(., 'image')"
-        " or contains(., 'photo') or contains(., 'img') or contains(., 'thumb')"
-        " or contains(., 'caption') or contains(., 'media'))",
+    (
+        ("_author",),
+        with_class(
+            parts=("_author",),
+            exact="contains(concat(., ' '), '_author ') and not(contains(., 'image')"
+            " or contains(., 'photo') or contains(., 'img') or contains(., 'thumb')"
+            " or contains(., 'caption') or contains(., 'media'))",
+        ),
     ),
-    ".//a[@rel='author'] | .//a[contains(@href, '/author/')]",
+    (("author",), ".//a[@rel='author'] | .//a[contains(@href, '/author/')]"),
 )
 # Inside a byline, each author is usually a link (or an hCard name): one name each.
 _NAME_LINKS = (
@@ -130,10 +140,16 @@ def _as_shown(name: str, shown: list[str]) -> str:
 
 
 def find_byline(
-    scope: HtmlElement, headline: HtmlElement | None = None, own_post: str | None = None
+    scope: HtmlElement,
+    headline: HtmlElement | None = None,
+    own_post: str | None = None,
+    source: str | None = None,
 ) -> tuple[str | None, list[str]]:
-    """The byline as the page displays it (without a leading "By"), and its linked names."""
-    for path in BYLINE_XPATHS:
+    """The byline as the page displays it (without a leading "By"), and its linked names
+    (`source`: the page's HTML, to pass over the markups it never names)."""
+    for names, path in BYLINE_XPATHS:
+        if source is not None and not any(name in source for name in names):
+            continue
         for el in near_headline(scope, headline, path, own_post):
             text = _clean_name(_shown_text(el))
             if text and len(text) < 120:
@@ -151,14 +167,16 @@ def find_authors(
     headline: HtmlElement | None = None,
     own_post: str | None = None,
     site_names: list[str] | None = None,
+    source: str | None = None,
 ) -> tuple[list[str], str | None, str | None]:
-    """Author names, the displayed byline, and the layer the names came from."""
+    """Author names, the displayed byline, and the layer the names came from (`source`: the
+    page's HTML)."""
     site = {n.casefold() for n in site_names or []}
 
     def keep(names: list[str]) -> list[str]:
         return unique([n for n in names if _plausible(n, site)])
 
-    byline, linked = find_byline(scope, headline, own_post)
+    byline, linked = find_byline(scope, headline, own_post, source)
     if names := keep(ld.authors):
         shown = keep(linked) or keep(split_names(byline or ""))
         names = [_as_shown(name, shown) for name in names]

@@ -239,8 +239,12 @@ def _with_publisher_offset(found: Found, tree: HtmlElement) -> Found:
 
 
 def _first(layers: tuple, zones: dict[str, tzinfo]) -> Found | None:
+    tried: set[str] = set()  # a meta row and the blocks around it often hold the same text
     for layer, values in layers:
         for raw in values():
-            if raw and (found := _instant(raw, layer, zones)):
+            if not raw or raw in tried:
+                continue
+            if found := _instant(raw, layer, zones):
                 return found
+            tried.add(raw)
     return None
