@@ -367,6 +367,16 @@ async def test_permalinks_are_readable_and_unknown_ones_are_404(ds: Datasette) -
     await get(ds, f"/{DB}/article{article.path}version/{'9' * 20}", status=404)
 
 
+@pytest.mark.parametrize("page", ["changes", "version/1", "cite"])
+async def test_a_permalink_typed_with_a_slash_after_it_is_the_same_page(
+    ds: Datasette, page: str
+) -> None:
+    base = f"/{DB}/article{TRUTH[0].path}{page}"
+    took = re.compile(r"took [\d.]+ms")
+    assert took.sub("", await get(ds, base + "/")) == took.sub("", await get(ds, base))
+    await get(ds, f"/{DB}/article/2025/01/01/no-such-article/{page}/", status=404)
+
+
 async def test_the_weather_line_gives_the_time_of_the_fetch(ds: Datasette) -> None:
     (article,) = await rows(
         ds, f"/{DB}/articles.json?weather_observed_at__notblank=1&_size=1&_col=first_seen_at"

@@ -69,6 +69,8 @@ ARTICLE_ROUTE = (
     r"^/(?P<database>[^/]+)/article(?:/@(?P<publication>[^/]+))?(?P<path>/.*?)"
     r"(?P<action>version/\d+|changes|cite)?$"
 )
+# The same page asked for with a slash after it (`…/changes/`), as people type addresses.
+_ACTION_SLASH = re.compile(r"(?<=/)(version/\d+|changes|cite)/$")
 
 
 # -- shared ------------------------------------------------------------------------------------
@@ -212,10 +214,18 @@ async def _article_view(datasette: Any, request: Any) -> Response:
         publication = unquote(publication)
         if publication not in await db.execute_fn(cite.publications):  # `/@x/` on the site
             path, publication = f"/@{request.url_vars['publication']}{path}", None
-    try:
-        url = await _article_url(db, path, publication)
-    except cite.AmbiguousArticle as exc:
-        return await _choices(datasette, request, db, exc, action)
+    readings = [(path, action)]  # an article of its own at `…/changes/` comes first
+    if not action and (typed := _ACTION_SLASH.search(path)):
+        readings.append((path[: typed.start()], typed[1]))
+    for n, (path, action) in enumerate(readings, 1):
+        try:
+            url = await _article_url(db, path, publication)
+            break
+        except NotFound:
+            if n == len(readings):
+                raise
+        except cite.AmbiguousArticle as exc:
+            return await _choices(datasette, request, db, exc, action)
     if not action:  # the article's own page, at its readable address (what people copy)
         return await _row_page(datasette, request, row_path(db.name, url))
     if action == "changes":
