@@ -110,6 +110,18 @@ def test_an_older_version_and_a_path_can_be_cited(demo_archive: Path) -> None:
     assert cite(demo_archive, ARTICLE.path.lstrip("/"), "--version", "1") == text  # no slash
 
 
+def test_a_link_s_tracking_parameters_and_fragment_are_no_part_of_its_address(
+    demo_archive: Path,
+) -> None:
+    url, _ = archived(demo_archive)
+    shared = f"{url}?utm_source=newsletter&utm_medium=email&fbclid=IwAR0x#comments"
+    result = run_cli("cite", shared, "--db", str(demo_archive), "--archive-url", ARCHIVE)
+    assert result.returncode == 0 and result.stdout == cite(demo_archive, url)
+    assert result.stderr == ""  # the article itself: no note
+    by_path = f"{ARTICLE.path}?utm_campaign=spring"
+    assert cite(demo_archive, by_path) == cite(demo_archive, ARTICLE.path)
+
+
 def test_an_address_on_another_host_is_cited_by_its_path_and_says_so(demo_archive: Path) -> None:
     url, _ = archived(demo_archive)
     elsewhere = "https://lordspress.com" + ARTICLE.path  # the live site's address of it
