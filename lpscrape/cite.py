@@ -16,8 +16,6 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from lpscrape.urls import clean_url
-
 PUBLICATION = "Lord's Press"
 LIVE_HOST = "lordspress.com"  # the live site's: its articles are Lord's Press's by default
 PUBLISHER_ZONE = ZoneInfo("Europe/London")
@@ -159,9 +157,7 @@ def publication_title(conn: sqlite3.Connection, key: str) -> str:
 def find_article(conn: sqlite3.Connection, url: str, publication: str | None = None) -> str:
     """The archive key of an article given its URL (canonical, fetched, or on another host)
     or its path, in `publication` when given; a path of several publications' articles is
-    `AmbiguousArticle` unless `publication` chooses one. A link's tracking parameters
-    (`utm_*`, `fbclid`…) and fragment are no part of it, as in the archive's keys."""
-    url = clean_url(url)
+    `AmbiguousArticle` unless `publication` chooses one."""
     column = _publication_column(conn)
     if publication is not None and publication not in (known := publications(conn)):
         names = ", ".join(known) or "none"

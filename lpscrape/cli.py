@@ -540,6 +540,7 @@ def cmd_cite(args: argparse.Namespace) -> int:
     """Print a citation of an archived article."""
     from lpscrape.cite import CiteError, citation
     from lpscrape.serve import ARCHIVE_NAME, servable_archive
+    from lpscrape.urls import clean_url
 
     if args.url[:4].isdigit() and args.url[4:5] == "/":  # a path without its leading slash
         args.url = "/" + args.url
@@ -549,16 +550,23 @@ def cmd_cite(args: argparse.Namespace) -> int:
     path = servable_archive(args.db)
     conn = readonly_connection(path)
     try:
-        found = citation(
-            conn,
-            args.url,
-            database=ARCHIVE_NAME,
-            archive_url=archive_url,
-            version=args.version,
-            publication=args.publication,
-        )
-    except CiteError as exc:
-        raise UserError(printable(str(exc))) from exc  # names from the archive
+        # As given (a fetched address is kept as fetched), then as the archive's keys are
+        # made: a shared link's utm_* and click-id parameters and its fragment dropped.
+        for url in dict.fromkeys([args.url, clean_url(args.url)]):
+            try:
+                found = citation(
+                    conn,
+                    url,
+                    database=ARCHIVE_NAME,
+                    archive_url=archive_url,
+                    version=args.version,
+                    publication=args.publication,
+                )
+                break
+            except CiteError as exc:
+                error = exc
+        else:
+            raise UserError(printable(str(error))) from error  # names from the archive
     finally:
         conn.close()
     sys.stdout.reconfigure(encoding="utf-8")
