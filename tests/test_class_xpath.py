@@ -4,8 +4,10 @@ element's own tests, and never the element searched from."""
 from __future__ import annotations
 
 import lxml.html
+import pytest
 
-from lpscrape.extract.html import with_class, xpath
+from lpscrape.extract import extract_article
+from lpscrape.extract.html import SourceNames, page_source, with_class, xpath
 
 DOC = lxml.html.fromstring(
     '<div class="entry post-entry" id="root">'
@@ -48,3 +50,25 @@ def test_the_class_test_applies_to_the_class() -> None:
 
 def test_the_element_searched_from_is_never_among_the_results() -> None:
     assert "root" not in ids(with_class(("entry",)))
+
+
+def test_a_page_never_naming_a_markup_is_passed_over_it() -> None:
+    source = SourceNames('<div class="entry-content post">')
+    assert source.may_hold("entry-content") and source.may_hold("x", "post")
+    assert not source.may_hold("td-post-content", "byline")
+
+
+@pytest.mark.parametrize(
+    "written", ["entry&#45;content", "entry&#x2d;content", "entry-con\x01tent"]
+)
+def test_a_class_written_otherwise_than_it_reads_is_still_found(written: str) -> None:
+    # XenForo writes hyphens as `&#45;`; a control character is dropped before parsing.
+    assert SourceNames(page_source(f'<div class="{written}">')).may_hold("entry-content")
+    text = " ".join(["The envoys met at the palace to agree the order of the flags."] * 20)
+    page = (
+        '<html><body><h1 class="entry-title">Flags</h1><div class="sidebar"><p>Other news'
+        f'</p></div><div class="{written}"><p>{text}</p></div></body></html>'
+    )
+    record = extract_article(page, "https://site.example/2025/09/03/flags/")
+    assert record.extraction.sources["body_text"] == "theme"
+    assert record.body_text == text

@@ -7,7 +7,7 @@ from urllib.parse import urljoin, urlsplit
 from .body import caption_texts, find_body, find_container
 from .byline import find_authors
 from .dateline import parse_dateline
-from .html import clean, decode, parse, parse_truncated
+from .html import SourceNames, clean, page_source, parse_source, parse_truncated
 from .jsonld import read_jsonld
 from .meta import read_meta
 from .page import classify_page
@@ -47,8 +47,8 @@ def extract_article(
     `discovered` is how the crawl found the URL (`sitemap`, `feed`, `api`, `listing`…):
     a URL only post sources name is a post, whatever its theme says.
     """
-    text = decode(html, content_type)
-    tree = parse(text)
+    text = page_source(html, content_type)
+    tree = parse_source(text)
     truncated = parse_truncated()
     meta = read_meta(tree)
     canonical = urljoin(url, meta.canonical or meta.first("og:url") or url)
@@ -74,11 +74,12 @@ def extract_article(
     if own_name := clean(meta.first("og:site_name")) or ld.site_name:
         record.extraction.raw["site_name"] = own_name  # the publication's name, for citations
     record.title, found["title"], headline = find_title(tree, ld, meta, canonical)
-    container = find_container(tree, headline, text)
+    source = SourceNames(text)
+    container = find_container(tree, headline, source)
     post = find_post(tree, headline, container)
     own = own_post_id(tree)
     record.authors, record.byline, found["authors"] = find_authors(
-        post, ld, meta, headline, own, names, text
+        post, ld, meta, headline, own, names, source
     )
     record.categories, found["categories"] = find_categories(post, ld, meta, headline, own)
     record.tags, found["tags"] = find_tags(post, ld, meta, headline, own)

@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
-from .html import clean, page_body, with_class, xpath
+from .html import SourceNames, clean, page_body, with_class, xpath
 from .scope import block_names, is_foreign, other_post, own_post_id
 
 # The theme's content container, most specific first (news-magazine, classic/block, generic),
-# searched from the page's body; each with a name the page's source must hold for it to match
-# (a search of the source is 2 us, of the tree 40).
+# searched from the page's body; each with a name the page's source must hold for it to match.
 CONTAINER_XPATHS = (
     ("small", ".//article[contains(@class, 'single')][contains(@class, 'small')]"),
     ("entry-content", with_class(("entry-content",))),
@@ -67,14 +66,14 @@ CONTAINERS = {
 
 
 def find_container(
-    tree: HtmlElement, headline: HtmlElement | None = None, source: str | None = None
+    tree: HtmlElement, headline: HtmlElement | None = None, source: SourceNames | None = None
 ) -> HtmlElement | None:
     """The theme's element that holds the post's content, never a related post's (`source`:
-    the page's HTML, to pass over the kinds of container it never names)."""
+    the page's class names, to pass over the kinds of container it never names)."""
     own = own_post_id(tree)
     body = page_body(tree)
     for name, path in CONTAINER_XPATHS:
-        if source is not None and name not in source:
+        if source is not None and not source.may_hold(name):
             continue
         for el in xpath(body, path):
             if not is_foreign(el, tree, own):

@@ -8,7 +8,7 @@ import re
 from lxml.html import HtmlElement
 
 from .dates import MONTH_NAMES
-from .html import text_of, unique, with_class, xpath
+from .html import SourceNames, text_of, unique, with_class, xpath
 from .jsonld import JsonLd
 from .meta import Meta
 from .scope import near_headline
@@ -143,12 +143,12 @@ def find_byline(
     scope: HtmlElement,
     headline: HtmlElement | None = None,
     own_post: str | None = None,
-    source: str | None = None,
+    source: SourceNames | None = None,
 ) -> tuple[str | None, list[str]]:
     """The byline as the page displays it (without a leading "By"), and its linked names
-    (`source`: the page's HTML, to pass over the markups it never names)."""
+    (`source`: the page's class names, to pass over the markups it never names)."""
     for names, path in BYLINE_XPATHS:
-        if source is not None and not any(name in source for name in names):
+        if source is not None and not source.may_hold(*names):
             continue
         for el in near_headline(scope, headline, path, own_post):
             text = _clean_name(_shown_text(el))
@@ -167,10 +167,10 @@ def find_authors(
     headline: HtmlElement | None = None,
     own_post: str | None = None,
     site_names: list[str] | None = None,
-    source: str | None = None,
+    source: SourceNames | None = None,
 ) -> tuple[list[str], str | None, str | None]:
     """Author names, the displayed byline, and the layer the names came from (`source`: the
-    page's HTML)."""
+    page's class names)."""
     site = {n.casefold() for n in site_names or []}
 
     def keep(names: list[str]) -> list[str]:
