@@ -375,6 +375,7 @@ async def test_a_permalink_typed_with_a_slash_after_it_is_the_same_page(
     took = re.compile(r"took [\d.]+ms")
     assert took.sub("", await get(ds, base + "/")) == took.sub("", await get(ds, base))
     await get(ds, f"/{DB}/article/2025/01/01/no-such-article/{page}/", status=404)
+    await get(ds, f"/{DB}/article//[x/{page}", status=404)  # not a URL at all: 404, never 500
 
 
 async def test_the_weather_line_gives_the_time_of_the_fetch(ds: Datasette) -> None:

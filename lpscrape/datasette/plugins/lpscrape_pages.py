@@ -111,7 +111,7 @@ async def _article_url(db: Any, path: str, publication: str | None = None) -> st
         return await db.execute_fn(lambda conn: cite.find_article(conn, path, publication))
     except cite.AmbiguousArticle:
         raise
-    except cite.CiteError:
+    except (cite.CiteError, ValueError):  # ValueError: no URL at all (`//[x/`)
         where = f" in {publication}" if publication else ""
         raise NotFound(f"no archived article at {path}{where}") from None
 
