@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,23 @@ def _dump(db: Path) -> dict[str, list[tuple]]:
         conn.close()
 
 
+@pytest.fixture
+def copy(demo_archive: Path, tmp_path: Path) -> Path:
+    """A copy of the demo archive, to reparse."""
+    db = tmp_path / "copy.db"
+    shutil.copy(demo_archive, db)
+    return db
+
+
+def reparse_file(db: Path, workers: int = 1) -> Counter[str]:
+    """`reparse` of the archive at `db` (with `workers` > 1: a pool, however few captures)."""
+    archive = Archive.open(db)
+    try:
+        return reparse(archive, workers=workers, pool_min=0)
+    finally:
+        archive.close()
+
+
 def test_a_pool_of_workers_rebuilds_what_one_process_does(
     demo_archive: Path, tmp_path: Path
 ) -> None:
@@ -50,22 +68,17 @@ def test_a_pool_of_workers_rebuilds_what_one_process_does(
     shutil.copy(demo_archive, one)
     shutil.copy(demo_archive, pooled)
     for db, workers in ((one, 1), (pooled, 2)):
-        archive = Archive.open(db)
-        outcomes = reparse(archive, workers=workers, pool_min=0)
-        archive.close()
+        outcomes = reparse_file(db, workers)
         assert outcomes["new"] > 0
     assert _dump(pooled) == _dump(one)
     assert _dump(pooled)["article_versions"] == _dump(demo_archive)["article_versions"]
 
 
 def test_the_search_index_is_rebuilt_once_and_kept_up_to_date_after(
-    demo_archive: Path, tmp_path: Path
+    demo_archive: Path, copy: Path
 ) -> None:
-    db = tmp_path / "copy.db"
-    shutil.copy(demo_archive, db)
-    archive = Archive.open(db)
-    reparse(archive, workers=1)
-    archive.close()
+    db = copy
+    reparse_file(db)
     after, before = _dump(db), _dump(demo_archive)
     assert after["fts"] == before["fts"] and len(after["fts"]) > 3
     assert after["triggers"] == before["triggers"] and len(after["triggers"]) == 3
@@ -80,10 +93,9 @@ def test_the_search_index_is_rebuilt_once_and_kept_up_to_date_after(
 
 
 def test_a_worker_crash_leaves_the_archive_as_it_was(
-    monkeypatch: pytest.MonkeyPatch, demo_archive: Path, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, copy: Path
 ) -> None:
-    db = tmp_path / "copy.db"
-    shutil.copy(demo_archive, db)
+    db = copy
     before = _dump(db)
     real = reparse_module.extract_article
     calls = 0
@@ -103,30 +115,22 @@ def test_a_worker_crash_leaves_the_archive_as_it_was(
     assert _dump(db) == before
 
 
-def test_the_rest_api_rows_are_read_again_from_their_captures(
-    demo_archive: Path, tmp_path: Path
-) -> None:
-    db = tmp_path / "copy.db"
-    shutil.copy(demo_archive, db)
+def test_the_rest_api_rows_are_read_again_from_their_captures(copy: Path) -> None:
+    db = copy
     conn = sqlite3.connect(db)
     api = ("SELECT * FROM wp_terms ORDER BY taxonomy, id", "SELECT * FROM wp_posts ORDER BY id")
     before = [conn.execute(sql).fetchall() for sql in api]
     with conn:
         conn.execute("DELETE FROM wp_terms")
         conn.execute("DELETE FROM wp_posts")
-    archive = Archive.open(db)
-    reparse(archive, workers=1)
-    archive.close()
+    reparse_file(db)
     assert [conn.execute(sql).fetchall() for sql in api] == before
     assert {t for t, *_ in before[0]} == {"categories", "tags"} and len(before[1]) > 3
     conn.close()
 
 
-def test_a_capture_row_is_rewritten_only_when_its_extraction_changed(
-    demo_archive: Path, tmp_path: Path
-) -> None:
-    db = tmp_path / "copy.db"
-    shutil.copy(demo_archive, db)
+def test_a_capture_row_is_rewritten_only_when_its_extraction_changed(copy: Path) -> None:
+    db = copy
     conn = sqlite3.connect(db)
     with conn:  # one capture's stored extraction made stale; the rest say what they will again
         stale = conn.execute(
@@ -139,9 +143,7 @@ def test_a_capture_row_is_rewritten_only_when_its_extraction_changed(
             "CREATE TRIGGER count_rewrites AFTER UPDATE ON captures "
             "BEGIN INSERT INTO rewritten VALUES (new.id); END"
         )
-    archive = Archive.open(db)
-    reparse(archive, workers=1)
-    archive.close()
+    reparse_file(db)
     assert conn.execute("SELECT capture_id FROM rewritten").fetchall() == [(stale[0],)]
     restored = conn.execute("SELECT weather_location FROM captures WHERE id = ?", [stale[0]])
     assert restored.fetchone()[0] == stale[1]
