@@ -62,6 +62,22 @@ def test_a_headline_and_a_body_of_text_make_an_article_without_declarations() ->
     assert "words of text" in record.extraction.page_kind
 
 
+# Written by hand: "The foreign ministry spokesperson said at today's regular press conference
+# that the two sides will continue to consult on the protocol arrangements." (35 characters)
+CHINESE = "外交部发言人今天在例行记者会上表示，双方将继续就礼宾安排进行磋商。"
+
+
+@pytest.mark.parametrize(("sentences", "is_article"), [(8, True), (2, False)])
+def test_words_written_without_spaces_count_towards_a_body_of_text(
+    sentences: int, is_article: bool
+) -> None:
+    # Eight sentences are some 130 words of Chinese; two, a teaser's thirty.
+    html = page(f"<h1>礼宾安排</h1><p>{CHINESE * sentences}</p>")
+    record = extract_article(html, "https://site.example/2025/0903/c_1125.htm")
+    assert record.is_article is is_article
+    assert "words of text" in record.extraction.page_kind
+
+
 def test_plain_permalinks_are_posts_not_the_home_page() -> None:
     html = page("<h1>Envoys meet</h1>" + BODY)
     assert extract_article(html, "https://site.example/?p=2895").is_article

@@ -58,13 +58,25 @@ def _listing_url(url: str) -> bool:
     return bool(_LISTING_PATHS.match(parts.path or "/"))
 
 
+# Chinese, Japanese and Korean write without spaces between words: a word is about two
+# characters (Han ideographs, kana, Hangul syllables).
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _words(text: str | None) -> int:
+    """Words in a text, those written without spaces (CJK) counted too."""
+    if not text:
+        return 0
+    return len(text.split()) + len(_CJK.findall(text)) // 2
+
+
 def _text_words(tree: HtmlElement) -> int:
     """Words of running text: paragraphs, and text written straight into `<div>`s with
     `<br>`s (teasers are short; articles have a body)."""
-    words = sum(len((p.text_content() or "").split()) for p in tree.iter("p"))
+    words = sum(_words(p.text_content()) for p in tree.iter("p"))
     for div in tree.iter("div"):
-        words += len((div.text or "").split())
-        words += sum(len((child.tail or "").split()) for child in div if child.tag == "br")
+        words += _words(div.text)
+        words += sum(_words(child.tail) for child in div if child.tag == "br")
     return words
 
 
