@@ -233,6 +233,27 @@ def test_tracking_parameters_are_stripped() -> None:
     assert clean_url(url) == "https://lordspress.example/a/?page=2"
 
 
+@pytest.mark.parametrize(
+    ("url", "cleaned"),
+    [
+        ("https://lordspress.example/2025/09/10/story/", "https://lordspress.example/2025/09/10/story/"),
+        ("HTTPS://LordsPress.example/A/", "https://lordspress.example/A/"),
+        ("https://lordspress.example/a/#comments", "https://lordspress.example/a/"),
+        ("https://lordspress.example/a/?", "https://lordspress.example/a/"),
+        (" https://lordspress.example/a/\n", "https://lordspress.example/a/"),
+        ("https://lordspress.example/a[1]/", "https://lordspress.example/a[1]/"),
+        ("http://127.0.0.1:8080/?p=123", "http://127.0.0.1:8080/?p=123"),
+    ],
+)  # fmt: skip
+def test_a_url_is_cleaned_to_one_form_whichever_way_it_came(url: str, cleaned: str) -> None:
+    assert clean_url(url) == cleaned
+
+
+def test_a_url_python_cannot_take_apart_is_still_an_error() -> None:
+    with pytest.raises(ValueError):
+        clean_url("http://[lordspress.example/a/")
+
+
 def test_callbacks_stay_one_object_so_scrapys_per_callback_check_is_cached() -> None:
     """Scrapy inspects each callback's source (ast) once per callback object, weakly cached:
     a method bound anew per request was parsed again for every response."""
