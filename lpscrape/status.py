@@ -207,6 +207,11 @@ def _open_alerts(conn: sqlite3.Connection, has_health: bool) -> list[dict[str, A
     return out
 
 
+def last_finished(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest run that ran (not a refused or still-running one), if any."""
+    return next((r for r in runs if r["outcome"] not in NOT_A_RUN), None)
+
+
 def next_steps(report: dict[str, Any], now: datetime) -> list[str]:
     """What the archivist should do about what the report shows, most urgent first."""
     steps: list[str] = []
@@ -215,7 +220,7 @@ def next_steps(report: dict[str, Any], now: datetime) -> list[str]:
     if not runs:
         return [f"No crawl yet: lpscrape crawl --db {db}"]
     latest = runs[0]
-    finished = next((r for r in runs if r["outcome"] not in NOT_A_RUN), None)
+    finished = last_finished(runs)
     refused = next((r for r in runs if r["outcome"] != "running"), None)
     if refused and refused["outcome"] == "refused":  # the latest crawl never started
         steps.append(
@@ -328,7 +333,7 @@ def _quiet_site(finished: dict[str, Any] | None) -> bool:
 
 def notes(report: dict[str, Any]) -> list[str]:
     """What is worth knowing but needs no action (and leaves the exit status 0)."""
-    finished = next((r for r in report["runs"] if r["outcome"] not in NOT_A_RUN), None)
+    finished = last_finished(report["runs"])
     age = report["archive"]["newest_article_age_days"]
     if age is not None and age > OLD_ARTICLE_DAYS and _quiet_site(finished):
         return [
