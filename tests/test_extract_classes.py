@@ -246,6 +246,22 @@ def test_screen_reader_labels_are_not_part_of_the_byline() -> None:
     assert record.authors == []  # never "Post author By Ada Pell"
 
 
+@pytest.mark.parametrize(
+    "url", ["https://creeny.wordpress.com/2020/01/24/t/", "https://creeny.blogspot.de/t.html"]
+)
+def test_a_blogger_named_like_the_blog_on_a_shared_blog_host(url: str) -> None:
+    body = (  # Twenty Eleven on wordpress.com: the account's name is the blog's subdomain
+        '<h1 class="entry-title">T</h1><div class="entry-meta"><span class="by-author">'
+        '<span class="sep">von</span> <span class="author vcard"><a class="url fn n" '
+        'href="/author/creeny/" rel="author">Creeny</a></span></span></div>'
+    )
+    assert extract_article(page(body + BODY, "", ARTICLE), url).authors == ["Creeny"]
+    # On a site of its own, the name the host gives is the site's, never an author.
+    assert (
+        extract_article(page(body + BODY, "", ARTICLE), "https://creeny.example/t/").authors == []
+    )
+
+
 def test_a_personal_blog_whose_publisher_is_its_author() -> None:
     head = (  # Yoast's "this site represents a person": the publisher is a Person node
         '<script type="application/ld+json">{"@graph": ['
@@ -446,6 +462,12 @@ def test_site_name_suffix_removed_from_metadata_titles(sep: str) -> None:
     )
     record = extract_article(page(BODY, head, ARTICLE), "https://s.example/t/")
     assert record.title == "Envoys meet"
+
+
+def test_a_site_name_suffix_spelled_with_spaces_its_host_runs_together() -> None:
+    head = "<title>Perturbazione polare al Centro e al Sud - La Stampa</title>"
+    record = extract_article(page(BODY, head, ARTICLE), "https://www.lastampa.it/t/")
+    assert record.title == "Perturbazione polare al Centro e al Sud"
 
 
 # -- terms --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from .published import Found, find_dates
 from .record import Article
 from .scope import find_post, own_post_id
 from .taxonomy import find_categories, find_tags, post_class_slugs
-from .title import find_title, site_names
+from .title import blog_owner, find_title, site_names
 from .weather import weather_from_header
 
 
@@ -78,8 +78,9 @@ def extract_article(
     container = find_container(tree, headline, source)
     post = find_post(tree, headline, container)
     own = own_post_id(tree)
+    owner = blog_owner(canonical)  # a blogger's byline may be the blog's own name
     record.authors, record.byline, found["authors"] = find_authors(
-        post, ld, meta, headline, own, names, source
+        post, ld, meta, headline, own, [n for n in names if n != owner], source
     )
     record.categories, found["categories"] = find_categories(post, ld, meta, headline, own)
     record.tags, found["tags"] = find_tags(post, ld, meta, headline, own)

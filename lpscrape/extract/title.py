@@ -43,24 +43,34 @@ _WORD = re.compile(r"\w+")
 _BETWEEN_PARTS = re.compile(rf"\s+[{re.escape(_SEPARATORS)}]+\s+")  # "Headline | Site"
 _LEADING_SEPARATORS = re.compile(rf"^[{re.escape(_SEPARATORS)}\s]*[{re.escape(_SEPARATORS)}]\s+")
 DEFAULT_SITE_NAMES = ("Lord's Press", "Lord’s Press")
+# Hosts where each blog is a subdomain named after its owner's account (`creeny.wordpress.com`):
+# there the first label names the blogger, not a publication.
+_BLOG_PLATFORM = re.compile(
+    r"^([^.]+)\.(?:wordpress\.com|blogspot\.[a-z.]+|tumblr\.com|substack\.com|livejournal\.com)$"
+)
 
 
 def strip_site_name(title: str, site_names: list[str]) -> str:
     """`"Headline – Lord's Press"` → `"Headline"` (also ` | Site`, ` › site`, a prefix,
     `Headline | Site | Tagline`)."""
     # "Headline | Site | Tagline": what comes before the part that is the site's name.
-    keys = {n.casefold() for n in site_names}
+    # Compared without spaces and punctuation: "La Stampa" is the site at `lastampa.it`.
+    keys = {_squashed(n) for n in site_names} - {""}
     cuts = list(_BETWEEN_PARTS.finditer(title))
     ends = [c.start() for c in cuts[1:]] + [len(title)] if cuts else []
     for cut, end in zip(cuts, ends, strict=True):
         head = title[: cut.start()].strip()
-        if head and title[cut.end() : end].strip().casefold() in keys:
+        if head and _squashed(title[cut.end() : end]) in keys:
             return head
     for pattern in _affixes(tuple(site_names)):
         stripped = pattern.sub("", title)
         if stripped != title and stripped.strip():
             return _LEADING_SEPARATORS.sub("", stripped.strip())
     return title
+
+
+def _squashed(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 @lru_cache(maxsize=256)
@@ -84,6 +94,13 @@ def site_names(url: str, ld: JsonLd, meta: Meta) -> list[str]:
     host = host.removeprefix("www.")
     names += [host, host.split(".")[0]] if host else []
     return [*names, *DEFAULT_SITE_NAMES]
+
+
+def blog_owner(url: str) -> str | None:
+    """The account a blog on a shared blog host is named after (`creeny` for
+    `creeny.wordpress.com`): a person, whom a byline may name."""
+    found = _BLOG_PLATFORM.match((urlsplit(url).hostname or "").removeprefix("www."))
+    return found[1] if found else None
 
 
 def _words(text: str) -> set[str]:
