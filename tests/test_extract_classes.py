@@ -288,6 +288,20 @@ def test_bem_author_blocks_but_not_a_photo_credit() -> None:
     assert record.authors == []
 
 
+@pytest.mark.parametrize(
+    "block",
+    [
+        '<div class="metainfo__item metainfo__item--author">Ralph Steiner</div>',  # a modifier
+        '<p class="story__author__name">Ralph Steiner</p>',  # an element of an element
+    ],
+)
+def test_bem_author_modifiers_and_name_elements(block: str) -> None:
+    body = f"<h1>T</h1>{block}" + BODY
+    record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
+    assert record.authors == ["Ralph Steiner"]
+    assert record.byline == "Ralph Steiner"
+
+
 def test_a_meta_row_that_holds_share_buttons_is_the_post_s_own() -> None:
     def byline_in(names: str) -> list[str]:
         body = (

@@ -30,12 +30,14 @@ BYLINE_XPATHS = (
             ("author",), ("author-name", "post-author", "entry-author", "meta-author", "by-author")
         ),
     ),
-    # BEM names (`article__author`, `header_author`), but not a photo's credit.
+    # BEM names (`article__author`, `header_author`, `contributors--author`,
+    # `article__author__name`), but not a photo's credit.
     (
-        ("_author",),
+        ("_author", "--author"),
         with_class(
-            parts=("_author",),
-            exact="contains(concat(., ' '), '_author ') and not(contains(., 'image')"
+            parts=("_author", "--author"),
+            exact="(contains(concat(., ' '), '_author ') or contains(concat(., ' '), '--author ')"
+            " or contains(., '_author__name')) and not(contains(., 'image')"
             " or contains(., 'photo') or contains(., 'img') or contains(., 'thumb')"
             " or contains(., 'caption') or contains(., 'media'))",
         ),
