@@ -499,6 +499,17 @@ def test_an_older_archive_is_migrated_forward(hostile: DemoServer, tmp_path: Pat
     assert one(db, "PRAGMA integrity_check") == "ok"
 
 
+LINK_TABLES = (
+    "SELECT sql FROM sqlite_master WHERE name IN "
+    "('article_authors', 'article_categories', 'article_tags') ORDER BY name"
+)
+LINKS = (
+    "SELECT 'a', article_url, author_id, position FROM article_authors UNION ALL "
+    "SELECT 'c', article_url, category_id, position FROM article_categories UNION ALL "
+    "SELECT 't', article_url, tag_id, position FROM article_tags"
+)
+
+
 def test_a_version_4_archive_is_migrated_forward_and_still_rebuilds(
     hostile: DemoServer, tmp_path: Path
 ) -> None:
@@ -508,8 +519,12 @@ def test_a_version_4_archive_is_migrated_forward_and_still_rebuilds(
     conn.close()
     old_versions = versions(db)
     assert len(old_versions) == 4 and one(db, "PRAGMA user_version") == 4
-    assert run(hostile, db).returncode == 0
+    old_links = set(query(db, LINKS))
+    assert old_links and run(hostile, db).returncode == 0
     assert one(db, "PRAGMA user_version") == SCHEMA_VERSION
+    # Version 7's link tables, clustered on their key, with every link of the old archive.
+    assert [sql.endswith("WITHOUT ROWID") for (sql,) in query(db, LINK_TABLES)] == [True] * 3
+    assert old_links <= set(query(db, LINKS))
     assert set(old_versions) < set(versions(db))  # kept, beside the new crawl's
     days = query(db, "SELECT url, published_day FROM articles")  # version 5's column, filled
     assert len(days) == 3 + 6 and all(u.split("/")[3:6] == d.split("-") for u, d in days)

@@ -99,6 +99,12 @@ def test_terms_are_linked(archive: Archive) -> None:
         "article_categories ac JOIN categories c ON c.id = ac.category_id"
     ).fetchall()
     assert names == [("Ada Pell", "Protocol")]
+    # Clustered on their key: no rowid, no second copy of the key in an index.
+    tables = archive.db.execute(
+        "SELECT sql FROM sqlite_master "
+        "WHERE name IN ('article_authors', 'article_categories', 'article_tags')"
+    ).fetchall()
+    assert len(tables) == 3 and all(sql.endswith("WITHOUT ROWID") for (sql,) in tables)
 
 
 def api_capture(path: str, payload: list[dict], taxonomy: str | None = None) -> Capture:

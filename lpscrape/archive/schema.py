@@ -20,8 +20,9 @@ from .payloads import DICTS_COLUMNS, DICTS_TABLE
 # Version 4: several publications (`articles.publication`, `crawl_runs.publication`) and the
 # distributed writer's bookkeeping (`crawl_runs.run_key` and `tally`, `handoff_state`).
 # Version 5: `articles.published_day`. Version 6: `articles.site_name`, the name the site's
-# pages give themselves (citations name the publication by it).
-SCHEMA_VERSION = 6
+# pages give themselves (citations name the publication by it). Version 7: the article-to-term
+# link tables `WITHOUT ROWID`.
+SCHEMA_VERSION = 7
 PAGE_SIZE = 8192  # of a new archive (an older one keeps its own until a VACUUM)
 # `PRAGMA application_id` in the SQLite header: "LPSC" for an archive, "LPDE" for a demo's.
 APPLICATION_ID = 0x4C505343
@@ -339,14 +340,34 @@ def _create_tables(db: Database, indexes: bool = True) -> None:
     for table, (link, key) in TERMS.items():
         db[table].create({"id": int, "name": str}, pk="id", if_not_exists=True)
         db[table].create_index(["name"], unique=True, if_not_exists=True)
-        db[link].create(
-            {"article_url": str, key: int, "position": int},
-            pk=("article_url", key),
-            foreign_keys=[("article_url", "articles", "url"), (key, table, "id")],
-            if_not_exists=True,
-        )
+        db.execute(_link_table_sql(link, key, table))
     if indexes:
         _create_indexes(db)
+
+
+def _link_table_sql(link: str, key: str, table: str, name: str | None = None) -> str:
+    """An article-to-term link table, clustered on its key (`WITHOUT ROWID`: the key is the
+    table, not a second copy of it in an index; 0.5 KB an article less, since version 7)."""
+    return (
+        f"CREATE TABLE IF NOT EXISTS [{name or link}] ("
+        "[article_url] TEXT REFERENCES [articles]([url]), "
+        f"[{key}] INTEGER REFERENCES [{table}]([id]), [position] INTEGER, "
+        f"PRIMARY KEY ([article_url], [{key}])) WITHOUT ROWID"
+    )
+
+
+def _cluster_link_tables(conn: sqlite3.Connection) -> None:
+    """Archives from before version 7: each link table rewritten `WITHOUT ROWID`."""
+    for table, (link, key) in TERMS.items():
+        (sql,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [link]
+        ).fetchone()
+        if "WITHOUT ROWID" in sql.upper():
+            continue
+        conn.execute(_link_table_sql(link, key, table, name=f"{link}_v7"))
+        conn.execute(f"INSERT INTO [{link}_v7] SELECT article_url, {key}, position FROM [{link}]")
+        conn.execute(f"DROP TABLE [{link}]")
+        conn.execute(f"ALTER TABLE [{link}_v7] RENAME TO [{link}]")
 
 
 def _create_indexes(db: Database) -> None:
@@ -406,6 +427,7 @@ def _migrate(db: Database, found_version: int) -> None:
                 conn.execute(statement)
         _backfill_publication(conn)
         _backfill_published_day(conn)
+        _cluster_link_tables(conn)
     except BaseException:
         conn.execute("ROLLBACK")
         raise
