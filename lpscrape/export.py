@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -501,6 +502,17 @@ def atomic_file(target: str | Path, mode: str = "w", **options: Any) -> Iterator
     The file is made by `tempfile.mkstemp` (a name no one can predict, O_EXCL: a symlink or
     file planted there is never followed nor written), with the mode a new file gets."""
     path = Path(target)
+    try:
+        found = path.stat()  # (through a symlink)
+    except OSError:
+        found = None
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        # A pipe, a terminal or a device (`>(gzip)`, /dev/stdout): written through, never
+        # renamed over.
+        yield from _written_through(path, mode, **options)
+        return
+    if path.is_symlink():
+        path = path.resolve()  # the file it names is replaced; the link stays
     if not path.parent.is_dir():
         raise ExportError(f"cannot write {path}: folder {path.parent} does not exist")
     try:
@@ -526,6 +538,15 @@ def atomic_file(target: str | Path, mode: str = "w", **options: Any) -> Iterator
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _written_through(path: Path, mode: str, **options: Any) -> Iterator[IO[Any]]:
+    """An existing pipe or device opened and written in place."""
+    try:
+        with open(path, mode, **options) as fh:
+            yield fh
+    except OSError as exc:  # /dev/full, a reader that went away
+        raise ExportError(f"export to {path} failed ({exc.strerror or exc})") from exc
 
 
 @contextmanager

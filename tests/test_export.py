@@ -8,7 +8,10 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import sqlite3
+import stat
+import threading
 import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
@@ -177,6 +180,27 @@ def test_cli_writes_stdout_and_files_and_reports_errors(demo_archive: Path, tmp_
     assert result.stderr.count("\n") == 1 and "tables: article_authors" in result.stderr
     result = run_cli("export", "csv", "--db", str(tmp_path / "missing.db"))
     assert result.returncode == 2 and "no archive at" in result.stderr
+
+
+def test_a_symlink_or_a_pipe_as_output_is_written_through(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    real = tmp_path / "real.csv"
+    real.write_text("old")
+    (tmp_path / "link.csv").symlink_to(real)
+    export(demo_archive, "csv", tmp_path / "link.csv", table="tags")
+    assert (tmp_path / "link.csv").is_symlink()  # the link stays, the file it names is new
+    assert real.read_text(encoding="utf-8").splitlines()[0] == "id,name"
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    export(demo_archive, "csv", fifo, table="tags")
+    reader.join(timeout=10)
+    assert got and got[0].decode().splitlines()[0] == "id,name"
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # still a pipe, never replaced by a file
 
 
 def test_export_streams_in_constant_memory(tmp_path: Path) -> None:
