@@ -506,13 +506,13 @@ def atomic_file(target: str | Path, mode: str = "w", **options: Any) -> Iterator
         found = path.stat()  # (through a symlink)
     except OSError:
         found = None
-    if found is not None and not stat.S_ISREG(found.st_mode):
-        # A pipe, a terminal or a device (`>(gzip)`, /dev/stdout): written through, never
-        # renamed over.
+    if found is not None and (stat.S_ISFIFO(found.st_mode) or stat.S_ISCHR(found.st_mode)):
+        # A pipe or a terminal (`>(gzip)`, /dev/stdout): written through, never renamed over.
+        # A symlink to a regular file is not followed: the link itself is replaced.
         yield from _written_through(path, mode, **options)
         return
-    if path.is_symlink():
-        path = path.resolve()  # the file it names is replaced; the link stays
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        raise ExportError(f"cannot write {path}: not a file, a pipe or a terminal")
     if not path.parent.is_dir():
         raise ExportError(f"cannot write {path}: folder {path.parent} does not exist")
     try:
