@@ -365,6 +365,26 @@ def test_a_name_with_digits_is_never_cut_at_the_digit(shown: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("shown", "authors"),
+    [
+        ("Channel 4 News", ["Channel 4 News"]),  # a number that is a word of the desk's name
+        ("News24 Staff", ["News24 Staff"]),
+        ("Jane Doe 12 Comments", ["Jane Doe"]),  # a count after the name
+        ("Jane Doe 3 March 2020", ["Jane Doe"]),  # not "Jane" ("Doe 3" is no weekday)
+        ("Jane Doe 12.03.2020", ["Jane Doe"]),
+        ("Jane Doe 2020", ["Jane Doe"]),
+        ("Jane Doe 12", []),  # a bare trailing number: no telling what it is
+    ],
+)
+def test_a_number_in_a_byline_is_a_date_a_count_or_part_of_the_name(
+    shown: str, authors: list[str]
+) -> None:
+    body = f'<h1>T</h1><div class="byline">By {shown}</div>' + BODY
+    record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
+    assert record.authors == authors
+
+
+@pytest.mark.parametrize(
     ("meta", "authors"),
     [
         ("December 10, 2019 &middot; By Jane Doe &middot; in News", ["Jane Doe"]),

@@ -63,12 +63,26 @@ _LATER_PREFIX = re.compile(
 # "Share Comments By Jane Doe": after other shown words, a capital "By" opens the byline.
 _LATER_BY = re.compile(r"\s(?=(?:By|Von|Par|Por|Door)\s+\S)")
 _SPLIT = re.compile(r"\s*,\s*(?:and\s+|und\s+|et\s+)?|\s+(?:and|und|et|y|e|en)\s+|\s*&\s*")
+_MONTH = "|".join(sorted(map(re.escape, MONTH_NAMES), key=len, reverse=True))
+# A number that starts a date, a time or a count ("3 March", "12.03.2020", "2 Comments"), not
+# one that is part of a name ("Channel 4 News").
+_DATED_NUMBER = (
+    r"(?<!\w)(?:\d+(?:[./:-]\d|\s*(?:st|nd|rd|th|am|pm|h|uhr)\b|\.?,?\s+(?:" + _MONTH + r")\b"
+    r"|\s+(?:comments?|kommentare?|commentaires?|responses?|replies|views?|shares?|min|minutes?"
+    r"|hours?|days?|weeks?|months?|years?)\b)|(?:1[89]|20)\d\d\b)"
+)
 # What follows a name in a byline: a date, a time, "on …", "| Updated …".
 _TAIL = re.compile(
     r"\s*(?:[|•·–—]\s*|\s-\s|\b(?:on|am)\s+|\b(?:published|updated|posted)\b|"
-    r"\b(?:mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|fr|sa|so)[a-z]*\.?,?\s+\d|(?<!\w)\d).*$",
+    r"\b(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?|mo|di|mi|do|fr|sa|so"
+    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\b\.?,?\s+\d|"
+    + _DATED_NUMBER
+    + r").*$",
     re.I,
 )
+# Digits a name may hold: a whole word of a desk's name ("Channel 4 News", "News24 Staff"),
+# never a date, a trailing count ("Jane Doe 12") or an account's ("freeman1984").
+_DATE_DIGITS = re.compile(r"\d[./:-]\d|(?<!\d)(?:1[89]|20)\d\d(?!\d)")
 NOT_NAMES = {
     "admin", "administrator", "editor", "redaktion admin", "root", "webmaster", "wpadmin",
     "author", "guest", "user", "staff", "no author", "unknown",
@@ -125,8 +139,15 @@ def _plausible(name: str, site: set[str]) -> bool:
         and "http" not in key
         and _LETTERS.search(name) is not None
         and not _DATE_LABEL.search(key)
-        and not any(c.isdigit() for c in name)
+        and _digits_fit_a_name(name)
     )
+
+
+def _digits_fit_a_name(name: str) -> bool:
+    if not any(c.isdigit() for c in name):
+        return True
+    words = name.split()
+    return len(words) > 1 and not words[-1].isdigit() and not _DATE_DIGITS.search(name)
 
 
 def _squashed(name: str) -> str:
