@@ -227,9 +227,10 @@ def check_setting(name: str, value: str) -> None:
             raise UserError(f"--set {name}={value!r}: expected True or False (or 1 or 0)")
     elif isinstance(default, int | float):
         try:
-            float(value)
+            number = float(value)
         except ValueError:
             raise UserError(f"--set {name}={value!r}: expected a number") from None
+        check_range(name, value, number)
     elif isinstance(default, dict):
         try:
             is_dict = isinstance(json.loads(value), dict)
@@ -237,6 +238,45 @@ def check_setting(name: str, value: str) -> None:
             is_dict = False
         if not is_dict:
             raise UserError(f"--set {name}={value!r}: expected a JSON object")
+
+
+# Numbers a crawl cannot run with (Scrapy would start, then fail or hang on them).
+WHOLE_NUMBERS = frozenset({
+    "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "CONCURRENT_REQUESTS_PER_IP",
+    "CONCURRENT_ITEMS", "RETRY_TIMES", "REDIRECT_MAX_TIMES", "DOWNLOAD_MAXSIZE",
+    "DOWNLOAD_WARNSIZE", "DEPTH_LIMIT", "ARCHIVE_BATCH_SIZE", "LPSCRAPE_BALANCE_BACKLOG",
+    "LPSCRAPE_SITEMAP_MAX_URLS", "LPSCRAPE_HEALTH_SAMPLE", "LPSCRAPE_DRIFT_RUNS",
+    "LPSCRAPE_DRIFT_MIN_RUNS", "LPSCRAPE_DRIFT_MIN_ARTICLES", "LPSCRAPE_DRIFT_MIN_PAGES",
+    "LPSCRAPE_LOG_KEEP",
+})  # fmt: skip
+# (0 turns LPSCRAPE_HEALTH_SAMPLE, LPSCRAPE_BALANCE_BACKLOG and LPSCRAPE_VERDICT_WAIT off.)
+ABOVE_ZERO = frozenset({
+    "DOWNLOAD_TIMEOUT", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "CONCURRENT_ITEMS", "AUTOTHROTTLE_TARGET_CONCURRENCY", "AUTOTHROTTLE_MAX_DELAY",
+    "ARCHIVE_BATCH_SIZE", "ARCHIVE_BATCH_SECONDS", "LPSCRAPE_SITEMAP_MAX_URLS",
+    "LPSCRAPE_DRIFT_RUNS", "LPSCRAPE_DRIFT_MIN_RUNS", "LPSCRAPE_REDIS_TTL", "LPSCRAPE_REDIS_POLL",
+    "LPSCRAPE_PROGRESS_INTERVAL",
+})  # fmt: skip
+SHARES = frozenset({
+    "LPSCRAPE_ALERT_SHARE", "LPSCRAPE_COLLAPSE_RATIO", "LPSCRAPE_DRIFT_DROP",
+    "LPSCRAPE_DRIFT_BODY_SHRINK", "LPSCRAPE_DRIFT_FOUND_SHARE",
+})  # fmt: skip
+
+
+def check_range(name: str, value: str, number: float) -> None:
+    """Refuse a number its setting cannot be: negative (a priority aside), zero where it must
+    be positive, a fraction where a count is read, a share beyond 1."""
+    said = f"--set {name}={value!r}:"
+    if number != number or number in (float("inf"), float("-inf")):
+        raise UserError(f"{said} expected a finite number")
+    if number < 0 and "PRIORITY" not in name:
+        raise UserError(f"{said} must not be negative")
+    if name in WHOLE_NUMBERS and not _integer(value):
+        raise UserError(f"{said} expected a whole number")
+    if number == 0 and name in ABOVE_ZERO:
+        raise UserError(f"{said} must be above 0")
+    if number > 1 and name in SHARES:
+        raise UserError(f"{said} a share, from 0 to 1")
 
 
 def _integer(text: str) -> bool:
@@ -289,6 +329,15 @@ def crawl_sites(args: argparse.Namespace) -> list[tuple[str | None, str]]:
             raise UserError(f"sites file {args.sites} names no publication")
     if len(sites) > 1 and args.publication:
         raise UserError("--publication names one site: give several sites names in --sites")
+    if len(sites) > 1:  # every URL checked before the first site is crawled
+        from lpscrape.urls import BadURL, check_url
+
+        for _, url in sites:
+            try:
+                check_url(url, "start URL")
+            except BadURL as exc:
+                where = f"{args.sites}: " if args.sites else ""
+                raise UserError(f"{where}{exc}; nothing was crawled") from None
     return sites or [(args.publication, crawl_default_start_url())]
 
 

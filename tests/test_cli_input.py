@@ -99,6 +99,11 @@ def test_an_alert_setting_with_a_wrong_value_is_refused_naming_it(
             "--set NO_SUCH_SETTING: no such setting, neither Scrapy's nor lpscrape's",
         ),
         ("LPSCRAPE_ALERT_WEBHOK=http://x/", "did you mean LPSCRAPE_ALERT_WEBHOOK?"),
+        ("DOWNLOAD_TIMEOUT=-3", "--set DOWNLOAD_TIMEOUT='-3': must not be negative"),
+        ("DOWNLOAD_TIMEOUT=0", "--set DOWNLOAD_TIMEOUT='0': must be above 0"),
+        ("CONCURRENT_REQUESTS=2.5", "--set CONCURRENT_REQUESTS='2.5': expected a whole number"),
+        ("DOWNLOAD_DELAY=nan", "--set DOWNLOAD_DELAY='nan': expected a finite number"),
+        ("LPSCRAPE_ALERT_SHARE=20", "--set LPSCRAPE_ALERT_SHARE='20': a share, from 0 to 1"),
     ],
 )
 def test_a_setting_scrapy_could_not_read_or_does_not_have_is_refused(
@@ -115,6 +120,7 @@ def test_settings_of_the_right_type_pass_and_scrapy_is_not_imported_to_check_the
     """The store worker is forked before Scrapy is imported: the check reads Scrapy's
     defaults without importing it (a subprocess: this test process has Scrapy already)."""
     good = ["DOWNLOAD_TIMEOUT=7.5", "ROBOTSTXT_OBEY=False", "RETRY_TIMES=1", "JOBDIR=jobs"]
+    good += ["DOWNLOAD_DELAY=0", "RETRY_PRIORITY_ADJUST=-2", "LPSCRAPE_ALERT_SHARE=1"]
     assert setting_overrides(good) == dict(a.split("=") for a in good)
     code = (
         "import sys\n"

@@ -35,3 +35,17 @@ def test_a_bad_sites_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     result = run_cli("crawl", "--sites", str(sites), "--db", str(tmp_path / "a.db"))
     assert result.returncode == 2
     assert result.stderr == f"lpscrape: {sites}:1: expected `URL` or `NAME URL`: 'one two three'\n"
+
+
+def test_a_bad_url_in_a_sites_file_is_refused_before_any_site_is_crawled(tmp_path: Path) -> None:
+    db, sites = tmp_path / "a.db", tmp_path / "sites.txt"
+    demo = DemoSite()
+    with serve(demo) as first:
+        sites.write_text(f"first {first.base_url}/\nsecond hello\n", encoding="utf-8")
+        result = run_cli("crawl", "--sites", str(sites), "--db", str(db), "--delay", "0")
+    assert demo.requests == []  # the first site was not crawled either
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"lpscrape: {sites}: start URL must be an http(s) URL, got 'hello'; nothing was crawled\n"
+    )
+    assert not db.exists()
