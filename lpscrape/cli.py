@@ -896,8 +896,9 @@ def build_parser() -> Parser:
         description=(
             "Show the last crawl runs (outcome, field health, counts, duration, bytes), the "
             "field health of the latest judged run against its baseline, open alerts, the "
-            "archive's size and newest article, and what to do next. Read-only. --accept RUN "
-            "makes a run the new baseline of drift detection (after an intended site change). "
+            "archive's size and newest article, and what to do next. Read-only, except --accept "
+            "RUN, which writes to the archive: it makes a run the new baseline of drift "
+            "detection (after an intended site change). "
             "Exit status 0 when there is nothing to look at, 3 when there is (open alerts or "
             "next steps), 2 for a missing or foreign file."
         ),

@@ -52,8 +52,11 @@ def connect_readonly(db_path: str | Path, refused: list[str] | None = None) -> s
     if not path.is_file():
         raise ExportError(f"no archive at {path}: pass --db, or create it with `lpscrape crawl`")
     with path.open("rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
-            raise ExportError(f"{path} is not an SQLite database")
+        header = fh.read(16)
+    if not header:  # as every other command says it
+        raise ExportError(f"{path} is not an lpscrape archive (it is empty): nothing to export")
+    if header != b"SQLite format 3\x00":
+        raise ExportError(f"{path} is not an SQLite database")
     try:
         conn = readonly_connection(path)
         conn.execute("PRAGMA query_only = 1")

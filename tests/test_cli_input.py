@@ -196,6 +196,15 @@ def test_reparse_refuses_an_empty_file_and_leaves_it_alone(
     assert db.stat().st_size == 0 and sorted(tmp_path.iterdir()) == [db]
 
 
+def test_export_says_an_empty_file_is_no_archive_as_reparse_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "empty.db"
+    db.touch()
+    line = refused(["export", "csv", "--db", str(db), "-o", "-"], capsys)
+    assert line == f"lpscrape: {db} is not an lpscrape archive (it is empty): nothing to export"
+
+
 def test_reparse_of_an_archive_without_captures_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
