@@ -428,7 +428,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run Datasette over the archive, read-only, until interrupted."""
     from lpscrape.serve import serve
 
-    serve(args.db, args.host, args.port)
+    chosen = args.archive_url is not None or bool(os.environ.get("LPSCRAPE_ARCHIVE_URL"))
+    archive_url = cite_archive_url(args.archive_url) if chosen else None
+    serve(args.db, args.host, args.port, archive_url=archive_url)
     return EXIT_OK
 
 
@@ -808,6 +810,13 @@ def build_parser() -> Parser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument(
         "--port", type=port_number, default=8001, help="port to listen on (default: 8001)"
+    )
+    p.add_argument(
+        "--archive-url",
+        metavar="URL",
+        help="the address researchers reach the archive at (behind a proxy, say): citations "
+        "and permalinks name it, whatever Host a request came with (default: "
+        "$LPSCRAPE_ARCHIVE_URL if set, else the address each visitor used)",
     )
     p.set_defaults(func=cmd_serve)
 

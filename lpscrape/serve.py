@@ -172,11 +172,13 @@ def make_datasette(
     *,
     immutable: bool = False,
     settings_overrides: dict[str, Any] | None = None,
+    archive_url: str | None = None,
 ) -> Datasette:
     """A Datasette serving the archive read-only with the project's metadata and templates.
 
     Mutable (the default) reads through `mode=ro` connections and sees a crawl's commits as
     they land (WAL); `immutable=True` is for a snapshot nothing writes to any more.
+    `archive_url`: the public address citations name (else the address each request used).
     """
     path = servable_archive(db_path)
     immutable = immutable or frozen(path)  # a folder nobody can write: a snapshot
@@ -184,6 +186,8 @@ def make_datasette(
         bring_up_to_date(path)
     chosen = settings(**(settings_overrides or {}))
     metadata = datasette_metadata(ARCHIVE_NAME, chosen.get("base_url", "/"))
+    if archive_url:
+        metadata.setdefault("plugins", {})["lpscrape"] = {"archive_url": archive_url}
     datasette = Datasette(
         files=[],
         metadata=metadata,
@@ -217,11 +221,12 @@ def serve(
     port: int = DEFAULT_PORT,
     *,
     immutable: bool = False,
+    archive_url: str | None = None,
 ) -> None:
     """Run Datasette over the archive until interrupted (works while a crawl writes)."""
     import uvicorn
 
-    ds = make_datasette(db_path, immutable=immutable)
+    ds = make_datasette(db_path, immutable=immutable, archive_url=archive_url)
     _check_port(host, port)
     asyncio.run(ds.invoke_startup())
     print(

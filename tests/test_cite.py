@@ -351,6 +351,27 @@ async def test_the_article_page_follows_the_host_and_scheme_asked_for(
         assert set(links.values()) == {f"{base}article{ARTICLE.path}version/2"}, links
 
 
+async def test_a_configured_archive_url_is_cited_whatever_host_was_asked_for(
+    demo_archive: Path,
+) -> None:
+    datasette = make_datasette(demo_archive, archive_url=ARCHIVE)
+    await datasette.invoke_startup()
+    page = await datasette.client.request(
+        "GET",
+        f"http://evil.example/archive/article{ARTICLE.path}",
+        headers={"host": "evil.example"},
+        avoid_path_rewrites=True,
+    )
+    assert page.status_code == 200
+    links = _permalinks_on(page.text)
+    expected = f"{ARCHIVE}/archive/article{ARTICLE.path}"
+    assert links.pop("shown") == expected
+    links.pop("alternate")  # Datasette's own link, on the address asked for
+    assert set(links.values()) == {f"{expected}version/2"}, links
+    url, _ = archived(demo_archive)
+    assert f"{expected}version/2" in cite(demo_archive, url)  # as the command line says
+
+
 @pytest.mark.parametrize(
     ("version", "status", "message"),
     [

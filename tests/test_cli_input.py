@@ -260,3 +260,13 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert exit_.value.code == EXIT_OK
     assert capsys.readouterr().out == f"lpscrape {__version__}\n"
+
+
+def test_serve_refuses_an_archive_url_that_is_not_one_before_serving(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["serve", "--db", str(tmp_path / "none.db"), "--archive-url", "archive.example.org"]
+    line = refused(argv, capsys)
+    assert line == ("lpscrape: --archive-url must be an http(s) URL, got 'archive.example.org'"), (
+        line
+    )

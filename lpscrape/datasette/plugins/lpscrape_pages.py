@@ -339,8 +339,13 @@ async def _version(datasette: Any, request: Any, db: Any, url: str, number: int)
 async def _cite_text(
     datasette: Any, request: Any, db: Any, url: str, version: int | None = None
 ) -> dict[str, str]:
-    """The citation of `url` in every format, with the permalink on the host being served."""
-    base = datasette.absolute_url(request, datasette.urls.path("/")).rstrip("/")
+    """The citation of `url` in every format, with the permalink at the archive's configured
+    address (`lpscrape serve --archive-url`), else on the host the request named."""
+    configured = (datasette.plugin_config("lpscrape") or {}).get("archive_url")
+    if configured:
+        base = configured.rstrip("/")  # as `lpscrape cite --archive-url` takes it
+    else:
+        base = datasette.absolute_url(request, datasette.urls.path("/")).rstrip("/")
 
     def build(conn: Any) -> Any:
         return cite.citation(conn, url, database=db.name, archive_url=base, version=version)
