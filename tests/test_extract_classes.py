@@ -226,6 +226,23 @@ def test_the_site_as_author_and_account_names_are_never_authors() -> None:
     assert record.authors == ["Ada Pell"]
 
 
+@pytest.mark.parametrize(
+    ("url", "site_name", "shown", "authors"),
+    [
+        ("https://interscenar.io/t/", "", "Interscenario", []),  # the host, spelled as a name
+        ("https://it.example/t/", "IT Finanzmagazin", "IT Finanzmagazin/pp", []),  # + initials
+        ("https://henrysteinhau.com/t/", "", "Henry Steinhau", ["Henry Steinhau"]),  # his blog
+    ],
+)
+def test_the_site_s_name_however_spelled_is_no_author(
+    url: str, site_name: str, shown: str, authors: list[str]
+) -> None:
+    head = f'<meta property="og:site_name" content="{site_name}">' if site_name else ""
+    body = f'<h1>T</h1><div class="byline">By {shown}</div>' + BODY
+    record = extract_article(page(body, head, ARTICLE), url)
+    assert record.authors == authors
+
+
 def test_a_byline_with_the_date_glued_on() -> None:
     body = '<h1>T</h1><div class="byline">Tomas Spahn Fr, 18. Oktober 2019</div>' + BODY
     record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
@@ -357,7 +374,9 @@ def test_a_date_label_or_a_stray_abbreviation_in_an_author_block_is_no_name(labe
     assert record.authors == []
 
 
-@pytest.mark.parametrize("shown", ["freeman1984", "c1ph4", "cipha[at]cipha.net", "ada at pell.net"])
+@pytest.mark.parametrize(
+    "shown", ["freeman1984", "c1ph4", "cipha[at]cipha.net", "ada at pell.net", "ada_pell"]
+)
 def test_a_name_with_digits_is_never_cut_at_the_digit(shown: str) -> None:
     body = f'<h1>T</h1><span class="byline">By <span class="fn">{shown}</span></span>'
     record = extract_article(page(body + BODY, "", ARTICLE), "https://s.example/t/")

@@ -8,7 +8,7 @@ import re
 from lxml.html import HtmlElement
 
 from .dates import MONTH_NAMES
-from .html import SourceNames, text_of, unique, with_class, xpath
+from .html import SourceNames, squashed, text_of, unique, with_class, xpath
 from .jsonld import JsonLd
 from .meta import Meta
 from .scope import near_headline
@@ -125,8 +125,9 @@ def split_names(byline: str) -> list[str]:
     return unique([n for n in names if n])
 
 
-def _plausible(name: str, site: set[str]) -> bool:
-    """A person's (or desk's) name, not the site, an account, a URL or a sentence."""
+def _plausible(name: str, site: set[str], spelled: set[str]) -> bool:
+    """A person's (or desk's) name, not the site (`site`: its names casefolded, `spelled`:
+    squashed), an account, a URL or a sentence."""
     key = name.casefold()
     return (
         0 < len(name) <= 60
@@ -134,7 +135,9 @@ def _plausible(name: str, site: set[str]) -> bool:
         and key not in NOT_NAMES
         and key not in MONTH_NAMES  # left where a date was glued on
         and key not in site
+        and squashed(name.split("/")[0]) not in spelled  # "IT Finanzmagazin/pp": + initials
         and "@" not in name
+        and "_" not in name  # a login ("gabor_munier"), never a name as shown
         and not _AT.search(key)  # "cipha[at]cipha.net": an address, written to fool spammers
         and "http" not in key
         and _LETTERS.search(name) is not None
@@ -150,16 +153,12 @@ def _digits_fit_a_name(name: str) -> bool:
     return len(words) > 1 and not words[-1].isdigit() and not _DATE_DIGITS.search(name)
 
 
-def _squashed(name: str) -> str:
-    return "".join(c for c in name.casefold() if c.isalnum())
-
-
 def _as_shown(name: str, shown: list[str]) -> str:
     """A JSON-LD name run together like an account's (`arianschlichenmayer`) as the byline
     shows it (`Arian Schlichenmayer`); any other name as JSON-LD gives it."""
     if " " in name:
         return name
-    return next((s for s in shown if " " in s and _squashed(s) == _squashed(name)), name)
+    return next((s for s in shown if " " in s and squashed(s) == squashed(name)), name)
 
 
 def find_byline(
@@ -195,9 +194,12 @@ def find_authors(
     """Author names, the displayed byline, and the layer the names came from (`source`: the
     page's class names)."""
     site = {n.casefold() for n in site_names or []}
+    # Also compared without spaces and punctuation ("interscenar.io" is "Interscenario"), but
+    # not a host's one-word label: `henrysteinhau.com`'s author is Henry Steinhau.
+    spelled = {squashed(n) for n in site_names or [] if not n.isalnum()} - {""}
 
     def keep(names: list[str]) -> list[str]:
-        return unique([n for n in names if _plausible(n, site)])
+        return unique([n for n in names if _plausible(n, site, spelled)])
 
     byline, linked = find_byline(scope, headline, own_post, source)
     if names := keep(ld.authors):

@@ -75,6 +75,12 @@ def clean(text: object) -> str:
     return text if text.isprintable() else " ".join(text.translate(_CONTROLS).split())
 
 
+def squashed(text: str) -> str:
+    """Letters and digits only, casefolded: "La Stampa" and `lastampa`, "interscenar.io" and
+    "Interscenario" compare equal."""
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
 def with_class(
     words: tuple[str, ...] = (), parts: tuple[str, ...] = (), where: str = "", exact: str = ""
 ) -> str:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from .html import page_body, text_of, unique, with_class, xpath
+from .html import page_body, squashed, text_of, unique, with_class, xpath
 from .jsonld import JsonLd
 from .meta import Meta
 from .scope import LAYOUT_WORDS, block_names, holds_post_title
@@ -55,22 +55,18 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
     `Headline | Site | Tagline`)."""
     # "Headline | Site | Tagline": what comes before the part that is the site's name.
     # Compared without spaces and punctuation: "La Stampa" is the site at `lastampa.it`.
-    keys = {_squashed(n) for n in site_names} - {""}
+    keys = {squashed(n) for n in site_names} - {""}
     cuts = list(_BETWEEN_PARTS.finditer(title))
     ends = [c.start() for c in cuts[1:]] + [len(title)] if cuts else []
     for cut, end in zip(cuts, ends, strict=True):
         head = title[: cut.start()].strip()
-        if head and _squashed(title[cut.end() : end]) in keys:
+        if head and squashed(title[cut.end() : end]) in keys:
             return head
     for pattern in _affixes(tuple(site_names)):
         stripped = pattern.sub("", title)
         if stripped != title and stripped.strip():
             return _LEADING_SEPARATORS.sub("", stripped.strip())
     return title
-
-
-def _squashed(text: str) -> str:
-    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 @lru_cache(maxsize=256)
