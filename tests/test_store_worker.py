@@ -147,7 +147,9 @@ def test_a_killed_worker_ends_the_crawl_in_one_line_and_never_hangs(tmp_path: Pa
     forever to hand the worker captures it will never read)."""
     db = tmp_path / "archive.db"
     with serve(DemoSite()) as server:
-        proc = _slow_crawl(server, db, 0.05, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # 48 articles 0.2 s late, two at a time: ~5 s of storing, killed a second in (at
+        # 0.05 s, a busy machine's test could kill it once the crawl was done).
+        proc = _slow_crawl(server, db, 0.2, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         os.kill(_busy_worker(proc), signal.SIGKILL)
         _, err = proc.communicate(timeout=90)
     lines = [line for line in err.splitlines() if line.strip()]
