@@ -232,6 +232,7 @@ def test_the_site_as_author_and_account_names_are_never_authors() -> None:
         ("https://interscenar.io/t/", "", "Interscenario", []),  # the host, spelled as a name
         ("https://it.example/t/", "IT Finanzmagazin", "IT Finanzmagazin/pp", []),  # + initials
         ("https://henrysteinhau.com/t/", "", "Henry Steinhau", ["Henry Steinhau"]),  # his blog
+        ("https://stefan-niggemeier.de/t/", "", "Stefan Niggemeier", ["Stefan Niggemeier"]),
     ],
 )
 def test_the_site_s_name_however_spelled_is_no_author(
@@ -392,7 +393,21 @@ def test_a_name_with_digits_is_never_cut_at_the_digit(shown: str) -> None:
         ("Jane Doe 3 March 2020", ["Jane Doe"]),  # not "Jane" ("Doe 3" is no weekday)
         ("Jane Doe 12.03.2020", ["Jane Doe"]),
         ("Jane Doe 2020", ["Jane Doe"]),
-        ("Jane Doe 12", []),  # a bare trailing number: no telling what it is
+        ("Jane Doe 12", ["Jane Doe"]),  # a count, the number of comments
+        ("Studio 54", []),  # a name that ends in a number: refused whole, never "Studio"
+        ("Fox 2 St. Louis", ["Fox 2 St. Louis"]),
+        ("Mary Smith 3 Feb 2020", ["Mary Smith"]),  # dates in every form
+        ("Mary Smith 12-Mar-2020", ["Mary Smith"]),
+        ("Mary Smith 3. Okt. 2021", ["Mary Smith"]),
+        ("Jean Dupont 14h30", ["Jean Dupont"]),
+        ("Mary Smith 5-minute read", ["Mary Smith"]),
+        ("Mary Smith, 3 Sept 2021", ["Mary Smith"]),  # never a second author "3 Sept"
+        ("Max Müller, 5 Minuten Lesezeit", ["Max Müller"]),
+        ("Jean Dupont il y a 2 heures", ["Jean Dupont"]),
+        ("Sam Do, 12 March 2020", ["Sam Do"]),  # a surname that is a weekday's short form
+        ("Wei Sun 3 March 2020", ["Wei Sun"]),
+        ("Anh Do 03.03.2021", ["Anh Do"]),
+        ("Jean Dupont lundi 3 mars 2021", ["Jean Dupont"]),
     ],
 )
 def test_a_number_in_a_byline_is_a_date_a_count_or_part_of_the_name(

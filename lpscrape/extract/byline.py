@@ -63,25 +63,31 @@ _LATER_PREFIX = re.compile(
 # "Share Comments By Jane Doe": after other shown words, a capital "By" opens the byline.
 _LATER_BY = re.compile(r"\s(?=(?:By|Von|Par|Por|Door)\s+\S)")
 _SPLIT = re.compile(r"\s*,\s*(?:and\s+|und\s+|et\s+)?|\s+(?:and|und|et|y|e|en)\s+|\s*&\s*")
-_MONTH = "|".join(sorted(map(re.escape, MONTH_NAMES), key=len, reverse=True))
-# A number that starts a date, a time or a count ("3 March", "12.03.2020", "2 Comments"), not
-# one that is part of a name ("Channel 4 News").
-_DATED_NUMBER = (
-    r"(?<!\w)(?:\d+(?:[./:-]\d|\s*(?:st|nd|rd|th|am|pm|h|uhr)\b|\.?,?\s+(?:" + _MONTH + r")\b"
-    r"|\s+(?:comments?|kommentare?|commentaires?|responses?|replies|views?|shares?|min|minutes?"
-    r"|hours?|days?|weeks?|months?|years?)\b)|(?:1[89]|20)\d\d\b)"
-)
-# What follows a name in a byline: a date, a time, "on …", "| Updated …".
+# What follows a name in a byline: a date, a time, "on …", "| Updated …", "il y a 2 heures".
+# A weekday's short form that is also a surname only in a date's company: "Sam Do", "Wei Sun".
 _TAIL = re.compile(
     r"\s*(?:[|•·–—]\s*|\s-\s|\b(?:on|am)\s+|\b(?:published|updated|posted)\b|"
-    r"\b(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?|mo|di|mi|do|fr|sa|so"
-    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\b\.?,?\s+\d|"
-    + _DATED_NUMBER
-    + r").*$",
+    r"\b(?:il y a|vor|hace|há)\s+\d|"
+    r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|montag|dienstag|mittwoch|donnerstag"
+    r"|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes"
+    r"|martes|miércoles|jueves|viernes|sábado|domingo)\b,?\s+\d|"
+    r"\b(?:mon|tues?|wed|thu|thurs?|fri|sat)[.,]?\s*\d|\bsun\.\s*\d|"
+    r"\b(?:mo|di|mi|do|fr|sa|so)[.,]\s*\d{1,2}\.\s*[^\W\d]"  # "Fr, 18. Oktober"
+    r").*$",
     re.I,
 )
-# Digits a name may hold: a whole word of a desk's name ("Channel 4 News", "News24 Staff"),
-# never a date, a trailing count ("Jane Doe 12") or an account's ("freeman1984").
+# A number standing alone in a byline starts a date, a time or a count ("3 Feb 2020", "2 hours
+# ago", "12 Comments") and ends the name, unless it is a word of a desk's name: a capitalised
+# word before it and one after it that is no month or count ("Channel 4 News", "Fox 2 St. Louis").
+_NUMBER = re.compile(r"(?<!\w)\d")
+_NOT_A_NAME_WORD = re.compile(
+    r"(?:jan|feb|febr|mar|apr|jun|jul|aug|sep|sept|oct|okt|nov|dec|dez|janv|févr|avr|juil|déc)\.?$"
+    r"|(?:comments?|kommentare?|commentaires?|comentarios|responses?|replies|antworten|views?"
+    r"|shares?|likes?|photos?|fotos?|bilder|min|mins|minutes?|minuten|hrs?|hours?|stunden"
+    r"|secs?|seconds?|days?|tage|tagen|weeks?|months?|years?|heures|horas|minutos)$",
+    re.I,
+)
+# Digits a name never holds: a date's.
 _DATE_DIGITS = re.compile(r"\d[./:-]\d|(?<!\d)(?:1[89]|20)\d\d(?!\d)")
 NOT_NAMES = {
     "admin", "administrator", "editor", "redaktion admin", "root", "webmaster", "wpadmin",
@@ -116,7 +122,30 @@ def _clean_name(name: str) -> str:
     if later := _LATER_PREFIX.search(name) or _LATER_BY.search(name):
         name = name[later.end() :]
     name = _GLUED_PREFIX.sub("", _PREFIX.sub("", name.strip()))
-    return _TAIL.sub("", name).strip(" ,;:|-–—")
+    name = _TAIL.sub("", name)
+    for number in _NUMBER.finditer(name):
+        if not _word_of_a_name(name[: number.start()].split(), name[number.start() :].split()):
+            name = name[: number.start()]
+            break
+    return name.strip(" ,;:|-–—")
+
+
+def _word_of_a_name(before: list[str], after: list[str]) -> bool:
+    """The number starting `after` is a word of a desk's name ("Channel 4 News"; "Studio
+    54" too, kept whole for `_plausible` to refuse rather than cut to "Studio")."""
+    return (
+        len(before) == 1
+        and before[0][:1].isupper()
+        and after[0].isdigit()
+        and (
+            len(after) == 1
+            or (
+                after[1][:1].isupper()
+                and after[1].casefold() not in MONTH_NAMES
+                and not _NOT_A_NAME_WORD.match(after[1])
+            )
+        )
+    )
 
 
 def split_names(byline: str) -> list[str]:
@@ -147,10 +176,17 @@ def _plausible(name: str, site: set[str], spelled: set[str]) -> bool:
 
 
 def _digits_fit_a_name(name: str) -> bool:
+    """No digits, or digits as a word of a desk's name ("News24 Staff", "Channel 4 News"),
+    never an account's ("freeman1984") nor a date's."""
     if not any(c.isdigit() for c in name):
         return True
     words = name.split()
-    return len(words) > 1 and not words[-1].isdigit() and not _DATE_DIGITS.search(name)
+    return (
+        len(words) > 1
+        and not words[0][:1].isdigit()
+        and not words[-1].isdigit()
+        and not _DATE_DIGITS.search(name)
+    )
 
 
 def _as_shown(name: str, shown: list[str]) -> str:
@@ -195,8 +231,8 @@ def find_authors(
     page's class names)."""
     site = {n.casefold() for n in site_names or []}
     # Also compared without spaces and punctuation ("interscenar.io" is "Interscenario"), but
-    # not a host's one-word label: `henrysteinhau.com`'s author is Henry Steinhau.
-    spelled = {squashed(n) for n in site_names or [] if not n.isalnum()} - {""}
+    # not a host's label: `henrysteinhau.com`'s, `stefan-niggemeier.de`'s author is the man.
+    spelled = {squashed(n) for n in site_names or [] if not n.replace("-", "").isalnum()} - {""}
 
     def keep(names: list[str]) -> list[str]:
         return unique([n for n in names if _plausible(n, site, spelled)])
