@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import base64
 import csv
+import errno
 import json
 import os
+import re
 import shutil
 import sqlite3
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -503,19 +506,13 @@ def atomic_file(target: str | Path, mode: str = "w", **options: Any) -> Iterator
     removed otherwise: `target` is never truncated, and is only ever the whole export.
 
     The file is made by `tempfile.mkstemp` (a name no one can predict, O_EXCL: a symlink or
-    file planted there is never followed nor written), with the mode a new file gets."""
+    file planted there is never followed nor written), with the mode a new file gets. An
+    existing pipe or terminal, or the process's own output (/dev/stdout, /dev/fd/N), is
+    written through instead; a symlink at `target` is replaced, never followed."""
     path = Path(target)
-    try:
-        found = path.stat()  # (through a symlink)
-    except OSError:
-        found = None
-    if found is not None and (stat.S_ISFIFO(found.st_mode) or stat.S_ISCHR(found.st_mode)):
-        # A pipe or a terminal (`>(gzip)`, /dev/stdout): written through, never renamed over.
-        # A symlink to a regular file is not followed: the link itself is replaced.
-        yield from _written_through(path, mode, **options)
+    if (stream := _stream_at(path)) is not None:
+        yield from _written_through(path, stream, mode, **options)
         return
-    if found is not None and not stat.S_ISREG(found.st_mode):
-        raise ExportError(f"cannot write {path}: not a file, a pipe or a terminal")
     if not path.parent.is_dir():
         raise ExportError(f"cannot write {path}: folder {path.parent} does not exist")
     try:
@@ -543,10 +540,55 @@ def atomic_file(target: str | Path, mode: str = "w", **options: Any) -> Iterator
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def _written_through(path: Path, mode: str, **options: Any) -> Iterator[IO[Any]]:
-    """An existing pipe or device opened and written in place."""
+# The process's own open files, by name: written on the descriptor it was given, never opened
+# anew (/dev/stdout names a regular file when the shell redirected it, `> f`) nor replaced.
+_OWN_FD = re.compile(r"/(?:dev|proc/self)/fd/(\d+)")
+_STDIO = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+PIPE_READER_WAIT = 5.0  # seconds a pipe with no reader yet is waited for
+
+
+def _stream_at(path: Path) -> int | None:
+    """An open descriptor to write the export through when `path` is the process's own output
+    (/dev/stdout, /dev/fd/N: `>(gzip)`) or an existing pipe or terminal; None when the export
+    is a new file renamed over `path`. A symlink is never followed: it is replaced."""
+    text = str(path)
+    if text in _STDIO or (own := _OWN_FD.fullmatch(text)):
+        number = _STDIO.get(text) if text in _STDIO else int(own[1])  # type: ignore[index]
+        sys.stdout.flush()
+        try:
+            return os.dup(number)
+        except OSError as exc:
+            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    flags = os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
+    deadline = time.monotonic() + PIPE_READER_WAIT
+    while True:
+        try:
+            fd = os.open(path, flags)  # never creates nor truncates: only looks
+            break
+        except OSError as exc:
+            if exc.errno == errno.ENXIO and time.monotonic() < deadline:
+                time.sleep(0.05)  # a pipe whose reader is starting
+                continue
+            if exc.errno == errno.ENXIO:
+                raise ExportError(f"cannot write {path}: no process is reading the pipe") from exc
+            if exc.errno == errno.EISDIR:
+                raise ExportError(f"cannot write {path}: not a file, a pipe or a terminal") from exc
+            return None  # none there, a symlink (ELOOP), not ours to open: a new file
+    # What was opened is what is written (no window to swap a file in between).
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+        os.set_blocking(fd, True)
+        return fd
+    os.close(fd)
+    if not stat.S_ISREG(mode):
+        raise ExportError(f"cannot write {path}: not a file, a pipe or a terminal")
+    return None
+
+
+def _written_through(path: Path, fd: int, mode: str, **options: Any) -> Iterator[IO[Any]]:
+    """An open pipe, terminal or descriptor written in place."""
     try:
-        with open(path, mode, **options) as fh:
+        with open(fd, mode, **options) as fh:
             yield fh
     except OSError as exc:  # /dev/full, a reader that went away
         raise ExportError(f"export to {path} failed ({exc.strerror or exc})") from exc

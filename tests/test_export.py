@@ -11,6 +11,8 @@ import json
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 import threading
 import tracemalloc
 from datetime import UTC, datetime
@@ -197,6 +199,40 @@ def test_a_pipe_as_output_is_written_through_a_folder_is_refused(
     reader.join(timeout=10)
     assert got and got[0].decode().splitlines()[0] == "id,name"
     assert stat.S_ISFIFO(fifo.stat().st_mode)  # still a pipe, never replaced by a file
+
+
+def test_the_process_s_own_output_is_written_on_its_descriptor(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "redirected.csv"
+    with out.open("w") as stdout:  # `lpscrape export csv -o /dev/fd/1 > redirected.csv`
+        args = ("export", "csv", "--db", str(demo_archive), "--table", "tags", "-o", "/dev/fd/1")
+        result = subprocess.run(
+            [sys.executable, "-m", "lpscrape", *args], stdout=stdout, stderr=subprocess.PIPE
+        )
+    assert result.returncode == 0, result.stderr
+    assert out.read_text(encoding="utf-8").splitlines()[0] == "id,name"
+
+
+def test_a_symlink_to_a_device_is_replaced_never_followed(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    link = tmp_path / "out.csv"
+    link.symlink_to("/dev/null")  # planted: it could name any device
+    export(demo_archive, "csv", link, table="tags")
+    assert not link.is_symlink()
+    assert link.read_text(encoding="utf-8").splitlines()[0] == "id,name"
+
+
+def test_a_pipe_nobody_reads_is_one_line_not_a_hang(
+    demo_archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("lpscrape.export.PIPE_READER_WAIT", 0.2)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(ExportError, match="no process is reading the pipe"):
+        export(demo_archive, "csv", fifo, table="tags")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
 
 
 def test_export_streams_in_constant_memory(tmp_path: Path) -> None:
