@@ -102,6 +102,7 @@ def test_an_alert_setting_with_a_wrong_value_is_refused_naming_it(
         ("DOWNLOAD_TIMEOUT=-3", "--set DOWNLOAD_TIMEOUT='-3': must not be negative"),
         ("DOWNLOAD_TIMEOUT=0", "--set DOWNLOAD_TIMEOUT='0': must be above 0"),
         ("CONCURRENT_REQUESTS=2.5", "--set CONCURRENT_REQUESTS='2.5': expected a whole number"),
+        ("CLOSESPIDER_PAGECOUNT=2.5", "--set CLOSESPIDER_PAGECOUNT='2.5': expected a whole"),
         ("DOWNLOAD_DELAY=nan", "--set DOWNLOAD_DELAY='nan': expected a finite number"),
         ("LPSCRAPE_ALERT_SHARE=20", "--set LPSCRAPE_ALERT_SHARE='20': a share, from 0 to 1"),
     ],
