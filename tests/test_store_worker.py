@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -130,7 +131,7 @@ def test_a_killed_crawl_frees_the_archive_though_its_worker_lingers(tmp_path: Pa
     db = tmp_path / "archive.db"
     with serve(DemoSite()) as server:
         proc = _slow_crawl(server, db, 0.3, stderr=subprocess.DEVNULL)
-        worker = _busy_worker(proc)
+        worker = _busy_worker(proc, db)
         os.kill(worker, signal.SIGSTOP)  # it cannot notice the crawl's end, nor exit
         try:
             proc.kill()
@@ -147,10 +148,8 @@ def test_a_killed_worker_ends_the_crawl_in_one_line_and_never_hangs(tmp_path: Pa
     forever to hand the worker captures it will never read)."""
     db = tmp_path / "archive.db"
     with serve(DemoSite()) as server:
-        # 48 articles 0.2 s late, two at a time: ~5 s of storing, killed a second in (at
-        # 0.05 s, a busy machine's test could kill it once the crawl was done).
-        proc = _slow_crawl(server, db, 0.2, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        os.kill(_busy_worker(proc), signal.SIGKILL)
+        proc = _slow_crawl(server, db, 0.3, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        os.kill(_busy_worker(proc, db), signal.SIGKILL)
         _, err = proc.communicate(timeout=90)
     lines = [line for line in err.splitlines() if line.strip()]
     assert proc.returncode == 1
@@ -160,14 +159,28 @@ def test_a_killed_worker_ends_the_crawl_in_one_line_and_never_hangs(tmp_path: Pa
     assert run[0] == "failed" and "store worker ended" in run[1]
 
 
-def _busy_worker(proc: subprocess.Popen) -> int:
-    """The pid of a crawl's store worker, once it has been storing for a second."""
+def _busy_worker(proc: subprocess.Popen, db: Path) -> int:
+    """The pid of a crawl's store worker once it has stored an article (started early, a
+    worker killed before the crawl adopts it is replaced: the crawl goes on, rightly)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not _store_workers(proc.pid):
         time.sleep(0.05)
     [worker] = _store_workers(proc.pid)
-    time.sleep(1.0)
+    while time.monotonic() < deadline and not _stored_any(db):
+        time.sleep(0.05)
     return worker
+
+
+def _stored_any(db: Path) -> bool:
+    """True once the archive holds an article (read-only: the worker is writing)."""
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return bool(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:  # not made yet, or its schema not yet written
+        return False
 
 
 def _cmdlines(pid: int) -> dict[int, bytes]:
