@@ -542,23 +542,29 @@ def atomic_file(target: str | Path, mode: str = "w", **options: Any) -> Iterator
 
 # The process's own open files, by name: written on the descriptor it was given, never opened
 # anew (/dev/stdout names a regular file when the shell redirected it, `> f`) nor replaced.
-_OWN_FD = re.compile(r"/(?:dev|proc/self)/fd/(\d+)")
-_STDIO = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+_STDIO = {"stdout": 1, "stderr": 2, "stdin": 0}
+_OWN_FD_FOLDER = re.compile(r"/proc/(\d+)(?:/task/\d+)?/fd")
 PIPE_READER_WAIT = 5.0  # seconds a pipe with no reader yet is waited for
+
+
+def _own_fd(path: Path) -> int | None:
+    """The descriptor `path` names when it is one of this process's own (/dev/stdout,
+    /dev/fd/N, /proc/self/fd/N, however spelled: `//dev/stdout`, a link to /dev)."""
+    folder = os.path.realpath(path.parent)
+    if folder == "/dev" and path.name in _STDIO:
+        return _STDIO[path.name]
+    own = _OWN_FD_FOLDER.fullmatch(folder)
+    if own and int(own[1]) == os.getpid() and path.name.isdecimal() and len(path.name) < 10:
+        return int(path.name)
+    return None
 
 
 def _stream_at(path: Path) -> int | None:
     """An open descriptor to write the export through when `path` is the process's own output
     (/dev/stdout, /dev/fd/N: `>(gzip)`) or an existing pipe or terminal; None when the export
     is a new file renamed over `path`. A symlink is never followed: it is replaced."""
-    text = str(path)
-    if text in _STDIO or (own := _OWN_FD.fullmatch(text)):
-        number = _STDIO.get(text) if text in _STDIO else int(own[1])  # type: ignore[index]
-        sys.stdout.flush()
-        try:
-            return os.dup(number)
-        except OSError as exc:
-            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    if (number := _own_fd(path)) is not None:
+        return _dup_output(path, number)
     flags = os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
     deadline = time.monotonic() + PIPE_READER_WAIT
     while True:
@@ -566,14 +572,17 @@ def _stream_at(path: Path) -> int | None:
             fd = os.open(path, flags)  # never creates nor truncates: only looks
             break
         except OSError as exc:
-            if exc.errno == errno.ENXIO and time.monotonic() < deadline:
-                time.sleep(0.05)  # a pipe whose reader is starting
-                continue
-            if exc.errno == errno.ENXIO:
+            found = _lstat_mode(path)
+            if exc.errno == errno.ENXIO and stat.S_ISFIFO(found):
+                if time.monotonic() < deadline:
+                    time.sleep(0.05)  # a pipe whose reader is starting
+                    continue
                 raise ExportError(f"cannot write {path}: no process is reading the pipe") from exc
-            if exc.errno == errno.EISDIR:
+            if found == 0 or stat.S_ISLNK(found) or stat.S_ISREG(found):
+                return None  # none there, a symlink, a file: a new file renamed over it
+            if stat.S_ISDIR(found):
                 raise ExportError(f"cannot write {path}: not a file, a pipe or a terminal") from exc
-            return None  # none there, a symlink (ELOOP), not ours to open: a new file
+            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
     # What was opened is what is written (no window to swap a file in between).
     mode = os.fstat(fd).st_mode
     if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
@@ -585,12 +594,50 @@ def _stream_at(path: Path) -> int | None:
     return None
 
 
+def _lstat_mode(path: Path) -> int:
+    """The mode of `path` itself (0 when there is nothing there)."""
+    try:
+        return os.lstat(path).st_mode
+    except OSError:
+        return 0
+
+
+def _dup_output(path: Path, number: int) -> int:
+    """A copy of this process's descriptor `number` to write on: the standard output or error,
+    or a pipe or terminal it was given (`>(gzip)`); never its input, nor a file it has open
+    for itself (the archive and its -wal are open files too)."""
+    if number == 0:
+        raise ExportError(f"cannot write {path}: that is the standard input")
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    try:
+        fd = os.dup(number)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    mode = os.fstat(fd).st_mode
+    if number > 2 and not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)):
+        os.close(fd)
+        raise ExportError(
+            f"cannot write {path}: descriptor {number} is not an output this command was given"
+        )
+    return fd
+
+
 def _written_through(path: Path, fd: int, mode: str, **options: Any) -> Iterator[IO[Any]]:
     """An open pipe, terminal or descriptor written in place."""
     try:
-        with open(fd, mode, **options) as fh:
+        fh = open(fd, mode, **options)  # noqa: SIM115 (closed below, and fd if it fails)
+    except BaseException:
+        os.close(fd)
+        raise
+    try:
+        with fh:
             yield fh
-    except OSError as exc:  # /dev/full, a reader that went away
+    except BrokenPipeError:  # `-o /dev/stdout | head`: as `-o -` is
+        if _own_fd(path) is None:
+            raise ExportError(f"export to {path} failed (the reader went away)") from None
+        raise
+    except OSError as exc:  # /dev/full
         raise ExportError(f"export to {path} failed ({exc.strerror or exc})") from exc
 
 

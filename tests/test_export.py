@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import os
+import socket
 import sqlite3
 import stat
 import subprocess
@@ -205,13 +206,36 @@ def test_the_process_s_own_output_is_written_on_its_descriptor(
     demo_archive: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "redirected.csv"
-    with out.open("w") as stdout:  # `lpscrape export csv -o /dev/fd/1 > redirected.csv`
-        args = ("export", "csv", "--db", str(demo_archive), "--table", "tags", "-o", "/dev/fd/1")
+    with out.open("w") as stdout:  # `… -o //dev/fd/1 > redirected.csv`, however spelled
+        args = ("export", "csv", "--db", str(demo_archive), "--table", "tags", "-o", "//dev/fd/1")
         result = subprocess.run(
             [sys.executable, "-m", "lpscrape", *args], stdout=stdout, stderr=subprocess.PIPE
         )
     assert result.returncode == 0, result.stderr
     assert out.read_text(encoding="utf-8").splitlines()[0] == "id,name"
+
+
+def test_stdin_and_the_process_s_own_open_files_are_never_outputs(
+    demo_archive: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ExportError, match="that is the standard input"):
+        export(demo_archive, "csv", "/dev/stdin", table="tags")
+    kept = tmp_path / "open.txt"
+    kept.write_text("mine\n")
+    refused = pytest.raises(ExportError, match="not an output this command was given")
+    with kept.open("a") as fh, refused:  # as the archive and its -wal are, once export opens them
+        export(demo_archive, "csv", f"//dev/fd/{fh.fileno()}", table="tags")
+    assert kept.read_text() == "mine\n"
+
+
+def test_a_socket_is_refused_at_once_not_waited_for_as_a_pipe(
+    demo_archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("lpscrape.export.PIPE_READER_WAIT", 60.0)
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(tmp_path / "sock"))
+        with pytest.raises(ExportError, match=r"sock: No such device or address"):
+            export(demo_archive, "csv", tmp_path / "sock", table="tags")
 
 
 def test_a_symlink_to_a_device_is_replaced_never_followed(
