@@ -408,6 +408,17 @@ def test_a_name_with_digits_is_never_cut_at_the_digit(shown: str) -> None:
         ("Wei Sun 3 March 2020", ["Wei Sun"]),
         ("Anh Do 03.03.2021", ["Anh Do"]),
         ("Jean Dupont lundi 3 mars 2021", ["Jean Dupont"]),
+        ("Jane Doe Mar 3, 2020", ["Jane Doe"]),  # month first: the month goes with the date
+        ("Jane Doe Tuesday, March 3, 2020", ["Jane Doe"]),
+        ("Theresa May 3 March 2019", ["Theresa May"]),  # day first: "May" is her name
+        ("Max Mustermann Fr. 18.10.2024", ["Max Mustermann"]),
+        ("Reuters 3 Min. Lesezeit", ["Reuters"]),
+        ("Action News 5 Staff", ["Action News 5 Staff"]),
+        ("Jane Doe Comments 12", ["Jane Doe"]),
+        ("Juan Pérez el 3 de marzo", ["Juan Pérez"]),
+        ("Jane Doe Last updated Mar 3", ["Jane Doe"]),
+        ("bell hooks 3 March", ["bell hooks"]),  # a name written in lower case stays whole
+        ("JANE DOE AND JOHN SMITH", ["JANE DOE", "JOHN SMITH"]),
     ],
 )
 def test_a_number_in_a_byline_is_a_date_a_count_or_part_of_the_name(

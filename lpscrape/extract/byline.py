@@ -62,7 +62,9 @@ _LATER_PREFIX = re.compile(
 )
 # "Share Comments By Jane Doe": after other shown words, a capital "By" opens the byline.
 _LATER_BY = re.compile(r"\s(?=(?:By|Von|Par|Por|Door)\s+\S)")
-_SPLIT = re.compile(r"\s*,\s*(?:and\s+|und\s+|et\s+)?|\s+(?:and|und|et|y|e|en)\s+|\s*&\s*")
+_SPLIT = re.compile(
+    r"\s*,\s*(?:and\s+|und\s+|et\s+)?|\s+(?:and|und|et|y|e|en|AND|UND|ET)\s+|\s*&\s*"
+)
 # What follows a name in a byline: a date, a time, "on …", "| Updated …", "il y a 2 heures".
 # A weekday's short form that is also a surname only in a date's company: "Sam Do", "Wei Sun".
 _TAIL = re.compile(
@@ -72,7 +74,7 @@ _TAIL = re.compile(
     r"|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes"
     r"|martes|miércoles|jueves|viernes|sábado|domingo)\b,?\s+\d|"
     r"\b(?:mon|tues?|wed|thu|thurs?|fri|sat)[.,]?\s*\d|\bsun\.\s*\d|"
-    r"\b(?:mo|di|mi|do|fr|sa|so)[.,]\s*\d{1,2}\.\s*[^\W\d]"  # "Fr, 18. Oktober"
+    r"\b(?:mo|di|mi|do|fr|sa|so)[.,]\s*\d{1,2}\.\s*(?:\d|[^\W\d])"  # "Fr, 18. Oktober"
     r").*$",
     re.I,
 )
@@ -80,13 +82,30 @@ _TAIL = re.compile(
 # ago", "12 Comments") and ends the name, unless it is a word of a desk's name: a capitalised
 # word before it and one after it that is no month or count ("Channel 4 News", "Fox 2 St. Louis").
 _NUMBER = re.compile(r"(?<!\w)\d")
-_NOT_A_NAME_WORD = re.compile(
-    r"(?:jan|feb|febr|mar|apr|jun|jul|aug|sep|sept|oct|okt|nov|dec|dez|janv|févr|avr|juil|déc)\.?$"
-    r"|(?:comments?|kommentare?|commentaires?|comentarios|responses?|replies|antworten|views?"
-    r"|shares?|likes?|photos?|fotos?|bilder|min|mins|minutes?|minuten|hrs?|hours?|stunden"
-    r"|secs?|seconds?|days?|tage|tagen|weeks?|months?|years?|heures|horas|minutos)$",
+_MONTH_SHORT = re.compile(
+    r"(?:jan|janv|feb|febr|févr|mar|mrt|apr|avr|abr|jun|jul|juil|lug|aug|ago|sep|sept|set|oct"
+    r"|okt|ott|nov|dec|dez|déc|dic|ene|mei|mag|giu)\.?,?$",
     re.I,
 )
+_COUNT = re.compile(
+    r"(?:comments?|kommentare?|commentaires?|comentarios|responses?|replies|antworten|views?"
+    r"|shares?|likes?|photos?|fotos?|bilder|min|mins|minutes?|minuten|hrs?|hours?|std|stunden"
+    r"|secs?|seconds?|days?|tage|tagen|weeks?|months?|years?|heures|horas|minutos)\.?,?$",
+    re.I,
+)
+# Words a cut byline may end with that are no part of the name: a weekday before the date,
+# "Last" of "Last updated", a count's word ("Comments 12"), a lower-case "le", "el", "at", "op".
+_WEEKDAY = re.compile(
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|montag|dienstag|mittwoch|donnerstag|freitag"
+    r"|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes"
+    r"|miércoles|jueves|viernes|sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì"
+    r"|sabato|domenica|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag"
+    r"|mon|tue|tues|wed|mo|fr|last)\.?,?$",
+    re.I,
+)
+# After a name, a number that starts a day-first date ("3 March") leaves the word before it
+# alone ("Theresa May 3 March"); one that follows its month ("May 3, 2020") takes it along.
+_DAY_FIRST = re.compile(r"\d{1,2}(?:st|nd|rd|th)?\.?\s+[^\W\d]{3,}")
 # Digits a name never holds: a date's.
 _DATE_DIGITS = re.compile(r"\d[./:-]\d|(?<!\d)(?:1[89]|20)\d\d(?!\d)")
 NOT_NAMES = {
@@ -122,27 +141,48 @@ def _clean_name(name: str) -> str:
     if later := _LATER_PREFIX.search(name) or _LATER_BY.search(name):
         name = name[later.end() :]
     name = _GLUED_PREFIX.sub("", _PREFIX.sub("", name.strip()))
+    whole = name
     name = _TAIL.sub("", name)
     for number in _NUMBER.finditer(name):
         if not _word_of_a_name(name[: number.start()].split(), name[number.start() :].split()):
             name = name[: number.start()]
             break
+    if name != whole:
+        name = _without_date_words(name, whole[len(name) :])
     return name.strip(" ,;:|-–—")
 
 
+def _without_date_words(name: str, rest: str) -> str:
+    """A name cut before its date (`rest`) without the date's first words ("Jane Doe Monday
+    March" of "… Monday March 3, 2020")."""
+    words = name.split()
+    day_first = _DAY_FIRST.match(rest.strip()) is not None
+    while words:
+        word = words[-1]
+        month = word.casefold().strip(".,") in MONTH_NAMES or _MONTH_SHORT.match(word)
+        dated = (month and not day_first) or _WEEKDAY.match(word) or _COUNT.match(word)
+        particle = word.islower() and any(w[:1].isupper() for w in words[:-1])  # not "bell hooks"
+        if not dated and not particle:
+            break
+        words.pop()
+    return " ".join(words)
+
+
 def _word_of_a_name(before: list[str], after: list[str]) -> bool:
-    """The number starting `after` is a word of a desk's name ("Channel 4 News"; "Studio
-    54" too, kept whole for `_plausible` to refuse rather than cut to "Studio")."""
+    """The number starting `after` is a word of a desk's name ("Channel 4 News", "Action News
+    5 Staff"; "Studio 54" too, kept whole for `_plausible` to refuse rather than cut)."""
     return (
-        len(before) == 1
-        and before[0][:1].isupper()
+        0 < len(before) <= 3
+        and all(word[:1].isupper() for word in before)
         and after[0].isdigit()
         and (
-            len(after) == 1
+            len(after) == 1 == len(before)
             or (
-                after[1][:1].isupper()
-                and after[1].casefold() not in MONTH_NAMES
-                and not _NOT_A_NAME_WORD.match(after[1])
+                len(after) > 1
+                and after[1][:1].isupper()
+                and after[1].casefold().strip(".,") not in MONTH_NAMES
+                and not _MONTH_SHORT.match(after[1])
+                and not _COUNT.match(after[1])
             )
         )
     )
