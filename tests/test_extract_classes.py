@@ -430,6 +430,24 @@ def test_a_number_in_a_byline_is_a_date_a_count_or_part_of_the_name(
 
 
 @pytest.mark.parametrize(
+    ("shown", "authors"),
+    [
+        ("Jane Doe, Diplomatic Correspondent", ["Jane Doe"]),
+        ("Jane Doe and John Roe, Senior Reporters", ["Jane Doe", "John Roe"]),
+        ("Jane Doe, Political Editor, in London", ["Jane Doe"]),
+        ("Ana Ruiz, corresponsal en Madrid", ["Ana Ruiz"]),  # not "Madrid" (after Dutch "en")
+        ("Max Müller, Korrespondent in Wien", ["Max Müller"]),
+        ("Staff Reporter", ["Staff Reporter"]),  # alone, the desk that wrote it
+        ("Anna Writer-Smith", ["Anna Writer-Smith"]),
+    ],
+)
+def test_a_role_or_a_place_after_the_name_is_no_author(shown: str, authors: list[str]) -> None:
+    body = f'<h1>T</h1><div class="byline">By {shown}</div>' + BODY
+    record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
+    assert record.authors == authors
+
+
+@pytest.mark.parametrize(
     ("meta", "authors"),
     [
         ("December 10, 2019 &middot; By Jane Doe &middot; in News", ["Jane Doe"]),

@@ -119,6 +119,18 @@ _DATE_LABEL = re.compile(
     r"|publié|actualizado|publicado|aggiornato|pubblicato)\b",
     re.I,
 )
+# A role or a place after the name ("Jane Doe, Diplomatic Correspondent, in London"): the
+# byline's names end there (alone, a desk's name: "Staff Reporter").
+_ROLE = re.compile(
+    r"(?<![\w-])(?:(?:diplomatic|foreign|political|royal|senior|chief|staff|special|contributing|"
+    r"managing|deputy|associate)\s+)?(?:correspondents?|reporters?|writers?|editors?|columnists?"
+    r"|contributors?|journalists?|photographers?|analysts?|producers?|bureau chief"
+    r"|korrespondent(?:in|en)?|redakteur(?:in|e)?|reporterin|correspondante?s?|rédact(?:eur|rice)s?"
+    r"|journalistes?|envoyée? spéciale?|corresponsal(?:es)?|redactora?s?|periodistas?|inviat[oa]"
+    r"|corrispondente|giornalista|redattore|verslaggever|redacteur)(?![\w-])",
+    re.I,
+)
+_PLACE = re.compile(r"^(?:in|at|from|for|with|en|à|au|aux|aus|für|bei|dans|desde|em|nel|nella)\s")
 _LETTERS = re.compile(r"[^\W\d_]{2}")  # "e.V." leaves ".V.": no name
 _AT = re.compile(r"[\[(]\s*at\s*[\])]|\sat\s.*\.\w{2,}$")
 
@@ -190,7 +202,12 @@ def _word_of_a_name(before: list[str], after: list[str]) -> bool:
 
 def split_names(byline: str) -> list[str]:
     """`"By A, B and C"` → `["A", "B", "C"]`."""
-    names = [_clean_name(n) for n in _SPLIT.split(_clean_name(byline))]
+    names = []
+    for part in _SPLIT.split(_clean_name(byline)):
+        name = _clean_name(part)
+        if names and (_ROLE.search(name) or _PLACE.match(name)):
+            break  # "Jane Doe, Political Editor, in London": no name follows
+        names.append(name)
     return unique([n for n in names if n])
 
 
