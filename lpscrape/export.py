@@ -509,6 +509,8 @@ def atomic_file(target: str | Path, mode: str = "w", **options: Any) -> Iterator
     file planted there is never followed nor written), with the mode a new file gets. An
     existing pipe or terminal, or the process's own output (/dev/stdout, /dev/fd/N), is
     written through instead; a symlink at `target` is replaced, never followed."""
+    if str(target).endswith(("/", os.sep)):  # Path() would drop the slash: a file "dir"
+        raise ExportError(f"cannot write {target}: that names a folder; give a file name")
     path = Path(target)
     if (stream := _stream_at(path)) is not None:
         yield from _written_through(path, stream, mode, **options)

@@ -190,6 +190,9 @@ def test_a_pipe_as_output_is_written_through_a_folder_is_refused(
 ) -> None:
     with pytest.raises(ExportError, match="not a file, a pipe or a terminal"):
         export(demo_archive, "csv", tmp_path, table="tags")
+    with pytest.raises(ExportError, match="that names a folder; give a file name"):
+        export(demo_archive, "csv", f"{tmp_path}/new/", table="tags")
+    assert not (tmp_path / "new").exists()
 
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
