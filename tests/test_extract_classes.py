@@ -634,6 +634,21 @@ def test_a_post_class_slug_without_a_name_is_null_and_warned() -> None:
     assert any("tags: the post's classes name kraehe" in w for w in warnings)
 
 
+@pytest.mark.parametrize(
+    ("metas", "categories"),
+    [
+        (["Politik, Eindrücke, Inland"], ["Politik", "Eindrücke", "Inland"]),  # one meta, a list
+        (["Politics", "Europe"], ["Politics", "Europe"]),  # one meta each, as Open Graph has it
+    ],
+)
+def test_a_single_section_meta_listing_several_is_split(
+    metas: list[str], categories: list[str]
+) -> None:
+    head = "".join(f'<meta property="article:section" content="{m}">' for m in metas)
+    record = extract_article(page("<h1>T</h1>" + BODY, head, ARTICLE), "https://s.example/t/")
+    assert record.categories == categories
+
+
 # -- weather ------------------------------------------------------------------------------
 
 

@@ -116,6 +116,14 @@ def _post_class_names(scope: HtmlElement, prefix: str) -> list[str]:
     return unique([named[slug] for slug in slugs])
 
 
+def _listed(values: list[str]) -> list[str]:
+    """One term per meta, as Open Graph has it; a single meta listing several ("Politik,
+    Eindrücke, Inland", as some SEO plugins write it) split at its commas."""
+    if len(values) == 1 and "," in values[0]:
+        return [v for v in (v.strip() for v in values[0].split(",")) if v]
+    return values
+
+
 def _not_theme(names: list[str]) -> list[str]:
     return [n for n in names if n.casefold() not in THEME_SECTIONS]
 
@@ -132,7 +140,7 @@ def find_categories(
         return names, "theme"
     if sections := _not_theme(ld.sections):
         return unique(sections), "jsonld"
-    if sections := _not_theme(meta.all("article:section")):
+    if sections := _not_theme(_listed(meta.all("article:section"))):
         return unique(sections), "meta"
     if names := _post_class_names(scope, "category"):
         return names, "post-class"
@@ -151,9 +159,7 @@ def find_tags(
         return names, "theme"
     # `article:tag` names the post's tags; JSON-LD `keywords` may hold an SEO plugin's focus
     # keywords instead (Rank Math's).
-    if tags := meta.all("article:tag"):
-        if len(tags) == 1 and "," in tags[0]:  # one tag per meta, but some sites list them
-            tags = [t.strip() for t in tags[0].split(",")]
+    if tags := _listed(meta.all("article:tag")):
         return unique(tags), "meta"
     if ld.keywords:
         return unique(ld.keywords), "jsonld"
