@@ -419,6 +419,16 @@ def test_a_name_with_digits_is_never_cut_at_the_digit(shown: str) -> None:
         ("Jane Doe Last updated Mar 3", ["Jane Doe"]),
         ("bell hooks 3 March", ["bell hooks"]),  # a name written in lower case stays whole
         ("JANE DOE AND JOHN SMITH", ["JANE DOE", "JOHN SMITH"]),
+        # Names that end in a word a date or a count may begin with, kept whole.
+        ("Theresa May | 3 March 2019", ["Theresa May"]),
+        ("Theresa May Mar 3, 2020", ["Theresa May"]),
+        ("Li Mei 03.03.2020", ["Li Mei"]),
+        ("Elizabeth Day 3 March 2020", ["Elizabeth Day"]),
+        ("Timothy Mo 3 March", ["Timothy Mo"]),
+        ("James Last 3 March", ["James Last"]),
+        ("Lord ffrench 3 March", ["Lord ffrench"]),
+        ("Nguyen Van A 3 March", ["Nguyen Van A"]),
+        ("Jane Doe 1 Reply", ["Jane Doe"]),  # a count not listed: still no desk's name
     ],
 )
 def test_a_number_in_a_byline_is_a_date_a_count_or_part_of_the_name(
@@ -437,6 +447,10 @@ def test_a_number_in_a_byline_is_a_date_a_count_or_part_of_the_name(
         ("Jane Doe, Political Editor, in London", ["Jane Doe"]),
         ("Ana Ruiz, corresponsal en Madrid", ["Ana Ruiz"]),  # not "Madrid" (after Dutch "en")
         ("Max Müller, Korrespondent in Wien", ["Max Müller"]),
+        ("Jane Doe, Diplomatic Editor, and John Roe", ["Jane Doe", "John Roe"]),
+        ("Jane Doe, in Kyiv, and John Roe, in Moscow", ["Jane Doe", "John Roe"]),
+        ("Jane Doe and Robert Reporter", ["Jane Doe", "Robert Reporter"]),  # his name
+        ("Lady Ashton, High Representative", ["Lady Ashton"]),
         ("Staff Reporter", ["Staff Reporter"]),  # alone, the desk that wrote it
         ("Anna Writer-Smith", ["Anna Writer-Smith"]),
     ],
@@ -639,6 +653,9 @@ def test_a_post_class_slug_without_a_name_is_null_and_warned() -> None:
     [
         (["Politik, Eindrücke, Inland"], ["Politik", "Eindrücke", "Inland"]),  # one meta, a list
         (["Politics", "Europe"], ["Politics", "Europe"]),  # one meta each, as Open Graph has it
+        (["Arts, Culture &amp; Entertainment"], ["Arts, Culture & Entertainment"]),  # one term
+        (["Washington, D.C."], ["Washington, D.C."]),
+        (["Austin, TX"], ["Austin, TX"]),
     ],
 )
 def test_a_single_section_meta_listing_several_is_split(

@@ -93,19 +93,30 @@ _COUNT = re.compile(
     r"|secs?|seconds?|days?|tage|tagen|weeks?|months?|years?|heures|horas|minutos)\.?,?$",
     re.I,
 )
-# Words a cut byline may end with that are no part of the name: a weekday before the date,
-# "Last" of "Last updated", a count's word ("Comments 12"), a lower-case "le", "el", "at", "op".
+# A weekday before the date ("Tuesday, March 3"), cut with it.
 _WEEKDAY = re.compile(
     r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|montag|dienstag|mittwoch|donnerstag|freitag"
     r"|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes"
     r"|miércoles|jueves|viernes|sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì"
     r"|sabato|domenica|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag"
-    r"|mon|tue|tues|wed|mo|fr|last)\.?,?$",
+    r"|mon|tue|tues|wed|mo|fr)\.?,?$",
     re.I,
 )
 # After a name, a number that starts a day-first date ("3 March") leaves the word before it
-# alone ("Theresa May 3 March"); one that follows its month ("May 3, 2020") takes it along.
+# alone ("Theresa May 3 March"); a day alone after its month ("May 3, 2020") takes it along.
 _DAY_FIRST = re.compile(r"\d{1,2}(?:st|nd|rd|th)?\.?\s+[^\W\d]{3,}")
+_DAY_ONLY = re.compile(r"\d{1,2}(?:st|nd|rd|th)?\.?(?:,|\s|$)")
+_NUMERIC_DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]")
+_BARE_NUMBER = re.compile(r"\d+\W*")
+_UPDATED = re.compile(r"(?:updated|modified)\b", re.I)
+_WEEKDAY_SHORT = re.compile(r"(?:mon|tue|tues|wed|mo|fr)\.?,?$", re.I)
+# Words between a name and its date ("le 3 mars", "el 3 de marzo", "op 3 maart", "at 10:30").
+_DATE_PARTICLES = frozenset({
+    "le", "la", "el", "il", "op", "at", "am", "on", "de", "du", "del", "à", "a", "em", "mis",
+    "jour",
+})  # fmt: skip
+# The second word of a desk's name after its number ("Action News 5 Staff").
+_DESK_WORDS = frozenset({"staff", "news", "newsroom", "team", "desk", "digital", "online"})
 # Digits a name never holds: a date's.
 _DATE_DIGITS = re.compile(r"\d[./:-]\d|(?<!\d)(?:1[89]|20)\d\d(?!\d)")
 NOT_NAMES = {
@@ -119,11 +130,13 @@ _DATE_LABEL = re.compile(
     r"|publié|actualizado|publicado|aggiornato|pubblicato)\b",
     re.I,
 )
-# A role or a place after the name ("Jane Doe, Diplomatic Correspondent, in London"): the
-# byline's names end there (alone, a desk's name: "Staff Reporter").
+# A role or a place after a name ("Jane Doe, Diplomatic Correspondent, in London") is no
+# author (alone, a desk's name: "Staff Reporter").
 _ROLE = re.compile(
-    r"(?<![\w-])(?:(?:diplomatic|foreign|political|royal|senior|chief|staff|special|contributing|"
-    r"managing|deputy|associate)\s+)?(?:correspondents?|reporters?|writers?|editors?|columnists?"
+    r"(?<![\w-])(?:(?:diplomatic|foreign|political|royal|senior|chief|staff|special|high|contributing|"
+    r"managing|deputy|associate)\s+)?(?:editor-in-chief|editor-at-large|ambassadors?|envoys?"
+    r"|ministers?|secretary|representatives?|spokes(?:person|man|woman)"
+    r"|correspondents?|reporters?|writers?|editors?|columnists?"
     r"|contributors?|journalists?|photographers?|analysts?|producers?|bureau chief"
     r"|korrespondent(?:in|en)?|redakteur(?:in|e)?|reporterin|correspondante?s?|rédact(?:eur|rice)s?"
     r"|journalistes?|envoyée? spéciale?|corresponsal(?:es)?|redactora?s?|periodistas?|inviat[oa]"
@@ -131,6 +144,9 @@ _ROLE = re.compile(
     re.I,
 )
 _PLACE = re.compile(r"^(?:in|at|from|for|with|en|à|au|aux|aus|für|bei|dans|desde|em|nel|nella)\s")
+_ROLE_PLACE = re.compile(  # ", corresponsal en Madrid": taken out whole (" en " also splits)
+    r",\s*(?:" + _ROLE.pattern + r")(?:\s+(?:in|en|à|a|aus|nel|at|to|for|from)\s+[^,]+)?", re.I
+)
 _LETTERS = re.compile(r"[^\W\d_]{2}")  # "e.V." leaves ".V.": no name
 _AT = re.compile(r"[\[(]\s*at\s*[\])]|\sat\s.*\.\w{2,}$")
 
@@ -165,19 +181,31 @@ def _clean_name(name: str) -> str:
 
 
 def _without_date_words(name: str, rest: str) -> str:
-    """A name cut before its date (`rest`) without the date's first words ("Jane Doe Monday
-    March" of "… Monday March 3, 2020")."""
-    words = name.split()
-    day_first = _DAY_FIRST.match(rest.strip()) is not None
-    while words:
-        word = words[-1]
-        month = word.casefold().strip(".,") in MONTH_NAMES or _MONTH_SHORT.match(word)
-        dated = (month and not day_first) or _WEEKDAY.match(word) or _COUNT.match(word)
-        particle = word.islower() and any(w[:1].isupper() for w in words[:-1])  # not "bell hooks"
-        if not dated and not particle:
-            break
+    """A name cut before its date (`rest`, what was cut) without the date's first words:
+    "Jane Doe Tuesday, March" of "… Tuesday, March 3, 2020", "Jean Dupont le" of "… le 3
+    mars"; never a word a name may end with ("Theresa May 3 March", "Elizabeth Day 3 March")."""
+    words, rest = name.split(), rest.strip()
+    if not rest[:1].isdigit():  # cut at "|", "on", "Updated": the name ended there
+        if len(words) > 1 and words[-1].casefold() == "last" and _UPDATED.match(rest):
+            words.pop()  # "Last updated"
+        return " ".join(words)
+    if len(words) > 1 and _COUNT.match(words[-1]) and _BARE_NUMBER.fullmatch(rest):
+        return " ".join(words[:-1])  # "Comments 12"
+    numeric = _NUMERIC_DATE.match(rest) is not None
+    month_first = _DAY_ONLY.match(rest) is not None and not _DAY_FIRST.match(rest)
+    month = len(words) > 1 and month_first and _is_month(words[-1])
+    if month:
+        words.pop()
+    day = len(words) > 1 and _WEEKDAY.match(words[-1]) is not None
+    if day and (month or numeric or words[-1][-1] in ".," or not _WEEKDAY_SHORT.match(words[-1])):
+        words.pop()  # "Monday", "Fr." but not "Timothy Mo 3 March"
+    while len(words) > 1 and words[-1] in _DATE_PARTICLES:  # as written: "Nguyen Van A"
         words.pop()
     return " ".join(words)
+
+
+def _is_month(word: str) -> bool:
+    return word.casefold().strip(".,") in MONTH_NAMES or _MONTH_SHORT.match(word) is not None
 
 
 def _word_of_a_name(before: list[str], after: list[str]) -> bool:
@@ -191,6 +219,7 @@ def _word_of_a_name(before: list[str], after: list[str]) -> bool:
             len(after) == 1 == len(before)
             or (
                 len(after) > 1
+                and (len(before) == 1 or after[1].casefold() in _DESK_WORDS)
                 and after[1][:1].isupper()
                 and after[1].casefold().strip(".,") not in MONTH_NAMES
                 and not _MONTH_SHORT.match(after[1])
@@ -202,11 +231,11 @@ def _word_of_a_name(before: list[str], after: list[str]) -> bool:
 
 def split_names(byline: str) -> list[str]:
     """`"By A, B and C"` → `["A", "B", "C"]`."""
-    names = []
-    for part in _SPLIT.split(_clean_name(byline)):
+    names: list[str] = []
+    for part in _SPLIT.split(_ROLE_PLACE.sub("", _clean_name(byline))):
         name = _clean_name(part)
-        if names and (_ROLE.search(name) or _PLACE.match(name)):
-            break  # "Jane Doe, Political Editor, in London": no name follows
+        if names and (_ROLE.match(name) or _PLACE.match(name)):
+            continue  # "Jane Doe, Political Editor, in London, and John Roe"
         names.append(name)
     return unique([n for n in names if n])
 

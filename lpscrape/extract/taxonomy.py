@@ -116,11 +116,19 @@ def _post_class_names(scope: HtmlElement, prefix: str) -> list[str]:
     return unique([named[slug] for slug in slugs])
 
 
+# A piece a comma in one term leaves: an abbreviation ("Washington, D.C.", "Austin, TX") or
+# a list's last item ("Arts, Culture & Entertainment").
+_ONE_TERM = re.compile(r"^(?:[A-Z]{2,3}|(?:\w\.){2,})$|\s(?:&|and|und|et)\s")
+
+
 def _listed(values: list[str]) -> list[str]:
     """One term per meta, as Open Graph has it; a single meta listing several ("Politik,
-    Eindrücke, Inland", as some SEO plugins write it) split at its commas."""
+    Eindrücke, Inland", as some SEO plugins write it) split at its commas, unless the commas
+    are one term's own."""
     if len(values) == 1 and "," in values[0]:
-        return [v for v in (v.strip() for v in values[0].split(",")) if v]
+        pieces = [v for v in (v.strip() for v in values[0].split(",")) if v]
+        if not any(_ONE_TERM.search(piece) for piece in pieces[1:]):
+            return pieces
     return values
 
 
