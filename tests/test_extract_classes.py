@@ -429,6 +429,9 @@ def test_a_name_with_digits_is_never_cut_at_the_digit(shown: str) -> None:
         ("Lord ffrench 3 March", ["Lord ffrench"]),
         ("Nguyen Van A 3 March", ["Nguyen Van A"]),
         ("Jane Doe 1 Reply", ["Jane Doe"]),  # a count not listed: still no desk's name
+        ("Le Thu 2 hours ago", ["Le Thu"]),  # a given name that is a weekday's short form
+        ("Jan de Vries di 3 mrt", ["Jan de Vries"]),
+        ("Jean Dupont mar. 3 mars 2020", ["Jean Dupont"]),
     ],
 )
 def test_a_number_in_a_byline_is_a_date_a_count_or_part_of_the_name(

@@ -73,7 +73,7 @@ _TAIL = re.compile(
     r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|montag|dienstag|mittwoch|donnerstag"
     r"|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes"
     r"|martes|miércoles|jueves|viernes|sábado|domingo)\b,?\s+\d|"
-    r"\b(?:mon|tues?|wed|thu|thurs?|fri|sat)[.,]?\s*\d|\bsun\.\s*\d|"
+    r"\b(?:mon|tues?|wed)[.,]?\s*\d|\b(?:thu|thurs?|fri|sat)[.,]\s*\d|\bsun\.\s*\d|"  # "Le Thu"
     r"\b(?:mo|di|mi|do|fr|sa|so)[.,]\s*\d{1,2}\.\s*(?:\d|[^\W\d])"  # "Fr, 18. Oktober"
     r").*$",
     re.I,
@@ -99,7 +99,7 @@ _WEEKDAY = re.compile(
     r"|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes"
     r"|miércoles|jueves|viernes|sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì"
     r"|sabato|domenica|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag"
-    r"|mon|tue|tues|wed|mo|fr)\.?,?$",
+    r"|mon|tue|tues|wed|thu|thurs|fri|sat|mo|fr|lun|mar|mer|jeu|ven|sam|dim)\.?,?$",
     re.I,
 )
 # After a name, a number that starts a day-first date ("3 March") leaves the word before it
@@ -109,11 +109,13 @@ _DAY_ONLY = re.compile(r"\d{1,2}(?:st|nd|rd|th)?\.?(?:,|\s|$)")
 _NUMERIC_DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]")
 _BARE_NUMBER = re.compile(r"\d+\W*")
 _UPDATED = re.compile(r"(?:updated|modified)\b", re.I)
-_WEEKDAY_SHORT = re.compile(r"(?:mon|tue|tues|wed|mo|fr)\.?,?$", re.I)
+_WEEKDAY_SHORT = re.compile(
+    r"(?:mon|tue|tues|wed|thu|thurs|fri|sat|mo|fr|lun|mar|mer|jeu|ven|sam|dim)\.?,?$", re.I
+)
 # Words between a name and its date ("le 3 mars", "el 3 de marzo", "op 3 maart", "at 10:30").
 _DATE_PARTICLES = frozenset({
     "le", "la", "el", "il", "op", "at", "am", "on", "de", "du", "del", "à", "a", "em", "mis",
-    "jour",
+    "jour", "ma", "di", "wo", "do", "vr", "za", "zo",  # (Dutch weekdays: "di 3 mrt")
 })  # fmt: skip
 # The second word of a desk's name after its number ("Action News 5 Staff").
 _DESK_WORDS = frozenset({"staff", "news", "newsroom", "team", "desk", "digital", "online"})
