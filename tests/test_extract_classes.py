@@ -214,6 +214,12 @@ def test_a_post_dated_only_relative_to_the_reading_has_no_date(shown: str) -> No
 # -- authors and titles -------------------------------------------------------------------
 
 
+def authors_of(shown: str, url: str = "https://s.example/t/", head: str = "") -> list[str]:
+    """The authors extracted from a post whose byline reads "By `shown`"."""
+    body = f'<h1>T</h1><div class="byline">By {shown}</div>' + BODY
+    return extract_article(page(body, head, ARTICLE), url).authors
+
+
 def test_the_site_as_author_and_account_names_are_never_authors() -> None:
     head = (
         '<meta property="og:site_name" content="Chancery News">'
@@ -239,9 +245,7 @@ def test_the_site_s_name_however_spelled_is_no_author(
     url: str, site_name: str, shown: str, authors: list[str]
 ) -> None:
     head = f'<meta property="og:site_name" content="{site_name}">' if site_name else ""
-    body = f'<h1>T</h1><div class="byline">By {shown}</div>' + BODY
-    record = extract_article(page(body, head, ARTICLE), url)
-    assert record.authors == authors
+    assert authors_of(shown, url, head) == authors
 
 
 def test_a_byline_with_the_date_glued_on() -> None:
@@ -437,9 +441,7 @@ def test_a_name_with_digits_is_never_cut_at_the_digit(shown: str) -> None:
 def test_a_number_in_a_byline_is_a_date_a_count_or_part_of_the_name(
     shown: str, authors: list[str]
 ) -> None:
-    body = f'<h1>T</h1><div class="byline">By {shown}</div>' + BODY
-    record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
-    assert record.authors == authors
+    assert authors_of(shown) == authors
 
 
 @pytest.mark.parametrize(
@@ -459,9 +461,7 @@ def test_a_number_in_a_byline_is_a_date_a_count_or_part_of_the_name(
     ],
 )
 def test_a_role_or_a_place_after_the_name_is_no_author(shown: str, authors: list[str]) -> None:
-    body = f'<h1>T</h1><div class="byline">By {shown}</div>' + BODY
-    record = extract_article(page(body, "", ARTICLE), "https://s.example/t/")
-    assert record.authors == authors
+    assert authors_of(shown) == authors
 
 
 @pytest.mark.parametrize(
