@@ -456,6 +456,8 @@ def test_a_number_in_a_byline_is_a_date_a_count_or_part_of_the_name(
         ("Jane Doe, in Kyiv, and John Roe, in Moscow", ["Jane Doe", "John Roe"]),
         ("Jane Doe and Robert Reporter", ["Jane Doe", "Robert Reporter"]),  # his name
         ("Lady Ashton, High Representative", ["Lady Ashton"]),
+        ("Sir John Smith, KCMG", ["Sir John Smith"]),  # honours after the name
+        ("Jane Doe, OBE, and John Roe, PhD", ["Jane Doe", "John Roe"]),
         ("Staff Reporter", ["Staff Reporter"]),  # alone, the desk that wrote it
         ("Anna Writer-Smith", ["Anna Writer-Smith"]),
     ],

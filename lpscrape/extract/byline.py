@@ -145,6 +145,12 @@ _ROLE = re.compile(
     r"|corrispondente|giornalista|redattore|verslaggever|redacteur)(?![\w-])",
     re.I,
 )
+# Letters after a name, its own part once split ("Sir John Smith, KCMG", "Jane Doe, OBE"): honours
+# and degrees, never an author.
+_POST_NOMINALS = re.compile(
+    r"^(?:(?:OBE|MBE|CBE|KBE|DBE|GBE|CMG|KCMG|GCMG|CVO|LVO|MVO|KCVO|GCVO|CB|KCB|GCB|KG|KT|PC|QC"
+    r"|KC|MP|MEP|MSP|FRS|FRSA|PhD|DPhil|MD|Jr|Sr|Esq)\.?\s*)+$"
+)
 _PLACE = re.compile(r"^(?:in|at|from|for|with|en|à|au|aux|aus|für|bei|dans|desde|em|nel|nella)\s")
 _ROLE_PLACE = re.compile(  # ", corresponsal en Madrid": taken out whole (" en " also splits)
     r",\s*(?:" + _ROLE.pattern + r")(?:\s+(?:in|en|à|a|aus|nel|at|to|for|from)\s+[^,]+)?", re.I
@@ -236,7 +242,7 @@ def split_names(byline: str) -> list[str]:
     names: list[str] = []
     for part in _SPLIT.split(_ROLE_PLACE.sub("", _clean_name(byline))):
         name = _clean_name(part)
-        if names and (_ROLE.match(name) or _PLACE.match(name)):
+        if names and (_ROLE.match(name) or _PLACE.match(name) or _POST_NOMINALS.match(name)):
             continue  # "Jane Doe, Political Editor, in London, and John Roe"
         names.append(name)
     return unique([n for n in names if n])
