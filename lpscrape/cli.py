@@ -9,6 +9,7 @@ import dataclasses
 import difflib
 import importlib.util
 import json
+import math
 import os
 import sqlite3
 import sys
@@ -272,7 +273,7 @@ def check_range(name: str, value: str, number: float) -> None:
     """Refuse a number its setting cannot be: negative (a priority aside), zero where it must
     be positive, a fraction where a count is read, a share beyond 1."""
     said = f"--set {name}={value!r}:"
-    if number != number or number in (float("inf"), float("-inf")):
+    if not math.isfinite(number):
         raise UserError(f"{said} expected a finite number")
     if number < 0 and "PRIORITY" not in name:
         raise UserError(f"{said} must not be negative")
@@ -433,9 +434,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run Datasette over the archive, read-only, until interrupted."""
     from lpscrape.serve import serve
 
-    chosen = args.archive_url is not None or bool(os.environ.get("LPSCRAPE_ARCHIVE_URL"))
-    archive_url = cite_archive_url(args.archive_url) if chosen else None
-    serve(args.db, args.host, args.port, archive_url=archive_url)
+    serve(args.db, args.host, args.port, archive_url=cite_archive_url(args.archive_url))
     return EXIT_OK
 
 
@@ -571,17 +570,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK if report["ok"] else EXIT_ALERT  # 3: open alerts or next steps
 
 
-def cite_archive_url(given: str | None) -> str:
+def cite_archive_url(given: str | None, default: str | None = None) -> str | None:
     """The archive's address for permalinks: --archive-url, else $LPSCRAPE_ARCHIVE_URL (unless
-    empty), else the default; UserError (exit 2, one line) unless an absolute http(s) URL."""
-    from lpscrape.cite import DEFAULT_ARCHIVE_URL
-
+    empty), else `default` (`cite`: the local address; `serve`: None, each visitor's own);
+    UserError (exit 2, one line) unless an absolute http(s) URL."""
     if given is not None:
         url, name = given, "--archive-url"
     elif os.environ.get("LPSCRAPE_ARCHIVE_URL"):
         url, name = os.environ["LPSCRAPE_ARCHIVE_URL"], "LPSCRAPE_ARCHIVE_URL"
+    elif default is None:
+        return None
     else:
-        url, name = DEFAULT_ARCHIVE_URL, "archive URL"
+        url, name = default, "archive URL"
     checked_url(url, name)  # the check of every URL option; permalinks add their paths
     parts = urlsplit(url)
     if parts.query or parts.fragment or url.endswith(("?", "#")):
@@ -602,7 +602,9 @@ def cmd_cite(args: argparse.Namespace) -> int:
         args.url = "/" + args.url
     if not args.url.startswith("/"):  # an address, not a path (/2025/09/10/slug/)
         checked_url(args.url, "URL")
-    archive_url = cite_archive_url(args.archive_url)
+    from lpscrape.cite import DEFAULT_ARCHIVE_URL
+
+    archive_url = cite_archive_url(args.archive_url, DEFAULT_ARCHIVE_URL) or DEFAULT_ARCHIVE_URL
     path = servable_archive(args.db)
     conn = readonly_connection(path)
     try:

@@ -94,12 +94,13 @@ _COUNT = re.compile(
     re.I,
 )
 # A weekday before the date ("Tuesday, March 3"), cut with it.
+_SHORT_DAYS = "mon|tue|tues|wed|thu|thurs|fri|sat|mo|fr|lun|mar|mer|jeu|ven|sam|dim"
 _WEEKDAY = re.compile(
     r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|montag|dienstag|mittwoch|donnerstag|freitag"
     r"|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes"
     r"|miércoles|jueves|viernes|sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì"
     r"|sabato|domenica|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag"
-    r"|mon|tue|tues|wed|thu|thurs|fri|sat|mo|fr|lun|mar|mer|jeu|ven|sam|dim)\.?,?$",
+    r"|" + _SHORT_DAYS + r")\.?,?$",
     re.I,
 )
 # After a name, a number that starts a day-first date ("3 March") leaves the word before it
@@ -109,9 +110,7 @@ _DAY_ONLY = re.compile(r"\d{1,2}(?:st|nd|rd|th)?\.?(?:,|\s|$)")
 _NUMERIC_DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]")
 _BARE_NUMBER = re.compile(r"\d+\W*")
 _UPDATED = re.compile(r"(?:updated|modified)\b", re.I)
-_WEEKDAY_SHORT = re.compile(
-    r"(?:mon|tue|tues|wed|thu|thurs|fri|sat|mo|fr|lun|mar|mer|jeu|ven|sam|dim)\.?,?$", re.I
-)
+_WEEKDAY_SHORT = re.compile(r"(?:" + _SHORT_DAYS + r")\.?,?$", re.I)
 # Words between a name and its date ("le 3 mars", "el 3 de marzo", "op 3 maart", "at 10:30").
 _DATE_PARTICLES = frozenset({
     "le", "la", "el", "il", "op", "at", "am", "on", "de", "du", "del", "à", "a", "em", "mis",
@@ -135,8 +134,9 @@ _DATE_LABEL = re.compile(
 # A role or a place after a name ("Jane Doe, Diplomatic Correspondent, in London") is no
 # author (alone, a desk's name: "Staff Reporter").
 _ROLE = re.compile(
-    r"(?<![\w-])(?:(?:diplomatic|foreign|political|royal|senior|chief|staff|special|high|contributing|"
-    r"managing|deputy|associate)\s+)?(?:editor-in-chief|editor-at-large|ambassadors?|envoys?"
+    r"(?<![\w-])(?:(?:diplomatic|foreign|political|royal|senior|chief|staff|special|high"
+    r"|contributing|managing|deputy|associate)\s+)?"
+    r"(?:editor-in-chief|editor-at-large|ambassadors?|envoys?"
     r"|ministers?|secretary|representatives?|spokes(?:person|man|woman)"
     r"|correspondents?|reporters?|writers?|editors?|columnists?"
     r"|contributors?|journalists?|photographers?|analysts?|producers?|bureau chief"
@@ -229,8 +229,7 @@ def _word_of_a_name(before: list[str], after: list[str]) -> bool:
                 len(after) > 1
                 and (len(before) == 1 or after[1].casefold() in _DESK_WORDS)
                 and after[1][:1].isupper()
-                and after[1].casefold().strip(".,") not in MONTH_NAMES
-                and not _MONTH_SHORT.match(after[1])
+                and not _is_month(after[1])
                 and not _COUNT.match(after[1])
             )
         )
