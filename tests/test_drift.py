@@ -229,6 +229,25 @@ def test_one_section_restyled_is_caught_on_an_incremental_night(
     assert query(db, lost, (part,))[0][0] >= 3  # the sample read that section's articles
 
 
+def test_the_weather_widget_gone_is_caught_against_the_last_n_healthy_runs(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "archive.db"
+    rules = ("--set", "LPSCRAPE_DRIFT_RUNS=2", "--set", "LPSCRAPE_DRIFT_MIN_RUNS=2")
+    with serve(DemoSite()) as server:
+        for _ in range(4):
+            assert crawl(server, db, *rules, check=False).returncode == 0
+        # The header's widget gone from every template: the capture's weather, not the article's.
+        server.site.restyled = {c.slug: {"weather"} for a in articles(1) for c in a.categories}
+        result = crawl(server, db, *rules, check=False)
+    assert result.returncode == 3, result.stderr
+    judged = "SELECT baseline_runs, healthy, verdict FROM run_health WHERE run_id = ?"
+    assert query(db, judged, (4,)) == [("[2, 3]", 1, "healthy against the median of runs 2, 3")]
+    assert query(db, judged, (5,)) == [("[3, 4]", 0, "unhealthy: drift in weather")]
+    assert "weather filled on 0% of articles (0 of 40), down from 100%" in result.stderr
+    assert query(db, "SELECT count(*) FROM article_versions WHERE run_id = 5") == [(0,)]
+
+
 def test_a_few_publisher_edits_in_a_full_crawl_raise_no_false_alarm(tmp_path: Path) -> None:
     db = tmp_path / "archive.db"
     site = FaultSite(size=48)  # the whole sample site, any page of which can be rewritten

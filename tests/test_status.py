@@ -43,6 +43,21 @@ def test_status_shows_runs_health_size_and_newest_article(demo_archive: Path) ->
     assert all(len(line) <= 100 for line in fits if "http" not in line)  # addresses uncut
 
 
+def test_status_gives_each_run_s_duration_and_bytes(demo_archive: Path, tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    shutil.copy(demo_archive, db)
+    with sqlite3.connect(db) as conn:  # run 1 took 75 s and downloaded 2 MiB
+        conn.execute(
+            "UPDATE crawl_runs SET started_at = '2026-01-05T02:00:00+00:00', "
+            "finished_at = '2026-01-05T02:01:15+00:00', bytes_downloaded = 2097152 WHERE id = 1"
+        )
+    report = status_report(db)
+    run = next(r for r in report["runs"] if r["id"] == 1)
+    assert (run["seconds"], run["bytes_downloaded"]) == (75, 2097152)
+    [line] = [line for line in format_status(report).splitlines() if "2026-01-05 02:00" in line]
+    assert line.split()[3] == "75s" and line.split()[-1] == "2048"  # time and KiB columns
+
+
 def test_status_says_what_to_do_when_crawls_stop(demo_archive: Path) -> None:
     last_run = query(demo_archive, "SELECT max(finished_at) FROM crawl_runs")[0][0]
     now = datetime.fromisoformat(last_run) + timedelta(days=3)

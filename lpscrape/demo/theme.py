@@ -545,16 +545,17 @@ def not_found_page(base: str, now: datetime, path: str, rest_api: bool = True) -
 
 
 # What a theme update can change on one template (`DemoSite.restyled`), as drift tests need.
-RESTYLES = ("byline", "dateline", "body")
+RESTYLES = ("byline", "dateline", "body", "weather")
 # The byline block under the headline and the author boxes: media-body, then the block.
 _AUTHOR_BLOCK = re.compile(
     r'\s*<div class="media mg-info-author-block[^"]*">.*?</div>\s*</div>', re.S
 )
+_WEATHER_WIDGET = re.compile(r"<!-- Location Weather plugin.*?</ul>\s*</div>", re.S)
 
 
 def restyle(page: str, article: Article, change: str) -> str:
-    """`page` as a new template prints it: no author anywhere, a restyled dateline, or a
-    renamed body container."""
+    """`page` as a new template prints it: no author anywhere, a restyled dateline, a
+    renamed body container, or no weather widget in the header."""
     if change == "body":
         return page.replace('<article class="small single">', '<section class="lp-story">').replace(
             "</article>", "</section>"
@@ -569,4 +570,6 @@ def restyle(page: str, article: Article, change: str) -> str:
         page = _AUTHOR_BLOCK.sub("", page)
         page = re.sub(r'"author": \[[^\]]*\], ', "", page)
         return re.sub(r'<meta name="author" content="[^"]*">\n?', "", page)
+    if change == "weather":
+        return _WEATHER_WIDGET.sub("", page)
     raise ValueError(f"unknown restyle {change!r}; one of {', '.join(RESTYLES)}")
