@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from lpscrape.extract import Article, Weather
 from lpscrape.health import (
+    FIELDS,
     DriftRules,
     RunHealth,
     alert_paragraph,
@@ -72,6 +75,21 @@ def test_a_field_emptied_on_a_share_of_pages_is_found_with_its_figures() -> None
         48,
     )
     assert fills["authors"].examples == [records[i].url for i in range(3)]
+
+
+@pytest.mark.parametrize("name", FIELDS)
+def test_any_one_field_emptied_on_a_third_of_the_pages_is_named(name: str) -> None:
+    def full(n: int) -> Article:
+        a = record(n)
+        a.modified_at = "2025-09-02T10:00:00+00:00"  # every field filled in the healthy runs
+        return a
+
+    baseline = [run([full(i) for i in range(40)]).figures(r) for r in (1, 2, 3)]
+    records = [full(i) for i in range(48)]
+    for a in records[:16]:
+        setattr(a, name, [] if isinstance(getattr(a, name), list) else None)
+    findings = detect_drift(run(records), baseline, RULES)
+    assert [(f.field, f.kind, f.count) for f in findings] == [(name, "fill", 32)]
 
 
 def test_sampling_noise_in_a_small_sample_is_not_drift() -> None:
