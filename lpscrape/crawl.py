@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import http.client
 import json
+import socket
 import sqlite3
-import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from lpscrape import settings as project_settings
 from lpscrape import worker
@@ -66,7 +65,7 @@ def run_distributed(
     settings = crawl_settings("", LPSCRAPE_REDIS_URL=redis_url, **overrides)
     check_url(start_url)
     connect(redis_url).close()  # one line, exit 2, when Redis cannot be reached
-    check_start_url(start_url, settings.get("USER_AGENT"))
+    check_start_url(start_url)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(LordsPressSpider)
     publication = overrides.get("LPSCRAPE_PUBLICATION") or None
@@ -100,33 +99,27 @@ def check_url(url: str) -> None:
         raise StartRefused(str(exc)) from None
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer too: the probe never follows one (off the host, perhaps)."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def check_start_url(url: str, user_agent: str, timeout: float = 15.0) -> None:
-    """Fail early, in one line, when the start URL is malformed or the site cannot be reached."""
-    check_url(url)
-    # The probe asks for robots.txt (GET, its status only: the body is not read), so that the
-    # first request the host sees from us is for robots.txt, which nothing can forbid; any
-    # HTTP answer, a 404 too, says the host is there. The crawl fetches robots.txt again and
-    # obeys it before anything else goes out.
+def _first_hop(url: str) -> tuple[str, int]:
+    """The host and port a request for `url` connects to: its proxy's where the environment
+    names one for it (as Scrapy's HttpProxyMiddleware reads it), else the site's own."""
     parts = urlsplit(url)
-    robots = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
-    probe = urllib.request.Request(robots, headers={"User-Agent": user_agent})
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy and not urllib.request.proxy_bypass(parts.hostname or ""):
+        parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    default = 443 if parts.scheme == "https" else 80
+    return parts.hostname or "", parts.port or default
+
+
+def check_start_url(url: str, timeout: float = 15.0) -> None:
+    """Fail early, in one line, when the start URL is malformed or its host cannot be reached."""
+    check_url(url)
+    # A connection, no request: the first request the host sees from us is the crawl's own
+    # robots.txt, fetched once and obeyed before anything else goes out. A host that accepts
+    # connections and then never answers is the crawl's to find out (timeouts, alerted).
     try:
-        with urllib.request.build_opener(_NoRedirect).open(probe, timeout=timeout):
-            pass
-    except urllib.error.HTTPError as answer:
-        answer.close()  # the site answered, whatever it said
-    except http.client.HTTPException:
-        pass  # it answered, badly (a dropped or garbled robots.txt): the crawl records that
+        socket.create_connection(_first_hop(url), timeout=timeout).close()
     except (OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise StartRefused(f"cannot reach {url}: {reason}") from exc
+        raise StartRefused(f"cannot reach {url}: {exc}") from exc
 
 
 def setting_reader(overrides: dict[str, Any]) -> Callable[[str, Any], Any]:
@@ -148,7 +141,7 @@ def run_crawl(start_url: str, db_path: str | Path, full: bool = False, **overrid
     check_archive(db_path)  # a foreign or newer file is refused before anything touches it
     lock.acquire(db_path)
     try:
-        check_start_url(start_url, setting_reader(overrides)("USER_AGENT", None))
+        check_start_url(start_url)
         open_database(db_path).conn.close()  # refuse a bad archive before any request goes out
         if wants_store_worker(overrides):
             worker.start_early()  # its start-up runs beside the engine's; the pipeline adopts it

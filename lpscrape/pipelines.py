@@ -139,7 +139,7 @@ class ArchivePipeline:
 
         spider = self.crawler.spider
         try:
-            check_start_url(spider.base, self.settings.get("USER_AGENT"))
+            check_start_url(spider.base)
         except StartRefused as exc:
             self.crawler.stats.set_value("lpscrape/archive_error", str(exc))
             self._refused(str(exc), record=True)

@@ -5,15 +5,18 @@ never a baseline, never in the next crawl's way. A refusal about the archive wri
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, crawl, free_port, query, run_cli
 
 from lpscrape.archive import lock
+from lpscrape.crawl import StartRefused, check_start_url
 from lpscrape.demo import DemoServer
 
 COUNTS = (
@@ -175,3 +178,22 @@ def test_under_scrapyd_a_refused_crawl_is_said_and_alerted_too(
     assert "lpscrape: the crawl could not start:" in result.stderr
     assert foreign.read_bytes() == before
     assert told.read_text().count("the crawl could not start") == 2
+
+
+def test_the_reachability_check_connects_through_the_proxy_and_sends_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    proxy = socket.create_server(("127.0.0.1", 0))
+    proxy.settimeout(5)
+    port = proxy.getsockname()[1]
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{port}")
+    monkeypatch.delenv("no_proxy", raising=False)
+    with proxy:
+        check_start_url("http://lordspress.invalid/")  # no DNS here: only the proxy is asked
+        conn, _ = proxy.accept()
+        with conn:
+            conn.settimeout(1)
+            assert conn.recv(1024) == b""  # connected, closed, nothing sent
+    monkeypatch.setenv("no_proxy", "lordspress.invalid")
+    with pytest.raises(StartRefused, match=r"^cannot reach http://lordspress\.invalid/: "):
+        check_start_url("http://lordspress.invalid/", timeout=5)

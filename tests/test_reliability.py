@@ -655,7 +655,7 @@ def test_a_read_only_archive_is_refused_in_one_line(
     assert "the file is read-only" in line
     assert good_archive.read_bytes() == before
     assert sorted(good_archive.parent.iterdir()) == beside  # no -wal or -shm made beside it
-    assert not [r for r in hostile.site.requests if r.path != "/robots.txt"]  # the probe only
+    assert hostile.site.requests == []  # the reachability check connects, asks for nothing
 
 
 # -- one crawl per archive ---------------------------------------------------------------------
@@ -691,7 +691,7 @@ def test_a_second_crawl_on_the_same_archive_exits_at_once(hostile: DemoServer, d
     assert first.wait(timeout=60) == 0
     assert query(db, "SELECT outcome, new FROM crawl_runs") == [("completed", 6)]
     probes = [r for r in hostile.site.requests if r.path == "/robots.txt"]
-    assert len(probes) == 2  # the first crawl's probe and fetch: the second never reached it
+    assert len(probes) == 1  # the first crawl's own: the second never asked for anything
 
 
 def test_a_lock_left_by_a_killed_crawl_is_taken_over(hostile: DemoServer, db: Path) -> None:
@@ -759,7 +759,7 @@ def test_a_sitemap_named_twice_still_ends_discovery_and_marks_gone(
     assert one(good_archive, status, (base + removed.path,)) == "gone"
     paths = [r.path for r in site.requests]
     assert paths.count("/post-sitemap.xml") == 1
-    assert paths.count("/robots.txt") == 2  # the start check's probe, then the crawl's own
+    assert paths.count("/robots.txt") == 1  # once a run: the start check only connects
 
 
 def test_robots_txt_that_cannot_be_fetched_is_a_failure_and_discovery_goes_on(

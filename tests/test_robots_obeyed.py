@@ -1,5 +1,5 @@
 """robots.txt is obeyed by every request to the publication's host: the feed, the REST API,
-sitemaps, listings and articles alike; the reachability probe itself asks for robots.txt.
+sitemaps, listings and articles alike; robots.txt is the first request and is asked for once.
 Real crawls (`lpscrape crawl`) of a small sample site on 127.0.0.1 into a real archive file,
 judged by the site's own request log."""
 
@@ -103,8 +103,8 @@ def test_disallow_all_sends_nothing_but_robots_txt(tmp_path: Path) -> None:
         assert result.returncode == 3
         assert "no article was found: robots.txt forbids" in result.stderr
         assert "WordPress" not in result.stderr
-        # The probe and the crawl's own fetch of robots.txt; nothing else.
-        assert requests_of(server) == [("GET", "/robots.txt"), ("GET", "/robots.txt")]
+        # The crawl's own fetch of robots.txt, once; nothing else.
+        assert requests_of(server) == [("GET", "/robots.txt")]
         assert query(db, "SELECT kind FROM captures") == [("robots",)]
         log = last_run_log(db)
         for url, kind in [
@@ -121,7 +121,7 @@ def test_disallow_all_sends_nothing_but_robots_txt(tmp_path: Path) -> None:
         site.rules = FORBID_ALL
         before = len(site.requests)
         crawl(server, db, "--full", check=False)
-        assert requests_of(server, before) == [("GET", "/robots.txt"), ("GET", "/robots.txt")]
+        assert requests_of(server, before) == [("GET", "/robots.txt")]
 
 
 def test_the_first_request_is_get_robots_txt_even_when_it_is_missing(tmp_path: Path) -> None:
@@ -137,5 +137,5 @@ def test_the_first_request_is_get_robots_txt_even_when_it_is_missing(tmp_path: P
         result = crawl(server, tmp_path / "two.db")
         assert result.returncode == 0, result.stderr
         seen = requests_of(server, before)
-        assert seen[:2] == [("GET", "/robots.txt"), ("GET", "/robots.txt")]
+        assert seen[0] == ("GET", "/robots.txt") and ("GET", "/robots.txt") not in seen[1:]
         assert query(tmp_path / "two.db", "SELECT count(*) FROM articles") == [(6,)]
