@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, crawl, free_port, query, run_cli, wait_for
+from conftest import crawl, free_port, query, run_cli, wait_for
 
 from lpscrape.demo import DemoServer
 
@@ -105,10 +105,11 @@ def test_the_demo_closing_command_serves_and_a_rerun_keeps_the_served_file(
     command = re.search(r"^Explore it: (.+)$", result.stdout, re.M)[1]
     assert not command.startswith("lpscrape ")  # a fresh shell has no virtualenv on its PATH
     port = free_port()
-    fresh = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}  # no venv, as a new terminal
+    # No venv, as a new terminal, which opens in the home folder, not the project's.
+    fresh = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     server = subprocess.Popen(
         ["bash", "-c", f"{command} --port {port}"],
-        cwd=ROOT, env=fresh, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=tmp_path, env=fresh, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}/archive"  # whatever the file is called
     try:

@@ -144,19 +144,10 @@ def format_summary(db: Path, s: dict[str, Any]) -> str:
 
 
 def serve_command(db: Path) -> str:
-    """The command that serves `db`, as it runs from this folder in a fresh shell (the
+    """The command that serves `db` from a fresh shell in any folder: absolute paths (the
     `lpscrape` script lives in the virtualenv, which a fresh shell has not activated)."""
-    script = Path(sys.executable).with_name("lpscrape")
-    program = shlex.quote(_nearest(script)) if script.exists() else None
+    script = Path(sys.executable).absolute().with_name("lpscrape")
+    program = shlex.quote(str(script)) if script.exists() else None
     if program is None:
-        program = f"{shlex.quote(_nearest(Path(sys.executable)))} -m lpscrape"
-    return f"{program} serve --db {shlex.quote(str(db))}"
-
-
-def _nearest(path: Path) -> str:
-    """`path` relative to the current folder when it is inside it, else absolute."""
-    absolute = path.absolute()
-    try:
-        return str(absolute.relative_to(Path.cwd()))
-    except ValueError:
-        return str(absolute)
+        program = f"{shlex.quote(str(Path(sys.executable).absolute()))} -m lpscrape"
+    return f"{program} serve --db {shlex.quote(str(db.absolute()))}"
