@@ -255,19 +255,19 @@ def test_killed_crawler_and_writer_lose_nothing_and_store_nothing_twice(
         assert store.wait() == -signal.SIGKILL
         assert client.xpending(STREAM, GROUP)["pending"] > 0  # read, never acknowledged
         assert query(shared, "SELECT count(*) FROM articles")[0][0] < 48  # half way indeed
-        crawlers[0] = crawler(server, redis_url)  # back in the same run
+        survivor = crawlers[1]  # finishes the run alone
         store = writer(redis_url, shared)
-        outs = [proc.communicate(timeout=120) for proc in [*crawlers, store]]
+        outs = [proc.communicate(timeout=120) for proc in [survivor, store]]
         fetched = article_fetches(server.site)
     said = [out for out, _ in outs]
     taken_back = [int(m) for out in said for m in re.findall(r"(\d+) requests of stopped", out)]
-    assert sum(taken_back) > 0, said  # the killed crawler's requests were fetched by others
+    assert sum(taken_back) > 0, said  # the killed crawler's requests were fetched by another
     # Nothing was lost, but a process died: the archivist hears it, from every host, once.
     alert = (
         "1 crawler process stopped without leaving the run (killed, or stalled past "
         f"LPSCRAPE_REDIS_TTL): the {sum(taken_back)} requests held went back to the queue"
     )
-    assert [proc.returncode for proc in [*crawlers, store]] == [3, 3, 3], outs
+    assert [proc.returncode for proc in [survivor, store]] == [3, 3], outs
     assert all(alert in err for _, err in outs), outs
     assert alert in query(shared, "SELECT alerts FROM crawl_runs")[0][0]
     # Its places at the host came back with its heartbeat (2 s here), not at their expiry (a
@@ -278,6 +278,48 @@ def test_killed_crawler_and_writer_lose_nothing_and_store_nothing_twice(
     articles = query(shared, "SELECT url FROM captures WHERE kind = 'article'")
     assert len(articles) == len(set(articles)) == 48  # each article page stored once
     assert query(shared, ARTICLES) == query(single, ARTICLES)
+    assert query(shared, VERSIONS) == query(single, VERSIONS)
+    assert Counter(query(shared, CAPTURES)) == Counter(query(single, CAPTURES))
+    assert query(shared, RUNS) == query(single, RUNS) == [("completed", 48, 0, 0, 0, 0, 0)]
+
+
+# A writer killed (SIGKILL, by itself) at its first acknowledgement: after the batch was
+# committed to the archive, before Redis heard it was stored.
+KILLED_BEFORE_ACK = """
+import os, signal, sys
+import redis
+from lpscrape.cli import main
+redis.Redis.xack = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_writer_killed_between_commit_and_acknowledgement_stores_nothing_twice(
+    tmp_path: Path, redis_url: str
+) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    single, shared = tmp_path / "single.db", tmp_path / "shared.db"
+    with serve(DemoSite(clock=lambda: NOW)) as server:
+        crawl(server, single)
+        client.delete("lpscrape:known")  # see `wait_for_writer`
+        dying = subprocess.Popen(
+            [sys.executable, "-c", KILLED_BEFORE_ACK, "store", "--redis", redis_url,
+             "--db", str(shared), "--batch", "20"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for_writer(redis_url)
+        crawling = crawler(server, redis_url)
+        assert dying.wait(timeout=60) == -signal.SIGKILL
+        committed = query(shared, "SELECT count(*) FROM captures")[0][0]
+        assert committed > 0 and client.xpending(STREAM, GROUP)["pending"] > 0
+        store = writer(redis_url, shared)  # the same batch comes again, pending
+        outs = [proc.communicate(timeout=120) for proc in [crawling, store]]
+    assert [proc.returncode for proc in [crawling, store]] == [0, 0], outs
+    articles = query(shared, "SELECT url FROM captures WHERE kind = 'article'")
+    assert len(articles) == len(set(articles)) == 48  # the committed batch was not stored again
+    assert Counter(query(shared, CAPTURES)) == Counter(query(single, CAPTURES))
     assert query(shared, VERSIONS) == query(single, VERSIONS)
     assert query(shared, RUNS) == query(single, RUNS) == [("completed", 48, 0, 0, 0, 0, 0)]
 

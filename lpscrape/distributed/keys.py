@@ -41,9 +41,9 @@ def connect(url: str) -> Any:
     """A client for `url` that answered PING; raises RedisUnavailable in one line."""
     try:
         import redis
-    except ImportError as exc:  # pragma: no cover - the extra is a dependency
+    except ImportError as exc:  # pragma: no cover - redis is one of lpscrape's dependencies
         raise RedisUnavailable(
-            "the redis package is missing: pip install 'lpscrape[distributed]'"
+            "the redis package is missing: reinstall lpscrape (pip install -e .)"
         ) from exc
     check_redis_url(url)
     try:
