@@ -7,6 +7,7 @@ from pathlib import Path
 from conftest import query, run_cli
 
 from lpscrape.demo import DemoSite, serve
+from lpscrape.serve import make_datasette
 
 
 def test_a_sites_file_crawls_each_publication_into_one_archive(tmp_path: Path) -> None:
@@ -27,6 +28,32 @@ def test_a_sites_file_crawls_each_publication_into_one_archive(tmp_path: Path) -
         ("first-press", "completed", first.base_url + "/"),
         (second_name, "completed", second.base_url + "/"),
     ]
+
+
+async def test_repeated_start_urls_crawl_each_and_datasette_facets_by_publication(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "archive.db"
+    with serve(DemoSite()) as first, serve(DemoSite(edition=2)) as second:
+        result = run_cli(
+            "crawl", "--start-url", first.base_url + "/", "--start-url", second.base_url + "/",
+            "--db", str(db), "--delay", "0",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr[-2000:]
+    names = [f"127.0.0.1:{first.port}", f"127.0.0.1:{second.port}"]
+    runs = query(db, "SELECT publication, outcome, start_url FROM crawl_runs ORDER BY id")
+    assert runs == [
+        (names[0], "completed", first.base_url + "/"),
+        (names[1], "completed", second.base_url + "/"),
+    ]
+    ds = make_datasette(db)
+    await ds.invoke_startup()
+    page = await ds.client.get("/archive/articles.json?_size=0&_facet=publication")
+    [facet] = page.json()["facet_results"].values()
+    counts = [(v["value"], v["count"]) for v in facet["results"]]
+    assert counts == sorted([(names[0], 48), (names[1], 50)], key=lambda vc: (-vc[1], vc[0]))
+    only = await ds.client.get(f"/archive/articles.json?_size=0&publication={names[1]}")
+    assert only.json()["filtered_table_rows_count"] == 50
 
 
 def test_a_bad_sites_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
