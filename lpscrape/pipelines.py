@@ -14,7 +14,7 @@ from scrapy.exceptions import CloseSpider
 from scrapy.utils.reactor import CallLaterOnce
 
 from lpscrape.alerts import AlertConfig, AlertConfigError
-from lpscrape.archive import lock
+from lpscrape.archive import lock, unclosed
 from lpscrape.archive.lock import ArchiveBusy
 from lpscrape.archive.review import COLLAPSE_RATIO
 from lpscrape.archive.store import (
@@ -24,6 +24,7 @@ from lpscrape.archive.store import (
     run_mode,
     run_outcome,
 )
+from lpscrape.clock import utc_now
 from lpscrape.items import EARLIER_KINDS, Capture, FetchFailure
 from lpscrape.middlewares import STOP_SENDING, UNSENT_ANSWERS
 from lpscrape.run_alerts import EXAMPLES_PER_REASON, RunTotals, alert_lines, limits, stopped_line
@@ -57,7 +58,7 @@ class ArchivePipeline:
         self.worker: StoreWorker | None = None
         self.locked = False
         self.run_id: int | None = None
-        self.left_open: list[tuple[int, str]] = []  # runs a killed crawl left open
+        self.left_open: list[tuple[int, str, str | None]] = []  # runs earlier crawls left open
         self.storage_error: str | None = None
         self.closing: asyncio.Future[None] | None = None
         self.finishing = False  # the run is being closed (spider_closed)
@@ -377,5 +378,8 @@ class ArchivePipeline:
             self.archive = None
         if error:
             message = self.storage_error or f"storage error: {error}"
-            stats.set_value("lpscrape/storage_error", f"{message} (run {self.run_id} left open)")
+            # The archive cannot say it: a note beside it does, for the next run to close it.
+            noted = unclosed.note(self.db_path, self.run_id, message, utc_now())
+            left = "closed as failed by the next run" if noted else "left open"
+            stats.set_value("lpscrape/storage_error", f"{message} (run {self.run_id} {left})")
             stats.set_value("lpscrape/run_unclosed", True)

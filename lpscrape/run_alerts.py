@@ -24,7 +24,8 @@ class RunTotals:
     degraded: int = 0  # of them, missing a key field
     crashed: int = 0  # pages the extractor crashed on
     deferred: int = 0  # sitemap URLs left for a later run
-    left_open: Sequence[tuple[int, str]] = ()  # (id, started) of runs a killed crawl left
+    # (id, started, error) of runs an earlier crawl left open: killed, or its error noted
+    left_open: Sequence[tuple[int, str, str | None]] = ()
     skipped: int = 0  # articles found and not asked for (their lastmod unchanged)
     forbidden_sources: int = 0  # discovery sources robots.txt forbade (feed, API, sitemaps…)
     lost_crawlers: int = 0  # crawlers of a shared frontier that died (or stalled) mid-run
@@ -91,9 +92,12 @@ def alert_lines(
 ) -> list[str]:
     """One line per thing to look at; none for a healthy run."""
     out = [
-        f"run {run_id} (started {started}) never closed: the crawl was killed or crashed "
+        f"run {run_id} (started {started}) failed and could not be closed then: {error} "
+        "(marked failed now)"
+        if error
+        else f"run {run_id} (started {started}) never closed: the crawl was killed or crashed "
         "(marked aborted; what it fetched and did not store was fetched again)"
-        for run_id, started in t.left_open
+        for run_id, started, error in t.left_open
     ]
     if t.stopped:
         out.append(stopped_line(t))

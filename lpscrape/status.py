@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from lpscrape.archive import lock
+from lpscrape.archive import lock, unclosed
 from lpscrape.archive.readonly import readonly_connection
 from lpscrape.archive.store import ArchiveError, not_a_folder
 from lpscrape.terminal import printable
@@ -238,7 +238,13 @@ def next_steps(report: dict[str, Any], now: datetime) -> list[str]:
                 "crawlers have reported the end (if they were all killed, a crawler started "
                 "again reports it)."
             )
-    if latest["outcome"] == "running" and not latest.get("run_key") and not busy:
+    noted = unclosed.read(report["archive"]["path"]).get(latest["id"])
+    if latest["outcome"] == "running" and not latest.get("run_key") and not busy and noted:
+        steps.append(
+            f"Run {latest['id']} failed and could not be closed in the archive: "
+            f"{noted.get('error')}. Fix that first; the next crawl marks it failed."
+        )
+    elif latest["outcome"] == "running" and not latest.get("run_key") and not busy:
         steps.append(
             f"Run {latest['id']} says it has been running since {latest['started_at']}, but "
             "no process holds the archive: it was killed; the next crawl marks it aborted "

@@ -23,7 +23,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import ROOT, crawl, query
+from conftest import ROOT, crawl, query, run_cli
 from faultsite import (
     DB_ERROR_PAGE,
     JPEG,
@@ -600,6 +600,58 @@ def test_disk_full_mid_run_fails_cleanly_and_loses_nothing(
     hostile.site.rewrites.clear()
     assert run(hostile, good_archive, "--full").returncode == 0  # the next run completes
     assert last_run(good_archive)["unchanged"] == 6
+
+
+@pytest.mark.skipif(not shutil.which("chattr"), reason="needs chattr to make a file read-only")
+def test_an_io_error_mid_run_is_one_line_and_the_next_run_closes_the_run(
+    hostile: DemoServer, good_archive: Path
+) -> None:
+    for article in hostile.site.articles:  # slow pages: the file goes read-only mid-run
+        hostile.site.delays[article.path] = 0.4
+    before = versions(good_archive)
+    crawling = subprocess.Popen(
+        [sys.executable, "-m", "lpscrape", "crawl", "--start-url", hostile.base_url + "/",
+         "--db", str(good_archive), "--delay", "0", "--full", *FAST,
+         "--set", "ARCHIVE_BATCH_SIZE=1"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    wal = good_archive.with_name(good_archive.name + "-wal")
+    deadline = time.monotonic() + 60
+    while not wal.exists() or wal.stat().st_size < 100_000:  # a few captures written
+        assert time.monotonic() < deadline and crawling.poll() is None, "nothing was written"
+        time.sleep(0.02)
+    frozen = [str(good_archive), str(wal)]
+    if subprocess.run(["chattr", "+i", *frozen], capture_output=True).returncode:
+        crawling.kill()
+        pytest.skip("cannot make a file read-only here")
+    try:
+        _, err = crawling.communicate(timeout=120)
+        # The file cannot say how the run ended: a note beside it does, and status reads it.
+        assert crawling.returncode == 1 and err.count("\n") == 1, err
+        assert err.startswith("lpscrape: crawl failed: storage error: disk I/O error; ")
+        assert err.endswith("(run 2 closed as failed by the next run)\n")
+        status = run_cli("status", "--db", str(good_archive), check=False).stdout
+        assert "Run 2 failed and could not be closed in the archive: storage error: disk I/O" in (
+            " ".join(status.split())
+        )
+    finally:
+        subprocess.run(["chattr", "-i", *frozen], check=True)
+    assert one(good_archive, "PRAGMA integrity_check") == "ok"
+    assert versions(good_archive) == before  # nothing half-written, no wrong version
+    result = run(hostile, good_archive)  # the next run closes run 2 as what it was
+    assert result.returncode == 3
+    started = one(good_archive, "SELECT started_at FROM crawl_runs WHERE id = 2")
+    assert alerts(result) == [
+        f"lpscrape: ALERT: run 2 (started {started}) "
+        "failed and could not be closed then: storage error: disk I/O error; the unfinished "
+        "batch was rolled back — free some space or fix the file, and the next run fetches "
+        "what this one could not store (marked failed now)"
+    ]
+    closed = query(good_archive, "SELECT outcome, error, finished_at FROM crawl_runs WHERE id = 2")
+    assert closed[0][0] == "failed" and closed[0][1].startswith("storage error: disk I/O error")
+    assert closed[0][2] is not None
+    assert last_run(good_archive)["outcome"] == "completed" and versions(good_archive) == before
+    assert not good_archive.with_name("archive.db.unclosed").exists()
 
 
 def test_a_bug_in_the_store_worker_fails_the_run_in_one_line_and_never_hangs(

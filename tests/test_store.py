@@ -41,7 +41,7 @@ def capture(title: str, text: str, fetched_at: str) -> Capture:
 def archive() -> Archive:
     archive = memory_archive()
     run_id, left_open = archive.start_run("https://lordspress.example/", "incremental")
-    assert run_id == 2 and left_open == [(1, left_open[0][1])]  # run 1 never closed
+    assert run_id == 2 and left_open == [(1, left_open[0][1], None)]  # run 1 never closed
     return archive
 
 

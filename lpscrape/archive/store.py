@@ -23,7 +23,7 @@ from lpscrape.extract.dates import publication_day
 from lpscrape.items import Capture
 from lpscrape.urls import clean_url, publication_of
 
-from . import payloads
+from . import payloads, unclosed
 from .bodies import version_body_sql
 from .changes import form_change, update_changes
 from .readonly import readonly_connection
@@ -387,12 +387,15 @@ class Archive:
 
     def start_run(
         self, start_url: str, mode: str, publication: str | None = None
-    ) -> tuple[int, list[tuple[int, str]]]:
-        """A new `crawl_runs` row, and the runs a killed process left `running` (id, start),
-        now closed as `aborted` with the reason (not a distributed run's: its writer may
-        simply be draining it)."""
+    ) -> tuple[int, list[tuple[int, str, str | None]]]:
+        """A new `crawl_runs` row, and the runs an earlier process left `running` (id, start,
+        error), now closed: as `failed` with its error when that process noted why it could
+        not close it (`unclosed`), else as `aborted` (killed); never a distributed run (its
+        writer may simply be draining it)."""
+        path = self.db.execute("PRAGMA database_list").fetchone()[2]
+        noted = unclosed.read(path) if path else {}
         left = [
-            (run_id, started)
+            (run_id, started, noted.get(run_id, {}).get("error"))
             for run_id, started in self.db.execute(
                 "SELECT id, started_at FROM crawl_runs WHERE outcome = 'running' "
                 "AND run_key IS NULL ORDER BY id"
@@ -400,12 +403,21 @@ class Archive:
         ]
         row = _run_row("running", start_url, mode, publication or publication_of(start_url))
         run_id = insert_row(self.db, "crawl_runs", row)
+        for left_id, _, error in left:
+            if error:
+                self.db.execute(
+                    "UPDATE crawl_runs SET outcome = 'failed', error = ?, finished_at = ?, "
+                    f"{_ABORTED_COUNTS} WHERE id = ?",
+                    [error, noted[left_id].get("finished_at"), left_id],
+                )
         self.db.execute(
             f"UPDATE crawl_runs SET outcome = 'aborted', error = coalesce(error, ?), "
             f"{_ABORTED_COUNTS} WHERE outcome = 'running' AND run_key IS NULL AND id != ?",
             [f"never closed (the process was killed or crashed); found by run {run_id}", run_id],
         )
         self.commit()
+        if noted:
+            unclosed.clear(path)
         return run_id, left
 
     def start_shared_run(
