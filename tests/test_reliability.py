@@ -296,6 +296,37 @@ def test_an_article_redirected_off_the_host(faults: Faults) -> None:
     assert all(u.startswith(faults.base + "/") for u in urls)
 
 
+def test_the_same_faults_over_a_good_archive_leave_every_article_as_it_was(
+    hostile: DemoServer, good_archive: Path
+) -> None:
+    site, base = hostile.site, hostile.base_url
+    answers = {
+        "not_html": Response(200, {"Content-Type": "application/pdf"}, PDF),
+        "empty": html(b""),
+        "decompression_bomb": gzip_bomb(12),
+        "too_large": html(b"<p>" + b"x" * 1_500_000 + b"</p>"),
+        "redirect_loop": redirect(base + "/loop/"),
+        "offsite_redirect": redirect("http://elsewhere.invalid/stolen-story/"),
+    }
+    failing = {reason: base + a.path for reason, a in zip(answers, site.articles, strict=True)}
+    for reason, answer in answers.items():
+        site.answer(failing[reason].removeprefix(base), answer)
+    site.answer("/loop/", redirect(failing["redirect_loop"], 302))
+    before = versions(good_archive)
+    articles = "SELECT url, title, status, version FROM articles ORDER BY url"
+    stored = query(good_archive, articles)
+    result = run(hostile, good_archive, "--full", "--set", "DOWNLOAD_MAXSIZE=1000000")
+    assert result.returncode == 3
+    row = last_run(good_archive)
+    assert row["outcome"] == "completed" and row["failed"] == 6
+    assert row["failures"] == dict.fromkeys(answers, 1)
+    assert {r: row["failure_examples"][r] for r in answers} == {
+        r: [url] for r, url in failing.items()
+    }
+    assert (row["new"], row["changed"], row["held"]) == (0, 0, 0)
+    assert versions(good_archive) == before and query(good_archive, articles) == stored
+
+
 def test_failed_responses_are_kept_with_status_headers_and_reason(faults: Faults) -> None:
     assert_failed_alone(faults, "http_500", "http_500")
     assert_failed_alone(faults, "http_429", "http_429")
@@ -371,6 +402,8 @@ def test_a_canonical_naming_another_article_never_overwrites_it(
         one(db, "SELECT extraction_warnings FROM articles WHERE url = ?", (base + page.path,))
     )
     assert f"canonical_url: {base}{other.path} is not this page's; keyed by the URL" in warnings
+    runs = "SELECT outcome, new, changed, unchanged, failed, held FROM crawl_runs ORDER BY id"
+    assert query(db, runs) == [("completed", 6, 0, 0, 0, 0), ("completed", 0, 0, 6, 0, 0)]
 
 
 def test_a_collapsed_body_is_held_for_review_not_stored(
@@ -562,6 +595,7 @@ def test_disk_full_mid_run_fails_cleanly_and_loses_nothing(
     for article in hostile.site.articles:
         hostile.site.rewrites[article.path] = padded
     limit = good_archive.stat().st_size + 150_000
+    before = versions(good_archive)
 
     def small_disk() -> None:  # the file size limit: writes past it fail as on a full disk
         import resource
@@ -590,6 +624,7 @@ def test_disk_full_mid_run_fails_cleanly_and_loses_nothing(
         "OR NOT EXISTS (SELECT 1 FROM captures c WHERE c.id = a.latest_capture_id)"
     )
     assert one(good_archive, orphans) == 0
+    assert versions(good_archive) == before  # a comment more on each page: no new version
     kept = query(
         good_archive, "SELECT size, id FROM captures WHERE run_id = 2 AND revisit_of IS NULL"
     )
@@ -906,6 +941,8 @@ def test_identical_payloads_are_stored_once(hostile: DemoServer, db: Path, tmp_p
         "LEFT JOIN captures o ON o.id = c.revisit_of WHERE c.run_id = 2 AND c.status = 200",
     )
     assert second and set(second) == {(1, 1, 1)}  # every 200 of run 2 points to run 1's bytes
+    runs = "SELECT outcome, new, changed, unchanged, failed FROM crawl_runs ORDER BY id"
+    assert query(db, runs) == [("completed", 6, 0, 0, 0), ("completed", 0, 0, 6, 0)]
     assert db.stat().st_size < size * 1.1
     archive = Archive.open(db)
     reparse(archive)  # revisits still give their bytes
