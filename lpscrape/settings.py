@@ -123,7 +123,11 @@ LPSCRAPE_PUBLICATION = ""  # the publication's name (default: the start URL's ho
 LPSCRAPE_VERDICT_WAIT = 600.0
 
 # --- Output: progress on a terminal, a periodic log line otherwise; quiet logs ---------
-EXTENSIONS = {"lpscrape.progress.Progress": 500, "lpscrape.runlog.RunLog": 100}
+EXTENSIONS = {
+    "lpscrape.progress.Progress": 500,
+    "lpscrape.runlog.RunLog": 100,
+    "lpscrape.middlewares.SizeLimit": 0,  # a body past DOWNLOAD_MAXSIZE: its answer kept
+}
 LPSCRAPE_PROGRESS_INTERVAL = 2.0
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False

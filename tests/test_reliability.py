@@ -36,6 +36,8 @@ from faultsite import (
     html,
     redirect,
 )
+from scrapy.exceptions import StopDownload
+from scrapy.http import Headers, Request
 from warcio.archiveiterator import ArchiveIterator
 
 from lpscrape.archive.payloads import capture_body
@@ -46,6 +48,7 @@ from lpscrape.archive.warc import export_warc
 from lpscrape.demo import DemoServer, serve
 from lpscrape.demo.content import LONDON
 from lpscrape.demo.site import Response
+from lpscrape.middlewares import SizeLimit
 
 # Short waits: the faults are real, the patience is not.
 FAST = (
@@ -282,6 +285,22 @@ def test_a_gzip_bomb(faults: Faults) -> None:
 
 def test_a_body_past_the_size_limit(faults: Faults) -> None:
     assert_failed_alone(faults, "too_large", "too_large")
+    # The answer is kept, status and headers, without the body it was stopped before.
+    assert kept(faults, "too_large") == [(200, "too_large")]
+    url = faults.base + faults.path["too_large"]
+    headers, size = query(faults.db, "SELECT headers, size FROM captures WHERE url = ?", (url,))[0]
+    assert json.loads(headers)["Content-Length"] == [str(len(b"<p></p>") + 1_500_000)]
+    assert size == 0
+
+
+def test_a_body_of_undeclared_length_is_stopped_at_the_size_limit() -> None:
+    limit, request = SizeLimit(1000), Request("http://127.0.0.1/2025/01/01/long/")
+    limit.headers_received(Headers(), -1, request)  # no Content-Length: read on
+    limit.bytes_received(b"x" * 600, request)
+    with pytest.raises(StopDownload) as stopped:
+        limit.bytes_received(b"x" * 600, request)
+    assert stopped.value.fail is False  # the response goes on, to be kept as a failure
+    assert request.meta["lpscrape_failure"] == "too_large"
 
 
 def test_a_redirect_loop(faults: Faults) -> None:
