@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import crawl, free_port, query, run_cli, wait_for
+from conftest import ROOT, crawl, free_port, query, run_cli, wait_for
 
 from lpscrape.demo import DemoServer
 
@@ -126,6 +128,22 @@ def test_the_demo_closing_command_serves_and_a_rerun_keeps_the_served_file(
         assert server.poll() is None
     finally:
         server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="make is not installed")
+def test_make_serve_serves_the_archive_it_is_given(demo_archive: Path) -> None:
+    port = free_port()
+    server = subprocess.Popen(  # `-o`: the virtualenv is there; never reinstalled from a test
+        ["make", "-s", "-o", ".venv/.installed-stamp", "serve", f"DB={demo_archive}",
+         f"PORT={port}"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        count = json.loads(wait_for(f"http://127.0.0.1:{port}/archive/articles.json?_size=0"))
+        assert count["filtered_table_rows_count"] == 51
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # make and the server it started
         server.wait(timeout=10)
 
 
