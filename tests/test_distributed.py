@@ -187,6 +187,17 @@ def distributed_crawl(
     return reports
 
 
+def assert_as_one_process_made_it(shared: Path, single: Path) -> None:
+    """The distributed archive holds what the single-process crawl stored: each article page
+    once, the same articles, versions, captures (by digest) and run counts."""
+    articles = query(shared, "SELECT url FROM captures WHERE kind = 'article'")
+    assert len(articles) == len(set(articles)) == 48  # each article page stored once
+    assert query(shared, ARTICLES) == query(single, ARTICLES)
+    assert query(shared, VERSIONS) == query(single, VERSIONS)
+    assert Counter(query(shared, CAPTURES)) == Counter(query(single, CAPTURES))
+    assert query(shared, RUNS) == query(single, RUNS) == [("completed", 48, 0, 0, 0, 0, 0)]
+
+
 def test_two_crawlers_and_a_writer_make_the_archive_one_process_makes(
     tmp_path: Path, redis_url: str
 ) -> None:
@@ -275,12 +286,7 @@ def test_killed_crawler_and_writer_lose_nothing_and_store_nothing_twice(
     after = [t for t in arrivals.times if t >= killed_at]
     assert max(b - a for a, b in zip([killed_at, *after], after, strict=False)) < 20
     assert set(fetched) == {a.path for a in server.site.articles}
-    articles = query(shared, "SELECT url FROM captures WHERE kind = 'article'")
-    assert len(articles) == len(set(articles)) == 48  # each article page stored once
-    assert query(shared, ARTICLES) == query(single, ARTICLES)
-    assert query(shared, VERSIONS) == query(single, VERSIONS)
-    assert Counter(query(shared, CAPTURES)) == Counter(query(single, CAPTURES))
-    assert query(shared, RUNS) == query(single, RUNS) == [("completed", 48, 0, 0, 0, 0, 0)]
+    assert_as_one_process_made_it(shared, single)
 
 
 # A writer killed (SIGKILL, by itself) at its first acknowledgement: after the batch was
@@ -299,11 +305,10 @@ def test_a_writer_killed_between_commit_and_acknowledgement_stores_nothing_twice
 ) -> None:
     import redis
 
-    client = redis.Redis.from_url(redis_url)
     single, shared = tmp_path / "single.db", tmp_path / "shared.db"
     with serve(DemoSite(clock=lambda: NOW)) as server:
         crawl(server, single)
-        client.delete("lpscrape:known")  # see `wait_for_writer`
+        redis.Redis.from_url(redis_url).delete("lpscrape:known")  # see `wait_for_writer`
         dying = subprocess.Popen(
             [sys.executable, "-c", KILLED_BEFORE_ACK, "store", "--redis", redis_url,
              "--db", str(shared), "--batch", "20"],
@@ -313,15 +318,12 @@ def test_a_writer_killed_between_commit_and_acknowledgement_stores_nothing_twice
         crawling = crawler(server, redis_url)
         assert dying.wait(timeout=60) == -signal.SIGKILL
         committed = query(shared, "SELECT count(*) FROM captures")[0][0]
-        assert committed > 0 and client.xpending(STREAM, GROUP)["pending"] > 0
+        pending = redis.Redis.from_url(redis_url).xpending(STREAM, GROUP)["pending"]
+        assert committed > 0 and pending > 0
         store = writer(redis_url, shared)  # the same batch comes again, pending
         outs = [proc.communicate(timeout=120) for proc in [crawling, store]]
     assert [proc.returncode for proc in [crawling, store]] == [0, 0], outs
-    articles = query(shared, "SELECT url FROM captures WHERE kind = 'article'")
-    assert len(articles) == len(set(articles)) == 48  # the committed batch was not stored again
-    assert Counter(query(shared, CAPTURES)) == Counter(query(single, CAPTURES))
-    assert query(shared, VERSIONS) == query(single, VERSIONS)
-    assert query(shared, RUNS) == query(single, RUNS) == [("completed", 48, 0, 0, 0, 0, 0)]
+    assert_as_one_process_made_it(shared, single)  # the committed batch was not stored again
 
 
 def test_a_second_writer_into_another_archive_is_refused(tmp_path: Path, redis_url: str) -> None:
