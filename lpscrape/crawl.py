@@ -65,7 +65,7 @@ def run_distributed(
     settings = crawl_settings("", LPSCRAPE_REDIS_URL=redis_url, **overrides)
     check_url(start_url)
     connect(redis_url).close()  # one line, exit 2, when Redis cannot be reached
-    check_start_url(start_url)
+    check_start_url(start_url, proxies=settings.getbool("HTTPPROXY_ENABLED"))
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(LordsPressSpider)
     publication = overrides.get("LPSCRAPE_PUBLICATION") or None
@@ -99,27 +99,40 @@ def check_url(url: str) -> None:
         raise StartRefused(str(exc)) from None
 
 
-def _first_hop(url: str) -> tuple[str, int]:
+def _first_hop(url: str, proxies: bool = True) -> tuple[str, int]:
     """The host and port a request for `url` connects to: its proxy's where the environment
-    names one for it (as Scrapy's HttpProxyMiddleware reads it), else the site's own."""
+    names a usable one for it (as Scrapy's HttpProxyMiddleware reads it, when `proxies`),
+    else the site's own."""
     parts = urlsplit(url)
-    proxy = urllib.request.getproxies().get(parts.scheme)
+    proxy = urllib.request.getproxies().get(parts.scheme) if proxies else None
     if proxy and not urllib.request.proxy_bypass(parts.hostname or ""):
-        parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        named = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        try:
+            _ = named.port  # a port that is no number: no proxy Scrapy can use
+        except ValueError:
+            named = parts
+        if named.hostname:  # nor is `http://:3128` or a socket path: it goes direct
+            parts = named
     default = 443 if parts.scheme == "https" else 80
     return parts.hostname or "", parts.port or default
 
 
-def check_start_url(url: str, timeout: float = 15.0) -> None:
-    """Fail early, in one line, when the start URL is malformed or its host cannot be reached."""
+def check_start_url(url: str, timeout: float = 15.0, proxies: bool = True) -> None:
+    """Fail early, in one line, when the start URL is malformed or its host cannot be reached
+    (`proxies`: HTTPPROXY_ENABLED, whether a proxy from the environment is the way there)."""
     check_url(url)
     # A connection, no request: the first request the host sees from us is the crawl's own
     # robots.txt, fetched once and obeyed before anything else goes out. A host that accepts
     # connections and then never answers is the crawl's to find out (timeouts, alerted).
     try:
-        socket.create_connection(_first_hop(url), timeout=timeout).close()
+        socket.create_connection(_first_hop(url, proxies), timeout=timeout).close()
     except (OSError, ValueError) as exc:
         raise StartRefused(f"cannot reach {url}: {exc}") from exc
+
+
+def _enabled(value: Any) -> bool:
+    """A boolean setting as Scrapy's `getbool` reads it (`--set NAME=False` is a string)."""
+    return str(value).strip().lower() not in ("0", "false", "")
 
 
 def setting_reader(overrides: dict[str, Any]) -> Callable[[str, Any], Any]:
@@ -130,8 +143,7 @@ def setting_reader(overrides: dict[str, Any]) -> Callable[[str, Any], Any]:
 
 def wants_store_worker(overrides: dict[str, Any]) -> bool:
     """LPSCRAPE_STORE_WORKER as Scrapy's `getbool` reads it, read before Scrapy is imported."""
-    value = setting_reader(overrides)("LPSCRAPE_STORE_WORKER", True)
-    return str(value).strip().lower() not in ("0", "false", "")
+    return _enabled(setting_reader(overrides)("LPSCRAPE_STORE_WORKER", True))
 
 
 def run_crawl(start_url: str, db_path: str | Path, full: bool = False, **overrides: Any) -> int:
@@ -141,7 +153,8 @@ def run_crawl(start_url: str, db_path: str | Path, full: bool = False, **overrid
     check_archive(db_path)  # a foreign or newer file is refused before anything touches it
     lock.acquire(db_path)
     try:
-        check_start_url(start_url)
+        enabled = _enabled(setting_reader(overrides)("HTTPPROXY_ENABLED", True))
+        check_start_url(start_url, proxies=enabled)
         open_database(db_path).conn.close()  # refuse a bad archive before any request goes out
         if wants_store_worker(overrides):
             worker.start_early()  # its start-up runs beside the engine's; the pipeline adopts it

@@ -561,6 +561,10 @@ class SizeLimit:
 
     def headers_received(self, headers: Any, body_length: int, request: Request, **_: Any) -> None:
         """Stop before the body when its declared length is past the limit."""
+        # A new answer: a retry or a redirect carries the meta of the attempt before it.
+        request.meta.pop("lpscrape_bytes", None)
+        if request.meta.get("lpscrape_failure") == TOO_LARGE:
+            del request.meta["lpscrape_failure"]
         maxsize = request.meta.get("download_maxsize", self.maxsize)
         if maxsize and isinstance(body_length, int) and body_length > maxsize:
             self._stop(request, body_length)
@@ -574,3 +578,17 @@ class SizeLimit:
         request.meta["lpscrape_bytes"] = received
         if received > maxsize:
             self._stop(request, received)
+
+
+class StoppedBodyMiddleware:
+    """The part of a body received before `SizeLimit` stopped it is no page: dropped before
+    Scrapy's decompression (which would read a compressed part past the limit as a bomb),
+    so the answer is kept as `too_large` whatever its encoding."""
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """The stopped answer without its body or its body's encoding."""
+        if request.meta.get("lpscrape_failure") != TOO_LARGE:
+            return response
+        headers = response.headers.copy()
+        headers.pop(b"Content-Encoding", None)
+        return response.replace(body=b"", headers=headers)

@@ -140,7 +140,7 @@ class ArchivePipeline:
 
         spider = self.crawler.spider
         try:
-            check_start_url(spider.base)
+            check_start_url(spider.base, proxies=self.settings.getbool("HTTPPROXY_ENABLED"))
         except StartRefused as exc:
             self.crawler.stats.set_value("lpscrape/archive_error", str(exc))
             self._refused(str(exc), record=True)
@@ -379,7 +379,8 @@ class ArchivePipeline:
         if error:
             message = self.storage_error or f"storage error: {error}"
             # The archive cannot say it: a note beside it does, for the next run to close it.
-            noted = unclosed.note(self.db_path, self.run_id, message, utc_now())
+            started = unclosed.run_started(self.db_path, self.run_id)
+            noted = unclosed.note(self.db_path, self.run_id, started, message, utc_now())
             left = "closed as failed by the next run" if noted else "left open"
             stats.set_value("lpscrape/storage_error", f"{message} (run {self.run_id} {left})")
             stats.set_value("lpscrape/run_unclosed", True)

@@ -53,6 +53,8 @@ DOWNLOADER_MIDDLEWARES = {
     "lpscrape.middlewares.RedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "lpscrape.middlewares.MetaRefreshMiddleware": 580,
+    # A body stopped past DOWNLOAD_MAXSIZE is dropped before decompression (590) reads it.
+    "lpscrape.middlewares.StoppedBodyMiddleware": 595,
 }
 # Each item's pipeline work is mostly SQLite: parallel items only add scheduling cost.
 CONCURRENT_ITEMS = 1

@@ -238,11 +238,12 @@ def next_steps(report: dict[str, Any], now: datetime) -> list[str]:
                 "crawlers have reported the end (if they were all killed, a crawler started "
                 "again reports it)."
             )
-    noted = unclosed.read(report["archive"]["path"]).get(latest["id"])
+    notes = unclosed.read(report["archive"]["path"])
+    noted = unclosed.noted_error(notes, latest["id"], latest["started_at"])
     if latest["outcome"] == "running" and not latest.get("run_key") and not busy and noted:
         steps.append(
-            f"Run {latest['id']} failed and could not be closed in the archive: "
-            f"{noted.get('error')}. Fix that first; the next crawl marks it failed."
+            f"Run {latest['id']} failed and could not be closed in the archive: {noted}. "
+            "Fix that first; the next crawl marks it failed."
         )
     elif latest["outcome"] == "running" and not latest.get("run_key") and not busy:
         steps.append(

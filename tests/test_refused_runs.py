@@ -194,6 +194,13 @@ def test_the_reachability_check_connects_through_the_proxy_and_sends_nothing(
         with conn:
             conn.settimeout(1)
             assert conn.recv(1024) == b""  # connected, closed, nothing sent
-    monkeypatch.setenv("no_proxy", "lordspress.invalid")
-    with pytest.raises(StartRefused, match=r"^cannot reach http://lordspress\.invalid/: "):
-        check_start_url("http://lordspress.invalid/", timeout=5)
+        # Where no_proxy or HTTPPROXY_ENABLED=False says so, the site itself: not the proxy.
+        monkeypatch.setenv("no_proxy", "lordspress.invalid")
+        with pytest.raises(StartRefused, match=r"^cannot reach http://lordspress\.invalid/: "):
+            check_start_url("http://lordspress.invalid/", timeout=5)
+        monkeypatch.delenv("no_proxy")
+        with pytest.raises(StartRefused, match=r"^cannot reach http://lordspress\.invalid/: "):
+            check_start_url("http://lordspress.invalid/", timeout=5, proxies=False)
+        proxy.settimeout(0.5)
+        with pytest.raises(TimeoutError):
+            proxy.accept()

@@ -5,6 +5,7 @@ RELIABILITY.md lists them."""
 from __future__ import annotations
 
 import functools
+import gzip
 import itertools
 import json
 import os
@@ -36,8 +37,10 @@ from faultsite import (
     html,
     redirect,
 )
-from scrapy.exceptions import StopDownload
-from scrapy.http import Headers, Request
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.http import Headers, HtmlResponse, Request
+from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from lpscrape.archive.payloads import capture_body
@@ -48,7 +51,7 @@ from lpscrape.archive.warc import export_warc
 from lpscrape.demo import DemoServer, serve
 from lpscrape.demo.content import LONDON
 from lpscrape.demo.site import Response
-from lpscrape.middlewares import SizeLimit
+from lpscrape.middlewares import SizeLimit, StoppedBodyMiddleware
 
 # Short waits: the faults are real, the patience is not.
 FAST = (
@@ -301,6 +304,26 @@ def test_a_body_of_undeclared_length_is_stopped_at_the_size_limit() -> None:
         limit.bytes_received(b"x" * 600, request)
     assert stopped.value.fail is False  # the response goes on, to be kept as a failure
     assert request.meta["lpscrape_failure"] == "too_large"
+    # Its retry (or a redirect) carries this meta: a new answer is judged afresh.
+    retry = request.replace()
+    limit.headers_received(Headers(), 37, retry)
+    limit.bytes_received(b"x" * 37, retry)
+    assert "lpscrape_failure" not in retry.meta and retry.meta["lpscrape_bytes"] == 37
+
+
+def test_a_stopped_compressed_body_is_dropped_before_decompression() -> None:
+    request = Request("http://127.0.0.1/2025/01/01/long/", meta={"lpscrape_failure": "too_large"})
+    part = gzip.compress(b"<p>" + b"x" * 5_000_000)[:20_000]  # inflates past a 1 MB limit
+    response = HtmlResponse(
+        request.url, body=part, headers={"Content-Encoding": "gzip"}, request=request
+    )
+    kept = StoppedBodyMiddleware().process_response(request, response)
+    assert kept.body == b"" and b"Content-Encoding" not in kept.headers
+    crawler = get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 1_000_000})
+    decompression = HttpCompressionMiddleware.from_crawler(crawler)
+    with pytest.raises(IgnoreRequest):  # what the part alone would have become: a "bomb"
+        decompression.process_response(request, response)
+    assert decompression.process_response(request, kept).body == b""
 
 
 def test_a_redirect_loop(faults: Faults) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import memory_archive
 
 from lpscrape import worker
+from lpscrape.archive import unclosed
 from lpscrape.archive.bodies import version_body_sql
 from lpscrape.archive.review import held_fields
 from lpscrape.archive.runhealth import ensure_health_tables
@@ -354,3 +356,32 @@ def test_a_loss_an_archivist_accepted_is_stored_the_next_night_not_held_again(
     stored = next_night.add(without_byline("2025-09-14T14:00:00+00:00"), run_id)
     assert stored.kind == "changed"
     assert archive.db.execute("SELECT version, byline FROM articles").fetchall() == [(2, None)]
+
+
+@pytest.mark.parametrize("same_start", [True, False])
+def test_a_noted_run_is_closed_as_failed_by_the_next_run_only_when_it_is_that_run(
+    tmp_path: Path, same_start: bool
+) -> None:
+    real = tmp_path / "real" / "archive.db"
+    real.parent.mkdir()
+    link = tmp_path / "archive.db"  # the crawl was given a symlink; SQLite names the file
+    link.symlink_to(real)
+    first = Archive.open(link)
+    run_id, _ = first.start_run("https://lordspress.example/", "incremental")
+    started = first.db.execute("SELECT started_at FROM crawl_runs").fetchone()[0]
+    first.db.conn.close()  # the run could not be closed in the file: noted beside it
+    assert unclosed.run_started(link, run_id) == started
+    noted_start = started if same_start else "2020-01-01T00:00:00+00:00"  # another archive's
+    assert unclosed.note(link, run_id, noted_start, "storage error: disk I/O error", "T1")
+    assert unclosed.note_path(link) == real.with_name("archive.db.unclosed")
+
+    nxt = Archive.open(real)
+    _, left = nxt.start_run("https://lordspress.example/", "incremental")
+    row = nxt.db.execute("SELECT outcome, error, finished_at FROM crawl_runs WHERE id = 1")
+    if same_start:
+        assert left == [(1, started, "storage error: disk I/O error")]
+        assert row.fetchone() == ("failed", "storage error: disk I/O error", "T1")
+    else:
+        assert left == [(1, started, None)]
+        assert row.fetchone()[0] == "aborted"
+    assert not unclosed.note_path(real).exists()

@@ -395,7 +395,7 @@ class Archive:
         path = self.db.execute("PRAGMA database_list").fetchone()[2]
         noted = unclosed.read(path) if path else {}
         left = [
-            (run_id, started, noted.get(run_id, {}).get("error"))
+            (run_id, started, unclosed.noted_error(noted, run_id, started))
             for run_id, started in self.db.execute(
                 "SELECT id, started_at FROM crawl_runs WHERE outcome = 'running' "
                 "AND run_key IS NULL ORDER BY id"
