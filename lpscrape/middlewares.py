@@ -554,9 +554,8 @@ class SizeLimit:
         crawler.signals.connect(limit.bytes_received, signal=signals.bytes_received)
         return limit
 
-    def _stop(self, request: Request, size: int) -> None:
+    def _stop(self, request: Request) -> None:
         request.meta["lpscrape_failure"] = TOO_LARGE
-        request.meta["lpscrape_body_size"] = size
         raise StopDownload(fail=False)
 
     def headers_received(self, headers: Any, body_length: int, request: Request, **_: Any) -> None:
@@ -567,7 +566,7 @@ class SizeLimit:
             del request.meta["lpscrape_failure"]
         maxsize = request.meta.get("download_maxsize", self.maxsize)
         if maxsize and isinstance(body_length, int) and body_length > maxsize:
-            self._stop(request, body_length)
+            self._stop(request)
 
     def bytes_received(self, data: bytes, request: Request, **_: Any) -> None:
         """Stop a body of undeclared length as soon as it passes the limit."""
@@ -577,7 +576,7 @@ class SizeLimit:
         received = request.meta.get("lpscrape_bytes", 0) + len(data)
         request.meta["lpscrape_bytes"] = received
         if received > maxsize:
-            self._stop(request, received)
+            self._stop(request)
 
 
 class StoppedBodyMiddleware:

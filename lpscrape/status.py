@@ -238,19 +238,19 @@ def next_steps(report: dict[str, Any], now: datetime) -> list[str]:
                 "crawlers have reported the end (if they were all killed, a crawler started "
                 "again reports it)."
             )
-    notes = unclosed.read(report["archive"]["path"])
-    noted = unclosed.noted_error(notes, latest["id"], latest["started_at"])
-    if latest["outcome"] == "running" and not latest.get("run_key") and not busy and noted:
-        steps.append(
-            f"Run {latest['id']} failed and could not be closed in the archive: {noted}. "
-            "Fix that first; the next crawl marks it failed."
-        )
-    elif latest["outcome"] == "running" and not latest.get("run_key") and not busy:
-        steps.append(
-            f"Run {latest['id']} says it has been running since {latest['started_at']}, but "
-            "no process holds the archive: it was killed; the next crawl marks it aborted "
-            "and raises an alert."
-        )
+    if latest["outcome"] == "running" and not latest.get("run_key") and not busy:
+        notes = unclosed.read(report["archive"]["path"])
+        if noted := unclosed.noted_error(notes, latest["id"], latest["started_at"]):
+            steps.append(
+                f"Run {latest['id']} failed and could not be closed in the archive: {noted}. "
+                "Fix that first; the next crawl marks it failed."
+            )
+        else:
+            steps.append(
+                f"Run {latest['id']} says it has been running since {latest['started_at']}, but "
+                "no process holds the archive: it was killed; the next crawl marks it aborted "
+                "and raises an alert."
+            )
     if finished and finished["outcome"] in ("failed", "aborted"):
         log = f": read its log {finished['log_path']}" if finished.get("log_path") else ""
         steps.append(

@@ -65,14 +65,19 @@ _LATER_BY = re.compile(r"\s(?=(?:By|Von|Par|Por|Door)\s+\S)")
 _SPLIT = re.compile(
     r"\s*,\s*(?:and\s+|und\s+|et\s+)?|\s+(?:and|und|et|y|e|en|AND|UND|ET)\s+|\s*&\s*"
 )
+# Weekdays written out, in the byline languages the extractor reads.
+_WEEKDAY_NAMES = (
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|montag|dienstag|mittwoch|donnerstag|freitag"
+    r"|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes"
+    r"|miércoles|jueves|viernes|sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì"
+    r"|sabato|domenica|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag"
+)
 # What follows a name in a byline: a date, a time, "on …", "| Updated …", "il y a 2 heures".
 # A weekday's short form that is also a surname only in a date's company: "Sam Do", "Wei Sun".
 _TAIL = re.compile(
     r"\s*(?:[|•·–—]\s*|\s-\s|\b(?:on|am)\s+|\b(?:published|updated|posted)\b|"
     r"\b(?:il y a|vor|hace|há)\s+\d|"
-    r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|montag|dienstag|mittwoch|donnerstag"
-    r"|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes"
-    r"|martes|miércoles|jueves|viernes|sábado|domingo)\b,?\s+\d|"
+    r"\b(?:" + _WEEKDAY_NAMES + r")\b,?\s+\d|"
     r"\b(?:mon|tues?|wed)[.,]?\s*\d|\b(?:thu|thurs?|fri|sat)[.,]\s*\d|\bsun\.\s*\d|"  # "Le Thu"
     r"\b(?:mo|di|mi|do|fr|sa|so)[.,]\s*\d{1,2}\.\s*(?:\d|[^\W\d])"  # "Fr, 18. Oktober"
     r").*$",
@@ -95,14 +100,7 @@ _COUNT = re.compile(
 )
 # A weekday before the date ("Tuesday, March 3"), cut with it.
 _SHORT_DAYS = "mon|tue|tues|wed|thu|thurs|fri|sat|mo|fr|lun|mar|mer|jeu|ven|sam|dim"
-_WEEKDAY = re.compile(
-    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|montag|dienstag|mittwoch|donnerstag|freitag"
-    r"|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes"
-    r"|miércoles|jueves|viernes|sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì"
-    r"|sabato|domenica|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag"
-    r"|" + _SHORT_DAYS + r")\.?,?$",
-    re.I,
-)
+_WEEKDAY = re.compile(r"(?:" + _WEEKDAY_NAMES + "|" + _SHORT_DAYS + r")\.?,?$", re.I)
 # After a name, a number that starts a day-first date ("3 March") leaves the word before it
 # alone ("Theresa May 3 March"); a day alone after its month ("May 3, 2020") takes it along.
 _DAY_FIRST = re.compile(r"\d{1,2}(?:st|nd|rd|th)?\.?\s+[^\W\d]{3,}")

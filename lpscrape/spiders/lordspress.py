@@ -23,13 +23,7 @@ from lpscrape.clock import utc_now
 from lpscrape.extract.dates import utc_iso
 from lpscrape.failures import NORMAL_STATUSES, exception_failure, response_failure
 from lpscrape.items import REDIRECT, Capture, FetchFailure
-from lpscrape.middlewares import (
-    EARLIER,
-    TOO_LARGE,
-    ForbiddenByRobots,
-    earlier_capture,
-    response_headers,
-)
+from lpscrape.middlewares import EARLIER, ForbiddenByRobots, earlier_capture, response_headers
 from lpscrape.urls import clean_url, explicit_port, publication_of, same_host
 
 API_FIELDS = "id,link,date_gmt,modified_gmt,categories,tags"
@@ -324,7 +318,7 @@ class LordsPressSpider(scrapy.Spider):
         return Capture(
             url=response.url,
             status=response.status,
-            body=b"" if failure == TOO_LARGE else response.body,  # stopped: not the page
+            body=response.body,
             headers=headers,
             fetched_at=utc_now(),
             kind=kind,
